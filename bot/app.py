@@ -1,0 +1,208 @@
+"""THE one wiring point: settings -> a python-telegram-bot Application with every service.
+
+`run_bot` runs it with long polling (what `digestbot run` does). Tests and benchmarks start the
+very same application with `start_application` / `stop_application`, which mirror what
+`Application.run_polling` does minus its signal handling and its own event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults, ExtBot
+
+from bot.config import ConfigError, Settings
+from bot.delivery.push import DeliveryService
+from bot.delivery.ratelimit import FloodLimiter
+from bot.library import DigestLibrary
+from bot.logging_setup import setup_logging
+from bot.schedule import PushScheduler
+from bot.services import SERVICES_KEY, Services, get_services
+from bot.store import Store, SyncReport
+from handlers import ADMIN_MENU, CHAT_ADMIN_MENU, GROUP_MENU, PRIVATE_MENU, register_all
+
+log = logging.getLogger("digestbot")
+
+SETTINGS_KEY = "settings"
+
+
+def file_base_url(api_base_url: str) -> str:
+    """`https://api.telegram.org/bot` -> `https://api.telegram.org/file/bot` (same for a local
+    Bot API server or the fake one: files live under /file/bot<token>/ beside /bot<token>/)."""
+    base = api_base_url.rstrip("/")
+    if base.endswith("/bot"):
+        return base[: -len("/bot")] + "/file/bot"
+    return base + "/file/bot"
+
+
+def build_application(settings: Settings, *,
+                      rate_limiter: BaseRateLimiter | None = None) -> Application:
+    """The bot, fully wired; the store opens and the loops start in post_init."""
+    if not settings.token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+    defaults = Defaults(
+        parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=not settings.link_previews),
+    )
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(file_base_url(settings.api_base_url))
+        .defaults(defaults)
+        # every request goes through the limiter: it paces sends and resends after a 429
+        .rate_limiter(rate_limiter or FloodLimiter())
+        # users should not wait for each other's replies (a digest is several sends)
+        .concurrent_updates(True)
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data[SETTINGS_KEY] = settings
+    register_all(application)
+    return application
+
+
+def _log_sync(report: SyncReport) -> None:
+    if report.touched:
+        log.info("content index: %d added, %d changed, %d removed, %d unchanged (%.2fs)",
+                 report.added, report.changed, report.removed, report.unchanged, report.seconds)
+    # each bad file is logged by the store with its name and reason
+
+
+async def _follow_content(store: Store, settings: Settings) -> None:
+    """Keep the index in step with the content folder (post_init did the first sync)."""
+    await asyncio.sleep(settings.rescan_seconds)
+    await store.watch(settings.content_dir, settings.rescan_seconds, _log_sync)
+
+
+async def _post_init(application: Application) -> None:
+    settings: Settings = application.bot_data[SETTINGS_KEY]
+    store = await Store.open(settings.database_path)
+    try:
+        if settings.content_dir.is_dir():
+            _log_sync(await store.sync_content(settings.content_dir))
+        else:
+            log.warning("content folder %s does not exist yet; watching for it",
+                        settings.content_dir)
+        delivery = DeliveryService(settings=settings, store=store, bot=application.bot)
+        services = Services(
+            settings=settings, store=store,
+            library=DigestLibrary(store, settings.content_dir), delivery=delivery,
+            scheduler=PushScheduler(settings=settings, store=store, delivery=delivery),
+        )
+        application.bot_data[SERVICES_KEY] = services
+        await set_menus(application.bot, settings)
+        services.watcher = asyncio.create_task(_follow_content(store, settings),
+                                               name="digestbot-content-watch")
+        await services.scheduler.start()
+    except BaseException:
+        await store.close()
+        raise
+    log.info("digestbot ready as @%s: %d digests indexed, next push %s",
+             application.bot.username, await store.digest_count(),
+             services.scheduler.next_run_time())
+
+
+async def _post_stop(application: Application) -> None:
+    services = application.bot_data.get(SERVICES_KEY)
+    if services is None:
+        return
+    await services.scheduler.stop()
+    if services.watcher is not None:
+        services.watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await services.watcher
+
+
+async def _post_shutdown(application: Application) -> None:
+    services = application.bot_data.pop(SERVICES_KEY, None)
+    if services is not None:
+        await services.store.close()
+
+
+def _commands(menu: list[tuple[str, str]]) -> list[BotCommand]:
+    seen: dict[str, str] = {}
+    for command, description in menu:
+        seen.setdefault(command, description)
+    return [BotCommand(c, d) for c, d in seen.items()]
+
+
+async def set_menus(bot: ExtBot, settings: Settings) -> None:
+    """Command menus per audience; a failure here is logged, never fatal."""
+    scopes = [
+        (BotCommandScopeAllPrivateChats(), PRIVATE_MENU),
+        (BotCommandScopeAllGroupChats(), GROUP_MENU),
+        (BotCommandScopeAllChatAdministrators(), CHAT_ADMIN_MENU),
+        # each configured admin's private chat: everything (fails until they /start the bot)
+        *((BotCommandScopeChat(admin), [*PRIVATE_MENU, *ADMIN_MENU])
+          for admin in sorted(settings.admin_ids)),
+    ]
+    for scope, menu in scopes:
+        try:
+            await bot.set_my_commands(_commands(menu), scope=scope)
+        except TelegramError as exc:
+            log.warning("setMyCommands for %s failed: %s", scope.type, exc)
+
+
+async def start_application(application: Application, *, poll_timeout: int = 10) -> None:
+    """Initialize, run post_init, start, and poll: `run_polling` without its signal handling."""
+    await application.initialize()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+    except BaseException:
+        await stop_application(application)
+        raise
+
+
+async def stop_application(application: Application) -> None:
+    """The same steps, in the same order, as the end of `run_polling`."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    if application.post_stop is not None:
+        await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+
+
+def run_bot(settings: Settings) -> int:
+    """`digestbot run`: poll Telegram until interrupted. 0 on a clean stop."""
+    redactor = setup_logging(settings.log_level, [settings.token or ""])
+    application = build_application(settings)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print("error: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(redactor.redact(f"error: cannot reach the Bot API at {settings.api_base_url}: "
+                              f"{exc.message}"), file=sys.stderr)
+        return 1
+    return 0
+
+
+__all__ = ["build_application", "get_services", "run_bot", "start_application",
+           "stop_application"]

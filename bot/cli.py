@@ -1,0 +1,223 @@
+"""The `digestbot` command line: render, check (engine only), run (the bot), post (delivery).
+
+render/check need no token and no network; run/post import their modules lazily so the engine
+commands keep working on their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from telegram.constants import MessageLimit
+
+from bot import __version__
+from bot.config import ConfigError, Settings
+from bot.digest.loader import find, latest, load_all, load_digest, parse_day
+from bot.digest.model import Digest, DigestError, OutgoingMessage
+
+
+class UsageError(Exception):
+    """A bad command-line argument: printed as one line, exit status 2."""
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="digestbot", description="Telegram bot that distributes markdown news digests."
+    )
+    parser.add_argument("--version", action="version", version=f"digestbot {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    render = sub.add_parser("render", help="print the messages the bot would send for a digest")
+    render.add_argument(
+        "spec", nargs="?", default="latest", metavar="FILE|DATE|latest",
+        help="a digest file, a date (2026-01-25 or 20260125: every edition) or 'latest' (default)",
+    )
+    render.add_argument("--json", action="store_true", help="JSON array of Bot API payloads")
+    render.add_argument("--content-dir", type=Path, help="content folder (default: CONTENT_DIR)")
+
+    check = sub.add_parser("check", help="load and render every digest; report problems")
+    check.add_argument("directory", nargs="?", type=Path, metavar="DIR",
+                       help="content folder (default: CONTENT_DIR)")
+
+    sub.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)")
+
+    post = sub.add_parser("post", help="push a digest now through the delivery journal")
+    post.add_argument("date", nargs="?", default=None, metavar="DATE",
+                      help="date of the digest (default: latest)")
+    post.add_argument("--chat", default=None, metavar="ID",
+                      help="one chat (-100123, @channel or -100123:42) instead of DIGEST_CHATS")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help/--version/bad usage: report its status
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    try:
+        if args.command == "render":
+            return _render(args, sys.stdout)
+        if args.command == "check":
+            return _check(args, sys.stdout)
+        # Settings first: a missing token is a one-line error even before the bot code loads.
+        settings = Settings.from_env()
+        if args.command == "run":
+            from bot.app import run_bot
+
+            return run_bot(settings)
+        from bot.delivery.post_cli import post_command
+
+        return post_command(settings, args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"digestbot {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # `digestbot render | head`: the reader left; silence the exit flush (Python docs recipe).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+# ---------------------------------------------------------------------------- render
+
+
+def _content_dir(override: Path | None) -> Path:
+    if override is not None:
+        return override
+    return Settings.from_env(require_token=False).content_dir
+
+
+def _select(spec: str, content_dir: Path | None) -> list[Digest]:
+    """The digests a render spec names, oldest first. Raises UsageError / DigestError."""
+    path = Path(spec)
+    if spec.strip().lower() != "latest" and path.is_file():
+        root = _content_dir(content_dir)
+        return [load_digest(path, root if _is_under(path, root) else None)]
+    try:
+        day = parse_day(spec)
+    except ValueError as exc:
+        raise UsageError(f"argument FILE|DATE: {spec!r} is not a valid date ({exc})") from None
+    if day is None and spec.strip().lower() != "latest":
+        raise UsageError(f"argument FILE|DATE: {spec!r} is no such file, date or 'latest'")
+    root = _content_dir(content_dir)
+    if not root.is_dir():
+        raise UsageError(f"content folder {str(root)!r} does not exist")
+    digests, errors = load_all(root)
+    if errors:
+        print(f"note: {len(errors)} file(s) under {root} skipped, see `digestbot check`",
+              file=sys.stderr)
+    chosen = find(digests, spec)
+    if not chosen:
+        nearest = latest(digests)
+        hint = f" (latest is {nearest.date:%Y-%m-%d})" if nearest else ""
+        raise DigestError(root, f"no digest for {spec}{hint}")
+    return chosen
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _render(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.digest.split import build_messages  # lazy: written alongside, see docs
+
+    try:
+        digests = _select(args.spec, args.content_dir)
+    except DigestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    batches = [(digest, build_messages(digest)) for digest in digests]
+    if args.json:
+        payload = [msg.to_json() for _, messages in batches for msg in messages]
+        json.dump(payload, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return 0
+    for digest, messages in batches:
+        _print_digest(digest, messages, out)
+    return 0
+
+
+def _print_digest(digest: Digest, messages: Sequence[OutgoingMessage], out: TextIO) -> None:
+    from bot.digest.tghtml import measure
+
+    out.write(f"=== {digest.id}  {digest.path}\n")
+    out.write(f"=== {digest.title}  ({digest.date:%Y-%m-%d}, {len(messages)} messages)\n")
+    for number, msg in enumerate(messages, 1):
+        size = measure(msg.html)
+        kind, limit = _limit(msg)
+        out.write(
+            f"\n--- [{number}/{len(messages)}] {msg.method}  {kind} {size.utf16}/{limit} UTF-16, "
+            f"{size.entities} entities  section: {msg.section or '-'}\n"
+        )
+        if msg.photo:
+            out.write(f"photo: {msg.photo}\n")
+        out.write(msg.html.rstrip("\n") + "\n")
+    out.write("\n")
+
+
+def _limit(msg: OutgoingMessage) -> tuple[str, int]:
+    if msg.method == "sendPhoto":
+        return "caption", int(MessageLimit.CAPTION_LENGTH)
+    return "text", int(MessageLimit.MAX_TEXT_LENGTH)
+
+
+# ---------------------------------------------------------------------------- check
+
+
+def message_problems(msg: OutgoingMessage) -> list[str]:
+    """Limits Telegram would reject a message for (length after parsing, entity count)."""
+    from bot.digest.tghtml import measure
+
+    size = measure(msg.html)
+    kind, limit = _limit(msg)
+    problems = []
+    if size.utf16 > limit:
+        problems.append(f"{kind} is {size.utf16} UTF-16 units (limit {limit})")
+    if size.entities > MessageLimit.MESSAGE_ENTITIES:
+        problems.append(f"{size.entities} entities (limit {int(MessageLimit.MESSAGE_ENTITIES)})")
+    if not size.utf16:
+        problems.append(f"empty {kind}")
+    return problems
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.digest.split import build_messages  # lazy: written alongside, see docs
+
+    root = args.directory if args.directory is not None else _content_dir(None)
+    if not root.is_dir():
+        raise UsageError(f"argument DIR: {str(root)!r} is not a directory")
+    digests, errors = load_all(root)
+    problems = [f"{err.path}: {err.reason}" for err in errors]
+    messages_total = 0
+    for digest in digests:
+        try:
+            messages = build_messages(digest)
+        except Exception as exc:  # a renderer bug must name the file, not abort the whole check
+            problems.append(f"{digest.path}: cannot render ({type(exc).__name__}: {exc})")
+            continue
+        messages_total += len(messages)
+        if not messages:
+            problems.append(f"{digest.path}: renders to no message")
+        for number, msg in enumerate(messages, 1):
+            problems.extend(
+                f"{digest.path}: message {number}: {problem}" for problem in message_problems(msg)
+            )
+    if not digests and not errors:
+        problems.append(f"{root}: no digest files (.md, .markdown) found")
+    for line in problems:
+        out.write(line + "\n")
+    files = len(digests) + len(errors)
+    out.write(
+        f"checked {files} file(s): {len(digests)} digest(s), {messages_total} message(s), "
+        f"{len(problems)} problem(s)\n"
+    )
+    return 0 if not problems else 1

@@ -1,0 +1,285 @@
+"""Push a digest to its targets through the delivery journal: in order, exactly once, resumable.
+
+Each target is served by its own asyncio task, so a slow or failing chat never holds the others
+back (the FloodLimiter on the bot interleaves them fairly). A target's parts go out in order
+starting at the first part the journal does not hold; each delivery is recorded right after
+Telegram confirms it. A crash therefore repeats at most the one part in flight (sent, not yet
+recorded), and a restart or a manual /post after a scheduled push sends nothing again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from telegram import Bot
+from telegram.error import ChatMigrated, TelegramError
+
+from bot.config import Settings
+from bot.delivery.notify import esc, notify_admins
+from bot.delivery.ratelimit import is_group_chat
+from bot.delivery.sender import (
+    ChatGone,
+    DeliveryError,
+    RetryPolicy,
+    SendOptions,
+    TopicClosed,
+    send_part,
+)
+from bot.digest.loader import load_digest, parse_day, sort_key
+from bot.digest.model import Digest, OutgoingMessage
+from bot.digest.split import build_messages
+
+_LOG = logging.getLogger(__name__)
+
+
+class TargetLike(Protocol):
+    """Store's Target or config's ChatTarget: all a push needs is where to send."""
+
+    @property
+    def chat_id(self) -> int | str: ...
+
+    @property
+    def thread_id(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class PushEvent:
+    kind: Literal["sent", "skipped", "done", "failed"]
+    chat_id: int | str
+    thread_id: int | None
+    part: int | None  # part index for sent/skipped
+    total: int  # parts of the digest
+    error: str | None = None
+
+
+@dataclass
+class TargetResult:
+    chat_id: int | str
+    thread_id: int | None
+    total: int
+    sent: int = 0  # parts delivered by this push
+    already: int = 0  # parts the journal already held
+    error: str | None = None
+    deactivated: bool = False
+    migrated_to: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.error is None and self.sent + self.already >= self.total
+
+    @property
+    def label(self) -> str:
+        chat = self.migrated_to if self.migrated_to is not None else self.chat_id
+        return f"{chat}:{self.thread_id}" if self.thread_id else str(chat)
+
+
+@dataclass
+class PushReport:
+    digest_id: str
+    title: str
+    parts: int
+    results: list[TargetResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.complete for r in self.results)
+
+    @property
+    def failed(self) -> list[TargetResult]:
+        return [r for r in self.results if not r.complete]
+
+    @property
+    def sent(self) -> int:
+        return sum(r.sent for r in self.results)
+
+    def summary(self) -> str:
+        """One line: what happened, for logs, the CLI and admins (plain text)."""
+        done = sum(r.complete for r in self.results)
+        return (f"{self.digest_id}: {self.parts} parts, {done}/{len(self.results)} targets "
+                f"complete, {self.sent} messages sent, {len(self.failed)} failed")
+
+
+class DeliveryService:
+    def __init__(self, *, settings: Settings, store, bot: Bot,
+                 retry: RetryPolicy | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.bot = bot
+        self.retry = retry or RetryPolicy()
+        # One lock per (digest, chat, thread): a scheduled push and a /post running at once
+        # must not both read "part 3 missing" from the journal and both send it.
+        self._locks: dict[tuple[str, int | str, int | None], asyncio.Lock] = {}
+        self._config_synced = False
+
+    # -- targets and digests ---------------------------------------------------------------
+    async def sync_config_targets(self) -> None:
+        """DIGEST_CHATS become stored targets once per process (source 'config'); a chat
+        removed from the setting stops receiving. Once only: a config chat that kicked the bot
+        stays deactivated until the next start."""
+        if self._config_synced:
+            return
+        await self.store.sync_config_targets(self.settings.digest_chats)
+        self._config_synced = True
+
+    async def active_targets(self) -> list:
+        await self.sync_config_targets()
+        return list(await self.store.active_targets())
+
+    def load(self, record) -> Digest:
+        """The Digest behind a store record (the index holds no body)."""
+        root = Path(self.settings.content_dir)
+        return load_digest(root / record.path, root)
+
+    async def find_digests(self, spec: str | None) -> list[Digest]:
+        """`None`/`latest`: the newest digest; a date: every edition of that day, oldest first
+        (send order). Raises ValueError for text that is not a date."""
+        if spec is None or spec.strip().lower() == "latest":
+            record = await self.store.latest()
+            return [self.load(record)] if record else []
+        day = parse_day(spec)
+        if day is None:
+            raise ValueError(spec)
+        records = await self.store.on_date(day)
+        return sorted((self.load(r) for r in records), key=sort_key)
+
+    @staticmethod
+    def messages(digest: Digest) -> list[OutgoingMessage]:
+        return build_messages(digest)
+
+    # -- pushing ---------------------------------------------------------------------------
+    async def push(
+        self, digest: Digest, targets: Sequence[TargetLike] | None = None, *,
+        progress: Callable[[PushEvent], None] | None = None,
+    ) -> PushReport:
+        """Deliver every part of `digest` not yet in the journal to every target (default: all
+        active targets), targets side by side. Never raises for a chat's error: see the report."""
+        messages = self.messages(digest)
+        if targets is None:
+            targets = await self.active_targets()
+        report = PushReport(digest.id, digest.title, len(messages))
+        results = [TargetResult(t.chat_id, t.thread_id, len(messages)) for t in targets]
+        report.results = results
+        emit = progress or (lambda _event: None)
+        await asyncio.gather(*(self._push_one(digest, messages, r, emit) for r in results))
+        _LOG.info("push %s", report.summary())
+        return report
+
+    async def _push_one(self, digest: Digest, messages: list[OutgoingMessage],
+                        result: TargetResult, emit: Callable[[PushEvent], None]) -> None:
+        key = (digest.id, result.chat_id, result.thread_id)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                await self._deliver(digest, messages, result, emit)
+        except Exception as exc:  # a bug must not take the other chats' tasks down
+            _LOG.exception("push of %s to %s crashed", digest.id, result.label)
+            result.error = result.error or f"internal error: {exc!r}"
+        if result.complete:
+            emit(PushEvent("done", result.chat_id, result.thread_id, None, result.total))
+        else:
+            emit(PushEvent("failed", result.chat_id, result.thread_id, None, result.total,
+                           result.error))
+
+    async def _deliver(self, digest: Digest, messages: list[OutgoingMessage],
+                       result: TargetResult, emit: Callable[[PushEvent], None]) -> None:
+        chat, thread = result.chat_id, result.thread_id
+        done = await self.store.delivered_parts(digest.id, chat, thread)
+        part = 0
+        while part < len(messages):
+            if part in done:
+                result.already += 1
+                emit(PushEvent("skipped", chat, thread, part, len(messages)))
+                part += 1
+                continue
+            options = SendOptions(notify=part == 0, link_previews=self.settings.link_previews)
+            try:
+                sent = await send_part(self.bot, chat, thread, messages[part], options,
+                                       retry=self.retry)
+            except ChatMigrated as exc:
+                new_chat = int(exc.new_chat_id)
+                _LOG.warning("chat %s became supergroup %s: moving its target", chat, new_chat)
+                await self.store.migrate_target(chat, new_chat)
+                result.migrated_to = chat = new_chat
+                # parts recorded under the old id still count (unless the store moved them)
+                done = {**done, **await self.store.delivered_parts(digest.id, chat, thread)}
+                continue
+            except DeliveryError as exc:
+                await self._chat_error(digest, chat, thread, part, exc, result)
+                return
+            await self.store.record_delivery(digest.id, chat, thread, part, sent.message_id)
+            result.sent += 1
+            emit(PushEvent("sent", chat, thread, part, len(messages)))
+            if part == 0 and self.settings.pin_first_message and is_group_chat(chat):
+                await self._pin(chat, sent.message_id)
+            part += 1
+
+    async def _chat_error(self, digest: Digest, chat: int | str, thread: int | None, part: int,
+                          exc: DeliveryError, result: TargetResult) -> None:
+        result.error = exc.reason
+        where = f"{chat}:{thread}" if thread else str(chat)
+        _LOG.warning("push of %s to %s stopped at part %d: %s", digest.id, where, part, exc.reason)
+        await self.store.record_failure(digest.id, chat, thread, part, exc.reason)
+        if isinstance(exc, ChatGone):
+            result.deactivated = True
+            # kicked / chat gone: every topic of that chat is dead too
+            await self.store.deactivate_chat(chat, exc.reason)
+            text = (f"⚠️ Target <code>{esc(where)}</code> deactivated: {esc(exc.reason)}\n"
+                    f"Digest {esc(digest.id)} stopped at part {part + 1}. "
+                    "Re-add the bot and /subscribe (or fix DIGEST_CHATS) to resume.")
+        elif isinstance(exc, TopicClosed):
+            text = (f"⚠️ Topic <code>{esc(where)}</code> is closed or gone: {esc(exc.reason)}\n"
+                    f"Digest {esc(digest.id)} stopped at part {part + 1}; reopen the topic and "
+                    "/post to resume.")
+        else:
+            text = (f"⚠️ Push of {esc(digest.id)} to <code>{esc(where)}</code> failed at part "
+                    f"{part + 1}: {esc(exc.reason)}\n/post resumes where it stopped.")
+        await notify_admins(self.bot, self.settings.admin_ids, text)
+
+    async def _pin(self, chat: int | str, message_id: int) -> None:
+        try:
+            await self.bot.pin_chat_message(chat, message_id, disable_notification=True)
+        except TelegramError as exc:  # no pin right: the digest itself is delivered, just log
+            _LOG.warning("could not pin message %s in %s: %s", message_id, chat, exc)
+
+    async def preview(self, digest: Digest, chat_id: int) -> int:
+        """Send the digest exactly as a push would (same parts, same options) to one chat,
+        outside the journal. Returns the number of parts sent."""
+        messages = self.messages(digest)
+        for part, message in enumerate(messages):
+            options = SendOptions(notify=part == 0, link_previews=self.settings.link_previews)
+            await send_part(self.bot, chat_id, None, message, options, retry=self.retry)
+        return len(messages)
+
+    # -- the scheduled push ------------------------------------------------------------------
+    async def due_digest(self, now: dt.datetime) -> Digest | None:
+        """The newest digest dated today (TIMEZONE) if some active target lacks a part of it."""
+        today = now.astimezone(self.settings.timezone).date()
+        records = await self.store.on_date(today)
+        if not records:
+            return None
+        # several editions a day: the latest published (ISO text sorts like the time)
+        newest = max(records, key=lambda r: (r.published_at.isoformat() if r.published_at
+                                             else "", r.path))
+        digest = self.load(newest)
+        parts = len(self.messages(digest))
+        for target in await self.active_targets():
+            done = await self.store.delivered_parts(digest.id, target.chat_id, target.thread_id)
+            if len(done) < parts:
+                return digest
+        return None
+
+    async def push_due(self, now: dt.datetime) -> PushReport | None:
+        """Push today's newest digest to the targets that have not fully received it."""
+        digest = await self.due_digest(now)
+        if digest is None:
+            return None
+        report = await self.push(digest)
+        if not report.ok:
+            _LOG.warning("scheduled push incomplete: %s", report.summary())
+        return report

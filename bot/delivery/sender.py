@@ -1,0 +1,170 @@
+"""Send one OutgoingMessage to one chat: retries, fallbacks and the mapping of chat errors.
+
+Flood control (429) is the FloodLimiter's job: it is set on the bot and resends itself. Here:
+- network errors, timeouts and 5xx answers are retried with capped exponential backoff. A
+  request that timed out may still have been delivered, so its resend can duplicate that one
+  message: the "at most the one message in flight" allowance of the journal.
+- `can't parse entities` -> the same part again as plain text (links kept as "text (url)").
+- a photo Telegram cannot fetch -> the caption as a text message (never drop the part).
+- 403 / chat not found -> ChatGone; closed or deleted topic -> TopicClosed; migration is left to
+  the caller as telegram.error.ChatMigrated; anything else after the retries -> SendFailed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import Bot, LinkPreviewOptions, Message
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.delivery.ratelimit import retry_after_seconds
+from bot.digest.model import OutgoingMessage
+from bot.digest.tghtml import html_to_plain, utf16_len
+
+_LOG = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class DeliveryError(Exception):
+    """A part that could not be delivered to a chat; `reason` is one line for admins/journal."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class ChatGone(DeliveryError):
+    """The bot cannot post there any more (kicked, blocked, chat deleted): deactivate the target."""
+
+
+class TopicClosed(DeliveryError):
+    """The forum topic is closed or gone: tell the admins, keep the target."""
+
+
+class SendFailed(DeliveryError):
+    """Retries exhausted or a request Telegram refuses for a reason we cannot work around."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 8  # tries per part for network errors / 5xx, then SendFailed
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+
+
+_PARSE_ERRORS = ("can't parse entities", "can't find end of", "unsupported start tag",
+                 "entity beginning", "unclosed start tag")
+_GONE_ERRORS = ("chat not found", "bot was kicked", "user is deactivated", "peer_id_invalid",
+                "bot is not a member", "chat_write_forbidden", "have no rights to send",
+                "not enough rights to send")
+_TOPIC_ERRORS = ("topic_closed", "topic closed", "message thread not found", "topic_deleted",
+                 "thread not found")
+_PHOTO_ERRORS = ("wrong file identifier", "failed to get http url content",
+                 "wrong type of the web", "photo_invalid", "wrong remote file",
+                 "image_process_failed", "webpage_curl_failed", "webpage_media_empty")
+_ANCHOR_RE = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.S)
+
+
+def plain_fallback(html: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
+    """The part as plain text; links become "text (url)" while that still fits the limit."""
+
+    def anchor(match: re.Match[str]) -> str:
+        url, text = match[1], match[2]
+        return text if html_to_plain(text) == html_to_plain(url) else f"{text} ({url})"
+
+    with_urls = html_to_plain(_ANCHOR_RE.sub(anchor, html))
+    return with_urls if utf16_len(with_urls) <= limit else html_to_plain(html)
+
+
+def classify(exc: BadRequest) -> str:
+    """'parse' | 'gone' | 'topic' | 'photo' | 'other' for a 400 answer."""
+    text = exc.message.lower()
+    for kind, needles in (("parse", _PARSE_ERRORS), ("topic", _TOPIC_ERRORS),
+                          ("gone", _GONE_ERRORS), ("photo", _PHOTO_ERRORS)):
+        if any(n in text for n in needles):
+            return kind
+    return "other"
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    notify: bool  # only the first part of a push makes a sound
+    link_previews: bool = False
+
+
+async def send_part(
+    bot: Bot, chat_id: int | str, thread_id: int | None, message: OutgoingMessage,
+    options: SendOptions, *, retry: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep,
+) -> Message:
+    """Send one part; return the Message Telegram created. Raises ChatMigrated/DeliveryError."""
+    retry = retry or RetryPolicy()
+    plain = False
+    as_text = message.method == "sendMessage"
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await _call(bot, chat_id, thread_id, message, options, plain=plain,
+                               as_text=as_text)
+        except ChatMigrated:
+            raise
+        except Forbidden as exc:
+            raise ChatGone(f"forbidden: {exc.message}") from exc
+        except BadRequest as exc:
+            kind = classify(exc)
+            if kind == "parse" and not plain:
+                _LOG.warning("chat %s: Telegram could not parse a part (%s); resending as plain "
+                             "text", chat_id, exc.message)
+                plain = True
+                continue
+            if kind == "photo" and not as_text:
+                _LOG.warning("chat %s: photo refused (%s); sending the caption as text",
+                             chat_id, exc.message)
+                as_text = True
+                continue
+            if kind == "gone":
+                raise ChatGone(exc.message) from exc
+            if kind == "topic":
+                raise TopicClosed(exc.message) from exc
+            raise SendFailed(f"bad request: {exc.message}") from exc
+        except RetryAfter as exc:  # only when the limiter was told to give up: wait anyway
+            delay = retry_after_seconds(exc)
+        except NetworkError as exc:  # TimedOut, connection errors, 5xx
+            if attempt >= retry.attempts:
+                raise SendFailed(f"network: {exc.message} (after {attempt} tries)") from exc
+            delay = retry.delay(attempt)
+            _LOG.info("chat %s: %s; retry %d in %.1fs", chat_id, exc.message, attempt, delay)
+        except TelegramError as exc:
+            raise SendFailed(f"{type(exc).__name__}: {exc.message}") from exc
+        await sleep(delay)
+
+
+async def _call(
+    bot: Bot, chat_id: int | str, thread_id: int | None, message: OutgoingMessage,
+    options: SendOptions, *, plain: bool, as_text: bool,
+) -> Message:
+    parse_mode = None if plain else ParseMode.HTML
+    common = {"chat_id": chat_id, "message_thread_id": thread_id,
+              "disable_notification": not options.notify, "parse_mode": parse_mode}
+    if as_text:
+        text = plain_fallback(message.html) if plain else message.html
+        previews = LinkPreviewOptions(is_disabled=not options.link_previews)
+        return await bot.send_message(text=text, link_preview_options=previews, **common)
+    caption = plain_fallback(message.html, MessageLimit.CAPTION_LENGTH) if plain else message.html
+    return await bot.send_photo(photo=message.photo or "", caption=caption, **common)

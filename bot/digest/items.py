@@ -1,0 +1,178 @@
+"""Plain-text items of a digest, for the search index. Pure: no I/O.
+
+An item is a `###` (or deeper) heading with its content up to the next heading; blocks of a
+`##` section that are not under such a heading (top-level list items, paragraphs, tables,
+quotes, code) each form an item of their own. Text comes from markdown-it-py tokens, so markup,
+link targets and raw HTML never reach the index.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from bot.digest.model import Digest
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANK_LINES = re.compile(r"\n{2,}")
+TITLE_MAX = 120
+
+
+@dataclass(frozen=True)
+class Item:
+    section: str | None  # plain title of the enclosing `##` section (None: before any)
+    title: str
+    text: str  # plain text; for a heading item the heading comes first
+    url: str | None  # first link of the item
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    # The dialect the renderer accepts (tables, strikethrough); no linkify: bare URLs stay text.
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def _inline_text(token: Token) -> tuple[str, str | None]:
+    """Plain text of an inline token and its first link (href)."""
+    parts: list[str] = []
+    url: str | None = None
+    for child in token.children or ():
+        kind = child.type
+        if kind in ("text", "code_inline"):
+            parts.append(child.content)
+        elif kind in ("softbreak",):
+            parts.append(" ")
+        elif kind == "hardbreak":
+            parts.append("\n")
+        elif kind == "image":
+            parts.append(child.content)  # alt text
+        elif kind == "link_open" and url is None:
+            href = child.attrGet("href")
+            url = str(href) if href else None
+        elif kind == "html_inline":
+            continue
+    return "".join(parts), url
+
+
+def _tidy(text: str) -> str:
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n", "\n".join(lines)).strip()
+
+
+class _Builder:
+    """Collects the text and first link of one item while tokens stream past."""
+
+    def __init__(self, section: str | None, title: str | None) -> None:
+        self.section = section
+        self.title = title
+        self.lines: list[str] = [title] if title else []
+        self.url: str | None = None
+        self.first_strong: str | None = None
+
+    def add(self, text: str, url: str | None = None) -> None:
+        if text:
+            self.lines.append(text)
+        if self.url is None and url:
+            self.url = url
+
+    def build(self) -> Item | None:
+        text = _tidy("\n".join(self.lines))
+        if not text:
+            return None
+        title = self.title or self.first_strong or text.split("\n", 1)[0]
+        title = _tidy(title).replace("\n", " ")
+        if len(title) > TITLE_MAX:
+            title = title[: TITLE_MAX - 1].rstrip() + "…"
+        return Item(self.section, title, text, self.url)
+
+
+def _lead_strong(token: Token) -> str | None:
+    """Text of a leading **bold** or [link] run: the usual 'title' of a list-item news entry."""
+    # markdown-it emits an empty text token before a leading `**`
+    children = [c for c in token.children or () if not (c.type == "text" and not c.content)]
+    if len(children) >= 3 and children[0].type in ("strong_open", "link_open"):
+        close = "strong_close" if children[0].type == "strong_open" else "link_close"
+        run: list[str] = []
+        for child in children[1:]:
+            if child.type == close:
+                return "".join(run).strip() or None
+            if child.type in ("text", "code_inline"):
+                run.append(child.content)
+    return None
+
+
+def extract_items(digest: Digest) -> list[Item]:
+    """The items of `digest`, in document order."""
+    return extract_items_and_sections(digest)[0]
+
+
+def extract_items_and_sections(digest: Digest) -> tuple[list[Item], list[str]]:
+    """Items plus the plain titles of the `##` sections, from one parse (the index needs both)."""
+    tokens = _parser().parse(digest.body)
+    items: list[Item] = []
+    sections: list[str] = []
+    section: str | None = None
+    current: _Builder | None = None  # the open heading item, if any
+    block: _Builder | None = None  # the open top-level block item outside a heading item
+
+    def flush(builder: _Builder | None) -> None:
+        if builder is not None and (item := builder.build()) is not None:
+            items.append(item)
+
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "heading_open" and tok.level == 0:
+            inline = tokens[i + 1]
+            text, url = _inline_text(inline)
+            text = _tidy(text).replace("\n", " ")
+            flush(current)
+            flush(block)
+            current = block = None
+            if tok.tag in ("h1",):
+                section = None  # the document title: not an item
+            elif tok.tag == "h2":
+                section = text or None
+                if section:
+                    sections.append(section)
+            else:
+                current = _Builder(section, text)
+                current.add("", url)
+            i += 3
+            continue
+        target = current
+        if target is None and tok.level == 0 and tok.nesting in (0, 1):
+            # a new top-level block outside any heading item starts its own item
+            flush(block)
+            block = _Builder(section, None)
+        if target is None:
+            target = block
+        if target is not None:
+            if tok.type == "inline":
+                text, url = _inline_text(tok)
+                if target.first_strong is None and not target.lines:
+                    target.first_strong = _lead_strong(tok)
+                target.add(text, url)
+            elif tok.type in ("fence", "code_block"):
+                target.add(tok.content)
+            elif tok.type == "html_block":
+                target.add(html.unescape(_TAG.sub(" ", tok.content)))
+        if current is None:
+            # a top-level list is not one item: each of its direct list items is one
+            if tok.type in ("bullet_list_open", "ordered_list_open") and tok.level == 0:
+                block = None
+            elif tok.type == "list_item_open" and tok.level == 1:
+                block = _Builder(section, None)
+            elif tok.type == "list_item_close" and tok.level == 1:
+                flush(block)
+                block = None
+        i += 1
+    flush(current)
+    flush(block)
+    return items, sections

@@ -1,0 +1,360 @@
+"""Load digest markdown files into `Digest` objects.
+
+Accepted shapes (all seen in real digests):
+- YAML front matter between `---` lines (read with python-frontmatter), keys case-insensitive;
+- a Pelican `Key: value` header block at the top, ending at the first blank line;
+- no header at all: title from the first `# ` heading, date from `YYYY-MM-DD` in the file name.
+
+Date rule: front matter/header `date` first; if absent, a `YYYY-M-D` date in the file name. A file
+with neither (e.g. `issue-400.md`) is a DigestError: guessing from an issue number or the file
+mtime would give a wrong date with no warning, and the date drives scheduling and /digest.
+An explicit `date` that cannot be read is an error too (rather than silently using the name).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from bot.digest.model import Digest, DigestError
+from bot.digest.tags import display_tag, normalize_tag
+
+DIGEST_SUFFIXES = (".md", ".markdown")
+
+# `2026-01-25`, `2020-12-2`, optionally `08:30[:00[.f]]` after 'T' or spaces, optional Z/offset.
+_DATE_RE = re.compile(
+    r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:(?:[Tt]|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d{1,6})\d*)?)?"
+    r"\s*(?P<tz>[Zz]|[+-]\d{2}:?\d{2})?)?$"
+)
+_NAME_DATE_RE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_H1_RE = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_PELICAN_LINE_RE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_-]*):[ \t]*(?P<value>.*?)[ \t]*$")
+# A Pelican block must name at least one of these, so a body opening with "Note: ..." stays body.
+_PELICAN_KEYS = frozenset({"title", "date"})
+_TAG_KEYS = ("tags", "category", "seo", "keywords")
+_COVER_KEYS = ("coverimage", "cover_image", "cover")
+_KNOWN_KEYS = frozenset({"title", "date", "summary", *_TAG_KEYS, *_COVER_KEYS})
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DigestError(path, f"cannot read file ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")  # -sig: drops a UTF-8 BOM
+    except UnicodeDecodeError as exc:
+        raise DigestError(path, f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+    # Normalise line ends once so every later step (and the body) only sees LF.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split_yaml(path: Path, text: str) -> tuple[dict[str, Any], str] | None:
+    """YAML front matter -> (metadata, body), or None when the file has none."""
+    # python-frontmatter's YAML handler is used directly (not frontmatter.loads) because loads
+    # silently drops front matter that is not a mapping and returns unclosed front matter as body.
+    handler = frontmatter.YAMLHandler()
+    stripped = text.strip()
+    if not handler.detect(stripped):
+        return None
+    try:
+        fm, body = handler.split(stripped)
+    except ValueError:
+        raise DigestError(path, "front matter opened with '---' is never closed") from None
+    try:
+        data = handler.load(fm)
+    except yaml.YAMLError as exc:
+        raise DigestError(path, f"front matter is not valid YAML ({_one_line(exc)})") from None
+    except ValueError as exc:  # e.g. `date: 2026-02-30` fails while YAML builds the date
+        raise DigestError(path, f"front matter has an impossible value ({exc})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise DigestError(path, f"front matter is a {type(data).__name__}, not key: value pairs")
+    return {str(k): v for k, v in data.items()}, body
+
+
+def _split_pelican(text: str) -> tuple[dict[str, Any], str] | None:
+    """A Pelican `Key: value` header block (this-week-in-rust) -> (metadata, body), or None."""
+    header, *rest = re.split(r"\n[ \t]*\n", text.lstrip("\n"), maxsplit=1)
+    body = rest[0] if rest else ""
+    meta: dict[str, Any] = {}
+    for line in header.split("\n"):
+        match = _PELICAN_LINE_RE.match(line)
+        if not match:
+            return None
+        meta[match["key"]] = match["value"]
+    if not _PELICAN_KEYS & {key.lower() for key in meta}:
+        return None
+    return meta, body
+
+
+# ---------------------------------------------------------------------------- fields
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _lower_keys(meta: Mapping[str, Any]) -> dict[str, Any]:
+    lowered: dict[str, Any] = {}
+    for key, value in meta.items():
+        lowered.setdefault(key.lower(), value)  # first spelling wins if a key repeats in case
+    return lowered
+
+
+def parse_date(value: Any) -> tuple[dt.date, dt.datetime | None]:
+    """A front matter date -> (date, datetime or None). Raises ValueError if unreadable.
+
+    The date is the calendar day as written (an offset does not move it to UTC); the datetime
+    keeps the offset when one is given and is naive otherwise.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date(), value
+    if isinstance(value, dt.date):
+        return value, None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date")
+    text = value.strip()
+    compact = _COMPACT_DATE_RE.match(text)
+    if compact:
+        return dt.date(*map(int, compact.groups())), None
+    match = _DATE_RE.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD [HH:MM])")
+    day = dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+    if match["H"] is None:
+        return day, None
+    tz: dt.tzinfo | None = None
+    if match["tz"]:
+        tz = dt.UTC if match["tz"] in "Zz" else _offset(match["tz"])
+    moment = dt.datetime(
+        day.year, day.month, day.day, int(match["H"]), int(match["M"]), int(match["S"] or 0),
+        int((match["f"] or "0").ljust(6, "0")), tzinfo=tz,
+    )
+    return day, moment
+
+
+def _offset(text: str) -> dt.timezone:
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def date_from_name(path: Path) -> dt.date | None:
+    """The first valid `YYYY-M-D` date in the file name, if any."""
+    for match in _NAME_DATE_RE.finditer(path.name):
+        try:
+            return dt.date(*map(int, match.groups()))
+        except ValueError:
+            continue
+    return None
+
+
+def first_h1(body: str) -> str | None:
+    """Text of the first ATX `# ` heading outside fenced code."""
+    fence: str | None = None
+    for line in body.split("\n"):
+        fence_match = _FENCE_RE.match(line)
+        if fence_match:
+            marker = fence_match.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            continue
+        if fence is None:
+            match = _H1_RE.match(line)
+            if match and match.group(1).strip():
+                return match.group(1).strip()
+    return None
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list, tuple)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _as_list(value: Any, *, split_commas: bool) -> list[str]:
+    """A tags-like value (list, single string, comma-separated string, missing) -> strings.
+
+    Only a single string is split on commas: list items are taken whole, as the author wrote them.
+    """
+    if value is None or isinstance(value, dict):
+        return []
+    if isinstance(value, (list, tuple, set)):
+        return [str(item) for item in value if item is not None and not isinstance(item, dict)]
+    if split_commas:
+        return re.split(r"[,，]", str(value))
+    return [str(value)]
+
+
+def merge_tags(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
+    """Tags in first-seen order, deduplicated by `normalize_tag`, display form kept."""
+    seen: set[str] = set()
+    result: list[str] = []
+    for group in groups:
+        for raw in group:
+            key = normalize_tag(raw)
+            if key and key not in seen:
+                seen.add(key)
+                result.append(display_tag(raw))
+    return tuple(result)
+
+
+def digest_id(day: dt.date, path: Path, root: Path | None) -> str:
+    """Stable id: `YYYYMMDD-` + 8 hex of sha1 of the path relative to the content folder."""
+    relative = path.name if root is None else _relative(path, root)
+    return f"{day:%Y%m%d}-{hashlib.sha1(relative.encode('utf-8')).hexdigest()[:8]}"
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:  # not under root: the absolute path is still stable for this machine
+        return path.resolve().as_posix()
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+def load_digest(path: Path, root: Path | None = None) -> Digest:
+    """Read one digest file. Raises DigestError(path, reason) if it cannot be a digest."""
+    path = Path(path)
+    text = _read_text(path)
+    if not text.strip():
+        raise DigestError(path, "empty file")
+
+    split = _split_yaml(path, text) or _split_pelican(text)
+    raw_meta, body = split if split else ({}, text)
+    meta = _lower_keys(raw_meta)
+    body = body.strip("\n")
+    if not body.strip():
+        raise DigestError(path, "no content after the front matter")
+
+    title = _text_or_none(meta.get("title")) or first_h1(body)
+    if not title:
+        raise DigestError(path, "no title (no `title` in front matter and no `# ` heading)")
+
+    published_at: dt.datetime | None = None
+    if meta.get("date") is not None and str(meta.get("date")).strip():
+        try:
+            day, published_at = parse_date(meta["date"])
+        except ValueError as exc:
+            raise DigestError(path, f"no usable date: {exc}") from None
+    else:
+        name_day = date_from_name(path)
+        if name_day is None:
+            raise DigestError(
+                path, "no usable date: no `date` in front matter and no YYYY-MM-DD in the file name"
+            )
+        day = name_day
+
+    # A category is one name even if it holds a comma; tags/seo/keywords strings are lists.
+    tags = merge_tags(
+        _as_list(meta.get(key), split_commas=(key != "category")) for key in _TAG_KEYS
+    )
+    category_values = _as_list(meta.get("category"), split_commas=False)
+    category = next((c.strip() for c in category_values if c.strip()), None)
+    summary = meta.get("summary")
+    if isinstance(summary, (list, tuple)):
+        summary = "\n".join(str(line) for line in summary)
+    cover = next((_text_or_none(meta.get(key)) for key in _COVER_KEYS if meta.get(key)), None)
+    extra = {key: value for key, value in raw_meta.items() if key.lower() not in _KNOWN_KEYS}
+
+    return Digest(
+        id=digest_id(day, path, root),
+        path=path,
+        title=title,
+        date=day,
+        body=body,
+        published_at=published_at,
+        category=category,
+        tags=tags,
+        summary=_text_or_none(summary),
+        cover_image=cover,
+        extra=extra,
+    )
+
+
+def iter_digest_files(root: Path) -> list[Path]:
+    """Every .md/.markdown file under root (recursively), sorted; hidden files/dirs skipped."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    files = [
+        path
+        for path in root.rglob("*")
+        if path.suffix.lower() in DIGEST_SUFFIXES
+        and path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)
+    ]
+    return sorted(files)
+
+
+def load_all(root: Path) -> tuple[list[Digest], list[DigestError]]:
+    """Load every digest under root; one bad file never stops the others."""
+    digests: list[Digest] = []
+    errors: list[DigestError] = []
+    for path in iter_digest_files(root):
+        try:
+            digests.append(load_digest(path, root))
+        except DigestError as exc:
+            errors.append(exc)
+    return digests, errors
+
+
+def sort_key(digest: Digest) -> tuple[dt.date, dt.datetime, str]:
+    """Newest last: by date, then published_at (wall time as written), then path."""
+    moment = digest.published_at.replace(tzinfo=None) if digest.published_at else dt.datetime.min
+    return digest.date, moment, digest.path.as_posix()
+
+
+def latest(digests: Iterable[Digest]) -> Digest | None:
+    """The newest digest, or None if there is none."""
+    return max(digests, key=sort_key, default=None)
+
+
+def parse_day(spec: str) -> dt.date | None:
+    """`2026-01-25` / `20260125` -> date; None if spec does not look like a date.
+
+    Raises ValueError when it looks like a date but is not one (`2026-02-30`).
+    """
+    text = spec.strip()
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text) or _COMPACT_DATE_RE.match(text)
+    if not match:
+        return None
+    return dt.date(*map(int, match.groups()))
+
+
+def find(digests: Sequence[Digest], spec: str) -> list[Digest]:
+    """Digests matching spec, oldest first (send order).
+
+    spec: `latest`, a date (`2026-01-25` or `20260125`: every edition of that day) or a file path.
+    Raises ValueError for a date-shaped spec that is not a real date.
+    """
+    if spec.strip().lower() == "latest":
+        newest = latest(digests)
+        return [newest] if newest else []
+    day = parse_day(spec)
+    if day is not None:
+        return sorted((d for d in digests if d.date == day), key=sort_key)
+    wanted = Path(spec).resolve()
+    return [d for d in digests if d.path.resolve() == wanted]

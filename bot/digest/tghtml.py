@@ -1,0 +1,129 @@
+"""Small helpers for the Telegram HTML subset the renderer produces.
+
+The bot only ever scans HTML it wrote itself (render.py), so the scanner is a tokenizer, not a
+validator: tags, `&...;` escapes and text runs. It tells the splitter how long a fragment is *as
+Telegram counts it* (UTF-16 code units of the visible text), how many entities it opens, and which
+tags are open at any point, so a cut can close them and the next message can reopen them.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+TokenKind = Literal["text", "entity", "open", "close"]
+
+# One alternative per token kind. A stray '<' or '&' (never produced by render.py) is read as text
+# so the scanner cannot loop or raise on foreign input.
+_TOKEN_RE = re.compile(
+    r"(?P<tag></?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?>)"
+    r"|(?P<entity>&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});)"
+    r"|(?P<text>[^<&]+|[<&])"
+)
+_TAG_NAME_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)")
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, the unit of Telegram's length limits and entity offsets."""
+    # Astral characters (emoji, rare CJK) are two code units; utf-16-le encoding is done in C.
+    return len(text.encode("utf-16-le")) // 2
+
+
+def escape(text: str) -> str:
+    """Escape text for Telegram HTML: only `&`, `<`, `>` need it in text nodes."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_attr(value: str) -> str:
+    """Escape an attribute value written inside double quotes (href, class)."""
+    return escape(value).replace('"', "&quot;")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: TokenKind
+    raw: str  # exactly as in the source html
+    name: str = ""  # lower-case tag name for open/close
+    visible: str = ""  # the text Telegram shows for text/entity tokens
+
+    @property
+    def utf16(self) -> int:
+        return utf16_len(self.visible)
+
+
+def tokenize(fragment: str) -> Iterator[Token]:
+    """Split an HTML fragment into tags, escapes and text runs (in order, losslessly)."""
+    for m in _TOKEN_RE.finditer(fragment):
+        raw = m.group(0)
+        if m.lastgroup == "tag":
+            name_match = _TAG_NAME_RE.match(raw)
+            assert name_match is not None  # guaranteed by _TOKEN_RE
+            name = name_match.group(1).lower()
+            yield Token("close" if raw.startswith("</") else "open", raw, name)
+        elif m.lastgroup == "entity":
+            yield Token("entity", raw, visible=html.unescape(raw))
+        else:
+            yield Token("text", raw, visible=raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """What a fragment costs in a message."""
+
+    utf16: int  # visible length in UTF-16 code units
+    entities: int  # entities opened (every open tag counts: conservative for <pre><code>)
+
+
+def measure(fragment: str) -> Measure:
+    length = 0
+    entities = 0
+    for tok in tokenize(fragment):
+        if tok.kind == "open":
+            entities += 1
+        elif tok.kind != "close":
+            length += utf16_len(tok.visible)
+    return Measure(length, entities)
+
+
+def open_tags_after(tokens: list[Token]) -> list[Token]:
+    """The stack of open-tag tokens still open after `tokens` (outermost first)."""
+    stack: list[Token] = []
+    for tok in tokens:
+        if tok.kind == "open":
+            stack.append(tok)
+        elif tok.kind == "close":
+            # Pop to the matching open tag; render.py nests properly, so this is the top.
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i].name == tok.name:
+                    del stack[i:]
+                    break
+    return stack
+
+
+def close_tags(stack: list[Token]) -> str:
+    return "".join(f"</{tok.name}>" for tok in reversed(stack))
+
+
+def reopen_tags(stack: list[Token]) -> str:
+    return "".join(tok.raw for tok in stack)
+
+
+def html_to_plain(fragment: str) -> str:
+    """Visible text of a fragment: tags dropped, escapes decoded (for a plain-text resend)."""
+    return "".join(tok.visible for tok in tokenize(fragment) if tok.kind in ("text", "entity"))
+
+
+def visible_text(fragment: str) -> str:
+    """Alias of html_to_plain, named for what the splitter measures."""
+    return html_to_plain(fragment)
+
+
+_HREF_RE = re.compile(r'<a\s+href="([^"]*)"')
+
+
+def link_urls(fragment: str) -> list[str]:
+    """Every `<a href>` URL of a fragment in order (decoded), for checks that no link is lost."""
+    return [html.unescape(u) for u in _HREF_RE.findall(fragment)]

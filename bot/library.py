@@ -1,0 +1,230 @@
+"""The reader-side core: find digests in the store, load and render them, and write the HTML of
+cards and paged lists. No Telegram objects here (handlers turn these into replies and keyboards),
+so every view is a pure function that property tests can throw arbitrary titles at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from telegram.constants import MessageLimit
+
+from bot.digest.loader import load_digest, parse_day
+from bot.digest.model import OutgoingMessage
+from bot.digest.split import build_messages
+from bot.digest.tags import normalize_tag
+from bot.digest.tghtml import escape, escape_attr, utf16_len
+from bot.store import DigestRecord, Page, SearchHit, Store
+
+TEXT_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
+ARCHIVE_PAGE = 10  # issues per /archive and /tag page
+SEARCH_PAGE = 5  # hits per /search page (each hit is several lines)
+TAGS_PAGE = 30  # tags per /tags page
+KEY_CHARS = 10  # hex digits of a short key (tag / query) inside callback_data
+
+# Characters that belong to the grapheme before them: a cut just before one would split an emoji
+# ZWJ sequence, a flag, a keycap or a letter from its accent.
+_JOINERS = {"\u200d", "\ufe0e", "\ufe0f", "\u20e3"}
+
+
+def _glued(ch: str) -> bool:
+    return (ch in _JOINERS or unicodedata.combining(ch) > 0
+            or "\U0001f3fb" <= ch <= "\U0001f3ff"  # skin tone modifiers
+            or "\U000e0020" <= ch <= "\U000e007f")  # tag characters (subdivision flags)
+
+
+def shorten(text: str, max_chars: int) -> str:
+    """Plain text cut to at most `max_chars` code points (ellipsis included), on a grapheme edge.
+
+    Python strings hold code points, so a surrogate pair cannot be split; the loop below keeps
+    ZWJ sequences, modifiers and combining marks with their base character.
+    """
+    text = " ".join(text.split())  # one line: titles and snippets go into list lines
+    if len(text) <= max_chars:
+        return text
+    cut = max(max_chars - 1, 0)
+    while cut > 0 and (_glued(text[cut]) or text[cut - 1] == "\u200d"):
+        cut -= 1
+    # regional indicator flags come in pairs: never keep an odd one at the end
+    flags = 0
+    while cut - flags > 0 and "\U0001f1e6" <= text[cut - flags - 1] <= "\U0001f1ff":
+        flags += 1
+    cut -= flags % 2
+    return text[:cut].rstrip() + "…"
+
+
+def short_key(text: str) -> str:
+    """Stable short key for a long callback argument (a tag or a query)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:KEY_CHARS]
+
+
+def tag_key(tag: str) -> str:
+    """Short key of a tag: equal for spellings the store treats as the same tag."""
+    return short_key(normalize_tag(tag))
+
+
+def parse_date_arg(text: str) -> dt.date | None:
+    """`2026-01-25` or `20260125` -> date; None if it is no date (also `2026-02-30`)."""
+    try:
+        return parse_day(text)
+    except ValueError:
+        return None
+
+
+def message_link(chat_id: int, username: str | None, thread_id: int | None,
+                 message_id: int) -> str | None:
+    """t.me link to a message in a group or channel, or None where Telegram has none."""
+    if username:
+        base = f"https://t.me/{username}"
+    elif str(chat_id).startswith("-100"):
+        base = f"https://t.me/c/{str(chat_id)[4:]}"  # supergroup/channel internal id
+    else:
+        return None  # basic groups and private chats have no message links
+    return f"{base}/{thread_id}/{message_id}" if thread_id else f"{base}/{message_id}"
+
+
+# ---------------------------------------------------------------------------- views
+
+
+def _fit(head: list[str], lines: Sequence[str], tail: list[str], more: str) -> str:
+    """Join head + as many `lines` as fit in one message + tail (with `more` when some are left).
+
+    `more` may contain `{n}` for the number of lines left out.
+    """
+    fixed = utf16_len("\n".join(head + tail)) + 2 + utf16_len(more) + 8
+    kept: list[str] = []
+    used = fixed
+    for line in lines:
+        size = utf16_len(line) + 1
+        if used + size > TEXT_LIMIT:
+            break
+        kept.append(line)
+        used += size
+    extra = [more.format(n=len(lines) - len(kept))] if len(kept) < len(lines) else []
+    return "\n".join(part for part in [*head, *kept, *extra, *tail] if part is not None)
+
+
+def digest_line(record: DigestRecord) -> str:
+    return f"<b>{record.date:%Y-%m-%d}</b> · {escape(shorten(record.title, 120))}"
+
+
+def card_html(record: DigestRecord, *, note: str | None = None,
+              posted: Sequence[str | None] = ()) -> str:
+    """The compact card a group gets: title, date, summary, sections (and where it was posted).
+
+    `note` is already HTML; `posted` are message links (None: posted, but no link exists).
+    """
+    head = [note, ""] if note else []
+    head.append(f"<b>{escape(shorten(record.title, 200))}</b>")
+    meta = f"{record.date:%Y-%m-%d}"
+    if record.tags:
+        meta += " · " + escape(shorten(", ".join(record.tags), 150))
+    head.append(meta)
+    if record.summary:
+        head += ["", escape(shorten(record.summary, 700))]
+    tail: list[str] = []
+    if posted:
+        links = [f'<a href="{escape_attr(url)}">{n}</a>' if url else str(n)
+                 for n, url in enumerate(posted[:20], 1)]
+        tail = ["", "Already posted here: " + ", ".join(links)]
+    sections = [f"• {escape(shorten(s, 100))}" for s in record.sections]
+    if sections:
+        head += ["", f"<b>Sections ({len(sections)})</b>"]
+    return _fit(head, sections, tail, "• … and {n} more")
+
+
+def records_page_html(heading: str, page: Page[DigestRecord], offset: int) -> str:
+    """A numbered page of issues, newest first (heading is already HTML)."""
+    if not page.items:
+        return f"{heading}\n\nNothing here."
+    last = offset + len(page.items)
+    head = [f"{heading} — {offset + 1}–{last} of {page.total}", ""]
+    lines = [f"{offset + n}. {digest_line(r)}" for n, r in enumerate(page.items, 1)]
+    return _fit(head, lines, [], "…")
+
+
+def tags_page_html(tags: Sequence[tuple[str, int]], offset: int, total: int) -> str:
+    if not tags:
+        return "No tags yet."
+    head = [f"<b>Tags</b> — {offset + 1}–{offset + len(tags)} of {total}", ""]
+    lines = [f"{escape(shorten(tag, 60))} — {count}" for tag, count in tags]
+    return _fit(head, lines, ["", "Tap a tag to list its issues, or send /tag &lt;name&gt;."], "…")
+
+
+def search_page_html(query: str, page: Page[SearchHit], offset: int) -> str:
+    quoted = escape(shorten(query, 100))
+    if not page.items:
+        return f"No items match “{quoted}”."
+    head = [f"<b>Search</b> “{quoted}” — {offset + 1}–{offset + len(page.items)} of "
+            f"{page.total}", ""]
+    blocks = []
+    for n, hit in enumerate(page.items, offset + 1):
+        where = f" · <i>{escape(shorten(hit.section, 60))}</i>" if hit.section else ""
+        title = escape(shorten(hit.item_title or hit.digest.title, 150))
+        link = (f'<a href="{escape_attr(hit.url)}">{title}</a>'
+                if hit.url and hit.url.startswith(("http://", "https://")) else title)
+        lines = [f"{n}. <b>{hit.digest.date:%Y-%m-%d}</b>{where}", link]
+        if hit.snippet:
+            lines.append(escape(shorten(hit.snippet, 300)))
+        blocks.append("\n".join(lines) + "\n")
+    return _fit(head, blocks, [], "…")
+
+
+# ---------------------------------------------------------------------------- the library
+
+
+@dataclass(frozen=True)
+class DayResult:
+    """What /today and /digest <date> found."""
+
+    day: dt.date
+    editions: list[DigestRecord]  # that day's digests, earliest first
+    nearest: list[dt.date]  # when there are none: the closest days that have one
+
+
+class DigestLibrary:
+    """Digests for the reader commands: store queries plus rendered messages (cached)."""
+
+    def __init__(self, store: Store, content_dir: Path, *, cache_size: int = 64) -> None:
+        self.store = store
+        self.content_dir = Path(content_dir)
+        self._cache: OrderedDict[tuple[str, str], list[OutgoingMessage]] = OrderedDict()
+        self._cache_size = cache_size
+
+    async def messages(self, record: DigestRecord) -> list[OutgoingMessage]:
+        """The engine's messages for a digest, in order. Raises DigestError if the file broke.
+
+        Keyed by content hash, so an edited file is rendered afresh; parsing runs in a thread
+        because a long digest takes milliseconds the event loop should spend on other users.
+        """
+        key = (record.id, record.content_hash)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        path = self.content_dir / record.path
+        messages = await asyncio.to_thread(
+            lambda: build_messages(load_digest(path, self.content_dir)))
+        self._cache[key] = messages
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return messages
+
+    async def day(self, day: dt.date) -> DayResult:
+        editions = await self.store.on_date(day)
+        nearest = [] if editions else await self.store.nearest_dates(day, limit=3)
+        return DayResult(day, editions, nearest)
+
+    async def resolve_tag(self, key: str) -> str | None:
+        """The tag whose short key is `key` (callback data carries keys, not long tags)."""
+        for tag, _ in await self.store.tag_counts():
+            if tag_key(tag) == key:
+                return tag
+        return None

@@ -1,0 +1,80 @@
+"""Logging for the bot: one stream handler whose filter removes the bot token from every record.
+
+The token is part of every Bot API URL (`.../bot<token>/sendMessage`): httpx logs those URLs at
+INFO, PTB logs requests at DEBUG, and network errors carry them in their text. Redaction happens
+in a filter on the handlers (not on loggers), so it sees records from every logger, including
+third-party ones, and covers the message, its arguments, the traceback and the stack.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+from urllib.parse import quote
+
+REDACTED = "[REDACTED]"
+# Anything shaped like a bot token, even one we were not told about (another bot's, an old one).
+_TOKEN_SHAPE = re.compile(r"\b\d{5,}(?::|%3A)[A-Za-z0-9_-]{30,}")
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces the given secrets (and token-shaped strings) in a record before it is written."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        variants: set[str] = set()
+        for secret in secrets:
+            if secret:
+                variants |= {secret, quote(secret, safe=""), quote(secret)}
+        # longest first, so a secret is never half-replaced by a shorter variant of itself
+        self._secrets = sorted(variants, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return _TOKEN_SHAPE.sub(REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: keep what we can, still redacted
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg, record.args = self.redact(message), None
+        if record.exc_info and not record.exc_text:
+            # Formatter.format() uses exc_text when set: format the traceback here, redacted.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def setup_logging(level: str, secrets: Iterable[str] = (), *,
+                  stream: TextIO | None = None) -> RedactingFilter:
+    """Configure the root logger once: level, one stream handler, the redacting filter.
+
+    Every handler already on the root logger gets the filter too. httpx (request URLs at INFO)
+    and httpcore (wire-level DEBUG) are kept at WARNING: they add noise and nothing we need.
+    """
+    redactor = RedactingFilter(secrets)
+    root = logging.getLogger()
+    root.setLevel(level)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.set_name("digestbot")
+    for old in [h for h in root.handlers if h.get_name() == "digestbot"]:
+        root.removeHandler(old)  # setting up twice (tests) must not log every line twice
+    root.addHandler(handler)
+    for existing in root.handlers:
+        for old_filter in [f for f in existing.filters if isinstance(f, RedactingFilter)]:
+            existing.removeFilter(old_filter)
+        existing.addFilter(redactor)
+    # httpx/httpcore: URLs and wire details; apscheduler: a line per job run
+    for noisy in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return redactor

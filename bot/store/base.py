@@ -1,0 +1,118 @@
+"""The connection shared by every part of the Store: pragmas, migrations, write transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from bot.store.schema import MIGRATIONS
+
+log = logging.getLogger("digestbot.store")
+
+_NUMERIC_CHAT = re.compile(r"^-?\d+$")
+
+
+def chat_key(chat_id: int | str) -> int | str:
+    """One form per chat: numeric ids as int (so "-100" and -100 are the same chat)."""
+    if isinstance(chat_id, str) and _NUMERIC_CHAT.match(chat_id.strip()):
+        return int(chat_id.strip())
+    return chat_id
+
+
+def thread_key(thread_id: int | None) -> int:
+    return thread_id or 0  # 0 = the chat itself; see the targets table comment
+
+
+def thread_out(thread_key_value: int) -> int | None:
+    return thread_key_value or None
+
+
+class StoreBase:
+    """One aiosqlite connection (it owns one thread); writes serialised by an asyncio.Lock."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> StoreBase:
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: no implicit transactions; we BEGIN/COMMIT explicitly.
+        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            # WAL + synchronous=NORMAL: a commit survives a crash of the process (what the
+            # journal needs for "never twice"); only an OS crash/power cut may lose the very
+            # last commits. FULL would fsync on every delivery for little gain here.
+            await db.execute("PRAGMA synchronous=NORMAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            await db.execute("PRAGMA busy_timeout=5000")  # another process (CLI) may be writing
+            store = cls(db, path)
+            await store._migrate()
+        except BaseException:
+            await db.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._db.close()
+
+    async def __aenter__(self) -> StoreBase:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        version = await self.schema_version()
+        if version > len(MIGRATIONS):
+            raise RuntimeError(
+                f"{self.path}: database schema v{version} is newer than this digestbot "
+                f"(v{len(MIGRATIONS)}); upgrade digestbot"
+            )
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+            # executescript runs the step and the version bump as one transaction
+            try:
+                await self._db.executescript(
+                    f"BEGIN IMMEDIATE;\n{step}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+            except BaseException:
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
+                raise
+            log.info("database %s migrated to schema v%d", self.path, number)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction; committed on success, rolled back on any error."""
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _all(self, sql: str, params: tuple | list = ()) -> list[aiosqlite.Row]:
+        async with self._db.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def _one(self, sql: str, params: tuple | list = ()) -> aiosqlite.Row | None:
+        async with self._db.execute(sql, params) as cur:
+            return await cur.fetchone()

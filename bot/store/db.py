@@ -1,0 +1,24 @@
+"""Store: the one SQLite database of digestbot (index, search, targets, journal)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store.index import IndexMixin
+from bot.store.journal import JournalMixin
+from bot.store.search import SearchMixin
+from bot.store.targets import TargetsMixin
+
+
+class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin):
+    """All methods are async. Open with `await Store.open(path)`; close with `await close()`.
+
+    One aiosqlite connection serves everything; write transactions are serialised by an
+    asyncio.Lock so concurrent handlers and pushes never interleave inside one transaction.
+    """
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        store = await super().open(path)
+        assert isinstance(store, Store)
+        return store

@@ -1,0 +1,121 @@
+"""Schema versions. `PRAGMA user_version` holds the number of steps applied.
+
+Append a step to MIGRATIONS to change the schema; never edit a released step. Each step runs
+in one transaction together with the user_version bump, so a crash leaves the old version intact.
+"""
+
+from __future__ import annotations
+
+# v1: the first release: digest index (no full-text search), targets and the delivery journal.
+V1 = """
+CREATE TABLE digests (
+    id           TEXT PRIMARY KEY,
+    path         TEXT NOT NULL UNIQUE,
+    date         TEXT NOT NULL,
+    published_at TEXT,
+    title        TEXT NOT NULL,
+    summary      TEXT,
+    category     TEXT,
+    content_hash TEXT NOT NULL,
+    mtime_ns     INTEGER NOT NULL,
+    size         INTEGER NOT NULL,
+    sections     TEXT NOT NULL DEFAULT '[]',
+    indexed_at   TEXT NOT NULL
+);
+CREATE INDEX digests_by_date ON digests(date DESC, published_at DESC, id DESC);
+
+CREATE TABLE digest_tags (
+    digest_id   TEXT NOT NULL REFERENCES digests(id) ON DELETE CASCADE,
+    tag_norm    TEXT NOT NULL,
+    tag_display TEXT NOT NULL,
+    PRIMARY KEY (digest_id, tag_norm)
+) WITHOUT ROWID;
+CREATE INDEX digest_tags_by_tag ON digest_tags(tag_norm, digest_id);
+
+-- chat_id has no declared type on purpose: BLOB affinity keeps ints as ints and '@channel' text.
+-- thread_id 0 means "no topic" (NULLs would not collide in the UNIQUE key).
+CREATE TABLE targets (
+    id         INTEGER PRIMARY KEY,
+    chat_id    NOT NULL,
+    thread_id  INTEGER NOT NULL DEFAULT 0,
+    source     TEXT NOT NULL CHECK (source IN ('config', 'subscribe')),
+    active     INTEGER NOT NULL DEFAULT 1,
+    title      TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (chat_id, thread_id)
+);
+
+-- The UNIQUE primary key is what guarantees a message part is never delivered twice.
+CREATE TABLE deliveries (
+    digest_id  TEXT NOT NULL,
+    chat_id    NOT NULL,
+    thread_id  INTEGER NOT NULL DEFAULT 0,
+    part       INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    sent_at    TEXT NOT NULL,
+    PRIMARY KEY (digest_id, chat_id, thread_id, part)
+) WITHOUT ROWID;
+CREATE INDEX deliveries_by_chat ON deliveries(chat_id, thread_id, sent_at);
+"""
+
+# v2 (issues 3 and 4): items + trigram full-text search, bad files, failures, target lifecycle.
+V2 = """
+CREATE TABLE items (
+    id        INTEGER PRIMARY KEY,
+    digest_id TEXT NOT NULL REFERENCES digests(id) ON DELETE CASCADE,
+    position  INTEGER NOT NULL,
+    section   TEXT,
+    title     TEXT NOT NULL,
+    text      TEXT NOT NULL,  -- plain text, beginning with the title
+    url       TEXT
+);
+CREATE INDEX items_by_digest ON items(digest_id, position);
+
+-- External-content FTS5 table: the text lives once, in `items`. trigram makes Chinese (no spaces)
+-- searchable and is case-insensitive; queries under 3 characters fall back to LIKE on `items`.
+-- `title` is not indexed: an item's text starts with its title already (indexing it twice
+-- made cold indexing ~10% slower for nothing).
+CREATE VIRTUAL TABLE items_fts USING fts5(
+    text, section, content='items', content_rowid='id', tokenize='trigram'
+);
+CREATE TRIGGER items_ai AFTER INSERT ON items BEGIN
+    INSERT INTO items_fts(rowid, text, section) VALUES (new.id, new.text, new.section);
+END;
+CREATE TRIGGER items_ad AFTER DELETE ON items BEGIN
+    INSERT INTO items_fts(items_fts, rowid, text, section)
+    VALUES ('delete', old.id, old.text, old.section);
+END;
+
+CREATE TABLE bad_files (
+    path     TEXT PRIMARY KEY,
+    reason   TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    size     INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    seen_at  TEXT NOT NULL
+);
+
+CREATE TABLE failures (
+    id        INTEGER PRIMARY KEY,
+    digest_id TEXT NOT NULL,
+    chat_id   NOT NULL,
+    thread_id INTEGER NOT NULL DEFAULT 0,
+    part      INTEGER,
+    error     TEXT NOT NULL,
+    failed_at TEXT NOT NULL
+);
+CREATE INDEX failures_by_chat ON failures(chat_id, thread_id, id);
+
+-- keep the order the front matter gives the tags
+ALTER TABLE digest_tags ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE targets ADD COLUMN deactivated_reason TEXT;
+ALTER TABLE targets ADD COLUMN updated_at TEXT;
+UPDATE targets SET updated_at = created_at;
+
+-- v1 digests have no items yet: forget their change stamps so the next sync parses them again.
+UPDATE digests SET mtime_ns = -1, size = -1, content_hash = '';
+"""
+
+MIGRATIONS: list[str] = [V1, V2]
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,197 @@
+"""Admin commands (ADMIN_IDS only): /post, /preview, /status, /reload.
+
+Everyone else gets one polite refusal and nothing happens. Pushes run as background tasks of
+the application (a push to many chats takes minutes and must not block other updates); the
+admin gets a summary when it ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType, MessageLimit, ParseMode
+from telegram.error import Forbidden
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from bot import __version__
+from bot.config import ChatTarget
+from bot.delivery.notify import esc
+from bot.delivery.push import PushReport
+from bot.delivery.sender import DeliveryError
+from bot.services import Services, get_services
+
+_LOG = logging.getLogger(__name__)
+
+ADMIN_COMMANDS: list[tuple[str, str]] = [
+    ("post", "push a digest now: /post [date] [here]"),
+    ("preview", "the digest as it would be pushed, to you: /preview [date]"),
+    ("status", "next push, last push per target, index"),
+    ("reload", "rescan the content folder now"),
+]
+
+REFUSAL = "Sorry, this command is for the bot's administrators."
+
+
+async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Services | None:
+    services = get_services(context.bot_data)
+    user = update.effective_user
+    if services.is_admin(user.id if user else None):
+        return services
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(REFUSAL)
+    return None
+
+
+async def _reply(update: Update, html: str) -> None:
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(html[: MessageLimit.MAX_TEXT_LENGTH],
+                                                  parse_mode=ParseMode.HTML)
+
+
+# -- /post ---------------------------------------------------------------------------------------
+async def post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = await _admin(update, context)
+    if services is None:
+        return
+    args = [a for a in context.args or []]
+    here = any(a.lower() == "here" for a in args)
+    spec = next((a for a in args if a.lower() != "here"), None)
+    try:
+        digests = await services.delivery.find_digests(spec)
+    except ValueError as exc:
+        await _reply(update, f"Not a date: {esc(exc)}. Use /post 2026-01-25 or /post here.")
+        return
+    if not digests:
+        await _reply(update, f"No digest found for {esc(spec or 'latest')}.")
+        return
+    targets = None
+    message = update.effective_message
+    if here:
+        chat = update.effective_chat
+        thread = message.message_thread_id if message and message.is_topic_message else None
+        targets = [ChatTarget(chat.id, thread)]
+        count = 1
+    else:
+        count = len(await services.delivery.active_targets())
+    names = ", ".join(esc(d.id) for d in digests)
+    await _reply(update, f"Pushing {names} to {count} target(s)…")
+
+    async def run() -> None:
+        lines = []
+        for digest in digests:
+            report = await services.delivery.push(digest, targets)
+            lines.append(format_report(report))
+        await _reply(update, "\n\n".join(lines))
+
+    context.application.create_task(run(), update=update, name="admin-post")
+
+
+def format_report(report: PushReport) -> str:
+    lines = [f"<b>{esc(report.title)}</b> ({esc(report.digest_id)}): {esc(report.summary())}"]
+    for result in report.failed[:20]:
+        state = "deactivated" if result.deactivated else "failed"
+        lines.append(f"• <code>{esc(result.label)}</code> {state}: {esc(result.error)}")
+    if len(report.failed) > 20:
+        lines.append(f"… and {len(report.failed) - 20} more")
+    return "\n".join(lines)
+
+
+# -- /preview ------------------------------------------------------------------------------------
+async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = await _admin(update, context)
+    if services is None or update.effective_user is None:
+        return
+    spec = (context.args or [None])[0]
+    try:
+        digests = await services.delivery.find_digests(spec)
+    except ValueError as exc:
+        await _reply(update, f"Not a date: {esc(exc)}.")
+        return
+    if not digests:
+        await _reply(update, f"No digest found for {esc(spec or 'latest')}.")
+        return
+    digest = digests[-1]
+    try:
+        parts = await services.delivery.preview(digest, update.effective_user.id)
+    except (Forbidden, DeliveryError) as exc:
+        await _reply(update, f"Could not send the preview to your private chat ({esc(exc)}). "
+                             "Start a private chat with me first.")
+        return
+    if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
+        await _reply(update, f"Preview of {esc(digest.id)} ({parts} messages) sent to you.")
+
+
+# -- /status -------------------------------------------------------------------------------------
+def _ago(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    return (f"{days}d " if days else "") + f"{hours}h {minutes}m"
+
+
+async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = await _admin(update, context)
+    if services is None:
+        return
+    await _reply(update, await status_text(services))
+
+
+async def status_text(services: Services) -> str:
+    settings = services.settings
+    tz = settings.timezone
+    now = dt.datetime.now(dt.UTC)
+    nxt = services.scheduler.next_run_time()
+    lines = [
+        f"<b>digestbot {esc(__version__)}</b>, up {_ago(now - services.started_at)}",
+        f"Next push: {esc(nxt.strftime('%Y-%m-%d %H:%M %Z')) if nxt else 'none'} "
+        f"(<code>{esc(settings.push_schedule)}</code>, {esc(tz.key)})",
+        f"Digests indexed: {await services.store.digest_count()}",
+    ]
+    bad = await services.store.bad_files()
+    lines.append(f"Bad files: {len(bad)}")
+    lines += [f"• {esc(b.path)}: {esc(b.reason)}" for b in bad[:5]]
+    summaries = await services.store.last_push_per_target()
+    lines.append(f"Targets: {sum(s.target.active for s in summaries)} active of {len(summaries)}")
+    for s in summaries[:25]:
+        t = s.target
+        where = f"{t.chat_id}:{t.thread_id}" if t.thread_id else str(t.chat_id)
+        name = f" {esc(t.title)}" if t.title else ""
+        state = "" if t.active else f" [inactive: {esc(t.deactivated_reason or '?')}]"
+        if s.digest_id is None:
+            last = "never pushed"
+        else:
+            when = s.last_sent_at.astimezone(tz).strftime("%m-%d %H:%M") if s.last_sent_at else "-"
+            last = (f"{esc(s.digest_id)}: {s.parts_delivered} parts, last {esc(when)}, "
+                    f"{s.failures} failures")
+            if s.last_error:
+                last += f" ({esc(s.last_error[:100])})"
+        lines.append(f"• <code>{esc(where)}</code>{name}{state} — {last}")
+    if len(summaries) > 25:
+        lines.append(f"… and {len(summaries) - 25} more")
+    return "\n".join(lines)
+
+
+# -- /reload -------------------------------------------------------------------------------------
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = await _admin(update, context)
+    if services is None:
+        return
+    report = await services.store.sync_content(services.settings.content_dir)
+    lines = [f"Rescanned: {report.added} added, {report.changed} changed, {report.removed} "
+             f"removed, {report.unchanged} unchanged."]
+    lines += [f"• {esc(b.path)}: {esc(b.reason)}" for b in report.errors[:10]]
+    if len(report.errors) > 10:
+        lines.append(f"… and {len(report.errors) - 10} more bad files")
+    await _reply(update, "\n".join(lines))
+
+
+def register(application: Application) -> None:
+    only_messages = filters.UpdateType.MESSAGE
+    for name, callback in (("post", post), ("preview", preview), ("status", status),
+                           ("reload", reload)):
+        application.add_handler(CommandHandler(name, callback, filters=only_messages))
+
+
+

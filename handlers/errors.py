@@ -1,0 +1,49 @@
+"""The error handler: log the failure with the update's context, apologise, keep serving."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+
+log = logging.getLogger("digestbot.errors")
+
+APOLOGY = "Sorry, something went wrong on my side. Please try again later."
+
+
+def describe(update: object) -> str:
+    """Who did what, without the message text (it may be private) beyond the command."""
+    if not isinstance(update, Update):
+        return repr(update)[:200]
+    parts = [f"update {update.update_id}"]
+    if update.effective_chat:
+        parts.append(f"chat {update.effective_chat.id} ({update.effective_chat.type})")
+    if update.effective_user:
+        parts.append(f"user {update.effective_user.id}")
+    if update.callback_query:
+        parts.append(f"button {update.callback_query.data!r}")
+    elif update.effective_message and update.effective_message.text:
+        parts.append(f"text {update.effective_message.text[:80]!r}")
+    return ", ".join(parts)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("handler failed for %s", describe(update), exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(APOLOGY, show_alert=True)
+        elif update.effective_chat is not None:
+            message = update.effective_message
+            thread = message.message_thread_id if message and message.is_topic_message else None
+            await context.bot.send_message(update.effective_chat.id, APOLOGY,
+                                           message_thread_id=thread)
+    except TelegramError as exc:  # e.g. the query is too old to answer: nothing more to do
+        log.warning("could not apologise for %s: %s", describe(update), exc)
+
+
+def register(app: Application) -> None:
+    app.add_error_handler(on_error)

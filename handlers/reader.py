@@ -1,0 +1,122 @@
+"""/today, /latest, /digest <date>, and the buttons that open a digest or a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from telegram import InlineKeyboardButton, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.library import DayResult, parse_date_arg, shorten
+from handlers.common import (
+    DAY,
+    NEW_MESSAGES,
+    OPEN,
+    callback,
+    command_argument,
+    deliver,
+    echo,
+    keyboard,
+    open_button,
+    services,
+    show,
+)
+
+COMMANDS = [
+    ("today", "Today's digest"),
+    ("latest", "The newest digest"),
+    ("digest", "A past issue: /digest 2026-01-25"),
+]
+
+NO_DIGESTS = "There are no digests yet."
+
+
+async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    day = dt.datetime.now(svc.settings.timezone).date()
+    found = await svc.library.day(day)
+    if found.editions:
+        await _open_day(update, context, found)
+        return
+    newest = await svc.store.latest()
+    if newest is None:
+        await show(update, f"No digest for today ({day:%Y-%m-%d}) yet, and none before.")
+        return
+    note = (f"No digest for today ({day:%Y-%m-%d}) yet. "
+            f"The newest is from <b>{newest.date:%Y-%m-%d}</b>:")
+    await deliver(update, context, newest, note)
+
+
+async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    newest = await services(context).store.latest()
+    if newest is None:
+        await show(update, NO_DIGESTS)
+        return
+    await deliver(update, context, newest)
+
+
+async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    arg = command_argument(update.effective_message)
+    if not arg:
+        await show(update, "Which day? Send <code>/digest 2026-01-25</code> "
+                           "(or <code>/digest 20260125</code>).")
+        return
+    day = parse_date_arg(arg)
+    if day is None:
+        await show(update, f"“{echo(arg)}” is not a date. Send <code>/digest 2026-01-25</code> "
+                           "(or <code>/digest 20260125</code>).")
+        return
+    await _open_day(update, context, await services(context).library.day(day))
+
+
+async def _open_day(update: Update, context: ContextTypes.DEFAULT_TYPE, found: DayResult) -> None:
+    """One edition: open it; several: let the user choose; none: offer the nearest days."""
+    if len(found.editions) == 1:
+        await deliver(update, context, found.editions[0])
+        return
+    if found.editions:
+        rows = [[open_button(r, shorten(r.title, 60) or r.id)] for r in found.editions]
+        await show(update, f"{len(found.editions)} editions on <b>{found.day:%Y-%m-%d}</b>. "
+                           "Which one?", keyboard(rows))
+        return
+    if not found.nearest:
+        await show(update, NO_DIGESTS)
+        return
+    row = [InlineKeyboardButton(f"{d:%Y-%m-%d}", callback_data=callback(DAY, f"{d:%Y%m%d}"))
+           for d in sorted(found.nearest)]
+    await show(update, f"No digest on <b>{found.day:%Y-%m-%d}</b>. The nearest days with one:",
+               keyboard([row]))
+
+
+async def open_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    record = await services(context).store.get_digest(query.data.split(":", 1)[1])
+    if record is None:
+        await query.answer("That digest is no longer available.", show_alert=True)
+        return
+    await query.answer()
+    await deliver(update, context, record)
+
+
+async def day_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    day = parse_date_arg(query.data.split(":", 1)[1])
+    if day is None:
+        await query.answer()
+        return
+    found = await services(context).library.day(day)
+    if not found.editions:
+        await query.answer("That day has no digest any more.", show_alert=True)
+        return
+    await query.answer()
+    await _open_day(update, context, found)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("today", today, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("latest", latest, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("digest", digest, filters=NEW_MESSAGES))
+    app.add_handler(CallbackQueryHandler(open_pressed, pattern=rf"^{OPEN}:"))
+    app.add_handler(CallbackQueryHandler(day_pressed, pattern=rf"^{DAY}:"))

@@ -1,0 +1,32 @@
+"""Shared pytest fixtures. Each helper keeps its fixtures in its own clearly marked block."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+# ----------------------------------------------------------------- fake_telegram (helper C) ---
+from tests.fake_telegram import FakeTelegram
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    """A started fake Bot API server on 127.0.0.1 (free port), stopped after the test.
+
+    Use ``Bot(fake_telegram.token, base_url=fake_telegram.base_url)``; see
+    ``tests/fake_telegram/__init__.py`` for the whole API.
+    """
+    async with FakeTelegram() as tg:
+        yield tg
+# ------------------------------------------------------------- end fake_telegram (helper C) ---
+
+
+# ------------------------------------------------------------- running bot (helper F) ---
+@pytest.fixture
+async def fast_telegram() -> AsyncIterator[FakeTelegram]:
+    """The fake server with every flood limit 50x faster (the bot's limiter is scaled the same
+    by tests.harness.running_bot), so end-to-end tests of the bot stay quick."""
+    async with FakeTelegram(speed=50) as tg:
+        yield tg
+# --------------------------------------------------------- end running bot (helper F) ---

@@ -1,0 +1,117 @@
+"""A strict fake of the Telegram Bot API for end-to-end tests: real HTTP on 127.0.0.1 (aiohttp).
+
+The bot under test runs unchanged with real python-telegram-bot; only its ``base_url`` differs.
+Every text/caption sent with ``parse_mode="HTML"`` is checked by ``tests/telegram_html.py``
+(``validate_message``) and refused like Telegram refuses it. Never mock PTB's Bot: use this.
+
+Quick start (the ``fake_telegram`` fixture in tests/conftest.py does the ``async with``)::
+
+    from telegram import Bot
+    from tests.fake_telegram import FakeTelegram
+
+    async def test_today(fake_telegram: FakeTelegram) -> None:
+        tg = fake_telegram
+        tg.add_private_chat(1001, "Alice", username="alice")
+        app = build_application(settings)            # with token=tg.token, base_url=tg.base_url
+        ...                                           # start polling
+        await tg.send_text(1001, 1001, "/today")      # Alice writes to the bot
+        reply = await tg.wait_for(lambda m: m.chat_id == 1001)
+        assert "Digest" in reply.parsed_text          # visible text; reply.html is the raw HTML
+
+    async with FakeTelegram(speed=10) as tg:          # standalone use, 10x faster flood limits
+        bot = Bot(tg.token, base_url=tg.base_url)
+
+Construction: ``FakeTelegram(*, port=0, host="127.0.0.1", token=None, speed=1.0,
+flood_limits=True, integer_retry_after=True, bot_id=7000000001, bot_username="digest_test_bot")``.
+``await tg.start()`` / ``await tg.stop()`` or ``async with``. Attributes: ``tg.token`` (valid-looking,
+a wrong token gets 401 Unauthorized -> ``telegram.error.InvalidToken``), ``tg.base_url``
+(``http://127.0.0.1:PORT/bot``), ``tg.base_file_url``, ``tg.url``, ``tg.port``, ``tg.bot`` (User).
+aiohttp's access log is off: the token is in every URL and must not reach any log.
+
+Chats (return ``Chat``; ``tg.chat(id_or_@username)`` looks one up):
+
+* ``tg.add_private_chat(user_id, first_name="Reader", *, username=None, language_code=None)``
+* ``tg.add_group(chat_id, title="Group", members={user_id: "member"|"administrator"|"creator"},
+  *, bot_status="member")``
+* ``tg.add_supergroup(chat_id, title, members=None, *, is_forum=False, topics={42: "Topic"},
+  closed_topics=set(), username=None, bot_status="member")`` (topics imply is_forum)
+* ``tg.add_channel(chat_id, title, username="@name", *, bot_status="administrator")``; sending
+  to ``"@name"`` resolves to it. A channel where the bot is not admin -> 400 need administrator
+  rights.
+* ``tg.add_user(user_id, first_name=None, *, username=None, language_code=None)``
+
+Simulated users (each queues an update for getUpdates and returns what it built):
+
+* ``await tg.send_text(chat_id, user_id, text, *, thread_id=None, anonymous_admin=False,
+  reply_to=None)`` -> Message dict; ``bot_command`` entities are added like Telegram does;
+  ``thread_id`` sets message_thread_id/is_topic_message; ``anonymous_admin`` sends as
+  GroupAnonymousBot with ``sender_chat`` = the group. In private chats user_id defaults to the
+  chat id.
+* ``await tg.press_button(chat_id, user_id, message_id, callback_data)`` -> callback query id
+  (ValueError unless that bot message has that button). Answers land in
+  ``tg.callback_answers[query_id]`` ({"text", "show_alert", "url"}).
+* ``await tg.send_channel_post(chat_id, text)``; ``tg.push_update({"message": {...}})`` (raw).
+
+Recording (in order; SentMessage fields: method, chat_id, message_id, message_thread_id, text,
+caption, parsed_text (visible text), entities (Bot API dicts), parse_mode, photo, reply_markup,
+disable_notification, protect_content, link_preview_options, reply_parameters, time (monotonic);
+properties ``.html`` (text or caption as sent) and ``.buttons``):
+
+* ``tg.sent`` new messages (sendMessage, sendPhoto); ``tg.edits`` (editMessageText,
+  editMessageReplyMarkup); ``tg.sent_to(chat_id, thread=None)`` (thread None = whole chat);
+  ``tg.requests`` every request (RequestRecord: method, params, status, description, time);
+  ``tg.errors`` those answered >= 400; ``tg.deleted`` [(chat, message_id)]; ``tg.chat_actions``
+  [(chat, action, thread)]; ``tg.chat(id).pinned``; ``tg.commands(scope=None, language_code="")``;
+  ``tg.pending_updates``; ``tg.stats`` (requests per method, sent_429, sent_400, sent_403,
+  sent_5xx, timeouts); ``tg.on_sent`` listeners; ``tg.reset_records()``.
+* Waiting, no sleeps: ``await tg.wait_for(3)`` (until 3 messages were sent; returns them),
+  ``await tg.wait_for(lambda m: ..., timeout=5)`` (first matching SentMessage),
+  ``await tg.wait_until(lambda: cond, timeout=5)``, ``await tg.wait_updates_consumed()``.
+  A timeout raises TimeoutError listing what was sent and the last errors.
+
+Telegram's rules (see ``ratelimit.py`` for the exact flood model; ON by default): per chat a
+burst of 3 then 1 msg/s, 20 msgs per sliding 60 s per group/supergroup/channel, 30 msgs/s
+overall -> 429 ``Too Many Requests: retry after N`` with ``parameters.retry_after``
+(-> ``telegram.error.RetryAfter``). ``speed`` scales all of them alike. Unknown chat -> 400 chat
+not found; missing forum topic -> 400 message thread not found; closed topic -> 400 TOPIC_CLOSED;
+reply_markup (callback_data 1-64 bytes, button URLs http/https/tg, <= 100 buttons) and
+reply_parameters are validated; unknown methods -> 404 Not Found.
+
+Faults and chat events:
+
+* ``tg.fail_next(chat_id, kind, times=1, *, retry_after=1, hold=10.0, delivered=False,
+  method=None)`` for the next message requests (sendMessage/sendPhoto/edit*) to that chat
+  (``chat_id=None``: any chat; ``method="getUpdates"`` with chat_id None: that method). kinds:
+  "429", "500" (-> NetworkError), "502" (nginx HTML page -> NetworkError), "timeout" (held
+  ``hold`` s then the connection is dropped -> ``telegram.error.TimedOut`` once the client's
+  read timeout passes; ``delivered=True`` = the message really was sent first), "parse" (400).
+* ``tg.migrate_group(old_id, new_id)`` -> the old id answers 400 with ``migrate_to_chat_id``
+  (``telegram.error.ChatMigrated``); the new supergroup exists; migrate service messages queued.
+* ``tg.kick_bot(chat_id)`` -> 403 ``Forbidden: bot was kicked from the group chat`` (and a
+  my_chat_member update); ``tg.block_bot(user_id)`` -> 403 ``Forbidden: bot was blocked by the
+  user``; ``tg.set_bot_status(chat_id, status)``; ``tg.close_topic(chat_id, thread_id)`` /
+  ``tg.reopen_topic``; ``tg.fail_photo_url(url, description)`` -> sendPhoto with that URL is 400.
+
+Bot API methods: getMe, getUpdates (offset/limit/timeout long-poll/allowed_updates; a second
+concurrent poll ends the first with 409 Conflict), deleteWebhook, getWebhookInfo, setWebhook
+(400), logOut, close, sendMessage, sendPhoto (URL or a file_id it returned), editMessageText,
+editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands, getMyCommands,
+deleteMyCommands, getChat, getChatMember, getChatAdministrators, pinChatMessage,
+unpinChatMessage, sendChatAction. Bodies: JSON, form-encoded or multipart (as PTB sends).
+
+Another process: ``python -m tests.fake_telegram --port 8081`` (prints token/base URL; stdin
+lines become messages from a private user). HTTP control API mirroring the Python one:
+``GET /_control/info|sent|edits|stats|requests|commands|updates`` (``sent`` takes ``chat_id``,
+``thread``, ``since`` (index) and ``count``+``timeout`` to long-poll) and
+``POST /_control/<method>`` with a JSON object of keyword arguments for add_private_chat,
+add_group, add_supergroup, add_channel, add_user, send_text, send_channel_post, press_button,
+push_update, fail_next, migrate_group, set_bot_status, kick_bot, block_bot, close_topic,
+reopen_topic, fail_photo_url, reset_records -> ``{"ok": true, "result": ...}``.
+"""
+
+from tests.fake_telegram.ratelimit import FloodLimits
+from tests.fake_telegram.server import FakeTelegram, command_entities
+from tests.fake_telegram.state import ApiError, Chat, RequestRecord, SentMessage, Stats, User
+
+__all__ = ["ApiError", "Chat", "FakeTelegram", "FloodLimits", "RequestRecord", "SentMessage",
+           "Stats", "User", "command_entities"]

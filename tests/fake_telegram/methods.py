@@ -1,0 +1,508 @@
+"""The Bot API methods of the fake server (a mixin of FakeTelegram, which owns the state)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from tests.fake_telegram.params import (
+    Params,
+    chat_id_param,
+    check_plain_text,
+    check_reply_markup,
+    get_bool,
+    get_int,
+    get_json,
+    get_str,
+    require_int,
+)
+from tests.fake_telegram.state import ApiError, Chat, SentMessage, User, bad_request, next_id
+from tests.telegram_html import TelegramHTMLError, validate_message
+
+if TYPE_CHECKING:
+    from tests.fake_telegram.ratelimit import FloodLimits
+
+CHAT_ACTIONS = frozenset({
+    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+    "upload_document", "choose_sticker", "find_location", "record_video_note",
+    "upload_video_note"})
+# Telegram's default when allowed_updates is empty: everything but these.
+_NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+_CONFLICT = ("Conflict: terminated by other getUpdates request; make sure that only one bot "
+             "instance is running")
+
+
+def member_json(user: User, status: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"user": user.to_api(), "status": status}
+    if status == "creator":
+        out["is_anonymous"] = False
+    elif status == "administrator":
+        out.update({k: True for k in (
+            "can_be_edited", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+            "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users",
+            "can_post_stories", "can_edit_stories", "can_delete_stories", "can_post_messages",
+            "can_edit_messages", "can_pin_messages", "can_manage_topics")})
+        out["is_anonymous"] = False
+        out["can_be_edited"] = False
+    elif status == "kicked":
+        out["until_date"] = 0
+    elif status == "restricted":
+        out.update({"is_member": True, "until_date": 0, **{k: False for k in (
+            "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
+            "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
+            "can_send_other_messages", "can_add_web_page_previews", "can_change_info",
+            "can_invite_users", "can_pin_messages", "can_manage_topics")}})
+    return out
+
+
+class BotApiMethods:
+    """Method handlers: ``async def api_<lowercase method>(self, params) -> result``."""
+
+    # provided by FakeTelegram
+    bot: User
+    users: dict[int, User]
+    chats: dict[int, Chat]
+    sent: list[SentMessage]
+    edits: list[SentMessage]
+    deleted: list[tuple[int, int]]
+    chat_actions: list[tuple[int, str, int | None]]
+    callback_answers: dict[str, dict[str, Any]]
+    limits: FloodLimits
+    _updates: list[dict[str, Any]]
+    _allowed_updates: list[str] | None
+    _poll_generation: int
+    _open_queries: set[str]
+    _commands: dict[tuple[str, str], list[dict[str, str]]]
+    _bad_photo_urls: dict[str, str]
+    _file_ids: set[str]
+
+    def _record(self, message: SentMessage, *, edit: bool = False) -> None: ...
+    def _changed(self) -> asyncio.Event: ...
+    def _closing_event(self) -> asyncio.Event: ...
+
+    # ------------------------------------------------------------------ helpers
+
+    def resolve_chat(self, chat_id: int | str) -> Chat:
+        """The chat for a chat_id / @username, with Telegram's errors for unknown/migrated ones."""
+        chat: Chat | None
+        if isinstance(chat_id, str):
+            name = chat_id.lstrip("@").lower()
+            chat = next((c for c in self.chats.values()
+                         if c.username and c.username.lower() == name), None)
+        else:
+            chat = self.chats.get(chat_id)
+        if chat is None:
+            raise bad_request("chat not found")
+        if chat.migrated_to is not None:
+            raise bad_request("group chat was upgraded to a supergroup chat",
+                              migrate_to_chat_id=chat.migrated_to)
+        return chat
+
+    def _access(self, chat: Chat, *, posting: bool = False) -> None:
+        """403s for chats the bot is not in; admin rights to post in channels."""
+        if chat.type == "private":
+            user = self.users.get(chat.id)
+            if user is not None and user.blocked_bot:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            return
+        kind = {"group": "group chat", "supergroup": "supergroup chat",
+                "channel": "channel chat"}[chat.type]
+        if chat.bot_status == "kicked":
+            raise ApiError(403, f"Forbidden: bot was kicked from the {kind}")
+        if chat.bot_status == "left":
+            raise ApiError(403, f"Forbidden: bot is not a member of the {kind}")
+        if posting and chat.type == "channel" and chat.bot_status not in ("administrator",
+                                                                           "creator"):
+            raise bad_request("need administrator rights in the channel chat")
+        if posting and chat.bot_status == "restricted":
+            raise bad_request("not enough rights to send text messages to the chat")
+
+    def _thread(self, chat: Chat, params: Params) -> int | None:
+        thread = get_int(params, "message_thread_id")
+        if thread is None:
+            return None
+        if chat.is_forum:
+            if thread not in chat.topics:
+                raise bad_request("message thread not found")
+            if thread in chat.closed_topics:
+                raise bad_request("TOPIC_CLOSED")
+            return thread
+        if chat.type == "supergroup" and thread in chat.messages:  # a reply thread
+            return thread
+        raise bad_request("message thread not found")
+
+    def _chat_for(self, params: Params, *, posting: bool = False) -> Chat:
+        chat = self.resolve_chat(chat_id_param(params))
+        self._access(chat, posting=posting)
+        return chat
+
+    def _message(self, chat: Chat, message_id: int, missing: str) -> dict[str, Any]:
+        message = chat.messages.get(message_id)
+        if message is None:
+            raise bad_request(missing)
+        return message
+
+    def _formatted(self, params: Params, field: str, *, caption: bool) -> tuple[str, str, list]:
+        """Validate text/caption -> (raw, visible text, entities)."""
+        raw = get_str(params, field)
+        parse_mode = (get_str(params, "parse_mode") or "").lower()
+        if parse_mode == "html":
+            try:
+                parsed = validate_message(raw or "", caption=caption)
+            except TelegramHTMLError as err:
+                raise bad_request(str(err).removeprefix("Bad Request: ")) from None
+            return raw or "", parsed.text, parsed.api_entities
+        if parse_mode not in ("", "markdown", "markdownv2"):
+            raise bad_request("unsupported parse_mode")
+        text = check_plain_text(raw, caption=caption)
+        entities = get_json(params, "caption_entities" if caption else "entities") or []
+        return text, text, entities
+
+    def _reply_to(self, chat: Chat, params: Params) -> dict[str, Any] | None:
+        reply = get_json(params, "reply_parameters")
+        if reply is None and get_int(params, "reply_to_message_id") is not None:
+            reply = {"message_id": get_int(params, "reply_to_message_id"),
+                     "allow_sending_without_reply": get_bool(params, "allow_sending_without_reply")}
+        if reply is None:
+            return None
+        if not isinstance(reply, dict) or not isinstance(reply.get("message_id"), int):
+            raise bad_request("can't parse reply parameters JSON object")
+        target = chat
+        if reply.get("chat_id") is not None:
+            target = self.resolve_chat(reply["chat_id"])
+        if reply["message_id"] not in target.messages and not reply.get(
+                "allow_sending_without_reply"):
+            raise bad_request("message to be replied not found")
+        return reply
+
+    def _new_bot_message(self, chat: Chat, thread: int | None, reply: dict[str, Any] | None,
+                         markup: dict[str, Any] | None, **content: Any) -> dict[str, Any]:
+        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(time.time()),
+                                   "chat": chat.to_api()}
+        if chat.type == "channel":
+            message["sender_chat"] = chat.to_api()
+        else:
+            message["from"] = self.bot.to_api()
+        if thread is not None:
+            message["message_thread_id"] = thread
+            if chat.is_forum:
+                message["is_topic_message"] = True
+        if reply is not None:
+            replied = (self.chats[chat.id].messages.get(reply["message_id"])
+                       if reply.get("chat_id") is None else None)
+            if replied is not None:
+                message["reply_to_message"] = replied
+        message.update({k: v for k, v in content.items() if v not in (None, [], "")})
+        if markup is not None and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        chat.messages[message["message_id"]] = message
+        return message
+
+    def _flood(self, chat: Chat) -> None:
+        wait = self.limits.check(chat.id, chat.type != "private", time.monotonic())
+        if wait is not None:
+            shown = int(wait) if float(wait).is_integer() else wait
+            raise ApiError(429, f"Too Many Requests: retry after {shown}",
+                           {"retry_after": shown})
+
+    # ------------------------------------------------------------------ bot & updates
+
+    async def api_getme(self, params: Params) -> Any:
+        return {**self.bot.to_api(), "can_join_groups": True,
+                "can_read_all_group_messages": False, "supports_inline_queries": False,
+                "can_connect_to_business": False, "has_main_web_app": False}
+
+    async def api_logout(self, params: Params) -> Any:
+        return True
+
+    async def api_close(self, params: Params) -> Any:
+        return True
+
+    async def api_deletewebhook(self, params: Params) -> Any:
+        if get_bool(params, "drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    async def api_setwebhook(self, params: Params) -> Any:
+        raise bad_request("bad webhook: the fake server supports only getUpdates")
+
+    async def api_getwebhookinfo(self, params: Params) -> Any:
+        return {"url": "", "has_custom_certificate": False,
+                "pending_update_count": len(self._updates)}
+
+    def _allowed(self, update: dict[str, Any]) -> bool:
+        kind = next(k for k in update if k != "update_id")
+        if self._allowed_updates:
+            return kind in self._allowed_updates
+        return kind not in _NOT_DEFAULT_UPDATES
+
+    async def api_getupdates(self, params: Params) -> Any:
+        offset = get_int(params, "offset")
+        limit = min(max(get_int(params, "limit", 100) or 100, 1), 100)
+        timeout = max(get_int(params, "timeout", 0) or 0, 0)
+        allowed = get_json(params, "allowed_updates")
+        if allowed is not None:
+            self._allowed_updates = list(allowed)
+        if offset is not None:
+            if offset < 0:
+                del self._updates[: max(len(self._updates) + offset, 0)]
+            else:
+                self._updates[:] = [u for u in self._updates if u["update_id"] >= offset]
+        self._poll_generation += 1
+        generation = self._poll_generation
+        deadline = time.monotonic() + timeout
+        while True:
+            self._updates[:] = [u for u in self._updates if self._allowed(u)]
+            if self._updates:
+                return self._updates[:limit]
+            if generation != self._poll_generation:
+                raise ApiError(409, _CONFLICT)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._closing_event().is_set():
+                return []
+            changed = asyncio.ensure_future(self._changed().wait())
+            closing = asyncio.ensure_future(self._closing_event().wait())
+            try:
+                await asyncio.wait({changed, closing}, timeout=remaining,
+                                   return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                changed.cancel()
+                closing.cancel()
+
+    # ------------------------------------------------------------------ sending
+
+    async def api_sendmessage(self, params: Params) -> Any:
+        chat = self._chat_for(params, posting=True)
+        thread = self._thread(chat, params)
+        raw, visible, entities = self._formatted(params, "text", caption=False)
+        markup = check_reply_markup(get_json(params, "reply_markup"))
+        reply = self._reply_to(chat, params)
+        preview = get_json(params, "link_preview_options")
+        if preview is None and get_bool(params, "disable_web_page_preview"):
+            preview = {"is_disabled": True}
+        self._flood(chat)
+        message = self._new_bot_message(chat, thread, reply, markup, text=visible,
+                                        entities=entities, link_preview_options=preview)
+        self._record(SentMessage(
+            method="sendMessage", chat_id=chat.id, message_id=message["message_id"],
+            message_thread_id=thread, text=raw, parsed_text=visible, entities=entities,
+            parse_mode=get_str(params, "parse_mode"), reply_markup=markup,
+            disable_notification=get_bool(params, "disable_notification"),
+            protect_content=get_bool(params, "protect_content"),
+            link_preview_options=preview, reply_parameters=reply))
+        return message
+
+    async def api_sendphoto(self, params: Params) -> Any:
+        chat = self._chat_for(params, posting=True)
+        thread = self._thread(chat, params)
+        photo = params.get("photo")
+        if photo is None or photo == "":
+            raise bad_request("there is no photo in the request")
+        if isinstance(photo, str) and photo.lower().startswith(("http://", "https://")):
+            if photo in self._bad_photo_urls:
+                raise bad_request(self._bad_photo_urls[photo])
+        elif isinstance(photo, str) and not photo.startswith("attach://") and (
+                photo not in self._file_ids):
+            raise bad_request("wrong remote file identifier specified: Wrong string length")
+        raw, visible, entities = self._formatted(params, "caption", caption=True)
+        markup = check_reply_markup(get_json(params, "reply_markup"))
+        reply = self._reply_to(chat, params)
+        self._flood(chat)
+        file_id = f"AgAC-fake-{next_id()}"
+        self._file_ids.add(file_id)
+        sizes = [{"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 800,
+                  "height": 600, "file_size": 40000}]
+        message = self._new_bot_message(chat, thread, reply, markup, photo=sizes,
+                                        caption=visible, caption_entities=entities)
+        self._record(SentMessage(
+            method="sendPhoto", chat_id=chat.id, message_id=message["message_id"],
+            message_thread_id=thread, caption=raw, parsed_text=visible, entities=entities,
+            parse_mode=get_str(params, "parse_mode"),
+            photo=photo if isinstance(photo, str) else "<uploaded file>", reply_markup=markup,
+            disable_notification=get_bool(params, "disable_notification"),
+            protect_content=get_bool(params, "protect_content"), reply_parameters=reply))
+        return message
+
+    def _editable(self, params: Params) -> tuple[Chat, dict[str, Any]]:
+        if params.get("inline_message_id"):
+            raise bad_request("inline messages are not supported by the fake server")
+        chat = self._chat_for(params)
+        message = self._message(chat, require_int(params, "message_id"),
+                                "message to edit not found")
+        if message.get("from", {}).get("id") != self.bot.id and chat.type != "channel":
+            raise bad_request("message can't be edited")
+        return chat, message
+
+    async def api_editmessagetext(self, params: Params) -> Any:
+        chat, message = self._editable(params)
+        if "text" not in message:
+            raise bad_request("there is no text in the message to edit")
+        raw, visible, entities = self._formatted(params, "text", caption=False)
+        markup = check_reply_markup(get_json(params, "reply_markup"))
+        if (visible == message.get("text") and entities == message.get("entities", [])
+                and markup == message.get("reply_markup")):
+            raise bad_request("message is not modified: specified new message content and reply "
+                              "markup are exactly the same as a current content and reply markup "
+                              "of the message")
+        message.update(text=visible, entities=entities, edit_date=int(time.time()))
+        if markup is None:
+            message.pop("reply_markup", None)
+        else:
+            message["reply_markup"] = markup
+        self._record(SentMessage(
+            method="editMessageText", chat_id=chat.id, message_id=message["message_id"],
+            message_thread_id=message.get("message_thread_id"), text=raw, parsed_text=visible,
+            entities=entities, parse_mode=get_str(params, "parse_mode"), reply_markup=markup,
+            link_preview_options=get_json(params, "link_preview_options")), edit=True)
+        return message
+
+    async def api_editmessagereplymarkup(self, params: Params) -> Any:
+        chat, message = self._editable(params)
+        markup = check_reply_markup(get_json(params, "reply_markup"))
+        if markup == message.get("reply_markup"):
+            raise bad_request("message is not modified: specified new message content and reply "
+                              "markup are exactly the same as a current content and reply markup "
+                              "of the message")
+        if markup is None:
+            message.pop("reply_markup", None)
+        else:
+            message["reply_markup"] = markup
+        message["edit_date"] = int(time.time())
+        self._record(SentMessage(
+            method="editMessageReplyMarkup", chat_id=chat.id, message_id=message["message_id"],
+            message_thread_id=message.get("message_thread_id"), reply_markup=markup,
+            parsed_text=message.get("text") or message.get("caption") or ""), edit=True)
+        return message
+
+    async def api_deletemessage(self, params: Params) -> Any:
+        chat = self._chat_for(params)
+        message_id = require_int(params, "message_id")
+        message = self._message(chat, message_id, "message to delete not found")
+        own = message.get("from", {}).get("id") == self.bot.id
+        if chat.type in ("group", "supergroup") and not own and chat.bot_status not in (
+                "administrator", "creator"):
+            raise bad_request("message can't be deleted")
+        del chat.messages[message_id]
+        self.deleted.append((chat.id, message_id))
+        return True
+
+    async def api_sendchataction(self, params: Params) -> Any:
+        chat = self._chat_for(params, posting=True)
+        thread = self._thread(chat, params)
+        action = get_str(params, "action")
+        if action not in CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
+        self.chat_actions.append((chat.id, action, thread))
+        return True
+
+    async def api_answercallbackquery(self, params: Params) -> Any:
+        query_id = get_str(params, "callback_query_id") or ""
+        if query_id not in self._open_queries:
+            raise bad_request("query is too old and response timeout expired or query ID is "
+                              "invalid")
+        text = get_str(params, "text")
+        if text is not None and len(text) > 200:
+            raise bad_request("MESSAGE_TOO_LONG")
+        self._open_queries.discard(query_id)
+        self.callback_answers[query_id] = {"text": text,
+                                           "show_alert": get_bool(params, "show_alert"),
+                                           "url": get_str(params, "url")}
+        return True
+
+    # ------------------------------------------------------------------ chats
+
+    async def api_getchat(self, params: Params) -> Any:
+        chat = self._chat_for(params)
+        return {**chat.to_api(), "accent_color_id": 0, "max_reaction_count": 11,
+                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                        "unique_gifts": False, "premium_subscription": False,
+                                        "gifts_from_channels": False}}
+
+    async def api_getchatmember(self, params: Params) -> Any:
+        chat = self._chat_for(params)
+        user_id = require_int(params, "user_id")
+        if user_id == self.bot.id:
+            return member_json(self.bot, chat.bot_status)
+        user = self.users.get(user_id)
+        if user is None:
+            raise bad_request("user not found")
+        if chat.type == "private":
+            return member_json(user, "member" if user_id == chat.id else "left")
+        return member_json(user, chat.members.get(user_id, "left"))
+
+    async def api_getchatadministrators(self, params: Params) -> Any:
+        chat = self._chat_for(params)
+        if chat.type == "private":
+            raise bad_request("there are no administrators in the private chat")
+        admins = [member_json(self.users[uid], status) for uid, status in chat.members.items()
+                  if status in ("creator", "administrator")]
+        if chat.bot_status in ("administrator", "creator"):
+            admins.append(member_json(self.bot, chat.bot_status))
+        return admins
+
+    async def api_pinchatmessage(self, params: Params) -> Any:
+        chat = self._chat_for(params)
+        message_id = require_int(params, "message_id")
+        self._message(chat, message_id, "message to pin not found")
+        if chat.type in ("group", "supergroup") and chat.bot_status not in ("administrator",
+                                                                            "creator"):
+            raise bad_request("not enough rights to manage pinned messages in the chat")
+        if message_id in chat.pinned:
+            chat.pinned.remove(message_id)
+        chat.pinned.append(message_id)
+        return True
+
+    async def api_unpinchatmessage(self, params: Params) -> Any:
+        chat = self._chat_for(params)
+        if chat.type in ("group", "supergroup") and chat.bot_status not in ("administrator",
+                                                                            "creator"):
+            raise bad_request("not enough rights to manage pinned messages in the chat")
+        message_id = get_int(params, "message_id")
+        if message_id is None:
+            if chat.pinned:
+                chat.pinned.pop()
+        elif message_id in chat.pinned:
+            chat.pinned.remove(message_id)
+        else:
+            raise bad_request("message to unpin not found")
+        return True
+
+    # ------------------------------------------------------------------ commands
+
+    def _command_key(self, params: Params) -> tuple[str, str]:
+        scope = get_json(params, "scope") or {"type": "default"}
+        if not isinstance(scope, dict) or "type" not in scope:
+            raise bad_request("can't parse BotCommandScope JSON object")
+        scope = dict(scope)
+        if "chat_id" in scope:
+            scope["chat_id"] = self.resolve_chat(chat_id_param(scope)).id
+        return json.dumps(scope, sort_keys=True), get_str(params, "language_code") or ""
+
+    async def api_setmycommands(self, params: Params) -> Any:
+        commands = get_json(params, "commands")
+        if not isinstance(commands, list):
+            raise bad_request("can't parse commands JSON object")
+        if len(commands) > 100:
+            raise bad_request("too many commands")
+        cleaned = []
+        for item in commands:
+            name = str(item.get("command", "")) if isinstance(item, dict) else ""
+            desc = str(item.get("description", "")) if isinstance(item, dict) else ""
+            if not (1 <= len(name) <= 32 and all(c.islower() or c.isdigit() or c == "_"
+                                                  for c in name) and name.isascii()):
+                raise bad_request("BOT_COMMAND_INVALID")
+            if not 1 <= len(desc) <= 256:
+                raise bad_request("command description is empty" if not desc
+                                  else "BOT_COMMAND_DESCRIPTION_INVALID")
+            cleaned.append({"command": name, "description": desc})
+        self._commands[self._command_key(params)] = cleaned
+        return True
+
+    async def api_getmycommands(self, params: Params) -> Any:
+        return self._commands.get(self._command_key(params), [])
+
+    async def api_deletemycommands(self, params: Params) -> Any:
+        self._commands.pop(self._command_key(params), None)
+        return True

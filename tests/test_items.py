@@ -1,0 +1,118 @@
+"""extract_items: plain text items of a digest, from markdown-it tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import frontmatter
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.digest.items import Item, extract_items, extract_items_and_sections
+from bot.digest.model import Digest
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+def digest(body: str) -> Digest:
+    return Digest(id="20260101-00000000", path=Path("x.md"), title="T", date=dt.date(2026, 1, 1),
+                  body=body)
+
+
+def test_h3_items_with_section_heading_and_text() -> None:
+    body = (
+        "# Daily\n\nIntro paragraph.\n\n"
+        "## Models\n\n"
+        "### [Qwen3 *released*](https://example.com/qwen)\n\n"
+        "Alibaba ships **Qwen3** with `code`.\n\n- point one\n- point two\n\n"
+        "### Second item\n\nMore text.\n\n"
+        "## Tools\n\n### Only one\n\nBody\n"
+    )
+    items = extract_items(digest(body))
+    assert items == [
+        Item(None, "Intro paragraph.", "Intro paragraph.", None),
+        Item("Models", "Qwen3 released",
+             "Qwen3 released\nAlibaba ships Qwen3 with code.\npoint one\npoint two",
+             "https://example.com/qwen"),
+        Item("Models", "Second item", "Second item\nMore text.", None),
+        Item("Tools", "Only one", "Only one\nBody", None),
+    ]
+
+
+def test_section_without_h3_gives_list_items_and_paragraphs() -> None:
+    body = (
+        "## 新闻\n\n"
+        "- **标题一**：内容一 [链接](https://a.example/1)\n"
+        "- 第二条新闻，没有粗体\n  续行\n"
+        "  - 嵌套子项\n\n"
+        "结尾段落。\n"
+    )
+    items = extract_items(digest(body))
+    assert [i.title for i in items] == ["标题一", "第二条新闻，没有粗体 续行", "结尾段落。"]
+    assert items[0].url == "https://a.example/1"
+    assert items[0].text == "标题一：内容一 链接"
+    # a nested list stays with its parent item
+    assert items[1].text == "第二条新闻，没有粗体 续行\n嵌套子项"
+    assert all(i.section == "新闻" for i in items)
+
+
+def test_no_markup_or_html_leaks() -> None:
+    body = ("## S\n\n### <b>Bold</b> title\n\n<div>raw <i>html</i> &amp; more</div>\n\n"
+            "![alt text](x.png)\n")
+    (item,) = extract_items(digest(body))
+    assert "<" not in item.text and ">" not in item.text
+    assert "raw" in item.text and "& more" in item.text and "alt text" in item.text
+    assert item.title == "Bold title"
+
+
+def test_sections_listed_in_order() -> None:
+    _, sections = extract_items_and_sections(digest("## A\n\ntext\n\n## B\n\n## C\n\n- x\n"))
+    assert sections == ["A", "B", "C"]
+
+
+def test_empty_blocks_do_not_make_items() -> None:
+    assert extract_items(digest("## A\n\n---\n\n## B\n")) == []
+
+
+def test_long_titles_are_shortened() -> None:
+    (item,) = extract_items(digest("## A\n\n" + "word " * 100 + "\n"))
+    assert len(item.title) <= 120 and item.title.endswith("…")
+    assert item.text == ("word " * 100).strip()
+
+
+markdownish = st.lists(
+    st.sampled_from([*"ab 中文#*_-[]()`>\n|!~<>&;", "\n## ", "\n### ", "\n- "]),
+    max_size=120,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(markdownish)
+def test_any_body_gives_clean_items(body: str) -> None:
+    items = extract_items(digest(body))
+    for item in items:
+        assert item.text.strip() and item.title.strip()
+        assert item.text == item.text.strip()
+        assert "\n\n" not in item.text
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefg中文字", min_size=1, max_size=12), min_size=1, max_size=6))
+def test_every_word_of_a_list_is_found_in_some_item(words: list[str]) -> None:
+    body = "## S\n\n" + "".join(f"- {w}\n" for w in words)
+    items = extract_items(digest(body))
+    assert [i.text for i in items] == words
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
+def test_corpus_items_have_text() -> None:
+    files = sorted(CORPUS.rglob("*.md"))[::10]
+    for path in files:
+        post = frontmatter.load(path)
+        items = extract_items(digest(post.content))
+        if "## " in post.content:
+            assert items, path
+        for item in items:
+            assert item.text and "](" not in item.title, path

@@ -1,0 +1,169 @@
+"""FloodLimiter: booked send times always satisfy Telegram's limits, and use them well."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from telegram.error import RetryAfter
+
+from bot.delivery.ratelimit import FloodLimiter, is_group_chat
+from tests.fake_telegram.ratelimit import FloodLimits
+
+
+class VirtualClock:
+    """Time only moves when told to (sleep advances it at once: one request at a time)."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.t += max(0.0, seconds)
+
+
+CHATS = [-1001, -1002, -1003, 7, 8, "@chan"]
+
+requests = st.lists(
+    st.tuples(st.floats(min_value=0, max_value=2.5), st.sampled_from(CHATS)),
+    min_size=1, max_size=150,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(requests, st.sampled_from([1.0, 10.0]))
+def test_booked_times_respect_every_limit(reqs: list[tuple[float, int | str]], scale: float):
+    clock = VirtualClock()
+    limiter = FloodLimiter(clock=clock, scale=scale, headroom=0.0)
+    booked: list[tuple[float, int | str]] = []
+    for gap, chat in reqs:
+        clock.t += gap / scale
+        slot = limiter.reserve(chat)
+        assert slot >= clock.t - 1e-9  # never in the past
+        booked.append((slot, chat))
+    eps = 1e-6
+    # overall: at most 30 in any window of 1s (scaled)
+    times = sorted(t for t, _ in booked)
+    window = 1.0 / scale
+    for i in range(len(times)):
+        j = i
+        while j < len(times) and times[j] < times[i] + window - eps:
+            j += 1
+        assert j - i <= 30
+    by_chat: dict[int | str, list[float]] = defaultdict(list)
+    for t, chat in booked:
+        by_chat[chat].append(t)
+    for chat, ts in by_chat.items():
+        assert ts == sorted(ts)  # one chat's requests keep their order
+        assert all(b - a >= 1.0 / scale - eps for a, b in zip(ts, ts[1:], strict=False))
+        if is_group_chat(chat):
+            for i in range(len(ts) - 20):
+                assert ts[i + 20] - ts[i] >= 60.0 / scale - eps
+
+
+@settings(max_examples=100, deadline=None)
+@given(requests)
+def test_the_fake_servers_independent_rules_never_refuse(reqs):
+    """The same bookings replayed through the fake Bot API server's limiter: no 429."""
+    clock = VirtualClock()
+    limiter = FloodLimiter(clock=clock)
+    booked = []
+    for gap, chat in reqs:
+        clock.t += gap
+        booked.append((limiter.reserve(chat), chat))
+    server = FloodLimits()
+    ids = {c: (i + 1) * (-1 if is_group_chat(c) else 1) for i, c in enumerate(CHATS)}
+    for t, chat in sorted(booked, key=lambda b: b[0]):
+        assert server.check(ids[chat], is_group_chat(chat), t) is None
+
+
+def test_many_chats_use_at_least_95_percent_of_the_overall_limit():
+    clock = VirtualClock()
+    limiter = FloodLimiter(clock=clock)  # default headroom 4%
+    start = clock.t
+    slots = [limiter.reserve(-100 - chat) for _ in range(10) for chat in range(200)]
+    rate = len(slots) / (max(slots) - start)
+    assert 0.95 * 30 <= rate <= 30
+
+
+def test_idle_limiter_sends_at_once_and_a_second_message_to_the_chat_waits():
+    clock = VirtualClock()
+    limiter = FloodLimiter(clock=clock, headroom=0.0)
+    assert limiter.reserve(5) == clock.t
+    assert limiter.reserve(6) == pytest.approx(clock.t + 1 / 30)
+    assert limiter.reserve(5) == pytest.approx(clock.t + 1.0)
+
+
+def test_a_waiting_chat_does_not_hold_back_the_others():
+    clock = VirtualClock()
+    limiter = FloodLimiter(clock=clock, headroom=0.0)
+    limiter.reserve(1)
+    later = limiter.reserve(1)  # booked one second ahead
+    other = limiter.reserve(2)  # fills the gap before it
+    assert other < later
+    assert other == pytest.approx(clock.t + 1 / 30)
+
+
+async def test_retry_after_waits_and_resends_until_it_goes_through():
+    clock = VirtualClock()
+    limiter = FloodLimiter(clock=clock)
+    calls: list[float] = []
+
+    async def callback() -> dict:
+        calls.append(clock.t)
+        if len(calls) <= 3:
+            raise RetryAfter(7)
+        return {"ok": True}
+
+    result = await limiter.process_request(callback, (), {}, "sendMessage",
+                                           {"chat_id": -100}, None)
+    assert result == {"ok": True}
+    assert len(calls) == 4 and limiter.stats.retry_after == 3
+    assert all(b - a >= 7 for a, b in zip(calls, calls[1:], strict=False))
+
+
+async def test_max_retries_gives_up():
+    limiter = FloodLimiter(clock=VirtualClock(), max_retries=1)
+
+    async def callback() -> dict:
+        raise RetryAfter(1)
+
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": 3}, None)
+    assert limiter.stats.retry_after == 2
+
+
+async def test_reads_are_not_paced():
+    clock = VirtualClock()
+    limiter = FloodLimiter(clock=clock)
+
+    async def callback() -> bool:
+        return True
+
+    for _ in range(50):
+        await limiter.process_request(callback, (), {}, "getChatMember", {"chat_id": 3}, None)
+    assert clock.slept == []
+
+
+async def test_concurrent_requests_on_the_real_clock_are_spaced():
+    limiter = FloodLimiter(scale=20.0)  # 600 msg/s overall, 20 ms per chat
+    sent: list[tuple[float, int]] = []
+    loop = asyncio.get_running_loop()
+
+    async def send(chat: int) -> None:
+        async def callback() -> bool:
+            sent.append((loop.time(), chat))
+            return True
+        await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": chat}, None)
+
+    await asyncio.gather(*(send(c) for c in [1, 2, 3] * 10))
+    for chat in (1, 2, 3):
+        ts = [t for t, c in sent if c == chat]
+        assert all(b - a >= 0.05 * 0.9 for a, b in zip(ts, ts[1:], strict=False))

@@ -1,0 +1,295 @@
+"""End to end: the real bot (PTB over HTTP) against the strict fake Bot API server.
+
+Users write in private chats and groups and press buttons; the tests assert on exactly what the
+bot sent. Every message went through the fake server's Telegram-like validation (HTML, length,
+entities), so a formatting bug answers 400 and shows up in `tg.errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.digest.loader import load_digest
+from bot.digest.split import build_messages
+from tests.fake_telegram import FakeTelegram
+from tests.harness import RunningBot, digest_text, running_bot
+
+USER, OTHER = 1001, 1002
+GROUP = -1001234567890
+PUBLIC = -1009876543210
+
+
+def _setup_chats(tg: FakeTelegram) -> None:
+    tg.add_private_chat(USER, "Ann")
+    tg.add_private_chat(OTHER, "Bob")
+    tg.add_supergroup(GROUP, "Readers", {USER: "member", OTHER: "administrator"})
+    tg.add_supergroup(PUBLIC, "Public", {USER: "member"}, username="public_news")
+
+
+def _engine_messages(bot: RunningBot, rel: str) -> list[str]:
+    digest = load_digest(bot.content_dir / rel, bot.content_dir)
+    return [m.html for m in build_messages(digest)]
+
+
+def _no_errors(tg: FakeTelegram) -> None:
+    assert not tg.errors, [(r.method, r.description) for r in tg.errors]
+
+
+SAMPLE = {
+    "2026/2026-01-25.md": digest_text(
+        "2026-01-25", "AI 日报 <第 1 期>", {"模型": ["Qwen 发布", "DeepSeek"], "Tools": ["uv 1.0"]},
+        tags=["AI 日报", "rust"], summary="Today: models & tools"),
+    "2026/2026-01-24.md": digest_text("2026-01-24", "Issue 24", {"News": ["x"]}, tags=["rust"]),
+    "2026/2026-01-20.md": digest_text("2026-01-20", "Issue 20", {"News": ["y"]},
+                                      tags=["Rust Lang"]),
+}
+
+
+@pytest.fixture
+async def bot(fast_telegram: FakeTelegram, tmp_path: Path):
+    _setup_chats(fast_telegram)
+    async with running_bot(fast_telegram, tmp_path, content_files=SAMPLE, admins=[OTHER]) as b:
+        yield b
+
+
+async def test_private_latest_sends_the_engines_messages_in_order(bot: RunningBot) -> None:
+    replies = await bot.ask(USER, USER, "/latest")
+    assert [m.html for m in replies] == _engine_messages(bot, "2026/2026-01-25.md")
+    assert all(m.chat_id == USER for m in replies)
+    _no_errors(bot.tg)
+
+
+async def test_today_with_and_without_todays_digest(fast_telegram: FakeTelegram,
+                                                     tmp_path: Path) -> None:
+    _setup_chats(fast_telegram)
+    tz = "Asia/Shanghai"
+    today = dt.datetime.now(ZoneInfo(tz)).date()
+    files = {"old.md": digest_text(today - dt.timedelta(days=3), "Older", {"A": ["a"]})}
+    async with running_bot(fast_telegram, tmp_path, content_files=files,
+                           env_overrides={"TIMEZONE": tz, "RESCAN_SECONDS": "1"}) as bot:
+        replies = await bot.ask(USER, USER, "/today")
+        assert replies[0].parsed_text == (
+            f"No digest for today ({today:%Y-%m-%d}) yet. The newest is from "
+            f"{today - dt.timedelta(days=3):%Y-%m-%d}:")
+        assert [m.html for m in replies[1:]] == _engine_messages(bot, "old.md")
+
+        # today's file appears while the bot runs: the rescan loop picks it up
+        bot.write("today.md", digest_text(today, "Fresh", {"A": ["new"]}))
+        for _ in range(40):  # RESCAN_SECONDS=1: visible within a couple of seconds
+            await asyncio.sleep(0.1)
+            if await bot.services.store.on_date(today):
+                break
+        replies = await bot.ask(USER, USER, "/today")
+        assert [m.html for m in replies] == _engine_messages(bot, "today.md")
+    _no_errors(fast_telegram)
+
+
+async def test_digest_by_date_both_spellings_and_bad_input(bot: RunningBot) -> None:
+    expected = _engine_messages(bot, "2026/2026-01-24.md")
+    assert [m.html for m in await bot.ask(USER, USER, "/digest 2026-01-24")] == expected
+    assert [m.html for m in await bot.ask(USER, USER, "/digest 20260124")] == expected
+
+    (reply,) = await bot.ask(USER, USER, "/digest <b>soon</b>")
+    assert reply.html.startswith("“&lt;b&gt;soon&lt;/b&gt;” is not a date")
+
+    (reply,) = await bot.ask(USER, USER, "/digest 2026-01-22")
+    assert reply.parsed_text == "No digest on 2026-01-22. The nearest days with one:"
+    days = [b["text"] for b in reply.buttons]
+    assert days == ["2026-01-20", "2026-01-24", "2026-01-25"]
+    sent, _ = await bot.press(USER, USER, reply.message_id, "d:20260120")
+    assert [m.html for m in sent] == _engine_messages(bot, "2026/2026-01-20.md")
+    _no_errors(bot.tg)
+
+
+async def test_several_editions_let_the_user_choose(fast_telegram: FakeTelegram,
+                                                    tmp_path: Path) -> None:
+    _setup_chats(fast_telegram)
+    files = {
+        "am.md": digest_text("2026-02-01T08:00:00+08:00", "Morning", {"A": ["a"]}),
+        "pm.md": digest_text("2026-02-01T18:00:00+08:00", "Evening", {"B": ["b"]}),
+    }
+    async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
+        (choice,) = await bot.ask(USER, USER, "/digest 2026-02-01")
+        assert choice.parsed_text == "2 editions on 2026-02-01. Which one?"
+        assert [b["text"] for b in choice.buttons] == ["Morning", "Evening"]
+        sent, _ = await bot.press(USER, USER, choice.message_id, choice.buttons[1]["callback_data"])
+        assert [m.html for m in sent] == _engine_messages(bot, "pm.md")
+
+        # in a group the choice is one message, and a choice turns it into the card
+        (choice,) = await bot.ask(GROUP, USER, "/digest 20260201")
+        sent, edits = await bot.press(GROUP, USER, choice.message_id,
+                                      choice.buttons[0]["callback_data"])
+        assert sent == [] and len(edits) == 1
+        assert edits[0].parsed_text.startswith("Morning\n2026-02-01")
+    _no_errors(fast_telegram)
+
+
+async def test_group_gets_one_card_with_a_private_link(bot: RunningBot) -> None:
+    (card,) = await bot.ask(GROUP, USER, "/latest")
+    assert card.parsed_text.splitlines()[:2] == ["AI 日报 <第 1 期>", "2026-01-25 · AI 日报, rust"]
+    assert "Today: models & tools" in card.parsed_text
+    assert card.parsed_text.endswith("Sections (2)\n• 模型\n• Tools")
+    record = await bot.services.store.latest()
+    assert card.buttons == [{"text": "Read it here in full",
+                             "url": f"https://t.me/{bot.username}?start={record.id}"}]
+    # the deep link opens it whole in the private chat
+    replies = await bot.ask(USER, USER, f"/start {record.id}")
+    assert [m.html for m in replies] == _engine_messages(bot, "2026/2026-01-25.md")
+    (reply,) = await bot.ask(USER, USER, "/start 20990101-deadbeef")
+    assert reply.parsed_text.startswith("That digest is no longer available.")
+    _no_errors(bot.tg)
+
+
+async def test_group_card_links_to_where_the_group_received_it(bot: RunningBot) -> None:
+    record = await bot.services.store.latest()
+    store = bot.services.store
+    await store.record_delivery(record.id, GROUP, None, 0, 77)
+    await store.record_delivery(record.id, GROUP, None, 1, 78)
+    await store.record_delivery(record.id, "@public_news", 5, 0, 90)
+    (card,) = await bot.ask(GROUP, USER, "/latest")
+    links = [e["url"] for e in card.entities if e["type"] == "text_link"]
+    assert links == ["https://t.me/c/1234567890/77"]
+    (card,) = await bot.ask(PUBLIC, USER, "/latest")
+    links = [e["url"] for e in card.entities if e["type"] == "text_link"]
+    assert links == ["https://t.me/public_news/5/90"]
+    _no_errors(bot.tg)
+
+
+async def test_today_in_a_group_is_one_card_with_the_note(bot: RunningBot) -> None:
+    replies = await bot.ask(GROUP, USER, "/today")
+    assert len(replies) == 1
+    assert replies[0].parsed_text.startswith("No digest for today (")
+    assert "AI 日报 <第 1 期>" in replies[0].parsed_text
+
+
+async def test_command_addressed_to_another_bot_is_ignored(bot: RunningBot) -> None:
+    assert await bot.ask(GROUP, USER, "/latest@some_other_bot") == []
+    assert len(await bot.ask(GROUP, USER, f"/latest@{bot.username}")) == 1
+    assert len(await bot.ask(USER, USER, f"/help@{bot.username}")) == 1
+
+
+async def test_archive_pages_by_editing_one_message(fast_telegram: FakeTelegram,
+                                                    tmp_path: Path) -> None:
+    _setup_chats(fast_telegram)
+    start = dt.date(2025, 12, 1)
+    files = {f"{start + dt.timedelta(days=n)}.md":
+             digest_text(start + dt.timedelta(days=n), f"Issue {n}", {"A": ["a"]})
+             for n in range(23)}
+    async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
+        (page,) = await bot.ask(USER, USER, "/archive")
+        lines = page.parsed_text.splitlines()
+        assert lines[0] == "Archive — 1–10 of 23"
+        assert lines[2] == "1. 2025-12-23 · Issue 22"
+        assert [b["text"] for b in page.buttons[-2:]] == ["1/3", "Older »"]
+        sent, edits = await bot.press(USER, USER, page.message_id, "a:10")
+        assert sent == [] and [e.message_id for e in edits] == [page.message_id]
+        assert edits[0].parsed_text.splitlines()[0] == "Archive — 11–20 of 23"
+        assert edits[0].parsed_text.splitlines()[2] == "11. 2025-12-13 · Issue 12"
+        sent, edits = await bot.press(USER, USER, page.message_id, "a:20")
+        assert edits[0].parsed_text.splitlines()[-1] == "23. 2025-12-01 · Issue 0"
+        # open one from the list: the whole digest, as new messages
+        open_data = next(b["callback_data"] for b in edits[0].reply_markup["inline_keyboard"][0])
+        sent, edits = await bot.press(USER, USER, page.message_id, open_data)
+        assert [m.html for m in sent] == _engine_messages(bot, "2025-12-03.md")
+        assert edits == []
+    _no_errors(fast_telegram)
+
+
+async def test_tags_and_tag_with_spaces_chinese_and_close_matches(bot: RunningBot) -> None:
+    (tags,) = await bot.ask(USER, USER, "/tags")
+    assert tags.parsed_text.splitlines()[2:5] == ["rust — 2", "AI 日报 — 1", "Rust Lang — 1"]
+
+    (page,) = await bot.ask(USER, USER, "/tag ai 日报")
+    assert page.parsed_text.splitlines()[0] == "Tag “ai 日报” — 1–1 of 1"
+    assert page.parsed_text.splitlines()[2] == "1. 2026-01-25 · AI 日报 <第 1 期>"
+
+    (page,) = await bot.ask(USER, USER, "/tag Rust Lang")
+    assert "Issue 20" in page.parsed_text
+
+    # pressing a tag button on /tags edits that message into the tag's list
+    rust = next(b for b in tags.buttons if b["text"].startswith("rust"))
+    _, edits = await bot.press(USER, USER, tags.message_id, rust["callback_data"])
+    assert edits[0].parsed_text.splitlines()[0] == "Tag “rust” — 1–2 of 2"
+
+    (reply,) = await bot.ask(USER, USER, "/tag rusty <i>")
+    assert reply.html.startswith("No issue has the tag “rusty &lt;i&gt;”. Did you mean:")
+    assert "rust" in [b["text"] for b in reply.buttons]
+    (reply,) = await bot.ask(USER, USER, "/tag zzzz")
+    assert reply.parsed_text == "No issue has the tag “zzzz”. See /tags for all tags."
+    _no_errors(bot.tg)
+
+
+async def test_search_is_paged_newest_first_and_opens_issues(fast_telegram: FakeTelegram,
+                                                            tmp_path: Path) -> None:
+    _setup_chats(fast_telegram)
+    files = {f"2026-03-{d:02d}.md": digest_text(f"2026-03-{d:02d}", f"March {d}",
+                                                {"模型": [f"大模型 新闻 {d}"]})
+             for d in range(1, 13)}
+    async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
+        (page,) = await bot.ask(USER, USER, "/search 大模型")
+        lines = page.parsed_text.splitlines()
+        assert lines[0] == "Search “大模型” — 1–5 of 12"
+        assert lines[2] == "1. 2026-03-12 · 模型"
+        nxt = page.buttons[-1]
+        assert nxt["text"] == "Older »"
+        _, edits = await bot.press(USER, USER, page.message_id, nxt["callback_data"])
+        assert edits[0].parsed_text.splitlines()[0] == "Search “大模型” — 6–10 of 12"
+        assert edits[0].parsed_text.splitlines()[2] == "6. 2026-03-07 · 模型"
+        # two-character Chinese query (below the trigram size) still finds items
+        (page,) = await bot.ask(USER, USER, "/search 模型")
+        assert "of 12" in page.parsed_text.splitlines()[0]
+        (page,) = await bot.ask(USER, USER, "/search <script>")
+        assert page.html == "No items match “&lt;script&gt;”."
+    _no_errors(fast_telegram)
+
+
+async def test_help_lists_admin_commands_only_for_admins(bot: RunningBot) -> None:
+    (member,) = await bot.ask(USER, USER, "/help")
+    (admin,) = await bot.ask(OTHER, OTHER, "/help")
+    assert "/today" in member.parsed_text and "/post" not in member.parsed_text
+    assert "/today" in admin.parsed_text and "/post" in admin.parsed_text
+    (start,) = await bot.ask(USER, USER, "/start")
+    assert start.parsed_text.startswith("Hello!") and "/search" in start.parsed_text
+
+
+async def test_command_menus_are_set_per_scope(bot: RunningBot) -> None:
+    tg = bot.tg
+    private = [c["command"] for c in tg.commands({"type": "all_private_chats"})]
+    groups = [c["command"] for c in tg.commands({"type": "all_group_chats"})]
+    admins = [c["command"] for c in tg.commands({"type": "all_chat_administrators"})]
+    assert {"start", "today", "latest", "digest", "archive", "tags", "tag", "search"} <= set(
+        private)
+    assert "today" in groups and "start" not in groups and "subscribe" not in groups
+    assert {"today", "subscribe"} <= set(admins)
+    owner = [c["command"] for c in tg.commands({"type": "chat", "chat_id": OTHER})]
+    assert {"today", "post", "status"} <= set(owner)
+
+
+async def test_a_failing_handler_apologises_and_the_bot_keeps_serving(
+        bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
+    # the file vanishes behind the index's back: rendering it fails inside the handler
+    (bot.content_dir / "2026/2026-01-25.md").unlink()
+    with caplog.at_level("ERROR", logger="digestbot.errors"):
+        (reply,) = await bot.ask(USER, USER, "/latest")
+    assert reply.parsed_text == "Sorry, something went wrong on my side. Please try again later."
+    record = next(r for r in caplog.records if r.name == "digestbot.errors")
+    assert f"chat {USER} (private)" in record.getMessage()
+    assert "'/latest'" in record.getMessage() and record.exc_info is not None
+    # still serving
+    replies = await bot.ask(USER, USER, "/digest 2026-01-24")
+    assert [m.html for m in replies] == _engine_messages(bot, "2026/2026-01-24.md")
+
+
+async def test_edited_commands_do_not_send_again(bot: RunningBot) -> None:
+    message = await bot.tg.send_text(USER, USER, "/help")
+    await bot.settle()
+    before = len(bot.tg.sent)
+    bot.tg.push_update({"edited_message": {**message, "text": "/latest",
+                                           "edit_date": message["date"] + 1}})
+    await bot.settle()
+    assert len(bot.tg.sent) == before

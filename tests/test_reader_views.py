@@ -1,0 +1,162 @@
+"""Pure views of the reader commands: for ANY titles, tags, summaries and snippets the cards and
+paged lists are messages Telegram accepts (checked by the independent validator)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.library import (
+    ARCHIVE_PAGE,
+    SEARCH_PAGE,
+    TAGS_PAGE,
+    card_html,
+    message_link,
+    parse_date_arg,
+    records_page_html,
+    search_page_html,
+    shorten,
+    short_key,
+    tag_key,
+    tags_page_html,
+)
+from bot.store import DigestRecord, Page, SearchHit
+from handlers.common import ARCHIVE, SEARCH, TAG, callback, echo, pager_row
+from tests.telegram_html import validate_message
+
+# Text that stresses escaping and length: markup characters, CJK, astral emoji, ZWJ sequences.
+nasty_text = st.lists(
+    st.one_of(
+        st.sampled_from(list("<>&\"';#*_[]()`\\ \n") + ["&amp;", "&lt;", "<b>", "</a>"]),
+        st.sampled_from(["日报", "人工智能", "👩‍💻", "🇨🇳", "👍🏽", "é", "\u0301", "\u200d"]),
+        st.characters(blacklist_categories=("Cs",)),
+    ),
+    max_size=120,
+).map("".join)
+long_text = st.one_of(nasty_text, nasty_text.map(lambda s: s * 20))
+
+
+@st.composite
+def records(draw: st.DrawFn) -> DigestRecord:
+    day = draw(st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)))
+    return DigestRecord(
+        id=f"{day:%Y%m%d}-{draw(st.text('0123456789abcdef', min_size=8, max_size=8))}",
+        path="x.md", date=day, title=draw(long_text) or "t",
+        tags=tuple(draw(st.lists(nasty_text, max_size=30))),
+        summary=draw(st.none() | long_text), content_hash="0" * 64,
+        sections=tuple(draw(st.lists(long_text, max_size=80))),
+    )
+
+
+def _ok(html: str) -> None:
+    validate_message(html)  # raises like Telegram's 400 on bad HTML, length or entity count
+
+
+@settings(max_examples=150, deadline=None)
+@given(records(), st.lists(st.none() | st.just("https://t.me/c/123/45"), max_size=30),
+       st.booleans())
+def test_card_is_always_a_valid_message(record: DigestRecord, posted: list[str | None],
+                                        with_note: bool) -> None:
+    note = "No digest for today yet. The newest is from <b>2026-01-25</b>:" if with_note else None
+    html = card_html(record, note=note, posted=posted)
+    _ok(html)
+    assert f"{record.date:%Y-%m-%d}" in html
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(records(), max_size=ARCHIVE_PAGE), st.integers(0, 10**6))
+def test_records_page_is_always_valid(items: list[DigestRecord], offset: int) -> None:
+    page = Page(items, offset + len(items) + 3)
+    _ok(records_page_html("<b>Archive</b>", page, offset))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(long_text, st.integers(1, 10**6)), max_size=TAGS_PAGE),
+       st.integers(0, 10**5))
+def test_tags_page_is_always_valid(tags: list[tuple[str, int]], offset: int) -> None:
+    _ok(tags_page_html(tags, offset, offset + len(tags)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(long_text.filter(str.strip), st.lists(
+    st.tuples(records(), st.none() | long_text, long_text, long_text,
+              st.none() | st.sampled_from(["https://e.com/a?b=1&c=<2>", "javascript:x"])),
+    max_size=SEARCH_PAGE), st.integers(0, 10**5))
+def test_search_page_is_always_valid(query: str, raw: list, offset: int) -> None:
+    hits = [SearchHit(r, section, title, snippet, url) for r, section, title, snippet, url in raw]
+    _ok(search_page_html(query, Page(hits, offset + len(hits)), offset))
+
+
+@settings(max_examples=200, deadline=None)
+@given(nasty_text, st.integers(1, 300))
+def test_shorten_never_splits_a_grapheme(text: str, limit: int) -> None:
+    out = shorten(text, limit)
+    assert len(out) <= max(limit, 1)
+    if out.endswith("…") and out != " ".join(text.split()):
+        kept = out[:-1]
+        assert " ".join(text.split()).startswith(kept)
+        if kept:
+            # the character after the cut does not glue onto the one before it
+            rest = " ".join(text.split())[len(kept.rstrip()):]
+            if rest and kept:
+                assert rest[0] != "\u200d" and kept[-1] != "\u200d"
+                assert not unicodedata.combining(rest[0])
+    else:
+        assert out == " ".join(text.split())
+
+
+def test_shorten_keeps_emoji_sequences_whole() -> None:
+    family = "👩‍👩‍👧‍👦"
+    for limit in range(1, 12):
+        out = shorten("ab" + family + "cd" * 10, limit)
+        assert "\u200d" not in out or family in out
+    assert shorten("🇨🇳🇯🇵🇺🇸", 4) == "🇨🇳…"
+
+
+@given(st.dates(dt.date(1000, 1, 1), dt.date(9999, 12, 31)))
+def test_dates_parse_in_both_spellings(day: dt.date) -> None:
+    assert parse_date_arg(f"{day:%Y-%m-%d}") == day
+    assert parse_date_arg(f"{day:%Y%m%d}") == day
+
+
+def test_not_dates() -> None:
+    for text in ["", "yesterday", "2026-02-30", "2026-13-01", "2026/01/25", "<b>"]:
+        assert parse_date_arg(text) is None
+
+
+def test_message_links() -> None:
+    assert message_link(-1001234567890, None, None, 5) == "https://t.me/c/1234567890/5"
+    assert message_link(-1001234567890, None, 42, 5) == "https://t.me/c/1234567890/42/5"
+    assert message_link(-1001234567890, "news", None, 5) == "https://t.me/news/5"
+    assert message_link(-4567, None, None, 5) is None  # basic group: Telegram has no link
+
+
+@settings(max_examples=200, deadline=None)
+@given(nasty_text, st.integers(0, 10**9))
+def test_callback_data_fits_64_bytes(text: str, offset: int) -> None:
+    for prefix, key in ((TAG, tag_key(text)), (SEARCH, short_key(text))):
+        row = pager_row(prefix, offset, offset + 100, 10, key)
+        for button in row:
+            assert len(button.callback_data.encode()) <= 64
+    assert len(callback(ARCHIVE, offset).encode()) <= 64
+
+
+def test_tag_key_merges_spellings_the_store_merges() -> None:
+    assert tag_key("#AI 日报") == tag_key("ai 日报") != tag_key("ai")
+
+
+@given(nasty_text)
+def test_echo_is_escaped(text: str) -> None:
+    out = echo(text)
+    assert "<" not in out and ">" not in out
+    validate_message(out or ".")
+
+
+def test_pager_buttons() -> None:
+    assert pager_row(ARCHIVE, 0, 5, 10) == []  # one page: no pager
+    labels = [b.callback_data for b in pager_row(ARCHIVE, 10, 35, 10)]
+    assert labels == ["a:0", "n", "a:20"]
+    assert [b.text for b in pager_row(ARCHIVE, 30, 35, 10)][-1] == "4/4"

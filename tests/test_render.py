@@ -1,0 +1,132 @@
+"""One test (or a few) per rendering rule of bot/digest/render.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.digest.render import RULE_LINE, render_markdown, safe_href
+from bot.digest.tghtml import html_to_plain, measure, utf16_len
+from tests.telegram_html import validate_html
+
+
+def body(md: str, title: str | None = None) -> str:
+    r = render_markdown(md, title)
+    html = "".join(r.all_blocks())
+    validate_html(html)  # every rendering is valid Telegram HTML
+    return html
+
+
+def test_sections_split_at_h2_and_preamble_kept() -> None:
+    r = render_markdown("intro\n\n## One *x*\n\npara\n\n## Two\n\n- a\n- b\n")
+    assert r.preamble == ["intro\n\n"]
+    assert [s.title_html for s in r.sections] == ["One <i>x</i>", "Two"]
+    assert [s.title_text for s in r.sections] == ["One x", "Two"]
+    assert r.sections[0].blocks == ["para\n\n"]
+    assert r.sections[1].blocks == ["• a\n", "• b\n\n"]
+
+
+def test_headings_become_bold_lines() -> None:
+    assert body("### Item\n\n#### Small") == "<b>Item</b>\n\n<b>Small</b>\n\n"
+    assert body("### **Bold** *i*") == "<b>Bold <i>i</i></b>\n\n"
+
+
+def test_h1_equal_to_title_is_dropped_ignoring_case_and_spaces() -> None:
+    assert body("# My  Title\n\ntext", "my title") == "text\n\n"
+    assert body("# Other\n\ntext", "my title") == "<b>Other</b>\n\ntext\n\n"
+
+
+def test_lists_bullets_numbers_and_nesting() -> None:
+    html = body("- a\n  - b\n    1. c\n- d\n\n3. x\n4. y\n")
+    assert html == "• a\n   • b\n      1. c\n• d\n\n3. x\n4. y\n\n"
+
+
+def test_list_items_are_separate_blocks() -> None:
+    r = render_markdown("- a\n- b\n  - c\n")
+    assert r.preamble == ["• a\n", "• b\n", "   • c\n\n"]
+
+
+def test_links_only_safe_schemes_become_links() -> None:
+    assert body("[a](https://x.org/p)") == '<a href="https://x.org/p">a</a>\n\n'
+    assert body("[m](mailto:me@x.org) [t](tg://resolve?domain=x)").count("<a href") == 2
+    assert body("[rel](/local) [ftp](ftp://x.org) [anchor](#top)") == "rel ftp anchor\n\n"
+    assert "<a" not in body("[js](javascript:alert(1))")
+
+
+def test_href_is_escaped() -> None:
+    html = body('[q](https://x.org/?a=1&b="2")')
+    assert 'href="https://x.org/?a=1&amp;b=%222%22"' in html
+    assert validate_html(html).urls == ['https://x.org/?a=1&b=%222%22']
+
+
+@pytest.mark.parametrize("url,ok", [("https://x.org", True), ("http:", False), ("https://", False),
+                                    ("tg://user?id=1", True), ("mailto:", False),
+                                    ("data:text/html,x", False)])
+def test_safe_href(url: str, ok: bool) -> None:
+    assert (safe_href(url) is not None) is ok
+
+
+def test_emphasis_code_strike() -> None:
+    assert body("**b** *i* `c<d` ~~s~~") == "<b>b</b> <i>i</i> <code>c&lt;d</code> <s>s</s>\n\n"
+
+
+def test_cjk_friendly_emphasis_closes() -> None:
+    assert body("**要点：**后文") == "<b>要点：</b>后文\n\n"
+
+
+def test_code_inside_link_is_plain_text() -> None:
+    assert body("[`f()`](https://x.org)") == '<a href="https://x.org">f()</a>\n\n'
+
+
+def test_fenced_code_keeps_language_and_escapes() -> None:
+    html = body("```python\nif a < b & c:\n    pass\n```")
+    assert html == ('<pre><code class="language-python">if a &lt; b &amp; c:\n    pass'
+                    "</code></pre>\n\n")
+    assert body("```\nplain\n```") == "<pre>plain</pre>\n\n"
+    assert validate_html(html).languages == ["python"]
+
+
+def test_table_is_aligned_monospace_pre_with_links_after() -> None:
+    html = body("| 名称 | n |\n|---|--:|\n| 中文字 | 1 |\n| [ab](https://x.org) | 22 |\n")
+    pre, links = html.split("</pre>")
+    lines = html_to_plain(pre).split("\n")
+    assert lines == ["名称   |  n", "-------+---", "中文字 |  1", "ab     | 22"]
+    assert links == '\n• <a href="https://x.org">ab</a>\n\n'
+
+
+def test_rule_is_a_separator_line_but_not_at_section_edges() -> None:
+    assert body("a\n\n---\n\nb") == f"a\n\n{RULE_LINE}\n\nb\n\n"
+    r = render_markdown("## S\n\ntext\n\n---\n\n## T\n\nx")
+    assert r.sections[0].blocks == ["text\n\n"]
+
+
+def test_blockquote_and_no_nested_blockquote() -> None:
+    assert body("> a\n>\n> > b") == "<blockquote>a\n\nb</blockquote>\n\n"
+
+
+def test_images_become_links_to_the_image() -> None:
+    assert body("![alt](https://x.org/i.png)") == '<a href="https://x.org/i.png">alt</a>\n\n'
+    assert body("![](https://x.org/i.png)") == '<a href="https://x.org/i.png">image</a>\n\n'
+    # Inside a link an image cannot be a second link: its alt text stays.
+    assert body("[![a](https://x.org/i.png)](https://y.org)") == (
+        '<a href="https://y.org">a</a>\n\n')
+
+
+def test_raw_html_blocks_dropped_inline_html_literal() -> None:
+    assert body("<div>\nembed\n</div>\n\n<!-- c -->\n\ntext") == "text\n\n"
+    assert body("a <span>x</span> & < b") == "a &lt;span&gt;x&lt;/span&gt; &amp; &lt; b\n\n"
+    assert body("a<br/>b") == "a\nb\n\n"
+
+
+def test_entities_in_source_are_decoded_then_escaped_once() -> None:
+    assert body("&quot;x&quot; &amp; &lt;y&gt; &copy;") == '"x" &amp; &lt;y&gt; ©\n\n'
+
+
+def test_empty_formatting_is_not_emitted() -> None:
+    assert "<code>" not in body("a `` `` b")
+
+
+def test_measure_counts_utf16_and_entities() -> None:
+    html = body("**😀** [中](https://x.org) &amp;")
+    m = measure(html.rstrip())
+    assert m.utf16 == utf16_len("😀 中 &") and m.entities == 2
+    assert m.utf16 == validate_html(html.rstrip()).utf16_length

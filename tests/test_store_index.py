@@ -1,0 +1,243 @@
+"""Store: the digest index follows the content folder (sync_content) and answers queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+import bot.store.index as index_module
+from bot.store import BadFile, Store
+
+
+def write(root: Path, name: str, *, title: str, date: str, tags: list[str] | None = None,
+          body: str = "## News\n\n### Item\n\nSome text.\n", summary: str | None = None) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["---", f"title: {title}", f"date: {date}"]
+    if tags is not None:
+        lines.append("tags: [" + ", ".join(f'"{t}"' for t in tags) + "]")
+    if summary:
+        lines.append(f"summary: {summary}")
+    lines.append("---")
+    path.write_text("\n".join(lines) + "\n" + body, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    s = await Store.open(tmp_path / "data" / "db.sqlite3")
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def load_calls(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every call the index makes to the loader."""
+    calls: list[Path] = []
+    real = index_module.load_digest
+
+    def counting(path: Path, root: Path | None = None):  # type: ignore[no-untyped-def]
+        calls.append(Path(path))
+        return real(path, root)
+
+    monkeypatch.setattr(index_module, "load_digest", counting)
+    return calls
+
+
+async def test_sync_add_change_delete_and_unchanged_not_reparsed(
+    store: Store, content: Path, load_calls: list[Path]
+) -> None:
+    a = write(content, "2026-01-01-a.md", title="A", date="2026-01-01")
+    write(content, "sub/2026-01-02-b.md", title="B", date="2026-01-02")
+    report = await store.sync_content(content)
+    assert (report.added, report.changed, report.removed, report.unchanged) == (2, 0, 0, 0)
+    assert len(load_calls) == 2
+    assert await store.digest_count() == 2
+
+    load_calls.clear()
+    report = await store.sync_content(content)
+    assert (report.added, report.changed, report.removed, report.unchanged) == (0, 0, 0, 2)
+    assert load_calls == []  # same mtime and size: not parsed again
+
+    # touched but same bytes: hashed, not parsed
+    os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 5_000_000_000))
+    report = await store.sync_content(content)
+    assert report.unchanged == 2 and report.changed == 0 and load_calls == []
+    report = await store.sync_content(content)  # and the new stamp was remembered
+    assert report.unchanged == 2 and load_calls == []
+
+    write(content, "2026-01-01-a.md", title="A edited", date="2026-01-01")
+    os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 10_000_000_000))
+    write(content, "2026-01-03-c.md", title="C", date="2026-01-03")
+    (content / "sub" / "2026-01-02-b.md").unlink()
+    report = await store.sync_content(content)
+    assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 1, 0)
+    assert sorted(p.name for p in load_calls) == ["2026-01-01-a.md", "2026-01-03-c.md"]
+    titles = [r.title for r in (await store.page(0, 10)).items]
+    assert titles == ["C", "A edited"]
+    # the changed digest's items were replaced, not duplicated
+    assert (await store.search("Some text", 0, 10)).total == 2
+
+
+async def test_record_fields(store: Store, content: Path) -> None:
+    write(content, "2026-01-25-x.md", title="Title X", date="2026-01-25 08:30",
+          tags=["AI", "#Rust"], summary="Short summary",
+          body="## One\n\n### a\n\nx\n\n## Two\n\ntext\n")
+    await store.sync_content(content)
+    rec = await store.latest()
+    assert rec is not None
+    assert rec.path == "2026-01-25-x.md" and rec.title == "Title X"
+    assert rec.date == dt.date(2026, 1, 25)
+    assert rec.published_at == dt.datetime(2026, 1, 25, 8, 30)
+    assert rec.tags == ("AI", "Rust") and rec.summary == "Short summary"
+    assert rec.sections == ("One", "Two")
+    assert len(rec.content_hash) == 64
+    assert await store.get_digest(rec.id) == rec
+    assert await store.get_digest("nope") is None
+
+
+async def test_bad_file_logged_recorded_skipped_and_cleared(
+    store: Store, content: Path, caplog: pytest.LogCaptureFixture, load_calls: list[Path]
+) -> None:
+    write(content, "2026-01-01-good.md", title="Good", date="2026-01-01")
+    bad = content / "2026-01-02-bad.md"
+    bad.write_text("---\ntitle: [unclosed\ndate: 2026-01-02\n---\nbody\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="digestbot.store"):
+        report = await store.sync_content(content)
+    assert report.added == 1
+    assert [e.path for e in report.errors] == ["2026-01-02-bad.md"]
+    assert "YAML" in report.errors[0].reason
+    assert any("2026-01-02-bad.md" in r.getMessage() and r.name == "digestbot.store"
+               for r in caplog.records)
+    assert await store.bad_files() == report.errors
+    assert await store.digest_count() == 1
+
+    load_calls.clear()
+    report = await store.sync_content(content)  # untouched bad file: not parsed, not repeated
+    assert load_calls == [] and report.errors == []
+    assert len(await store.bad_files()) == 1
+
+    write(content, "2026-01-02-bad.md", title="Fixed", date="2026-01-02")
+    os.utime(bad, ns=(bad.stat().st_atime_ns, bad.stat().st_mtime_ns + 10**10))
+    report = await store.sync_content(content)
+    assert report.added == 1 and await store.bad_files() == []
+
+    bad.write_text("", encoding="utf-8")  # a good file that breaks leaves the index
+    report = await store.sync_content(content)
+    assert [e.path for e in report.errors] == ["2026-01-02-bad.md"]
+    assert [r.title for r in (await store.page(0, 5)).items] == ["Good"]
+    bad.unlink()
+    await store.sync_content(content)
+    assert await store.bad_files() == []
+
+
+async def test_loader_crash_is_a_bad_file(
+    store: Store, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(content, "2026-01-01-a.md", title="A", date="2026-01-01")
+
+    def boom(path: Path, root: Path | None = None):  # type: ignore[no-untyped-def]
+        raise RuntimeError("loader bug")
+
+    monkeypatch.setattr(index_module, "load_digest", boom)
+    report = await store.sync_content(content)
+    assert report.errors == [BadFile("2026-01-01-a.md", "internal error: RuntimeError: loader bug")]
+
+
+async def test_many_files_across_batches(
+    store: Store, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_module, "BATCH_SIZE", 7)
+    for n in range(30):
+        day = f"2026-02-{n % 28 + 1:02d}"
+        write(content, f"{day}-{n}.md", title=f"D{n}", date=day)
+    report = await store.sync_content(content)
+    assert report.added == 30 and await store.digest_count() == 30
+
+
+async def test_on_date_editions_nearest_dates_and_paging(store: Store, content: Path) -> None:
+    write(content, "2026-03-01-evening.md", title="Evening", date="2026-03-01 18:00")
+    write(content, "2026-03-01-morning.md", title="Morning", date="2026-03-01 08:00")
+    write(content, "2026-03-05.md", title="Fifth", date="2026-03-05")
+    write(content, "2026-02-20.md", title="Feb", date="2026-02-20")
+    await store.sync_content(content)
+
+    editions = await store.on_date(dt.date(2026, 3, 1))
+    assert [e.title for e in editions] == ["Morning", "Evening"]
+    assert await store.on_date(dt.date(2026, 3, 2)) == []
+    assert await store.nearest_dates(dt.date(2026, 3, 3)) == [
+        dt.date(2026, 3, 5), dt.date(2026, 3, 1), dt.date(2026, 2, 20)]  # tie: later day first
+    assert await store.nearest_dates(dt.date(2026, 3, 4), limit=1) == [dt.date(2026, 3, 5)]
+    assert await store.dates() == [dt.date(2026, 3, 5), dt.date(2026, 3, 1), dt.date(2026, 2, 20)]
+
+    first = await store.page(0, 2)
+    second = await store.page(2, 2)
+    assert first.total == second.total == 4
+    assert [r.title for r in first.items] == ["Fifth", "Evening"]
+    assert [r.title for r in second.items] == ["Morning", "Feb"]
+    assert (await store.page(4, 2)).items == []
+    assert (await store.latest()).title == "Fifth"  # type: ignore[union-attr]
+
+
+async def test_tags_merge_case_insensitively(store: Store, content: Path) -> None:
+    write(content, "2026-01-01.md", title="One", date="2026-01-01", tags=["AI", "Rust"])
+    write(content, "2026-01-02.md", title="Two", date="2026-01-02", tags=["ai", "Python"])
+    write(content, "2026-01-03.md", title="Three", date="2026-01-03", tags=["Ai", "#AI日报"])
+    write(content, "2026-01-04.md", title="Four", date="2026-01-04", tags=["rust", "AI"])
+    await store.sync_content(content)
+    counts = await store.tag_counts()
+    assert counts[0] == ("AI", 4)  # "AI" is the most used spelling
+    # case variants merged; a tie between spellings goes to the one sorting first
+    assert counts == [("AI", 4), ("Rust", 2), ("AI日报", 1), ("Python", 1)]
+
+    page = await store.by_tag("#ai", 0, 2)
+    assert page.total == 4 and [r.title for r in page.items] == ["Four", "Three"]
+    assert [r.title for r in (await store.by_tag("AI", 2, 5)).items] == ["Two", "One"]
+    assert (await store.by_tag("ＲＵＳＴ", 0, 5)).total == 2  # full-width folds too
+    assert (await store.by_tag("nothing", 0, 5)).total == 0
+
+    assert (await store.similar_tags("rst"))[0].casefold() == "rust"
+    assert "Python" in await store.similar_tags("pyton")
+    assert "AI日报" in await store.similar_tags("日报")
+    assert await store.similar_tags("zzzzzz") == []
+
+
+async def test_store_reopen_keeps_index_and_warm_sync_parses_nothing(
+    tmp_path: Path, content: Path, load_calls: list[Path]
+) -> None:
+    write(content, "2026-01-01.md", title="One", date="2026-01-01")
+    db = tmp_path / "db.sqlite3"
+    s = await Store.open(db)
+    await s.sync_content(content)
+    await s.close()
+    load_calls.clear()
+    s = await Store.open(db)
+    report = await s.sync_content(content)
+    assert report.unchanged == 1 and load_calls == []
+    assert (await s.latest()).title == "One"  # type: ignore[union-attr]
+    await s.close()
+
+
+async def test_missing_content_dir_keeps_index_empty_dir_clears_it(
+    store: Store, content: Path
+) -> None:
+    write(content, "2026-01-01.md", title="One", date="2026-01-01")
+    await store.sync_content(content)
+    report = await store.sync_content(content / "nowhere")
+    assert report.removed == 0 and len(report.errors) == 1
+    assert await store.digest_count() == 1
+    (content / "2026-01-01.md").unlink()
+    report = await store.sync_content(content)
+    assert report.removed == 1 and await store.digest_count() == 0

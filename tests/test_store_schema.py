@@ -1,0 +1,100 @@
+"""Store schema: versioned migrations upgrade an existing database in place, keeping data."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import bot.store.base as base_module
+from bot.store import Store
+from bot.store.schema import MIGRATIONS, SCHEMA_VERSION, V1
+
+
+def make_v1(db: Path, content: Path) -> None:
+    """A database as the first release left it, with data in every table."""
+    page = content / "2026-01-05-old.md"
+    page.write_text("---\ntitle: Old digest\ndate: 2026-01-05\ntags: [Rust]\n---\n"
+                    "## News\n\n### Ferris learns trigram search\n\nSome body.\n", encoding="utf-8")
+    with sqlite3.connect(db) as conn:
+        conn.executescript(V1 + "\nPRAGMA user_version = 1;")
+        conn.execute(
+            "INSERT INTO digests VALUES ('20260105-aaaaaaaa', '2026-01-05-old.md', '2026-01-05',"
+            " NULL, 'Old digest', NULL, NULL, 'abc', ?, ?, '[\"News\"]', '2026-01-05T00:00:00')",
+            (page.stat().st_mtime_ns, page.stat().st_size),
+        )
+        conn.execute("INSERT INTO digest_tags VALUES ('20260105-aaaaaaaa', 'rust', 'Rust')")
+        conn.execute("INSERT INTO targets (chat_id, thread_id, source, active, title, created_at)"
+                     " VALUES (-100777, 0, 'config', 1, 'Old chat', '2026-01-01T00:00:00')")
+        conn.execute("INSERT INTO deliveries VALUES ('20260105-aaaaaaaa', -100777, 0, 0, 42,"
+                     " '2026-01-05T08:00:00')")
+    conn.close()
+
+
+async def test_fresh_database_is_current(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "deep" / "dir" / "db.sqlite3")  # dirs are created
+    assert await store.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
+    row = await store._one("PRAGMA journal_mode")
+    assert row is not None and row[0] == "wal"
+    row = await store._one("PRAGMA foreign_keys")
+    assert row is not None and row[0] == 1
+    await store.close()
+
+
+async def test_v1_database_upgrades_in_place_and_keeps_data(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    db = tmp_path / "db.sqlite3"
+    make_v1(db, content)
+
+    store = await Store.open(db)
+    assert await store.schema_version() == SCHEMA_VERSION
+    # v1 data is still there
+    record = await store.get_digest("20260105-aaaaaaaa")
+    assert record is not None and record.title == "Old digest" and record.tags == ("Rust",)
+    (target,) = await store.active_targets()
+    assert (target.chat_id, target.title, target.deactivated_reason) == (-100777, "Old chat", None)
+    assert await store.delivered_parts("20260105-aaaaaaaa", -100777, None) == {0: 42}
+
+    # new features work on the upgraded database
+    await store.deactivate_target(-100777, None, "kicked")
+    assert (await store.get_target(-100777, None)).deactivated_reason == "kicked"  # type: ignore[union-attr]
+    await store.record_failure("20260105-aaaaaaaa", -100777, None, 1, "boom")
+    # v1 had no items: the upgrade made the next sync parse the old file again
+    report = await store.sync_content(content)
+    assert report.changed + report.added == 1
+    hits = await store.search("trigram", 0, 5)
+    assert [h.item_title for h in hits.items] == ["Ferris learns trigram search"]
+    await store.close()
+
+    store = await Store.open(db)  # reopening a current database changes nothing
+    assert await store.schema_version() == SCHEMA_VERSION
+    assert (await store.search("Ferris", 0, 5)).total == 1
+    await store.close()
+
+
+async def test_failed_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "db.sqlite3"
+    store = await Store.open(db)
+    await store.upsert_target(-1, None, "config")
+    await store.close()
+    broken = "CREATE TABLE extra (x INTEGER);\nINSERT INTO no_such_table VALUES (1);"
+    monkeypatch.setattr(base_module, "MIGRATIONS", [*MIGRATIONS, broken])
+    with pytest.raises(sqlite3.OperationalError):
+        await Store.open(db)
+    monkeypatch.undo()
+    store = await Store.open(db)
+    assert await store.schema_version() == SCHEMA_VERSION
+    assert await store._one("SELECT name FROM sqlite_master WHERE name = 'extra'") is None
+    assert len(await store.active_targets()) == 1
+    await store.close()
+
+
+async def test_newer_database_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer"):
+        await Store.open(db)

@@ -1,0 +1,165 @@
+"""Store.search: trigram FTS for 3+ characters, LIKE below; all words must match; no injection."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.store import Store
+from bot.store.search import fts_phrase, like_pattern, make_snippet, split_terms
+
+ZH = """## 模型发布
+
+### 阿里发布通义千问 Qwen3 语音模型
+
+阿里巴巴通义千问团队发布了 Qwen3-TTS 语音合成模型，支持多种方言。
+
+### 谷歌更新 Gemini
+
+谷歌推出新的多模态模型，100% 免费试用。
+
+## 行业动态
+
+- **英伟达**：财报超预期，数据中心收入创新高
+- 苹果计划在 Siri 中接入大模型
+"""
+
+EN = """## Updates from the Community
+
+### Official
+
+- [Announcing Rust 1.90](https://blog.example/rust-1-90)
+- Async closures are stable now
+
+### Research
+
+A paper about borrow_checker speed, with 50% fewer false positives.
+"""
+
+
+def write(root: Path, name: str, title: str, date: str, body: str, summary: str = "") -> None:
+    extra = f"summary: {summary}\n" if summary else ""
+    (root / name).write_text(f"---\ntitle: {title}\ndate: {date}\n{extra}---\n{body}",
+                             encoding="utf-8")
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    content = tmp_path / "content"
+    content.mkdir()
+    write(content, "2026-01-10-zh.md", "AI 日报：语音模型爆发", "2026-01-10", ZH,
+          summary="今日重点是语音合成")
+    write(content, "2026-01-11-en.md", "This Week in Rust 600", "2026-01-11", EN)
+    write(content, "2026-01-09-zh.md", "AI 日报：旧闻", "2026-01-09",
+          "## 旧闻\n\n### 英伟达发布新显卡\n\n显卡性能提升。\n")
+    s = await Store.open(tmp_path / "db.sqlite3")
+    await s.sync_content(content)
+    yield s
+    await s.close()
+
+
+async def test_chinese_trigram_search(store: Store) -> None:
+    page = await store.search("语音合成", 0, 10)
+    titles = [(h.digest.date.day, h.item_title) for h in page.items]
+    # the summary pseudo-item (position 0) and the item, newest digest first
+    assert titles == [(10, "AI 日报：语音模型爆发"), (10, "阿里发布通义千问 Qwen3 语音模型")]
+    assert page.total == 2
+    assert "语音合成" in page.items[1].snippet
+    assert page.items[1].section == "模型发布"
+
+
+async def test_chinese_two_character_fallback(store: Store) -> None:
+    page = await store.search("英伟", 0, 10)  # shorter than a trigram: LIKE fallback
+    assert [(h.digest.date.day, h.item_title) for h in page.items] == [
+        (10, "英伟达"), (9, "英伟达发布新显卡")]
+    one = await store.search("苹", 0, 10)
+    assert [h.item_title for h in one.items] == ["苹果计划在 Siri 中接入大模型"]
+
+
+async def test_english_case_insensitive_and_all_words(store: Store) -> None:
+    page = await store.search("ASYNC closures", 0, 10)
+    assert [h.item_title for h in page.items] == ["Official"]
+    assert page.items[0].snippet.lower().count("async closures") == 1
+    assert (await store.search("async nonexistentword", 0, 10)).total == 0
+    # a word found in a different item only: no hit (all words must match in one item)
+    assert (await store.search("closures borrow_checker", 0, 10)).total == 0
+    # a mix of a short and a long word
+    mixed = await store.search("Qwen3 方言", 0, 10)
+    assert [h.item_title for h in mixed.items] == ["阿里发布通义千问 Qwen3 语音模型"]
+
+
+async def test_section_title_is_searched_and_url_returned(store: Store) -> None:
+    page = await store.search("行业动态", 0, 10)
+    assert {h.section for h in page.items} == {"行业动态"} and page.total == 2
+    rust = await store.search("Announcing", 0, 10)
+    assert rust.items[0].url == "https://blog.example/rust-1-90"
+
+
+async def test_paging(store: Store) -> None:
+    everything = await store.search("模型", 0, 100)
+    assert everything.total == len(everything.items) >= 4
+    first, second = await store.search("模型", 0, 2), await store.search("模型", 2, 2)
+    assert first.items + second.items == everything.items[:4]
+    dates = [h.digest.date for h in everything.items]
+    assert dates == sorted(dates, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', '""', '"unbalanced', "*", "a*", "OR", "rust OR", "NEAR(", "NEAR(a b)", "AND NOT",
+     "title:rust", "^rust", "(", ")", "{a b}", "%", "_", "\\", "\x00", "-", "+", ":", "'",
+     "\ud800", "   ", ""],
+)
+async def test_fts_syntax_never_raises(store: Store, query: str) -> None:
+    page = await store.search(query, 0, 5)
+    assert page.total >= len(page.items)
+
+
+async def test_wildcards_are_literal(store: Store) -> None:
+    assert (await store.search("50%", 0, 10)).total == 1  # only the text with "50%"
+    assert (await store.search("%", 0, 10)).total == 2  # "100%" and "50%" items
+    assert (await store.search("_", 0, 10)).total == 1  # borrow_checker
+    # OR is a word to find ("borrow"), not an operator: "Rust OR zzzz" needs "zzzz" too
+    assert (await store.search("OR", 0, 10)).total == 1
+    assert (await store.search("Rust", 0, 10)).total > 0
+    assert (await store.search("Rust OR zzzz", 0, 10)).total == 0
+    assert (await store.search("Rus*", 0, 10)).total == 0  # no prefix queries either
+
+
+def test_helpers() -> None:
+    assert fts_phrase('a"b') == '"a""b"'
+    assert like_pattern("5%_\\") == "%5\\%\\_\\\\%"
+    assert split_terms(" a  b a \x00c ") == ["a", "b", "c"]
+    snippet = make_snippet("x" * 300 + " needle " + "y" * 300, ["NEEDLE"], width=40)
+    assert "needle" in snippet and snippet.startswith("…") and snippet.endswith("…")
+    assert make_snippet("short\ntext", ["zzz"]) == "short text"
+
+
+words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20)
+
+
+FIXTURE_OK = [HealthCheck.function_scoped_fixture]  # the store is read-only in these tests
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(query=words)
+async def test_any_query_never_raises(store: Store, query: str) -> None:
+    page = await store.search(query, 0, 3)
+    assert page.total >= len(page.items)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(query=st.text(alphabet="asyncrRUSTloe 模型语音英伟达%_", min_size=1, max_size=6))
+async def test_hits_contain_every_word(store: Store, query: str) -> None:
+    page = await store.search(query, 0, 50)
+    for hit in page.items:
+        row = await store._one(  # the full text of the hit item
+            "SELECT title || ' ' || text || ' ' || ifnull(section, '') FROM items"
+            " WHERE digest_id = ? AND position = ?", (hit.digest.id, hit.position))
+        assert row is not None
+        for word in query.split():
+            assert word.lower() in row[0].lower()
