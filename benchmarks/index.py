@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import random
 import resource
 import sys
@@ -20,13 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.store import Store  # noqa: E402
+from bot.store import Store
 
-ZH_WORDS = ("模型 发布 开源 智能体 语音 多模态 芯片 算力 数据 中心 推理 训练 机器人 自动驾驶 "
-            "融资 监管 安全 隐私 搜索 编程 助手 视频 生成 图像 教育 医疗 金融 手机 眼镜").split()
-EN_WORDS = ("model release open source agent speech multimodal chip compute data center "
-            "inference training robot driving funding policy safety privacy search coding "
-            "assistant video image education health finance phone glasses rust async").split()
+ZH_WORDS = ["模型", "发布", "开源", "智能体", "语音", "多模态", "芯片", "算力", "数据", "中心", "推理", "训练", "机器人", "自动驾驶", "融资", "监管", "安全", "隐私", "搜索", "编程", "助手", "视频", "生成", "图像", "教育", "医疗", "金融", "手机", "眼镜"]
+EN_WORDS = ["model", "release", "open", "source", "agent", "speech", "multimodal", "chip", "compute", "data", "center", "inference", "training", "robot", "driving", "funding", "policy", "safety", "privacy", "search", "coding", "assistant", "video", "image", "education", "health", "finance", "phone", "glasses", "rust", "async"]
 TAGS = ["AI", "AI 日报", "Rust", "OpenAI", "开源", "Robotics", "芯片", "Policy", "Agents", "LLM"]
 
 
@@ -75,8 +73,17 @@ def generate(root: Path, count: int) -> int:
     return total
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def peak_rss_mb() -> tuple[float, float]:
+    """Peak RSS of this process and of the largest worker process, MB (ru_maxrss is KiB)."""
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished worker processes: unlike wall time, this
+    does not depend on what else the (shared, 2-core) machine is doing."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 async def run(count: int, work: Path) -> None:
@@ -86,19 +93,21 @@ async def run(count: int, work: Path) -> None:
     size = generate(content, count)
     print(f"generated {count} digests ({size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f}s")
 
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     store = await Store.open(db)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     report = await store.sync_content(content)
-    cold = time.perf_counter() - started
-    print(f"cold sync: {cold:.2f}s ({report.added} added, {len(report.errors)} bad)"
-          f" = {count / cold:.0f} digests/s")
+    cold, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    print(f"cold sync: {cold:.2f}s wall, {cpu:.2f}s CPU ({report.added} added,"
+          f" {len(report.errors)} bad) = {count / cold:.0f} digests/s")
     await store.close()
 
     store = await Store.open(db)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     report = await store.sync_content(content)
-    warm = time.perf_counter() - started
-    print(f"warm sync after reopen: {warm:.3f}s ({report.unchanged} unchanged)")
+    warm, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    print(f"warm sync after reopen: {warm:.3f}s wall, {cpu:.3f}s CPU"
+          f" ({report.unchanged} unchanged)")
 
     items = await store._one("SELECT count(*) FROM items")
     print(f"items indexed: {items[0] if items else 0}; database {db.stat().st_size / 1e6:.1f} MB")
@@ -112,7 +121,8 @@ async def run(count: int, work: Path) -> None:
     await store.page(count // 2, 10)
     print(f"tag_counts + page: {(time.perf_counter() - started) * 1000:.1f} ms")
     await store.close()
-    print(f"peak RSS: {peak_rss_mb():.0f} MB")
+    own, worker = peak_rss_mb()
+    print(f"peak RSS: {own:.0f} MB (largest parse worker: {worker:.0f} MB)")
 
 
 def main() -> None:

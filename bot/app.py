@@ -85,30 +85,42 @@ def _log_sync(report: SyncReport) -> None:
     # each bad file is logged by the store with its name and reason
 
 
-async def _follow_content(store: Store, settings: Settings) -> None:
+async def _follow_content(services: Services) -> None:
     """Keep the index in step with the content folder (post_init did the first sync)."""
+    settings = services.settings
+
+    def synced(report: SyncReport) -> None:
+        _log_sync(report)
+        services.library.index_changed(report)
+
     await asyncio.sleep(settings.rescan_seconds)
-    await store.watch(settings.content_dir, settings.rescan_seconds, _log_sync)
+    await services.store.watch(settings.content_dir, settings.rescan_seconds, synced)
 
 
 async def _post_init(application: Application) -> None:
     settings: Settings = application.bot_data[SETTINGS_KEY]
     store = await Store.open(settings.database_path)
     try:
+        first_sync = None
         if settings.content_dir.is_dir():
-            _log_sync(await store.sync_content(settings.content_dir))
+            first_sync = await store.sync_content(settings.content_dir)
+            _log_sync(first_sync)
         else:
             log.warning("content folder %s does not exist yet; watching for it",
                         settings.content_dir)
         delivery = DeliveryService(settings=settings, store=store, bot=application.bot)
         services = Services(
             settings=settings, store=store,
-            library=DigestLibrary(store, settings.content_dir), delivery=delivery,
+            # cached query results live no longer than one rescan interval
+            library=DigestLibrary(store, settings.content_dir,
+                                  query_ttl=max(settings.rescan_seconds, 1)),
+            delivery=delivery,
             scheduler=PushScheduler(settings=settings, store=store, delivery=delivery),
+            first_sync=first_sync,
         )
         application.bot_data[SERVICES_KEY] = services
         await set_menus(application.bot, settings)
-        services.watcher = asyncio.create_task(_follow_content(store, settings),
+        services.watcher = asyncio.create_task(_follow_content(services),
                                                name="digestbot-content-watch")
         await services.scheduler.start()
     except BaseException:
@@ -168,8 +180,13 @@ async def start_application(application: Application, *, poll_timeout: int = 10)
             await application.post_init(application)
         await application.start()
         assert application.updater is not None
+
+        def polling_error(exc: TelegramError) -> None:  # as run_polling: to the error handlers
+            application.create_task(application.process_error(error=exc, update=None))
+
         await application.updater.start_polling(
-            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES,
+            error_callback=polling_error)
     except BaseException:
         await stop_application(application)
         raise

@@ -42,7 +42,8 @@ class ChatTarget:
         if not match:
             raise ConfigError(
                 variable,
-                f"{raw.strip()!r} is not a chat (-1001234567890, @channelname or -100123:42 for a topic)",
+                f"{raw.strip()!r} is not a chat "
+                "(-1001234567890, @channelname or -100123:42 for a topic)",
             )
         chat = match["chat"]
         thread = match["thread"]
@@ -92,7 +93,8 @@ class Settings:
         if token is None and require_token:
             raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
         if token is not None and not _TOKEN_RE.match(token):
-            raise ConfigError("TELEGRAM_BOT_TOKEN", "does not look like a bot token (123456:ABC...)")
+            raise ConfigError("TELEGRAM_BOT_TOKEN",
+                              "does not look like a bot token (123456:ABC...)")
 
         base_url = get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL
         if not re.match(r"^https?://[^/\s]+", base_url):
@@ -106,7 +108,8 @@ class Settings:
                 admin_ids.add(int(part.strip()))
 
         chats = tuple(
-            ChatTarget.parse(part) for part in (get("DIGEST_CHATS") or "").split(",") if part.strip()
+            ChatTarget.parse(part)
+            for part in (get("DIGEST_CHATS") or "").split(",") if part.strip()
         )
 
         schedule = get("PUSH_SCHEDULE") or cls.push_schedule
@@ -118,7 +121,8 @@ class Settings:
         try:
             CronTrigger.from_crontab(schedule, timezone=timezone)
         except ValueError as exc:
-            raise ConfigError("PUSH_SCHEDULE", f"{schedule!r} is not a cron expression ({exc})") from None
+            raise ConfigError(
+                "PUSH_SCHEDULE", f"{schedule!r} is not a cron expression ({exc})") from None
 
         log_level = (get("LOG_LEVEL") or "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
@@ -135,7 +139,8 @@ class Settings:
             timezone=timezone,
             log_level=log_level,
             push_grace_minutes=_int(env, "PUSH_GRACE_MINUTES", cls.push_grace_minutes),
-            wait_for_digest_minutes=_int(env, "WAIT_FOR_DIGEST_MINUTES", cls.wait_for_digest_minutes),
+            wait_for_digest_minutes=_int(env, "WAIT_FOR_DIGEST_MINUTES",
+                                         cls.wait_for_digest_minutes),
             link_previews=_bool(env, "LINK_PREVIEWS", cls.link_previews),
             pin_first_message=_bool(env, "PIN_FIRST_MESSAGE", cls.pin_first_message),
             rescan_seconds=_int(env, "RESCAN_SECONDS", cls.rescan_seconds),

@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from telegram.constants import MessageLimit
 
@@ -21,7 +23,9 @@ from bot.digest.model import OutgoingMessage
 from bot.digest.split import build_messages
 from bot.digest.tags import normalize_tag
 from bot.digest.tghtml import escape, escape_attr, utf16_len
-from bot.store import DigestRecord, Page, SearchHit, Store
+from bot.store import DigestRecord, Page, SearchHit, Store, SyncReport
+
+T = TypeVar("T")
 
 TEXT_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
 ARCHIVE_PAGE = 10  # issues per /archive and /tag page
@@ -189,14 +193,58 @@ class DayResult:
     nearest: list[dt.date]  # when there are none: the closest days that have one
 
 
-class DigestLibrary:
-    """Digests for the reader commands: store queries plus rendered messages (cached)."""
+class QueryCache:
+    """Results of read queries for `ttl` seconds, shared by concurrent callers (single flight).
 
-    def __init__(self, store: Store, content_dir: Path, *, cache_size: int = 64) -> None:
+    The archive is read-mostly and many readers ask the same things (today's tag, a popular
+    search); a full-text search over thousands of issues costs far more than serving a cached
+    page. Entries live at most `ttl` (the rescan interval), and `invalidate()` drops them all
+    when a sync changed the index, so new issues still show within the promised minute.
+    """
+
+    def __init__(self, ttl: float, max_entries: int = 1024) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple, tuple[float, asyncio.Future]] = OrderedDict()
+
+    def invalidate(self) -> None:
+        self._entries.clear()
+
+    async def get(self, key: tuple, compute: Callable[[], Awaitable[T]]) -> T:
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < now:
+            future: asyncio.Future[T] = asyncio.ensure_future(compute())
+            self._entries[key] = (now + self.ttl, future)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        else:
+            future = entry[1]
+            self._entries.move_to_end(key)
+        try:
+            # shield: one caller's cancellation must not cancel the query the others wait for
+            return await asyncio.shield(future)
+        except Exception:
+            if self._entries.get(key, (0, None))[1] is future:
+                del self._entries[key]  # never cache a failure
+            raise
+
+
+class DigestLibrary:
+    """Digests for the reader commands: store queries (cached briefly) and rendered messages."""
+
+    def __init__(self, store: Store, content_dir: Path, *, cache_size: int = 64,
+                 query_ttl: float = 30.0) -> None:
         self.store = store
         self.content_dir = Path(content_dir)
         self._cache: OrderedDict[tuple[str, str], list[OutgoingMessage]] = OrderedDict()
         self._cache_size = cache_size
+        self.queries = QueryCache(query_ttl)
+
+    def index_changed(self, report: SyncReport) -> None:
+        """Called after every sync of the content folder."""
+        if report.touched:
+            self.queries.invalidate()
 
     async def messages(self, record: DigestRecord) -> list[OutgoingMessage]:
         """The engine's messages for a digest, in order. Raises DigestError if the file broke.
@@ -222,9 +270,24 @@ class DigestLibrary:
         nearest = [] if editions else await self.store.nearest_dates(day, limit=3)
         return DayResult(day, editions, nearest)
 
+    async def page(self, offset: int, limit: int) -> Page[DigestRecord]:
+        return await self.queries.get(("page", offset, limit),
+                                      lambda: self.store.page(offset, limit))
+
+    async def tag_counts(self) -> list[tuple[str, int]]:
+        return await self.queries.get(("tags",), self.store.tag_counts)
+
+    async def by_tag(self, tag: str, offset: int, limit: int) -> Page[DigestRecord]:
+        return await self.queries.get(("tag", normalize_tag(tag), offset, limit),
+                                      lambda: self.store.by_tag(tag, offset, limit))
+
+    async def search(self, query: str, offset: int, limit: int) -> Page[SearchHit]:
+        return await self.queries.get(("search", query, offset, limit),
+                                      lambda: self.store.search(query, offset, limit))
+
     async def resolve_tag(self, key: str) -> str | None:
         """The tag whose short key is `key` (callback data carries keys, not long tags)."""
-        for tag, _ in await self.store.tag_counts():
+        for tag, _ in await self.tag_counts():
             if tag_key(tag) == key:
                 return tag
         return None

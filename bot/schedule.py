@@ -22,7 +22,9 @@ from bot.config import Settings
 from bot.delivery.push import DeliveryService, PushReport
 
 _LOG = logging.getLogger(__name__)
-_TICK = dt.timedelta(microseconds=1)
+# Step past a fire time. Arithmetic is done in UTC: adding to an aware local time is wall-clock
+# arithmetic in Python and would land back on the repeated autumn hour.
+_TICK = dt.timedelta(seconds=1)
 
 
 class Clock(Protocol):
@@ -83,21 +85,21 @@ class PushScheduler:
         APScheduler 3 fires twice when the local time happens twice (the autumn hour, e.g. 02:30
         in Europe/Berlin); the second one (fold=1) is skipped: one push per scheduled time.
         """
-        fire = self.trigger.get_next_fire_time(None, moment)
+        fire = self.trigger.get_next_fire_time(None, moment.astimezone(dt.UTC))
         while fire is not None:
             local = fire.astimezone(self.settings.timezone)
             if not (local.fold and local.replace(fold=0).utcoffset() != local.utcoffset()):
                 return fire
-            fire = self.trigger.get_next_fire_time(None, fire + _TICK)
+            fire = self.trigger.get_next_fire_time(None, fire.astimezone(dt.UTC) + _TICK)
         return None
 
     def missed_fire(self, now: dt.datetime) -> dt.datetime | None:
         """The latest fire time <= now, if it is within the grace period."""
         last = None
-        fire = self.next_fire_after(now - self.grace)
+        fire = self.next_fire_after(now.astimezone(dt.UTC) - self.grace)
         while fire is not None and fire <= now:
             last = fire
-            fire = self.next_fire_after(fire + _TICK)
+            fire = self.next_fire_after(fire.astimezone(dt.UTC) + _TICK)
         return last
 
     # -- the loop -----------------------------------------------------------------------------
@@ -107,7 +109,7 @@ class PushScheduler:
         if missed is not None:
             _LOG.info("catching up on the push scheduled at %s", missed.isoformat())
             await self._fire_safely(missed)
-        cursor = now + _TICK
+        cursor = now.astimezone(dt.UTC) + _TICK
         while True:
             fire = self.next_fire_after(cursor)
             self._next = fire
@@ -115,7 +117,7 @@ class PushScheduler:
                 return
             await self.clock.sleep_until(fire)
             await self._fire_safely(fire)
-            cursor = fire + _TICK
+            cursor = fire.astimezone(dt.UTC) + _TICK
 
     async def _fire_safely(self, fire: dt.datetime) -> None:
         try:
@@ -130,7 +132,7 @@ class PushScheduler:
         yet, rescan the content folder every `recheck` until `wait_for_digest_minutes` passed."""
         self.last_fire = fire
         today = fire.astimezone(self.settings.timezone).date()
-        deadline = fire + self.wait
+        deadline = fire.astimezone(dt.UTC) + self.wait
         while True:
             try:
                 await self.store.sync_content(self.settings.content_dir)
@@ -145,4 +147,4 @@ class PushScheduler:
             if now >= deadline:
                 _LOG.warning("no digest dated %s appeared by %s", today, deadline.isoformat())
                 return None
-            await self.clock.sleep_until(min(now + self.recheck, deadline))
+            await self.clock.sleep_until(min(now.astimezone(dt.UTC) + self.recheck, deadline))

@@ -48,10 +48,10 @@ def _records_keyboard(page: Page[DigestRecord], pager: list[InlineKeyboardButton
 
 
 async def _archive(update: Update, context: ContextTypes.DEFAULT_TYPE, offset: int) -> None:
-    page = await services(context).store.page(offset, ARCHIVE_PAGE)
+    page = await services(context).library.page(offset, ARCHIVE_PAGE)
     if offset and not page.items and page.total:  # the archive shrank under the pager
         offset = max((page.total - 1) // ARCHIVE_PAGE * ARCHIVE_PAGE, 0)
-        page = await services(context).store.page(offset, ARCHIVE_PAGE)
+        page = await services(context).library.page(offset, ARCHIVE_PAGE)
     text = records_page_html("<b>Archive</b>", page, offset)
     await show(update, text, _records_keyboard(
         page, pager_row(ARCHIVE, offset, page.total, ARCHIVE_PAGE)))
@@ -68,7 +68,7 @@ async def archive_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def _tags(update: Update, context: ContextTypes.DEFAULT_TYPE, offset: int) -> None:
-    counts = await services(context).store.tag_counts()
+    counts = await services(context).library.tag_counts()
     shown = counts[offset:offset + TAGS_PAGE]
     buttons = [InlineKeyboardButton(f"{shorten(tag, 30)} ({n})",
                                     callback_data=callback(TAG, 0, tag_key(tag)))
@@ -91,7 +91,7 @@ async def tags_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def _tag_page(update: Update, context: ContextTypes.DEFAULT_TYPE, tag: str,
                     offset: int) -> bool:
     """Show one page of a tag's issues; False if no issue carries that tag."""
-    page = await services(context).store.by_tag(tag, offset, ARCHIVE_PAGE)
+    page = await services(context).library.by_tag(tag, offset, ARCHIVE_PAGE)
     if not page.total:
         return False
     heading = f"<b>Tag</b> “{echo(tag, 60)}”"

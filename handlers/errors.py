@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
 log = logging.getLogger("digestbot.errors")
@@ -30,6 +30,10 @@ def describe(update: object) -> str:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update is None and isinstance(context.error, NetworkError):
+        # polling hit a network problem; PTB retries by itself: one line, no traceback
+        log.warning("Bot API not reachable (%s); polling retries", context.error)
+        return
     log.error("handler failed for %s", describe(update), exc_info=context.error)
     if not isinstance(update, Update):
         return

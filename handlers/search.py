@@ -36,7 +36,7 @@ def remember(context: ContextTypes.DEFAULT_TYPE, query: str) -> str:
 
 async def _results(update: Update, context: ContextTypes.DEFAULT_TYPE, query: str,
                    offset: int) -> None:
-    page = await services(context).store.search(query, offset, SEARCH_PAGE)
+    page = await services(context).library.search(query, offset, SEARCH_PAGE)
     seen: set[str] = set()
     rows = []
     for hit in page.items:  # one open button per issue on this page

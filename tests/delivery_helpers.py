@@ -51,10 +51,10 @@ class FakeClock:
         self._parked.set()
         await future
 
-    async def wait_parked(self, timeout: float = 10.0) -> None:
+    async def wait_parked(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         await asyncio.wait_for(self._parked.wait(), timeout)
 
-    async def advance_to(self, when: dt.datetime, timeout: float = 10.0) -> None:
+    async def advance_to(self, when: dt.datetime, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         while True:
             due = sorted((s for s in self._sleepers if s[0] <= when), key=lambda s: s[0])
             if not due:

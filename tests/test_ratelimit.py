@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import defaultdict
 
 import pytest
@@ -62,7 +63,7 @@ def test_booked_times_respect_every_limit(reqs: list[tuple[float, int | str]], s
         by_chat[chat].append(t)
     for chat, ts in by_chat.items():
         assert ts == sorted(ts)  # one chat's requests keep their order
-        assert all(b - a >= 1.0 / scale - eps for a, b in zip(ts, ts[1:], strict=False))
+        assert all(b - a >= 1.0 / scale - eps for a, b in itertools.pairwise(ts))
         if is_group_chat(chat):
             for i in range(len(ts) - 20):
                 assert ts[i + 20] - ts[i] >= 60.0 / scale - eps
@@ -126,7 +127,7 @@ async def test_retry_after_waits_and_resends_until_it_goes_through():
                                            {"chat_id": -100}, None)
     assert result == {"ok": True}
     assert len(calls) == 4 and limiter.stats.retry_after == 3
-    assert all(b - a >= 7 for a, b in zip(calls, calls[1:], strict=False))
+    assert all(b - a >= 7 for a, b in itertools.pairwise(calls))
 
 
 async def test_max_retries_gives_up():
@@ -166,4 +167,4 @@ async def test_concurrent_requests_on_the_real_clock_are_spaced():
     await asyncio.gather(*(send(c) for c in [1, 2, 3] * 10))
     for chat in (1, 2, 3):
         ts = [t for t, c in sent if c == chat]
-        assert all(b - a >= 0.05 * 0.9 for a, b in zip(ts, ts[1:], strict=False))
+        assert all(b - a >= 0.05 * 0.9 for a, b in itertools.pairwise(ts))

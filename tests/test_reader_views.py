@@ -18,8 +18,8 @@ from bot.library import (
     parse_date_arg,
     records_page_html,
     search_page_html,
-    shorten,
     short_key,
+    shorten,
     tag_key,
     tags_page_html,
 )
@@ -30,7 +30,7 @@ from tests.telegram_html import validate_message
 # Text that stresses escaping and length: markup characters, CJK, astral emoji, ZWJ sequences.
 nasty_text = st.lists(
     st.one_of(
-        st.sampled_from(list("<>&\"';#*_[]()`\\ \n") + ["&amp;", "&lt;", "<b>", "</a>"]),
+        st.sampled_from([*"<>&\"';#*_[]()`\\ \n", "&amp;", "&lt;", "<b>", "</a>"]),
         st.sampled_from(["日报", "人工智能", "👩‍💻", "🇨🇳", "👍🏽", "é", "\u0301", "\u200d"]),
         st.characters(blacklist_categories=("Cs",)),
     ),

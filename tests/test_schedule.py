@@ -132,7 +132,7 @@ async def test_gives_up_waiting_after_the_configured_while(tmp_path, store):
 async def test_a_bot_back_within_the_grace_period_catches_up(tmp_path, store):
     settings = make_settings(tmp_path, push_grace_minutes=120)
     write_digest(settings.content_dir, dt.date(2026, 11, 25))
-    clock, delivery, scheduler = await started(
+    _clock, delivery, scheduler = await started(
         settings, store, dt.datetime(2026, 11, 25, 9, 45, tzinfo=BERLIN))
     assert [c.astimezone(BERLIN) for c in delivery.calls] == [
         dt.datetime(2026, 11, 25, 8, 0, tzinfo=BERLIN)]
@@ -143,7 +143,7 @@ async def test_a_bot_back_within_the_grace_period_catches_up(tmp_path, store):
 async def test_a_bot_back_after_the_grace_period_waits_for_the_next_day(tmp_path, store):
     settings = make_settings(tmp_path, push_grace_minutes=120)
     write_digest(settings.content_dir, dt.date(2026, 11, 25))
-    clock, delivery, scheduler = await started(
+    _clock, delivery, scheduler = await started(
         settings, store, dt.datetime(2026, 11, 25, 10, 1, tzinfo=BERLIN))
     assert delivery.calls == []
     await scheduler.stop()

@@ -250,6 +250,7 @@ def load_digest(path: Path, root: Path | None = None) -> Digest:
         raise DigestError(path, "no content after the front matter")
 
     title = _text_or_none(meta.get("title")) or first_h1(body)
+    title = " ".join(title.split()) if title else None  # a folded YAML title is one line
     if not title:
         raise DigestError(path, "no title (no `title` in front matter and no `# ` heading)")
 

@@ -96,6 +96,20 @@ class StoreBase:
                     await self._db.execute("ROLLBACK")
                 raise
             log.info("database %s migrated to schema v%d", self.path, number)
+        row = await self._one("SELECT bulk FROM fts_state WHERE id = 1")
+        if row and row[0]:
+            log.warning("search index was left in bulk mode (interrupted sync); rebuilding it")
+            await self._end_bulk()
+
+    async def _begin_bulk(self) -> None:
+        async with self.transaction() as db:
+            await db.execute("UPDATE fts_state SET bulk = 1 WHERE id = 1")
+
+    async def _end_bulk(self) -> None:
+        """Rebuild the full-text index from `items` and leave bulk mode, in one transaction."""
+        async with self.transaction() as db:
+            await db.execute("INSERT INTO items_fts(items_fts) VALUES ('rebuild')")
+            await db.execute("UPDATE fts_state SET bulk = 0 WHERE id = 1")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

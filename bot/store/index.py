@@ -27,6 +27,7 @@ log = logging.getLogger("digestbot.store")
 
 BATCH_SIZE = 250  # files parsed per worker hop and written per transaction
 PROCESS_POOL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
+BULK_MIN_FILES = 500  # from this many files to parse, rebuild the search index once at the end
 
 # every query returning DigestRecord selects these columns, in this order
 RECORD_COLUMNS = """
@@ -205,10 +206,18 @@ class IndexMixin(StoreBase):
         added = changed = 0
         errors: list[BadFile] = []
         batches = [todo[i : i + BATCH_SIZE] for i in range(0, len(todo), BATCH_SIZE)]
-        async for results in self._parsed_batches(batches, root):
-            a, c, u, bad = await self._write_batch(results, known)
-            added, changed, unchanged = added + a, changed + c, unchanged + u
-            errors.extend(bad)
+        # many files relative to the whole: a rebuild of the search index at the end is cheaper
+        bulk = len(todo) >= BULK_MIN_FILES and len(todo) * 3 >= len(files)
+        if bulk:
+            await self._begin_bulk()
+        try:
+            async for results in self._parsed_batches(batches, root):
+                a, c, u, bad = await self._write_batch(results, known)
+                added, changed, unchanged = added + a, changed + c, unchanged + u
+                errors.extend(bad)
+        finally:
+            if bulk:
+                await self._end_bulk()
         if gone or gone_bad:
             async with self.transaction() as db:
                 await db.executemany("DELETE FROM digests WHERE path = ?", [(r,) for r in gone])

@@ -78,10 +78,20 @@ CREATE INDEX items_by_digest ON items(digest_id, position);
 CREATE VIRTUAL TABLE items_fts USING fts5(
     text, section, content='items', content_rowid='id', tokenize='trigram'
 );
-CREATE TRIGGER items_ai AFTER INSERT ON items BEGIN
+-- Bulk mode (a cold index of thousands of files): the triggers stand still and the index is
+-- rebuilt in one pass at the end, about 4x cheaper than row-by-row updates. The flag is
+-- committed, so a crash in bulk mode is noticed at the next open and the rebuild done then.
+CREATE TABLE fts_state (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    bulk INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO fts_state (id, bulk) VALUES (1, 0);
+CREATE TRIGGER items_ai AFTER INSERT ON items
+WHEN (SELECT bulk FROM fts_state WHERE id = 1) = 0 BEGIN
     INSERT INTO items_fts(rowid, text, section) VALUES (new.id, new.text, new.section);
 END;
-CREATE TRIGGER items_ad AFTER DELETE ON items BEGIN
+CREATE TRIGGER items_ad AFTER DELETE ON items
+WHEN (SELECT bulk FROM fts_state WHERE id = 1) = 0 BEGIN
     INSERT INTO items_fts(items_fts, rowid, text, section)
     VALUES ('delete', old.id, old.text, old.section);
 END;

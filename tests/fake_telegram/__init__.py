@@ -23,8 +23,8 @@ Quick start (the ``fake_telegram`` fixture in tests/conftest.py does the ``async
 
 Construction: ``FakeTelegram(*, port=0, host="127.0.0.1", token=None, speed=1.0,
 flood_limits=True, integer_retry_after=True, bot_id=7000000001, bot_username="digest_test_bot")``.
-``await tg.start()`` / ``await tg.stop()`` or ``async with``. Attributes: ``tg.token`` (valid-looking,
-a wrong token gets 401 Unauthorized -> ``telegram.error.InvalidToken``), ``tg.base_url``
+``await tg.start()`` / ``await tg.stop()`` or ``async with``. Attributes: ``tg.token``
+(valid-looking; a wrong token gets 401 Unauthorized -> ``InvalidToken``), ``tg.base_url``
 (``http://127.0.0.1:PORT/bot``), ``tg.base_file_url``, ``tg.url``, ``tg.port``, ``tg.bot`` (User).
 aiohttp's access log is off: the token is in every URL and must not reach any log.
 

@@ -51,7 +51,7 @@ class FloodLimits:
         bucket.tokens = min(float(self.chat_burst), bucket.tokens + (now - bucket.updated) * rate)
         bucket.updated = now
         self._buckets[chat_id] = bucket
-        if bucket.tokens < 1.0:
+        if bucket.tokens < 1.0 - 1e-9:  # tolerance: a wait of exactly retry_after must succeed
             waits.append((1.0 - bucket.tokens) / rate)
         group_window = 60.0 / self.speed
         window = self._group_windows.setdefault(chat_id, deque())
@@ -74,7 +74,7 @@ class FloodLimits:
     def _round(self, wait: float) -> float:
         if self.integer_retry_after:
             return max(1, math.ceil(wait))
-        return max(0.001, round(wait, 3))
+        return max(0.001, math.ceil(wait * 1000) / 1000)  # never round the wait down
 
 
 def _expire(window: deque[float], before: float) -> None:

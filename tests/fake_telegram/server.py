@@ -482,6 +482,7 @@ class FakeTelegram(BotApiMethods):
         record = RequestRecord(request.match_info["method"], {})
         self.requests.append(record)
         self.stats.requests[record.method] = self.stats.requests.get(record.method, 0) + 1
+        self._notify()  # lets tests wait_until() a request has arrived
         handler = getattr(self, f"api_{method}", None)
         try:
             record.params = await self._read_params(request)

@@ -1,0 +1,101 @@
+"""`digestbot post [DATE] [--chat ID]`: push now from a shell, through the same journal as the bot.
+
+A progress bar (tqdm, on stderr) while it runs, a summary at the end; exit status 1 when a target
+failed (the journal keeps what was delivered: running it again resumes), 2 for bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+from tqdm import tqdm
+
+from bot.config import ChatTarget, ConfigError, Settings
+from bot.delivery.push import DeliveryService, PushEvent, PushReport
+from bot.delivery.ratelimit import FloodLimiter
+from bot.logging_setup import setup_logging
+from bot.store import Store
+
+
+def post_command(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+    setup_logging(settings.log_level, [settings.token])
+    try:
+        targets = [ChatTarget.parse(args.chat, "--chat")] if args.chat else None
+    except ConfigError as exc:
+        print(f"digestbot post: error: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(_post(settings, args.date, targets))
+
+
+def _bot(settings: Settings) -> ExtBot:
+    # many chats are served side by side: the default pool of 1 connection would serialise them
+    request = HTTPXRequest(connection_pool_size=128, read_timeout=15.0)
+    return ExtBot(settings.token or "", base_url=settings.api_base_url, request=request,
+                  rate_limiter=FloodLimiter())
+
+
+async def _post(settings: Settings, spec: str | None,
+                targets: list[ChatTarget] | None) -> int:
+    store = await Store.open(settings.database_path)
+    bot = _bot(settings)
+    try:
+        if settings.content_dir.is_dir():
+            await store.sync_content(settings.content_dir)
+        await bot.initialize()
+        delivery = DeliveryService(settings=settings, store=store, bot=bot)
+        try:
+            digests = await delivery.find_digests(spec)
+        except ValueError:
+            print(f"digestbot post: error: {spec!r} is not a date (2026-01-25)", file=sys.stderr)
+            return 2
+        if not digests:
+            print(f"digestbot post: no digest for {spec or 'latest'} in {settings.content_dir}",
+                  file=sys.stderr)
+            return 1
+        chosen = targets if targets is not None else await delivery.active_targets()
+        if not chosen:
+            print("digestbot post: no targets (set DIGEST_CHATS or use --chat)", file=sys.stderr)
+            return 1
+        failed = False
+        for digest in digests:
+            report = await _push_with_bar(delivery, digest, chosen)
+            _print_summary(report)
+            failed = failed or not report.ok
+        return 1 if failed else 0
+    finally:
+        await bot.shutdown()
+        await store.close()
+
+
+async def _push_with_bar(delivery: DeliveryService, digest, targets) -> PushReport:
+    parts = len(delivery.messages(digest))
+    counted: dict[tuple[object, object], int] = {}
+    with tqdm(total=parts * len(targets), desc=digest.id, unit="msg", file=sys.stderr,
+              dynamic_ncols=True) as bar:
+        def progress(event: PushEvent) -> None:
+            key = (event.chat_id, event.thread_id)
+            if event.kind in ("sent", "skipped"):
+                counted[key] = counted.get(key, 0) + 1
+                bar.update(1)
+            elif event.kind == "failed":  # the rest of that target's parts will not come
+                bar.update(max(0, parts - counted.get(key, 0)))
+                bar.set_postfix_str(f"failed: {event.chat_id}")
+
+        return await delivery.push(digest, targets, progress=progress)
+
+
+def _print_summary(report: PushReport) -> None:
+    print(report.summary())
+    for result in report.results:
+        state = ("ok" if result.complete else
+                 "deactivated" if result.deactivated else "FAILED")
+        line = f"  {result.label}: {state}, {result.sent} sent, {result.already} already there"
+        if result.error:
+            line += f" ({result.error})"
+        print(line)

@@ -1,0 +1,130 @@
+"""Admin and subscription commands, end to end: the REAL bot against the fake Bot API server."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from handlers.admin import REFUSAL
+from tests.delivery_helpers import write_digest
+from tests.harness import running_bot
+
+ADMIN, READER, CHAT_ADMIN = 42, 77, 55
+GROUP, CHANNEL, OTHER = -1001, -1002, -1003
+DAY = dt.date(2026, 11, 25)
+
+
+def setup_chats(tg) -> None:
+    tg.add_private_chat(ADMIN, "Admin")
+    tg.add_private_chat(READER, "Reader")
+    members = {ADMIN: "member", READER: "member", CHAT_ADMIN: "administrator"}
+    tg.add_supergroup(GROUP, "Group", members)
+    tg.add_channel(CHANNEL, "Channel", username="digest_chan")
+    tg.add_supergroup(OTHER, "Other", members)
+
+
+def bot_env(**extra: str) -> dict[str, str]:
+    return {"DIGEST_CHATS": f"{GROUP},{CHANNEL}", **extra}
+
+
+async def wait_summary(tg, chat: int):
+    return await tg.wait_for(lambda m: m.chat_id == chat and "targets complete" in m.parsed_text,
+                             timeout=20)
+
+
+async def test_non_admins_get_a_polite_refusal_and_nothing_happens(fast_telegram, tmp_path):
+    tg = fast_telegram
+    setup_chats(tg)
+    write_digest(tmp_path / "content", DAY)
+    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
+        for command in ("/post", "/preview", "/status", "/reload", "/post here"):
+            replies = await bot.ask(READER, READER, command)
+            assert [r.parsed_text for r in replies] == [REFUSAL]
+        replies = await bot.ask(GROUP, READER, "/post here")
+        assert [r.parsed_text for r in replies] == [REFUSAL]
+        assert tg.sent_to(GROUP) == [r for r in replies]
+        assert tg.sent_to(CHANNEL) == []
+
+
+async def test_post_pushes_once_through_the_journal(fast_telegram, tmp_path):
+    tg = fast_telegram
+    setup_chats(tg)
+    write_digest(tmp_path / "content", DAY)
+    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
+        parts = len(bot.services.delivery.messages(
+            (await bot.services.delivery.find_digests(None))[0]))
+        await bot.ask(ADMIN, ADMIN, "/post")
+        summary = await wait_summary(tg, ADMIN)
+        assert "2/2 targets complete" in summary.parsed_text
+        assert len(tg.sent_to(GROUP)) == parts and len(tg.sent_to(CHANNEL)) == parts
+        # a second /post (e.g. after the scheduled one) repeats nothing
+        before = len(tg.sent)
+        await bot.ask(ADMIN, ADMIN, f"/post {DAY.isoformat()}")
+        await tg.wait_for(lambda m: m.chat_id == ADMIN and "0 messages sent" in m.parsed_text,
+                          timeout=20)
+        assert len(tg.sent_to(GROUP)) == parts and len(tg.sent_to(CHANNEL)) == parts
+        assert all(m.chat_id == ADMIN for m in tg.sent[before:])
+        # the scheduled push of the same day has nothing left to do
+        assert await bot.services.delivery.push_due(
+            dt.datetime(2026, 11, 25, 8, tzinfo=dt.UTC)) is None
+
+
+async def test_post_here_only_this_chat_and_bad_dates(fast_telegram, tmp_path):
+    tg = fast_telegram
+    setup_chats(tg)
+    write_digest(tmp_path / "content", DAY)
+    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
+        await bot.ask(OTHER, ADMIN, "/post here")
+        await wait_summary(tg, OTHER)
+        assert tg.sent_to(GROUP) == [] and tg.sent_to(CHANNEL) == []
+        parts = [m for m in tg.sent_to(OTHER) if "targets complete" not in m.parsed_text
+                 and not m.parsed_text.startswith("Pushing")]
+        assert len(parts) == 4 and parts[0].parsed_text.startswith("Digest of 2026-11-25")
+        replies = await bot.ask(ADMIN, ADMIN, "/post 2026-02-30")
+        assert "Not a date" in replies[0].parsed_text
+        replies = await bot.ask(ADMIN, ADMIN, "/post 2020-01-01")
+        assert "No digest found" in replies[0].parsed_text
+
+
+async def test_preview_status_and_reload(fast_telegram, tmp_path):
+    tg = fast_telegram
+    setup_chats(tg)
+    write_digest(tmp_path / "content", DAY)
+    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
+        expected = [m.html for m in bot.services.delivery.messages(
+            (await bot.services.delivery.find_digests(None))[0])]
+        replies = await bot.ask(ADMIN, ADMIN, "/preview")
+        assert [m.html for m in replies] == expected  # exactly as a push would send it
+        assert tg.sent_to(GROUP) == []
+        status = (await bot.ask(ADMIN, ADMIN, "/status"))[0].parsed_text
+        assert "Next push: 2026" in status or "Next push: 20" in status
+        assert "Digests indexed: 1" in status and "Bad files: 0" in status
+        assert "-1001" in status and "never pushed" in status
+        write_digest(tmp_path / "content", dt.date(2026, 11, 26))
+        (tmp_path / "content" / "broken.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+        reload = (await bot.ask(ADMIN, ADMIN, "/reload"))[0].parsed_text
+        assert "1 added" in reload and "broken.md" in reload
+        status = (await bot.ask(ADMIN, ADMIN, "/status"))[0].parsed_text
+        assert "Digests indexed: 2" in status and "Bad files: 1" in status
+
+
+async def test_subscribe_and_unsubscribe_rights(fast_telegram, tmp_path):
+    tg = fast_telegram
+    setup_chats(tg)
+    async with running_bot(tg, tmp_path, admins=[ADMIN]) as bot:
+        store = bot.services.store
+        replies = await bot.ask(GROUP, READER, "/subscribe")
+        assert "only an administrator" in replies[0].parsed_text
+        assert await store.active_targets() == []
+        replies = await bot.ask(GROUP, CHAT_ADMIN, "/subscribe")  # getChatMember says admin
+        assert replies[0].parsed_text.startswith("Subscribed")
+        assert [t.chat_id for t in await store.active_targets()] == [GROUP]
+        replies = await bot.ask(OTHER, None, "/subscribe", anonymous_admin=True)
+        assert replies[0].parsed_text.startswith("Subscribed")
+        replies = await bot.ask(READER, READER, "/subscribe")
+        assert "group or channel" in replies[0].parsed_text
+        replies = await bot.ask(GROUP, ADMIN, "/unsubscribe")  # ADMIN_IDS user
+        assert replies[0].parsed_text.startswith("Unsubscribed")
+        assert [t.chat_id for t in await store.active_targets()] == [OTHER]
+        await tg.send_channel_post(CHANNEL, "/subscribe")
+        await bot.settle()
+        assert {t.chat_id for t in await store.active_targets()} == {OTHER, CHANNEL}

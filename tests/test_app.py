@@ -1,0 +1,70 @@
+"""The wiring: `digestbot run` as a real process against the fake server, and build details."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from bot.app import file_base_url
+from tests.fake_telegram import FakeTelegram
+from tests.harness import digest_text
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_file_base_url() -> None:
+    assert file_base_url("https://api.telegram.org/bot") == "https://api.telegram.org/file/bot"
+    assert file_base_url("http://127.0.0.1:8081/bot/") == "http://127.0.0.1:8081/file/bot"
+
+
+def _env(tg: FakeTelegram, tmp_path: Path, token: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env.update(PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=token,
+               TELEGRAM_API_BASE_URL=tg.base_url, CONTENT_DIR=str(tmp_path / "content"),
+               DATABASE_PATH=str(tmp_path / "db.sqlite3"), LOG_LEVEL="DEBUG", TIMEZONE="UTC")
+    return env
+
+
+async def _spawn(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=cwd, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+
+
+async def test_digestbot_run_answers_users_and_stops_cleanly(fake_telegram: FakeTelegram,
+                                                             tmp_path: Path) -> None:
+    tg = fake_telegram
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "2026-01-25.md").write_text(
+        digest_text("2026-01-25", "Hello from the fake", {"News": ["one"]}), encoding="utf-8")
+    tg.add_private_chat(77, "Tess")
+    proc = await _spawn(_env(tg, tmp_path, tg.token), tmp_path)
+    try:
+        # ready once the menus are set (post_init) and polling has begun
+        await tg.wait_until(lambda: tg.commands({"type": "all_private_chats"}), 30, "menus")
+        await tg.wait_until(lambda: tg.stats.requests.get("getUpdates"), 30, "polling")
+        await tg.send_text(77, 77, "/latest")
+        first = await tg.wait_for(lambda m: m.chat_id == 77, timeout=30)
+        assert first.parsed_text.startswith("Hello from the fake")
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
+    logs = out.decode() + err.decode()
+    assert "sendMessage" in logs  # DEBUG logging was on
+    assert tg.token not in logs and tg.token.split(":")[1] not in logs
+
+
+async def test_a_rejected_token_is_one_line_and_exit_2(fake_telegram: FakeTelegram,
+                                                       tmp_path: Path) -> None:
+    wrong = "123456:" + "x" * 35
+    proc = await _spawn(_env(fake_telegram, tmp_path, wrong), tmp_path)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2
+    assert err.decode().strip().splitlines()[-1] == (
+        "error: TELEGRAM_BOT_TOKEN was rejected by Telegram")
+    assert wrong not in out.decode() + err.decode()

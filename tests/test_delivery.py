@@ -1,0 +1,221 @@
+"""DeliveryService with a REAL PTB bot over REAL HTTP against the fake Bot API server.
+
+Every test ends by checking each target holds every part exactly once, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.config import ChatTarget, Settings
+from bot.delivery.push import DeliveryService
+from bot.delivery.ratelimit import FloodLimiter
+from bot.delivery.sender import RetryPolicy
+from bot.digest.loader import load_digest
+from bot.store import Store
+from tests.delivery_helpers import write_digest
+from tests.fake_telegram import FakeTelegram
+
+SPEED = 20.0
+ADMIN = 900
+DAY = dt.date(2026, 11, 25)
+GROUP, CHANNEL, FORUM, TOPIC = -1001, -1002, -1003, 42
+
+
+@pytest.fixture
+async def tg():
+    async with FakeTelegram(speed=SPEED, integer_retry_after=False) as server:
+        server.add_private_chat(ADMIN, "Admin")
+        server.add_supergroup(GROUP, "Group")
+        server.add_channel(CHANNEL, "Channel", username="digest_chan")
+        server.add_supergroup(FORUM, "Forum", topics={TOPIC: "News"})
+        yield server
+
+
+@pytest.fixture
+async def store(tmp_path: Path):
+    store = await Store.open(tmp_path / "db.sqlite")
+    yield store
+    await store.close()
+
+
+def make_bot(tg: FakeTelegram, read_timeout: float = 5.0) -> ExtBot:
+    request = HTTPXRequest(connection_pool_size=64, read_timeout=read_timeout)
+    return ExtBot(tg.token, base_url=tg.base_url, request=request,
+                  rate_limiter=FloodLimiter(scale=tg.speed))
+
+
+def make_settings(tmp_path: Path, chats: list[str], **kw) -> Settings:
+    (tmp_path / "content").mkdir(exist_ok=True)
+    return Settings(token=None, content_dir=tmp_path / "content",
+                    digest_chats=tuple(ChatTarget.parse(c) for c in chats),
+                    admin_ids=frozenset({ADMIN}), **kw)
+
+
+@pytest.fixture
+async def env(tg, store, tmp_path):
+    """(service factory, digest) with a five-part digest on disk."""
+    bots: list[ExtBot] = []
+
+    async def service(chats: list[str], *, read_timeout: float = 5.0, **kw) -> DeliveryService:
+        bot = make_bot(tg, read_timeout)
+        await bot.initialize()
+        bots.append(bot)
+        settings = make_settings(tmp_path, chats, **kw)
+        return DeliveryService(settings=settings, store=store, bot=bot,
+                               retry=RetryPolicy(attempts=6, base_delay=0.05, max_delay=0.5))
+
+    path = write_digest(tmp_path / "content", DAY, sections=4)
+    digest = load_digest(path, tmp_path / "content")
+    yield service, digest
+    for bot in bots:
+        await bot.shutdown()
+
+
+def assert_exactly_once(tg: FakeTelegram, chat, digest_parts: list[str], thread=None) -> None:
+    got = [m.html for m in tg.sent_to(chat, thread) if m.message_thread_id == thread]
+    assert got == digest_parts
+
+
+async def test_every_target_gets_every_part_once_in_order(tg, env):
+    service, digest = env
+    svc = await service([str(GROUP), "@digest_chan", f"{FORUM}:{TOPIC}"])
+    parts = [m.html for m in svc.messages(digest)]
+    assert len(parts) == 5
+    report = await svc.push(digest)
+    assert report.ok and report.sent == 15
+    for chat, thread in ((GROUP, None), (CHANNEL, None), (FORUM, TOPIC)):
+        assert_exactly_once(tg, chat, parts, thread)
+        sent = tg.sent_to(chat, thread)
+        # only the first part makes a sound; link previews are off
+        assert [m.disable_notification for m in sent] == [False, True, True, True, True]
+        assert all(m.link_preview_options == {"is_disabled": True} for m in sent)
+    assert tg.stats.sent_429 == 0
+    # a second push (a restart, a manual /post) sends nothing again
+    again = await svc.push(digest)
+    assert again.ok and again.sent == 0 and len(tg.sent) == 15
+    assert await svc.push_due(dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC)) is None
+
+
+async def test_push_due_finds_todays_digest_and_resumes_after_a_partial_push(tg, env, store):
+    service, digest = env
+    svc = await service([str(GROUP), str(CHANNEL)])
+    await store.sync_content(svc.settings.content_dir)
+    # the journal says GROUP already got parts 0-2 (e.g. a push interrupted by a crash)
+    for part in range(3):
+        await store.record_delivery(digest.id, GROUP, None, part, 1000 + part)
+    report = await svc.push_due(dt.datetime(2026, 11, 25, 8, tzinfo=dt.UTC))
+    assert report is not None and report.ok
+    parts = [m.html for m in svc.messages(digest)]
+    assert [m.html for m in tg.sent_to(GROUP)] == parts[3:]
+    assert_exactly_once(tg, CHANNEL, parts)
+    assert await svc.push_due(dt.datetime(2026, 11, 25, 20, tzinfo=dt.UTC)) is None
+    # no digest dated the next day: nothing due
+    assert await svc.push_due(dt.datetime(2026, 11, 26, 8, tzinfo=dt.UTC)) is None
+
+
+async def test_429_5xx_and_network_errors_are_waited_out_and_nothing_is_lost(tg, env):
+    service, digest = env
+    svc = await service([str(GROUP), str(CHANNEL), f"{FORUM}:{TOPIC}"], read_timeout=0.3)
+    tg.fail_next(GROUP, "429", times=2, retry_after=0.2)
+    tg.fail_next(CHANNEL, "500", times=2)
+    tg.fail_next(CHANNEL, "502")
+    tg.fail_next(FORUM, "timeout", hold=1.0)  # dropped before delivery: resent once
+    report = await svc.push(digest)
+    assert report.ok, report.summary()
+    parts = [m.html for m in svc.messages(digest)]
+    assert_exactly_once(tg, GROUP, parts)
+    assert_exactly_once(tg, CHANNEL, parts)
+    assert_exactly_once(tg, FORUM, parts, TOPIC)
+    assert tg.stats.sent_429 == 2 and svc.bot.rate_limiter.stats.retry_after == 2
+
+
+async def test_a_timeout_after_delivery_repeats_at_most_that_one_message(tg, env):
+    service, digest = env
+    svc = await service([str(GROUP)], read_timeout=0.3)
+    tg.fail_next(GROUP, "timeout", hold=1.0, delivered=True)
+    report = await svc.push(digest)
+    assert report.ok
+    parts = [m.html for m in svc.messages(digest)]
+    got = [m.html for m in tg.sent_to(GROUP)]
+    assert got == [parts[0], *parts]  # part 0 twice (the one in flight), nothing else
+
+
+async def test_migration_kick_closed_topic_and_parse_errors(tg, env, store):
+    service, digest = env
+    tg.add_group(-55, "Old group")
+    tg.add_supergroup(-1004, "Doomed")
+    tg.add_supergroup(-1005, "Closed forum", topics={7: "Shut"})
+    svc = await service(["-55", "-1004", "-1005:7", str(GROUP)])
+    tg.migrate_group(-55, -1009)
+    tg.kick_bot(-1004)
+    tg.close_topic(-1005, 7)
+    tg.fail_next(GROUP, "parse")
+    report = await svc.push(digest)
+    parts = [m.html for m in svc.messages(digest)]
+    by_chat = {r.chat_id: r for r in report.results}
+    # migration: carried on under the new id, which the store now holds
+    assert by_chat[-55].complete and by_chat[-55].migrated_to == -1009
+    assert_exactly_once(tg, -1009, parts)
+    assert {t.chat_id for t in await store.active_targets()} >= {-1009}
+    assert len(await store.delivered_parts(digest.id, -1009, None)) == len(parts)
+    # kicked: deactivated, admins told
+    assert by_chat[-1004].deactivated and not by_chat[-1004].complete
+    assert -1004 not in {t.chat_id for t in await store.active_targets()}
+    # closed topic: kept, admins told
+    assert not by_chat[-1005].complete and not by_chat[-1005].deactivated
+    admin_texts = [m.parsed_text for m in tg.sent_to(ADMIN)]
+    assert any("-1004" in t and "deactivated" in t for t in admin_texts)
+    assert any("-1005:7" in t and "closed" in t for t in admin_texts)
+    # can't parse entities: that part went again as plain text, not dropped
+    group = tg.sent_to(GROUP)
+    assert len(group) == len(parts)
+    assert group[0].parse_mode is None and "Digest of 2026-11-25" in group[0].text
+    assert [m.html for m in group[1:]] == parts[1:]
+    assert not report.ok and {r.chat_id for r in report.failed} == {-1004, -1005}
+    # reopening the topic and pushing again resumes there, sends nothing elsewhere
+    tg.reopen_topic(-1005, 7)
+    before = len(tg.sent)
+    again = await svc.push(digest)
+    assert {r.chat_id for r in again.failed} == set()
+    assert len(tg.sent) - before == len(parts)
+    assert_exactly_once(tg, -1005, parts, 7)
+
+
+async def test_a_failing_chat_does_not_hold_back_the_others(tg, env):
+    service, digest = env
+    svc = await service([str(GROUP), str(CHANNEL)], read_timeout=0.3)
+    tg.fail_next(GROUP, "timeout", times=3, hold=1.0)
+    finished: dict[int, float] = {}
+    loop = asyncio.get_running_loop()
+    report = await svc.push(digest, progress=lambda e: finished.setdefault(e.chat_id, loop.time())
+                            if e.kind == "done" else None)
+    assert report.ok
+    assert finished[CHANNEL] < finished[GROUP]
+    # the channel's parts were all out before the group's first part got through
+    channel_last = tg.sent_to(CHANNEL)[-1].time
+    assert channel_last < tg.sent_to(GROUP)[0].time
+
+
+async def test_pin_first_message_in_groups(tg, env):
+    service, digest = env
+    tg.add_supergroup(-1006, "Pinnable", bot_status="administrator")
+    svc = await service([str(GROUP), "-1006"], pin_first_message=True)
+    report = await svc.push(digest)
+    assert tg.chat(-1006).pinned == [tg.sent_to(-1006)[0].message_id]
+    # no right to pin in GROUP: the digest is still delivered in full
+    assert report.ok and tg.chat(GROUP).pinned == []
+
+
+async def test_link_previews_setting(tg, env):
+    service, digest = env
+    svc = await service([str(GROUP)], link_previews=True)
+    await svc.push(digest)
+    assert all(m.link_preview_options in (None, {"is_disabled": False})
+               for m in tg.sent_to(GROUP))

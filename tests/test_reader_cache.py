@@ -1,0 +1,82 @@
+"""QueryCache: concurrent identical queries run once; entries expire and can be dropped."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.library import QueryCache
+from bot.store import SyncReport
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self) -> int:
+        self.calls += 1
+        await asyncio.sleep(0.01)
+        return self.calls
+
+
+async def test_concurrent_callers_share_one_query() -> None:
+    cache, compute = QueryCache(ttl=60), Counter()
+    results = await asyncio.gather(*(cache.get(("q",), compute) for _ in range(50)))
+    assert results == [1] * 50 and compute.calls == 1
+    assert await cache.get(("other",), compute) == 2
+
+
+async def test_entries_expire_after_ttl_and_on_invalidate() -> None:
+    cache, compute = QueryCache(ttl=0.05), Counter()
+    assert await cache.get(("q",), compute) == 1
+    assert await cache.get(("q",), compute) == 1
+    await asyncio.sleep(0.06)
+    assert await cache.get(("q",), compute) == 2
+    cache.invalidate()
+    assert await cache.get(("q",), compute) == 3
+
+
+async def test_failures_are_not_cached() -> None:
+    cache = QueryCache(ttl=60)
+    attempts = 0
+
+    async def flaky() -> str:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise RuntimeError("database is locked")
+        return "ok"
+
+    with pytest.raises(RuntimeError):
+        await cache.get(("q",), flaky)
+    assert await cache.get(("q",), flaky) == "ok"
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_others() -> None:
+    cache, compute = QueryCache(ttl=60), Counter()
+    first = asyncio.ensure_future(cache.get(("q",), compute))
+    second = asyncio.ensure_future(cache.get(("q",), compute))
+    await asyncio.sleep(0)
+    first.cancel()
+    assert await second == 1
+
+
+async def test_bounded_size() -> None:
+    cache, compute = QueryCache(ttl=60, max_entries=3), Counter()
+    for n in range(5):
+        await cache.get((n,), compute)
+    assert await cache.get((0,), compute) == 6  # the oldest was dropped: computed again
+
+
+def test_only_a_sync_that_changed_something_invalidates() -> None:
+    from pathlib import Path
+
+    from bot.library import DigestLibrary
+
+    library = DigestLibrary(store=None, content_dir=Path("."))  # type: ignore[arg-type]
+    library.queries._entries[("k",)] = (1e18, asyncio.Future)  # type: ignore[assignment]
+    library.index_changed(SyncReport(unchanged=10))
+    assert library.queries._entries
+    library.index_changed(SyncReport(added=1, unchanged=10))
+    assert not library.queries._entries
