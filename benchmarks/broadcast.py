@@ -22,16 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from telegram.ext import ExtBot  # noqa: E402
-from telegram.request import HTTPXRequest  # noqa: E402
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
 
-from bot.config import ChatTarget, Settings  # noqa: E402
-from bot.delivery.push import DeliveryService  # noqa: E402
-from bot.delivery.ratelimit import FloodLimiter  # noqa: E402
-from bot.digest.loader import load_digest  # noqa: E402
-from bot.store import Store  # noqa: E402
-from tests.delivery_helpers import write_digest  # noqa: E402
-from tests.fake_telegram import FakeTelegram  # noqa: E402
+from bot.config import ChatTarget, Settings
+from bot.delivery.push import DeliveryService
+from bot.delivery.ratelimit import FloodLimiter
+from bot.digest.loader import load_digest
+from bot.store import Store
+from tests.delivery_helpers import write_digest
+from tests.fake_telegram import FakeTelegram
 
 
 async def run(chats: int, parts: int, scale: float) -> int:

@@ -23,8 +23,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.store import Store
 
-ZH_WORDS = ["模型", "发布", "开源", "智能体", "语音", "多模态", "芯片", "算力", "数据", "中心", "推理", "训练", "机器人", "自动驾驶", "融资", "监管", "安全", "隐私", "搜索", "编程", "助手", "视频", "生成", "图像", "教育", "医疗", "金融", "手机", "眼镜"]
-EN_WORDS = ["model", "release", "open", "source", "agent", "speech", "multimodal", "chip", "compute", "data", "center", "inference", "training", "robot", "driving", "funding", "policy", "safety", "privacy", "search", "coding", "assistant", "video", "image", "education", "health", "finance", "phone", "glasses", "rust", "async"]
+_ZH = (
+    "模型 发布 开源 智能体 语音 多模态 芯片 算力 数据 中心 推理 训练 机器人 自动驾驶 融资 监管 "
+    "安全 隐私 搜索 编程 助手 视频 生成 图像 教育 医疗 金融 手机 眼镜"
+)
+_EN = (
+    "model release open source agent speech multimodal chip compute data center inference "
+    "training robot driving funding policy safety privacy search coding assistant video image "
+    "education health finance phone glasses rust async"
+)
+ZH_WORDS, EN_WORDS = _ZH.split(" "), _EN.split(" ")
 TAGS = ["AI", "AI 日报", "Rust", "OpenAI", "开源", "Robotics", "芯片", "Policy", "Agents", "LLM"]
 
 
@@ -82,7 +90,8 @@ def peak_rss_mb() -> tuple[float, float]:
 def cpu_seconds() -> float:
     """CPU time of this process and its finished worker processes: unlike wall time, this
     does not depend on what else the (shared, 2-core) machine is doing."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
@@ -91,7 +100,8 @@ async def run(count: int, work: Path) -> None:
     content.mkdir(exist_ok=True)
     started = time.perf_counter()
     size = generate(content, count)
-    print(f"generated {count} digests ({size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f}s")
+    took = time.perf_counter() - started
+    print(f"generated {count} digests ({size / 1e6:.1f} MB) in {took:.1f}s")
 
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     store = await Store.open(db)

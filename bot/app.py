@@ -100,6 +100,7 @@ async def _follow_content(services: Services) -> None:
 async def _post_init(application: Application) -> None:
     settings: Settings = application.bot_data[SETTINGS_KEY]
     store = await Store.open(settings.database_path)
+    search_store: Store | None = None
     try:
         first_sync = None
         if settings.content_dir.is_dir():
@@ -108,23 +109,27 @@ async def _post_init(application: Application) -> None:
         else:
             log.warning("content folder %s does not exist yet; watching for it",
                         settings.content_dir)
+        search_store = await Store.open(settings.database_path)  # read-only use: see library
         delivery = DeliveryService(settings=settings, store=store, bot=application.bot)
         services = Services(
             settings=settings, store=store,
             # cached query results live no longer than one rescan interval
-            library=DigestLibrary(store, settings.content_dir,
+            library=DigestLibrary(store, settings.content_dir, search_store=search_store,
                                   query_ttl=max(settings.rescan_seconds, 1)),
             delivery=delivery,
             scheduler=PushScheduler(settings=settings, store=store, delivery=delivery),
             first_sync=first_sync,
         )
         application.bot_data[SERVICES_KEY] = services
+        await delivery.sync_config_targets()  # DIGEST_CHATS become stored push targets
         await set_menus(application.bot, settings)
         services.watcher = asyncio.create_task(_follow_content(services),
                                                name="digestbot-content-watch")
         await services.scheduler.start()
     except BaseException:
         await store.close()
+        if search_store is not None:
+            await search_store.close()
         raise
     log.info("digestbot ready as @%s: %d digests indexed, next push %s",
              application.bot.username, await store.digest_count(),
@@ -145,6 +150,8 @@ async def _post_stop(application: Application) -> None:
 async def _post_shutdown(application: Application) -> None:
     services = application.bot_data.pop(SERVICES_KEY, None)
     if services is not None:
+        if services.library.search_store is not services.store:
+            await services.library.search_store.close()
         await services.store.close()
 
 

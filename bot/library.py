@@ -234,8 +234,11 @@ class DigestLibrary:
     """Digests for the reader commands: store queries (cached briefly) and rendered messages."""
 
     def __init__(self, store: Store, content_dir: Path, *, cache_size: int = 64,
-                 query_ttl: float = 30.0) -> None:
+                 query_ttl: float = 30.0, search_store: Store | None = None) -> None:
         self.store = store
+        # A second connection to the same (WAL) database for full-text search: an aiosqlite
+        # connection runs one query at a time, and a slow search must not hold up /today.
+        self.search_store = search_store or store
         self.content_dir = Path(content_dir)
         self._cache: OrderedDict[tuple[str, str], list[OutgoingMessage]] = OrderedDict()
         self._cache_size = cache_size
@@ -283,7 +286,7 @@ class DigestLibrary:
 
     async def search(self, query: str, offset: int, limit: int) -> Page[SearchHit]:
         return await self.queries.get(("search", query, offset, limit),
-                                      lambda: self.store.search(query, offset, limit))
+                                      lambda: self.search_store.search(query, offset, limit))
 
     async def resolve_tag(self, key: str) -> str | None:
         """The tag whose short key is `key` (callback data carries keys, not long tags)."""

@@ -152,6 +152,7 @@ async def status_text(services: Services) -> str:
     bad = await services.store.bad_files()
     lines.append(f"Bad files: {len(bad)}")
     lines += [f"• {esc(b.path)}: {esc(b.reason)}" for b in bad[:5]]
+    await services.delivery.sync_config_targets()  # DIGEST_CHATS show even before a first push
     summaries = await services.store.last_push_per_target()
     lines.append(f"Targets: {sum(s.target.active for s in summaries)} active of {len(summaries)}")
     for s in summaries[:25]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import logging
 from collections.abc import Sequence
 
 from telegram import (
@@ -21,8 +20,6 @@ from bot.delivery.sender import SendOptions, send_part
 from bot.library import card_html, message_link, shorten
 from bot.services import Services, get_services
 from bot.store import DigestRecord
-
-log = logging.getLogger("digestbot.handlers")
 
 # New messages only: an edited "/today" must not send the digest again.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
@@ -46,7 +43,7 @@ def is_group(chat: Chat | None) -> bool:
 
 
 def command_argument(message: Message | None) -> str:
-    """Everything after the command on its first line... and the lines after (spaces kept)."""
+    """Everything the user wrote after the command (inner spaces kept, ends stripped)."""
     if message is None or not message.text:
         return ""
     parts = message.text.split(maxsplit=1)

@@ -219,3 +219,33 @@ async def test_link_previews_setting(tg, env):
     await svc.push(digest)
     assert all(m.link_preview_options in (None, {"is_disabled": False})
                for m in tg.sent_to(GROUP))
+
+
+async def test_a_scheduled_and_a_manual_push_at_once_send_each_part_once(tg, env):
+    service, digest = env
+    svc = await service([str(GROUP), str(CHANNEL)])
+    first, second = await asyncio.gather(svc.push(digest), svc.push(digest))
+    assert first.ok and second.ok and first.sent + second.sent == 10
+    parts = [m.html for m in svc.messages(digest)]
+    assert_exactly_once(tg, GROUP, parts)
+    assert_exactly_once(tg, CHANNEL, parts)
+
+
+async def test_scheduler_catches_up_after_downtime_and_a_restart_never_pushes_again(
+        tg, env, store):
+    from bot.schedule import PushScheduler
+    from tests.delivery_helpers import FakeClock
+
+    service, digest = env
+    svc = await service([str(GROUP), f"{FORUM}:{TOPIC}"])
+    parts = [m.html for m in svc.messages(digest)]
+    # down at 08:00 (UTC), back at 09:30: within the 180-minute grace period
+    for restart in range(2):
+        clock = FakeClock(dt.datetime(2026, 11, 25, 9, 30 + restart, tzinfo=dt.UTC))
+        scheduler = PushScheduler(settings=svc.settings, store=store, delivery=svc, clock=clock)
+        await scheduler.start()
+        await clock.wait_parked(timeout=30)
+        await scheduler.stop()
+        assert_exactly_once(tg, GROUP, parts)
+        assert_exactly_once(tg, FORUM, parts, TOPIC)
+    assert len(tg.sent) == 2 * len(parts)

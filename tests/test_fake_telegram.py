@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -28,6 +30,7 @@ from telegram.request import HTTPXRequest
 
 from tests.fake_telegram import FakeTelegram, FloodLimits, command_entities
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ALICE = 1001
 GROUP = -2001
 SUPER = -1002001
@@ -487,3 +490,29 @@ def test_group_and_global_windows() -> None:
     assert fast.check(1000, False, 5.0) == pytest.approx(0.1)
     assert all(fast.check(c, False, 5.1 + c / 300) is None for c in itertools.islice(
         itertools.count(100), 300))
+
+
+# ------------------------------------------------------------------ standalone mode
+
+
+async def test_standalone_console_mode() -> None:
+    """``python -m tests.fake_telegram``: prints how to connect, turns stdin lines into updates."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.fake_telegram", "--port", "0",
+        cwd=PROJECT_ROOT, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    assert proc.stdin is not None and proc.stdout is not None
+    banner = [(await asyncio.wait_for(proc.stdout.readline(), 10)).decode() for _ in range(2)]
+    base = banner[0].split(" on ")[1].strip()
+    token = banner[1].split("=", 1)[1].strip()
+    proc.stdin.write(b"/today\n")
+    await proc.stdin.drain()
+    async with Bot(token, base_url=f"{base}/bot") as bot:
+        updates = await bot.get_updates(timeout=5)
+        assert updates[0].message.text == "/today"
+        await bot.send_message(ALICE, "<b>printed</b>", parse_mode="HTML")
+    proc.stdin.write(b"!quit\n")
+    await proc.stdin.drain()
+    out, _ = await asyncio.wait_for(proc.communicate(), 10)
+    assert "<b>printed</b>" in out.decode()
+    assert proc.returncode == 0

@@ -141,16 +141,20 @@ async def test_max_retries_gives_up():
     assert limiter.stats.retry_after == 2
 
 
-async def test_reads_are_not_paced():
+async def test_only_new_messages_are_paced():
     clock = VirtualClock()
     limiter = FloodLimiter(clock=clock)
 
     async def callback() -> bool:
         return True
 
-    for _ in range(50):
-        await limiter.process_request(callback, (), {}, "getChatMember", {"chat_id": 3}, None)
+    for endpoint in ("getChatMember", "sendChatAction", "editMessageText", "pinChatMessage"):
+        for _ in range(25):
+            await limiter.process_request(callback, (), {}, endpoint, {"chat_id": 3}, None)
     assert clock.slept == []
+    for _ in range(2):
+        await limiter.process_request(callback, (), {}, "sendPhoto", {"chat_id": 3}, None)
+    assert clock.slept  # the second photo to the same chat waited
 
 
 async def test_concurrent_requests_on_the_real_clock_are_spaced():
@@ -168,3 +172,35 @@ async def test_concurrent_requests_on_the_real_clock_are_spaced():
     for chat in (1, 2, 3):
         ts = [t for t, c in sent if c == chat]
         assert all(b - a >= 0.05 * 0.9 for a, b in itertools.pairwise(ts))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_network_jitter_cannot_crowd_a_window_at_the_server(seed: int):
+    """Each request 'arrives' at a random moment between dispatch and answer, with random
+    latency: the server still never counts more than the limit in any window."""
+    import random
+
+    rng = random.Random(seed)
+    scale = 50.0  # windows of 20 ms overall, 1.2 s per group
+    limiter = FloodLimiter(scale=scale, headroom=0.0)
+    loop = asyncio.get_running_loop()
+    arrivals: list[tuple[float, int]] = []
+
+    async def send(chat: int) -> None:
+        async def callback() -> bool:
+            start = loop.time()
+            latency = rng.choice([0.0, 0.001, 0.004, 0.012])
+            arrive = start + rng.random() * latency
+            await asyncio.sleep(latency)
+            arrivals.append((arrive, chat))
+            return True
+        await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": chat}, None)
+
+    async def chat_sends(chat: int) -> None:
+        for _ in range(3):
+            await send(chat)
+
+    await asyncio.gather(*(chat_sends(-100 - c) for c in range(60)))
+    server = FloodLimits(speed=scale, chat_burst=1)
+    for t, chat in sorted(arrivals):
+        assert server.check(chat, True, t) is None

@@ -359,3 +359,20 @@ async def test_polling_network_errors_are_one_line_and_polling_goes_on(
     lines = [r for r in caplog.records if r.name == "digestbot.errors"]
     assert [r.levelname for r in lines] == ["WARNING"]
     assert lines[0].getMessage().startswith("Bot API not reachable") and not lines[0].exc_info
+
+
+async def test_tags_page_through_many_tags(fast_telegram: FakeTelegram, tmp_path: Path) -> None:
+    _setup_chats(fast_telegram)
+    tags = [f"tag{n:02d}" for n in range(35)]
+    files = {"a.md": digest_text("2026-05-01", "Many tags", {"A": ["a"]}, tags=tags),
+             "b.md": digest_text("2026-05-02", "Some tags", {"A": ["a"]}, tags=tags[:3])}
+    async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
+        (page,) = await bot.ask(USER, USER, "/tags")
+        lines = page.parsed_text.splitlines()
+        assert lines[0] == "Tags — 1–30 of 35"
+        assert lines[2:5] == ["tag00 — 2", "tag01 — 2", "tag02 — 2"]
+        assert [b["text"] for b in page.buttons[-2:]] == ["1/2", "Next »"]
+        _, edits = await bot.press(USER, USER, page.message_id, "g:30")
+        assert edits[0].parsed_text.splitlines()[0] == "Tags — 31–35 of 35"
+        assert edits[0].parsed_text.splitlines()[-3] == "tag34 — 1"
+    _no_errors(fast_telegram)

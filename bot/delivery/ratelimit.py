@@ -4,8 +4,9 @@ Why not PTB's AIORateLimiter: it is a pair of leaky buckets (aiolimiter) that le
 at start, counts groups and the overall rate in independent buckets, and on a 429 stops *every*
 request and gives up after `max_retries`. Pushing one digest to 60 groups it met 132 429s and at
 higher rates dropped messages. Here every request books an exact send time that satisfies all
-three limits at once (per chat, per group per sliding minute, overall), with a little headroom for
-network jitter, so a normal run meets no 429; when one comes anyway, that chat waits
+three limits at once (per chat, per group per sliding minute, overall), and a causal guard makes
+sure network jitter cannot push more arrivals than allowed into any window at the server (see
+_Window), so a normal run meets no 429; when one comes anyway, that chat waits
 `retry_after` and the request is sent again - for ever by default, because a digest part must
 never be dropped.
 """
@@ -48,6 +49,52 @@ class MonotonicClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+class _Held:
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done: float | None = None  # when the answer came back (None: still in flight)
+
+
+class _Window:
+    """At most `size` requests whose span [dispatch, answer + hold] overlap.
+
+    A request reaches the server after we dispatch it and before we get its answer. So if the
+    31st request is only dispatched `hold` seconds after the answer to the 1st came back, the
+    server can never count more than `size` arrivals in any `hold`-second window, however the
+    network delays each request. Booked times alone (below) cannot promise that: a first
+    request held up by a new connection may reach the server late, next to a later one.
+    """
+
+    def __init__(self, size: int, hold: float) -> None:
+        self.size = size
+        self.hold = hold
+        self._held: list[_Held] = []
+        self._changed = asyncio.Event()
+
+    def idle(self, now: float) -> bool:
+        return all(h.done is not None and h.done + self.hold <= now for h in self._held)
+
+    async def enter(self, clock: LimiterClock) -> _Held:
+        while True:
+            now = clock.monotonic()
+            self._held = [h for h in self._held if h.done is None or h.done + self.hold > now]
+            if len(self._held) < self.size:
+                held = _Held()
+                self._held.append(held)
+                return held
+            finished = [h.done + self.hold for h in self._held if h.done is not None]
+            if finished:
+                await clock.sleep(min(finished) - now)
+            else:
+                await self._changed.wait()
+
+    def leave(self, held: _Held, clock: LimiterClock) -> None:
+        held.done = clock.monotonic()
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
 
 
 @dataclass
@@ -101,7 +148,7 @@ class FloodLimiter(BaseRateLimiter[int]):
         group_per_minute: int = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
         overall_per_second: int = FloodLimit.MESSAGES_PER_SECOND, scale: float = 1.0,
         max_retries: int | None = None, clock: LimiterClock | None = None,
-        headroom: float = 0.04,
+        headroom: float = 0.02,
     ) -> None:
         if scale <= 0 or not 0 <= headroom < 1:
             raise ValueError("scale must be > 0 and headroom in [0, 1)")
@@ -110,6 +157,11 @@ class FloodLimiter(BaseRateLimiter[int]):
         self.group_max = group_per_minute
         self.group_window = 60.0 / scale * stretch
         self.overall_spacing = 1.0 / (overall_per_second * scale) * stretch
+        # the causal guards: exact limits, measured from answers (see _Window)
+        self._overall_window = _Window(overall_per_second, 1.0 / scale)
+        self._group_size, self._group_hold = group_per_minute, 60.0 / scale
+        self._chat_hold = per_chat_interval / scale
+        self._windows: dict[tuple[str, int | str], _Window] = {}
         self.max_retries = max_retries
         self.clock: LimiterClock = clock or MonotonicClock()
         self.stats = LimiterStats()
@@ -125,8 +177,11 @@ class FloodLimiter(BaseRateLimiter[int]):
 
     @staticmethod
     def paced(endpoint: str, data: dict[str, Any]) -> bool:
-        """Requests that post into a chat count against the limits; reads (get*) do not."""
-        return data.get("chat_id") is not None and not endpoint.startswith("get")
+        """New messages in a chat count against the limits. Reads, chat actions, edits and
+        pins do not (Telegram's message limits are about messages): pacing them would make a
+        reader wait a second for the reply after a "typing..." action or a page edit."""
+        return (data.get("chat_id") is not None and endpoint != "sendChatAction"
+                and endpoint.startswith(("send", "copyMessage", "forwardMessage")))
 
     def reserve(self, chat: int | str | None) -> float:
         """Book the earliest time a request to `chat` may go out (None: overall limit only).
@@ -198,6 +253,7 @@ class FloodLimiter(BaseRateLimiter[int]):
                 if delay > 0:
                     self.stats.waited += delay
                     await self.clock.sleep(delay)
+            held = await self._enter_windows(chat) if paced else []
             self.stats.requests += 1
             try:
                 return await callback(*args, **kwargs)
@@ -213,3 +269,32 @@ class FloodLimiter(BaseRateLimiter[int]):
                     self.block_chat(chat, seconds)  # reserve() then makes the resend wait
                 else:
                     await self.clock.sleep(seconds)
+            finally:
+                for window, entry in held:
+                    window.leave(entry, self.clock)
+
+    def _windows_for(self, chat: int | str | None) -> list[_Window]:
+        windows = [self._overall_window]
+        if chat is None:
+            return windows
+        keys = [("chat", chat, 1, self._chat_hold)]
+        if is_group_chat(chat) and self._group_size > 0:
+            keys.append(("group", chat, self._group_size, self._group_hold))
+        for kind, key, size, hold in keys:
+            window = self._windows.get((kind, key))
+            if window is None:
+                if len(self._windows) > 4096:  # forget chats that went quiet
+                    now = self.clock.monotonic()
+                    for k in [k for k, w in self._windows.items() if w.idle(now)]:
+                        del self._windows[k]
+                window = self._windows[(kind, key)] = _Window(size, hold)
+            windows.append(window)
+        return windows
+
+    async def _enter_windows(self, chat: int | str | None) -> list[tuple[_Window, _Held]]:
+        # chat, then group, then overall: a request never holds an overall slot while it
+        # waits for its own chat
+        held = []
+        for window in reversed(self._windows_for(chat)):
+            held.append((window, await window.enter(self.clock)))
+        return held

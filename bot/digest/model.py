@@ -45,11 +45,16 @@ class OutgoingMessage:
     method: MessageMethod
     html: str  # `text` for sendMessage, `caption` for sendPhoto
     photo: str | None = None  # URL, only for sendPhoto
-    section: str | None = None  # plain title of the `##` section it belongs to (None: header/preamble)
+    # plain title of the `##` section it belongs to (None: header/preamble)
+    section: str | None = None
 
     def to_json(self) -> dict[str, str]:
         """The shape printed by `digestbot render --json`."""
         if self.method == "sendPhoto":
-            return {"method": self.method, "photo": self.photo or "", "caption": self.html,
-                    "parse_mode": "HTML"}
+            return {
+                "method": self.method,
+                "photo": self.photo or "",
+                "caption": self.html,
+                "parse_mode": "HTML",
+            }
         return {"method": self.method, "text": self.html, "parse_mode": "HTML"}

@@ -1,0 +1,84 @@
+"""A real crash: `digestbot post` in a subprocess, SIGKILLed in the middle of a push to 30 chats,
+then run again. Every part reaches every chat, in order; the only repeat allowed is the one
+message per chat that was in flight when the process died."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import sys
+from collections import Counter
+from pathlib import Path
+
+from tests.delivery_helpers import write_digest
+from tests.fake_telegram import FakeTelegram
+
+REPO = Path(__file__).resolve().parents[1]
+CHATS = [-1001000 - n for n in range(30)]
+DAY = dt.date(2026, 11, 25)
+
+
+def _env(tg: FakeTelegram, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DIGEST_"))}
+    env.update({
+        "PYTHONPATH": str(REPO),
+        "TELEGRAM_BOT_TOKEN": tg.token,
+        "TELEGRAM_API_BASE_URL": tg.base_url,
+        "CONTENT_DIR": str(tmp_path / "content"),
+        "DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3"),
+        "DIGEST_CHATS": ",".join(str(c) for c in CHATS),
+        "LOG_LEVEL": "WARNING",
+    })
+    return env
+
+
+async def _post(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "post", env=env, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+
+
+async def test_sigkill_mid_push_then_restart_delivers_everything_once(tmp_path: Path):
+    write_digest(tmp_path / "content", DAY, sections=5)  # 6 parts
+    from bot.digest.loader import load_digest
+    from bot.digest.split import build_messages
+
+    digest = load_digest(tmp_path / "content" / f"{DAY}-test.md", tmp_path / "content")
+    parts = [m.html for m in build_messages(digest)]
+    assert len(parts) == 6
+    total = len(parts) * len(CHATS)
+    # Telegram's real limits: 30 msg/s overall, so the push takes about 6 s
+    async with FakeTelegram() as tg:
+        for chat in CHATS:
+            tg.add_supergroup(chat, f"Group {chat}")
+        env = _env(tg, tmp_path)
+        first = await _post(env, tmp_path)
+        await tg.wait_until(lambda: len(tg.sent) >= total // 3, timeout=60)
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+        at_kill = len(tg.sent)
+        assert first.returncode == -signal.SIGKILL
+        assert at_kill < total, "the push ended before the kill: nothing was tested"
+
+        second = await _post(env, tmp_path)
+        out, err = await asyncio.wait_for(second.communicate(), timeout=120)
+        assert second.returncode == 0, err.decode()
+        assert "30/30 targets complete" in out.decode()
+
+        duplicates = 0
+        for chat in CHATS:
+            got = [m.html for m in tg.sent_to(chat)]
+            assert list(dict.fromkeys(got)) == parts  # everything, in order
+            repeats = sum(c - 1 for c in Counter(got).values())
+            assert repeats <= 1  # at most the one in flight
+            duplicates += repeats
+        assert len(tg.sent) == total + duplicates
+
+        # and a third run sends nothing at all
+        before = len(tg.sent)
+        third = await _post(env, tmp_path)
+        out, err = await asyncio.wait_for(third.communicate(), timeout=60)
+        assert third.returncode == 0, err.decode()
+        assert len(tg.sent) == before

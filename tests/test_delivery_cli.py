@@ -1,0 +1,47 @@
+"""`digestbot post` from a shell: progress and summary, exit status 1 when a target failed."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sys
+from pathlib import Path
+
+from tests.delivery_helpers import write_digest
+from tests.fake_telegram import FakeTelegram
+from tests.test_crash_resume import _env
+
+
+async def _run(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "post", *args, env=env, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_post_cli_exit_codes_and_summary(tmp_path: Path):
+    write_digest(tmp_path / "content", dt.date(2026, 11, 24), sections=1)
+    write_digest(tmp_path / "content", dt.date(2026, 11, 25), sections=1)
+    async with FakeTelegram(speed=10) as tg:
+        tg.add_supergroup(-1001000, "Fine")
+        tg.add_supergroup(-1001001, "Kicked")
+        tg.kick_bot(-1001001, notify=False)
+        env = _env(tg, tmp_path)
+        env["DIGEST_CHATS"] = "-1001000,-1001001"
+        code, out, err = await _run(env, tmp_path, "2026-11-24")
+        assert code == 1
+        assert "1/2 targets complete" in out and "-1001001: deactivated" in out
+        assert "20261124" in err  # the progress bar names the digest
+        assert tg.token not in out + err
+        # only the 24th went out (2 parts), to the one chat that works
+        assert len(tg.sent_to(-1001000)) == 2
+        assert tg.sent_to(-1001000)[0].parsed_text.startswith("Digest of 2026-11-24")
+        code, out, _ = await _run(env, tmp_path, "--chat", "-1001000")  # latest: the 25th
+        assert code == 0 and "1/1 targets complete" in out
+        firsts = [m.parsed_text.splitlines()[0] for m in tg.sent_to(-1001000)]
+        assert len(firsts) == 4 and firsts[2].startswith("Digest of 2026-11-25")
+        code, _, err = await _run(env, tmp_path, "2026-02-30")
+        assert code == 2 and "not a date" in err
+        code, _, err = await _run(env, tmp_path, "--chat", "nonsense")
+        assert code == 2
