@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
@@ -241,3 +242,68 @@ async def test_missing_content_dir_keeps_index_empty_dir_clears_it(
     (content / "2026-01-01.md").unlink()
     report = await store.sync_content(content)
     assert report.removed == 1 and await store.digest_count() == 0
+
+
+async def test_bulk_sync_in_worker_processes_builds_search_index(
+    store: Store, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cold-start path: worker processes parse, the search index is rebuilt at the end."""
+    monkeypatch.setattr(index_module, "PROCESS_POOL_MIN_FILES", 1)
+    monkeypatch.setattr(index_module, "BULK_MIN_FILES", 1)
+    monkeypatch.setattr(index_module, "BATCH_SIZE", 3)
+    assert index_module._pool_workers(10) > 0 or (os.cpu_count() or 1) < 2
+    for n in range(8):
+        write(content, f"2026-04-0{n + 1}.md", title=f"Day {n}", date=f"2026-04-0{n + 1}",
+              body=f"## S\n\n### Item {n}\n\nunique{n}word and 共同文本\n")
+    (content / "2026-04-09-bad.md").write_text("no front matter, no title", encoding="utf-8")
+    report = await store.sync_content(content)
+    assert report.added == 8 and [e.path for e in report.errors] == ["2026-04-09-bad.md"]
+    assert (await store.search("unique3word", 0, 5)).total == 1
+    assert (await store.search("共同文本", 0, 20)).total == 8
+    state = await store._one("SELECT bulk FROM fts_state")
+    assert state is not None and state[0] == 0
+
+    # after bulk mode the triggers keep the index current again
+    (content / "2026-04-01.md").unlink()
+    await store.sync_content(content)
+    assert (await store.search("共同文本", 0, 20)).total == 7
+    assert (await store.search("unique0word", 0, 5)).total == 0
+
+
+async def test_interrupted_bulk_sync_is_repaired_on_open(tmp_path: Path, content: Path) -> None:
+    write(content, "2026-01-01.md", title="One", date="2026-01-01",
+          body="## S\n\n### Findable item\n\ntext\n")
+    db = tmp_path / "db.sqlite3"
+    s = await Store.open(db)
+    await s._begin_bulk()  # as if the process died in the middle of a cold sync
+    await s.sync_content(content)
+    assert (await s.search("Findable", 0, 5)).total == 0  # not in the FTS index yet
+    await s._db.close()  # no clean close: the flag stays set
+
+    s = await Store.open(db)
+    assert (await s.search("Findable", 0, 5)).total == 1
+    await s.close()
+
+
+async def test_concurrent_syncs_and_watch(store: Store, content: Path) -> None:
+    write(content, "2026-01-01.md", title="One", date="2026-01-01")
+    first, second = await asyncio.gather(store.sync_content(content),
+                                         store.sync_content(content))
+    assert (first.added, second.added, second.unchanged) == (1, 0, 1)  # serialised
+
+    reports: list = []
+    added = asyncio.Event()
+
+    async def on_report(report) -> None:  # type: ignore[no-untyped-def]
+        reports.append(report)
+        if report.added:
+            added.set()
+
+    task = asyncio.create_task(store.watch(content, 0.01, on_report))
+    write(content, "2026-01-02.md", title="Two", date="2026-01-02")
+    await asyncio.wait_for(added.wait(), timeout=10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert any(r.added == 1 for r in reports)
+    assert await store.digest_count() == 2

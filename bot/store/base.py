@@ -40,6 +40,8 @@ class StoreBase:
         self._db = db
         self.path = path
         self._lock = asyncio.Lock()
+        # one content sync at a time (the rescan loop and /reload may overlap)
+        self._sync_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str) -> StoreBase:

@@ -174,6 +174,10 @@ class IndexMixin(StoreBase):
 
     async def sync_content(self, content_dir: Path | str) -> SyncReport:
         """Make the index match the folder: add new, re-parse changed, drop deleted files."""
+        async with self._sync_lock:
+            return await self._sync(Path(content_dir))
+
+    async def _sync(self, content_dir: Path) -> SyncReport:
         started = time.perf_counter()
         root = Path(content_dir)
         if not await asyncio.to_thread(root.is_dir):
