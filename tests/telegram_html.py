@@ -29,6 +29,7 @@ Telegram's exact grammar, so a small scanner is clearer than post-filtering a pe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -56,6 +57,7 @@ _URL_SCHEMES = ("http://", "https://", "ftp://", "tg://", "mailto:")
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 # tdlib's is_space(): these end a tag name / separate attributes
 _SPACES = " \t\r\n\v\0"
+_SPECIAL = re.compile(r"[&<]")
 
 
 class TelegramHTMLError(ValueError):
@@ -258,9 +260,8 @@ def validate_html(html: str) -> ParsedMessage:
             pos16 += utf16_len(decoded)
             continue
         if c != "<":
-            j = i
-            while j < n and html[j] not in "&<":
-                j += 1
+            found = _SPECIAL.search(html, i)
+            j = found.start() if found else n
             chunk = html[i:j]
             text_parts.append(chunk)
             pos16 += utf16_len(chunk)

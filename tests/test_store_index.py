@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.store.base as index_module_base
 import bot.store.index as index_module
 from bot.store import BadFile, Store
 
@@ -275,13 +276,25 @@ async def test_interrupted_bulk_sync_is_repaired_on_open(tmp_path: Path, content
           body="## S\n\n### Findable item\n\ntext\n")
     db = tmp_path / "db.sqlite3"
     s = await Store.open(db)
-    await s._begin_bulk()  # as if the process died in the middle of a cold sync
+    await s._begin_bulk()
     await s.sync_content(content)
     assert (await s.search("Findable", 0, 5)).total == 0  # not in the FTS index yet
-    await s._db.close()  # no clean close: the flag stays set
+
+    # a second Store (the bot's search connection, the CLI) must not break a running bulk sync
+    other = await Store.open(db)
+    assert (await other._one("SELECT bulk FROM fts_state"))[0] == os.getpid()  # type: ignore[index]
+    await other.close()
+
+    # the process dies in the middle of the cold sync: the flag names a process that is gone
+    child = await asyncio.create_subprocess_exec("true")
+    await child.wait()
+    await s._db.execute("UPDATE fts_state SET bulk = ?", (child.pid,))
+    await s._db.close()  # no clean close
+    index_module_base._BULK_IN_PROGRESS.clear()
 
     s = await Store.open(db)
     assert (await s.search("Findable", 0, 5)).total == 1
+    assert (await s._one("SELECT bulk FROM fts_state"))[0] == 0  # type: ignore[index]
     await s.close()
 
 

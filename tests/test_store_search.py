@@ -163,3 +163,28 @@ async def test_hits_contain_every_word(store: Store, query: str) -> None:
         assert row is not None
         for word in query.split():
             assert word.lower() in row[0].lower()
+
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
+async def test_real_corpus_sync_and_search(tmp_path: Path) -> None:
+    """The real Chinese digests (read in place, never copied) index and search cleanly."""
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        report = await store.sync_content(CORPUS / "aicode-ai-daily")
+        assert report.added > 100 and report.errors == []
+        for query in ("阿里", "多模态", "OpenAI 发布"):
+            page = await store.search(query, 0, 20)
+            assert page.total > 0, query
+            for hit in page.items:
+                row = await store._one(
+                    "SELECT title || ' ' || text || ' ' || ifnull(section, '') FROM items"
+                    " WHERE digest_id = ? AND position = ?", (hit.digest.id, hit.position))
+                assert row is not None
+                assert all(w.lower() in row[0].lower() for w in query.split())
+            dates = [h.digest.date for h in page.items]
+            assert dates == sorted(dates, reverse=True)
+    finally:
+        await store.close()

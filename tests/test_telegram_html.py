@@ -268,3 +268,16 @@ def test_tag_soup_agrees_with_reference(tokens: list[str]) -> None:
     except TelegramHTMLError:
         accepted = False
     assert accepted == _soup_reference(tokens), html
+
+
+def test_api_entities_carry_url_language_and_emoji_id() -> None:
+    parsed = validate_html('<pre><code class="language-py">x</code></pre><a href="http://a">l</a>'
+                           '<tg-emoji emoji-id="12">e</tg-emoji><blockquote expandable>q'
+                           "</blockquote><pre>p</pre>")
+    assert parsed.api_entities == [
+        {"type": "pre", "offset": 0, "length": 1, "language": "py"},
+        {"type": "text_link", "offset": 1, "length": 1, "url": "http://a"},
+        {"type": "custom_emoji", "offset": 2, "length": 1, "custom_emoji_id": "12"},
+        {"type": "expandable_blockquote", "offset": 3, "length": 1},
+        {"type": "pre", "offset": 4, "length": 1},
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,9 @@ from bot.store.schema import MIGRATIONS
 log = logging.getLogger("digestbot.store")
 
 _NUMERIC_CHAT = re.compile(r"^-?\d+$")
+# databases (resolved paths) with a bulk sync running in this process: a second Store on the same
+# file must not mistake that sync for an interrupted one
+_BULK_IN_PROGRESS: set[str] = set()
 
 
 def chat_key(chat_id: int | str) -> int | str:
@@ -99,19 +103,37 @@ class StoreBase:
                 raise
             log.info("database %s migrated to schema v%d", self.path, number)
         row = await self._one("SELECT bulk FROM fts_state WHERE id = 1")
-        if row and row[0]:
+        if row and row[0] and not self._bulk_owner_alive(int(row[0])):
             log.warning("search index was left in bulk mode (interrupted sync); rebuilding it")
             await self._end_bulk()
 
+    def _bulk_owner_alive(self, pid: int) -> bool:
+        """Is the sync that set bulk mode still running (another Store, maybe another process)?"""
+        if pid == os.getpid():
+            return self._bulk_key() in _BULK_IN_PROGRESS
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def _bulk_key(self) -> str:
+        return str(self.path.resolve())
+
     async def _begin_bulk(self) -> None:
+        """Bulk mode: the FTS triggers stand still (for every connection) until _end_bulk()."""
+        _BULK_IN_PROGRESS.add(self._bulk_key())
         async with self.transaction() as db:
-            await db.execute("UPDATE fts_state SET bulk = 1 WHERE id = 1")
+            await db.execute("UPDATE fts_state SET bulk = ? WHERE id = 1", (os.getpid(),))
 
     async def _end_bulk(self) -> None:
         """Rebuild the full-text index from `items` and leave bulk mode, in one transaction."""
         async with self.transaction() as db:
             await db.execute("INSERT INTO items_fts(items_fts) VALUES ('rebuild')")
             await db.execute("UPDATE fts_state SET bulk = 0 WHERE id = 1")
+        _BULK_IN_PROGRESS.discard(self._bulk_key())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

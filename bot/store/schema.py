@@ -83,7 +83,7 @@ CREATE VIRTUAL TABLE items_fts USING fts5(
 -- committed, so a crash in bulk mode is noticed at the next open and the rebuild done then.
 CREATE TABLE fts_state (
     id   INTEGER PRIMARY KEY CHECK (id = 1),
-    bulk INTEGER NOT NULL DEFAULT 0
+    bulk INTEGER NOT NULL DEFAULT 0  -- 0, or the pid of the process running the bulk sync
 );
 INSERT INTO fts_state (id, bulk) VALUES (1, 0);
 CREATE TRIGGER items_ai AFTER INSERT ON items

@@ -50,8 +50,8 @@ def make_snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> str
         return flat
     start = 0 if first is None else max(0, min(first - width // 4, len(flat) - width))
     piece = flat[start : start + width]
-    # never end on half a surrogate pair's worth: Python strs hold code points, so only trim
-    # trailing joiners/variation selectors that would dangle without what follows them
+    # Python strs hold code points, so no surrogate pair can be cut; a cut emoji ZWJ sequence
+    # would leave a dangling joiner/variation selector: drop those
     piece = piece.rstrip("\u200d\ufe0f")
     return ("…" if start > 0 else "") + piece + ("…" if start + width < len(flat) else "")
 
@@ -77,10 +77,14 @@ class SearchMixin(StoreBase):
                 )
                 params.append(like_pattern(term))
         condition = " AND ".join(where)
+        # pick the page's item ids first: the record columns (tags subquery, texts) are then
+        # built for `limit` rows only, not for every match that has to be sorted
         rows = await self._all(
-            f"SELECT {RECORD_COLUMNS}, i.section, i.title, i.text, i.url, i.position"
-            f" FROM items i JOIN digests d ON d.id = i.digest_id WHERE {condition}"
-            f" ORDER BY {NEWEST_FIRST}, i.position LIMIT ? OFFSET ?",
+            f"SELECT {RECORD_COLUMNS}, i.section, i.title, i.text, i.url, i.position FROM"
+            f" (SELECT i.id AS item_id FROM items i JOIN digests d ON d.id = i.digest_id"
+            f"  WHERE {condition} ORDER BY {NEWEST_FIRST}, i.position LIMIT ? OFFSET ?) AS hit"
+            f" JOIN items i ON i.id = hit.item_id JOIN digests d ON d.id = i.digest_id"
+            f" ORDER BY {NEWEST_FIRST}, i.position",
             [*params, limit, max(offset, 0)],
         )
         total = await self._one(f"SELECT count(*) FROM items i WHERE {condition}", params)
