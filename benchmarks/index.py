@@ -126,10 +126,13 @@ async def run(count: int, work: Path) -> None:
         page = await store.search(query, 0, 10)
         took = (time.perf_counter() - started) * 1000
         print(f"search {query!r:20} {page.total:7d} hits, first page in {took:7.1f} ms")
-    started = time.perf_counter()
-    await store.tag_counts()
-    await store.page(count // 2, 10)
-    print(f"tag_counts + page: {(time.perf_counter() - started) * 1000:.1f} ms")
+    for name, call in (("tag_counts()", store.tag_counts),
+                       ("page(middle)", lambda: store.page(count // 2, 10)),
+                       ("by_tag('AI')", lambda: store.by_tag("AI", 0, 10)),
+                       ("latest()", store.latest)):
+        started = time.perf_counter()
+        await call()
+        print(f"{name:14} {(time.perf_counter() - started) * 1000:7.1f} ms")
     await store.close()
     own, worker = peak_rss_mb()
     print(f"peak RSS: {own:.0f} MB (largest parse worker: {worker:.0f} MB)")

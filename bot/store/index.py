@@ -437,9 +437,12 @@ class IndexMixin(StoreBase):
 
     async def by_tag(self, tag: str, offset: int, limit: int) -> Page[DigestRecord]:
         norm = normalize_tag(tag)
+        # ids of the page first, so record columns are built for `limit` rows only
         rows = await self._all(
-            f"SELECT {RECORD_COLUMNS} FROM digests d JOIN digest_tags g ON g.digest_id = d.id"
-            f" WHERE g.tag_norm = ? ORDER BY {NEWEST_FIRST} LIMIT ? OFFSET ?",
+            f"SELECT {RECORD_COLUMNS} FROM (SELECT d.id AS page_id FROM digests d"
+            f" JOIN digest_tags g ON g.digest_id = d.id WHERE g.tag_norm = ?"
+            f" ORDER BY {NEWEST_FIRST} LIMIT ? OFFSET ?) AS hit"
+            f" JOIN digests d ON d.id = hit.page_id ORDER BY {NEWEST_FIRST}",
             (norm, limit, max(offset, 0)),
         )
         total = await self._one("SELECT count(*) FROM digest_tags WHERE tag_norm = ?", (norm,))
