@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
 from pathlib import Path
 
 import frontmatter
@@ -10,7 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import bot.digest.items as items_module
 from bot.digest.items import Item, extract_items, extract_items_and_sections
+from bot.digest.loader import load_all
 from bot.digest.model import Digest
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -116,3 +120,48 @@ def test_corpus_items_have_text() -> None:
             assert items, path
         for item in items:
             assert item.text and "](" not in item.title, path
+
+
+# --- the plain-text fast path must give exactly what markdown-it's inline parser gives ---
+
+_PLAIN_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["## ", "### ", "- ", "1. ", "", "> "]),
+            st.text(_PLAIN_CHARS, min_size=1, max_size=40),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+@settings(max_examples=150, deadline=None)
+def test_fast_path_matches_full_inline_parse(lines: list[tuple[str, str]]) -> None:
+    body = "\n\n".join(prefix + text for prefix, text in lines)
+    fast = items_module.extract_items_and_sections(digest(body))
+    with _always_full_inline_parse():
+        full = items_module.extract_items_and_sections(digest(body))
+    assert fast == full
+
+
+def test_fast_path_matches_full_inline_parse_on_the_corpus() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip("no ../shared/corpus")
+    digests, _ = load_all(CORPUS)
+    for digest in digests:
+        fast = items_module.extract_items_and_sections(digest)
+        with _always_full_inline_parse():
+            full = items_module.extract_items_and_sections(digest)
+        assert fast == full, digest.path
+
+
+@contextlib.contextmanager
+def _always_full_inline_parse():
+    saved = items_module._INLINE_MARKUP
+    items_module._INLINE_MARKUP = re.compile("")  # matches every text: markdown-it parses all
+    try:
+        yield
+    finally:
+        items_module._INLINE_MARKUP = saved
