@@ -32,7 +32,7 @@ from bot.library import DigestLibrary
 from bot.logging_setup import setup_logging
 from bot.schedule import PushScheduler
 from bot.services import SERVICES_KEY, Services, get_services
-from bot.store import Store, SyncReport
+from bot.store import Store
 from handlers import ADMIN_MENU, CHAT_ADMIN_MENU, GROUP_MENU, PRIVATE_MENU, register_all
 
 log = logging.getLogger("digestbot")
@@ -78,23 +78,15 @@ def build_application(settings: Settings, *,
     return application
 
 
-def _log_sync(report: SyncReport) -> None:
-    if report.touched:
-        log.info("content index: %d added, %d changed, %d removed, %d unchanged (%.2fs)",
-                 report.added, report.changed, report.removed, report.unchanged, report.seconds)
-    # each bad file is logged by the store with its name and reason
-
-
 async def _follow_content(services: Services) -> None:
-    """Keep the index in step with the content folder (post_init did the first sync)."""
+    """Keep the index in step with the content folder (post_init did the first sync).
+
+    The store logs what each sync changed and every bad file with its reason; readers' caches
+    follow `store.index_generation`, so nothing needs telling here.
+    """
     settings = services.settings
-
-    def synced(report: SyncReport) -> None:
-        _log_sync(report)
-        services.library.index_changed(report)
-
     await asyncio.sleep(settings.rescan_seconds)
-    await services.store.watch(settings.content_dir, settings.rescan_seconds, synced)
+    await services.store.watch(settings.content_dir, settings.rescan_seconds)
 
 
 async def _post_init(application: Application) -> None:
@@ -105,7 +97,6 @@ async def _post_init(application: Application) -> None:
         first_sync = None
         if settings.content_dir.is_dir():
             first_sync = await store.sync_content(settings.content_dir)
-            _log_sync(first_sync)
         else:
             log.warning("content folder %s does not exist yet; watching for it",
                         settings.content_dir)

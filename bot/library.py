@@ -23,7 +23,7 @@ from bot.digest.model import OutgoingMessage
 from bot.digest.split import build_messages
 from bot.digest.tags import normalize_tag
 from bot.digest.tghtml import escape, escape_attr, utf16_len
-from bot.store import DigestRecord, Page, SearchHit, Store, SyncReport
+from bot.store import DigestRecord, Page, SearchHit, Store
 
 T = TypeVar("T")
 
@@ -198,17 +198,15 @@ class QueryCache:
 
     The archive is read-mostly and many readers ask the same things (today's tag, a popular
     search); a full-text search over thousands of issues costs far more than serving a cached
-    page. Entries live at most `ttl` (the rescan interval), and `invalidate()` drops them all
-    when a sync changed the index, so new issues still show within the promised minute.
+    page. Entries live at most `ttl`; DigestLibrary puts the store's `index_generation` in
+    every key, so a sync that changed the index (by the rescan loop, /reload or the scheduler)
+    makes the next read ask the store afresh.
     """
 
     def __init__(self, ttl: float, max_entries: int = 1024) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple, tuple[float, asyncio.Future]] = OrderedDict()
-
-    def invalidate(self) -> None:
-        self._entries.clear()
 
     async def get(self, key: tuple, compute: Callable[[], Awaitable[T]]) -> T:
         now = time.monotonic()
@@ -244,11 +242,6 @@ class DigestLibrary:
         self._cache_size = cache_size
         self.queries = QueryCache(query_ttl)
 
-    def index_changed(self, report: SyncReport) -> None:
-        """Called after every sync of the content folder."""
-        if report.touched:
-            self.queries.invalidate()
-
     async def messages(self, record: DigestRecord) -> list[OutgoingMessage]:
         """The engine's messages for a digest, in order. Raises DigestError if the file broke.
 
@@ -274,18 +267,18 @@ class DigestLibrary:
         return DayResult(day, editions, nearest)
 
     async def page(self, offset: int, limit: int) -> Page[DigestRecord]:
-        return await self.queries.get(("page", offset, limit),
+        return await self.queries.get((self.store.index_generation, "page", offset, limit),
                                       lambda: self.store.page(offset, limit))
 
     async def tag_counts(self) -> list[tuple[str, int]]:
-        return await self.queries.get(("tags",), self.store.tag_counts)
+        return await self.queries.get((self.store.index_generation, "tags"), self.store.tag_counts)
 
     async def by_tag(self, tag: str, offset: int, limit: int) -> Page[DigestRecord]:
-        return await self.queries.get(("tag", normalize_tag(tag), offset, limit),
-                                      lambda: self.store.by_tag(tag, offset, limit))
+        key = (self.store.index_generation, "tag", normalize_tag(tag), offset, limit)
+        return await self.queries.get(key, lambda: self.store.by_tag(tag, offset, limit))
 
     async def search(self, query: str, offset: int, limit: int) -> Page[SearchHit]:
-        return await self.queries.get(("search", query, offset, limit),
+        return await self.queries.get((self.store.index_generation, "search", query, offset, limit),
                                       lambda: self.search_store.search(query, offset, limit))
 
     async def resolve_tag(self, key: str) -> str | None:

@@ -376,3 +376,12 @@ async def test_tags_page_through_many_tags(fast_telegram: FakeTelegram, tmp_path
         assert edits[0].parsed_text.splitlines()[0] == "Tags — 31–35 of 35"
         assert edits[0].parsed_text.splitlines()[-3] == "tag34 — 1"
     _no_errors(fast_telegram)
+
+
+async def test_a_429_on_a_reply_is_waited_out_and_resent(bot: RunningBot) -> None:
+    # Telegram refuses two of the reply's sends with "retry after"; the reader still gets the
+    # whole digest, in order, each part exactly once.
+    bot.tg.fail_next(USER, "429", times=2, retry_after=1)
+    replies = await bot.ask(USER, USER, "/latest")
+    assert [m.html for m in replies] == _engine_messages(bot, "2026/2026-01-25.md")
+    assert bot.tg.stats.sent_429 == 2

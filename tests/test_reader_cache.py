@@ -7,7 +7,6 @@ import asyncio
 import pytest
 
 from bot.library import QueryCache
-from bot.store import SyncReport
 
 
 class Counter:
@@ -27,14 +26,12 @@ async def test_concurrent_callers_share_one_query() -> None:
     assert await cache.get(("other",), compute) == 2
 
 
-async def test_entries_expire_after_ttl_and_on_invalidate() -> None:
+async def test_entries_expire_after_ttl() -> None:
     cache, compute = QueryCache(ttl=0.05), Counter()
     assert await cache.get(("q",), compute) == 1
     assert await cache.get(("q",), compute) == 1
     await asyncio.sleep(0.06)
     assert await cache.get(("q",), compute) == 2
-    cache.invalidate()
-    assert await cache.get(("q",), compute) == 3
 
 
 async def test_failures_are_not_cached() -> None:
@@ -69,14 +66,25 @@ async def test_bounded_size() -> None:
     assert await cache.get((0,), compute) == 6  # the oldest was dropped: computed again
 
 
-def test_only_a_sync_that_changed_something_invalidates() -> None:
-    from pathlib import Path
-
+async def test_any_sync_that_changed_the_index_refreshes_cached_reads(tmp_path) -> None:
     from bot.library import DigestLibrary
+    from bot.store import Store
+    from tests.harness import digest_text
 
-    library = DigestLibrary(store=None, content_dir=Path("."))  # type: ignore[arg-type]
-    library.queries._entries[("k",)] = (1e18, asyncio.Future)  # type: ignore[assignment]
-    library.index_changed(SyncReport(unchanged=10))
-    assert library.queries._entries
-    library.index_changed(SyncReport(added=1, unchanged=10))
-    assert not library.queries._entries
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text(digest_text("2026-01-01", "First", {"S": ["x"]}))
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        await store.sync_content(content)
+        library = DigestLibrary(store, content, query_ttl=3600)
+        assert (await library.page(0, 10)).total == 1
+        (content / "b.md").write_text(digest_text("2026-01-02", "Second", {"S": ["y"]}))
+        assert (await library.page(0, 10)).total == 1  # cached: nothing synced yet
+        await store.sync_content(content)  # as /reload or the scheduler do, not the library
+        assert (await library.page(0, 10)).total == 2
+        generation = store.index_generation
+        await store.sync_content(content)  # nothing changed: the cache stays valid
+        assert store.index_generation == generation
+    finally:
+        await store.close()

@@ -46,6 +46,9 @@ class StoreBase:
         self._lock = asyncio.Lock()
         # one content sync at a time (the rescan loop and /reload may overlap)
         self._sync_lock = asyncio.Lock()
+        # bumped by every sync that changed the index, whoever ran it (rescan loop, /reload,
+        # the scheduler): readers key their caches on it
+        self.index_generation = 0
 
     @classmethod
     async def open(cls, path: Path | str) -> StoreBase:

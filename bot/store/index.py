@@ -232,6 +232,7 @@ class IndexMixin(StoreBase):
         report = SyncReport(added, changed, len(gone), unchanged, errors,
                             time.perf_counter() - started)
         if report.touched:
+            self.index_generation += 1
             log.info("content sync: %d added, %d changed, %d removed, %d unchanged, %d bad (%.2fs)",
                      added, changed, len(gone), unchanged, len(errors), report.seconds)
         return report
