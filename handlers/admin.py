@@ -20,6 +20,7 @@ from bot.config import ChatTarget
 from bot.delivery.notify import esc
 from bot.delivery.push import PushReport
 from bot.delivery.sender import DeliveryError
+from bot.digest.model import Digest
 from bot.services import Services, get_services
 
 _LOG = logging.getLogger(__name__)
@@ -50,6 +51,19 @@ async def _reply(update: Update, html: str) -> None:
                                                   parse_mode=ParseMode.HTML)
 
 
+async def _find_or_explain(update: Update, services: Services, spec: str | None,
+                           usage: str) -> list[Digest]:
+    """The digests `spec` names (a date, or None for the newest); [] after telling the admin why."""
+    try:
+        digests = await services.delivery.find_digests(spec)
+    except ValueError as exc:
+        await _reply(update, f"Not a date: {esc(exc)}. {usage}")
+        return []
+    if not digests:
+        await _reply(update, f"No digest found for {esc(spec or 'latest')}.")
+    return digests
+
+
 # -- /post ---------------------------------------------------------------------------------------
 async def post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = await _admin(update, context)
@@ -58,13 +72,8 @@ async def post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     args = [a for a in context.args or []]
     here = any(a.lower() == "here" for a in args)
     spec = next((a for a in args if a.lower() != "here"), None)
-    try:
-        digests = await services.delivery.find_digests(spec)
-    except ValueError as exc:
-        await _reply(update, f"Not a date: {esc(exc)}. Use /post 2026-01-25 or /post here.")
-        return
+    digests = await _find_or_explain(update, services, spec, "Use /post 2026-01-25 or /post here.")
     if not digests:
-        await _reply(update, f"No digest found for {esc(spec or 'latest')}.")
         return
     targets = None
     message = update.effective_message
@@ -104,13 +113,8 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if services is None or update.effective_user is None:
         return
     spec = (context.args or [None])[0]
-    try:
-        digests = await services.delivery.find_digests(spec)
-    except ValueError as exc:
-        await _reply(update, f"Not a date: {esc(exc)}.")
-        return
+    digests = await _find_or_explain(update, services, spec, "Use /preview 2026-01-25.")
     if not digests:
-        await _reply(update, f"No digest found for {esc(spec or 'latest')}.")
         return
     digest = digests[-1]
     try:
