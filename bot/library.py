@@ -162,6 +162,12 @@ def tags_page_html(tags: Sequence[tuple[str, int]], offset: int, total: int) -> 
     return _fit(head, lines, ["", "Tap a tag to list its issues, or send /tag &lt;name&gt;."], "…")
 
 
+def _without_prefix(snippet: str, title: str) -> str:
+    """An item's text starts with its heading, which the hit already shows as its title."""
+    text, title = " ".join(snippet.split()), " ".join(title.split())
+    return text[len(title):].strip() if title and text.startswith(title) else text
+
+
 def search_page_html(query: str, page: Page[SearchHit], offset: int) -> str:
     quoted = escape(shorten(query, 100))
     if not page.items:
@@ -175,8 +181,9 @@ def search_page_html(query: str, page: Page[SearchHit], offset: int) -> str:
         link = (f'<a href="{escape_attr(hit.url)}">{title}</a>'
                 if hit.url and hit.url.startswith(("http://", "https://")) else title)
         lines = [f"{n}. <b>{hit.digest.date:%Y-%m-%d}</b>{where}", link]
-        if hit.snippet:
-            lines.append(escape(shorten(hit.snippet, 300)))
+        snippet = _without_prefix(hit.snippet, hit.item_title or hit.digest.title)
+        if snippet:
+            lines.append(escape(shorten(snippet, 300)))
         blocks.append("\n".join(lines) + "\n")
     return _fit(head, blocks, [], "…")
 

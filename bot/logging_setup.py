@@ -74,7 +74,8 @@ def setup_logging(level: str, secrets: Iterable[str] = (), *,
         for old_filter in [f for f in existing.filters if isinstance(f, RedactingFilter)]:
             existing.removeFilter(old_filter)
         existing.addFilter(redactor)
-    # httpx/httpcore: URLs and wire details; apscheduler: a line per job run
-    for noisy in ("httpx", "httpcore", "apscheduler"):
+    # httpx/httpcore: URLs and wire details; apscheduler: a line per job run; aiosqlite: a line
+    # per SQL statement
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return redactor

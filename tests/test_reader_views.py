@@ -160,3 +160,13 @@ def test_pager_buttons() -> None:
     labels = [b.callback_data for b in pager_row(ARCHIVE, 10, 35, 10)]
     assert labels == ["a:0", "n", "a:20"]
     assert [b.text for b in pager_row(ARCHIVE, 30, 35, 10)][-1] == "4/4"
+
+
+def test_a_search_hit_does_not_repeat_its_title_in_the_snippet() -> None:
+    record = DigestRecord(id="20260125-00000000", path="a.md", date=dt.date(2026, 1, 25),
+                          title="Issue", tags=(), summary=None, content_hash="h", sections=())
+    hit = SearchHit(record, "Robots", "Grasping hits 99%",
+                    "Grasping hits 99% A new method adds touch.", "https://e.com/r")
+    html = search_page_html("grasp", Page([hit], 1), 0)
+    assert html.count("Grasping hits 99%") == 1
+    assert "A new method adds touch." in html
