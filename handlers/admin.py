@@ -98,7 +98,7 @@ async def post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def format_report(report: PushReport) -> str:
-    lines = [f"<b>{esc(report.title)}</b> ({esc(report.digest_id)}): {esc(report.summary())}"]
+    lines = [f"<b>{esc(report.title)}</b>", esc(report.summary())]
     for result in report.failed[:20]:
         state = "deactivated" if result.deactivated else "failed"
         lines.append(f"• <code>{esc(result.label)}</code> {state}: {esc(result.error)}")
