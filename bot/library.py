@@ -172,8 +172,8 @@ def search_page_html(query: str, page: Page[SearchHit], offset: int) -> str:
     quoted = escape(shorten(query, 100))
     if not page.items:
         return f"No items match “{quoted}”."
-    head = [f"<b>Search</b> “{quoted}” — {offset + 1}–{offset + len(page.items)} of "
-            f"{page.total}", ""]
+    total = f"{page.total}+" if page.capped else str(page.total)  # search counts up to a cap
+    head = [f"<b>Search</b> “{quoted}” — {offset + 1}–{offset + len(page.items)} of {total}", ""]
     blocks = []
     for n, hit in enumerate(page.items, offset + 1):
         where = f" · <i>{escape(shorten(hit.section, 60))}</i>" if hit.section else ""

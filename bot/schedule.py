@@ -142,9 +142,12 @@ class PushScheduler:
                 report = await self.delivery.push_due(fire)
                 if report is not None:
                     self.last_report = report
-                return report
+                    return report
+                # Every edition dated today is already delivered (e.g. the morning one, at an
+                # evening fire time): the edition this fire is for is late, keep looking.
             now = self.clock.now()
             if now >= deadline:
-                _LOG.warning("no digest dated %s appeared by %s", today, deadline.isoformat())
+                _LOG.warning("no new digest dated %s appeared by %s", today,
+                             deadline.isoformat())
                 return None
             await self.clock.sleep_until(min(now.astimezone(dt.UTC) + self.recheck, deadline))

@@ -249,3 +249,21 @@ async def test_scheduler_catches_up_after_downtime_and_a_restart_never_pushes_ag
         assert_exactly_once(tg, GROUP, parts)
         assert_exactly_once(tg, FORUM, parts, TOPIC)
     assert len(tg.sent) == 2 * len(parts)
+
+
+async def test_config_chat_that_migrated_keeps_receiving_after_a_restart(tg, env, store, tmp_path):
+    # DIGEST_CHATS still names the old group id. After the migration the store holds the
+    # target under the new id; a restart re-syncs the config (old id back, new id "no longer
+    # configured"): the next push must follow the old id to the new one and keep it active.
+    service, digest = env
+    tg.add_group(-56, "Old group")
+    svc = await service(["-56"])
+    tg.migrate_group(-56, -1010)
+    assert (await svc.push(digest)).ok
+    restarted = await service(["-56"])
+    await restarted.sync_config_targets()
+    day2 = load_digest(write_digest(tmp_path / "content", DAY + dt.timedelta(days=1),
+                                    sections=1), tmp_path / "content")
+    assert (await restarted.push(day2)).ok
+    # the day after: the target is still there (no second restart to re-add the old id)
+    assert [(t.chat_id, t.thread_id) for t in await restarted.active_targets()] == [(-1010, None)]

@@ -170,3 +170,11 @@ def test_a_search_hit_does_not_repeat_its_title_in_the_snippet() -> None:
     html = search_page_html("grasp", Page([hit], 1), 0)
     assert html.count("Grasping hits 99%") == 1
     assert "A new method adds touch." in html
+
+
+def test_a_capped_search_total_reads_as_a_lower_bound() -> None:
+    record = DigestRecord(id="20260125-00000000", path="a.md", date=dt.date(2026, 1, 25),
+                          title="Issue", tags=(), summary=None, content_hash="h", sections=())
+    hit = SearchHit(record, None, "Item", "Item text")
+    assert "1–1 of 1000+" in search_page_html("item", Page([hit], 1000, capped=True), 0)
+    assert "1–1 of 7" in search_page_html("item", Page([hit], 7), 0)

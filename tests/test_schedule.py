@@ -23,8 +23,26 @@ class RecordingDelivery:
     def __init__(self) -> None:
         self.calls: list[dt.datetime] = []
 
-    async def push_due(self, now: dt.datetime) -> None:
+    async def push_due(self, now: dt.datetime) -> object:
         self.calls.append(now)
+        return object()  # DeliveryService returns a report when it pushed something
+
+
+class JournalDelivery(RecordingDelivery):
+    """Like DeliveryService.push_due: pushes today's newest digest unless already delivered."""
+
+    def __init__(self, store, tz) -> None:
+        super().__init__()
+        self.store, self.tz, self.pushed = store, tz, []
+
+    async def push_due(self, now: dt.datetime) -> object | None:
+        records = await self.store.on_date(now.astimezone(self.tz).date())
+        newest = max(records, key=lambda r: r.path)
+        if newest.id in self.pushed:
+            return None
+        self.calls.append(now)
+        self.pushed.append(newest.id)
+        return object()
 
 
 def make_settings(tmp_path: Path, **kw) -> Settings:
@@ -146,4 +164,26 @@ async def test_a_bot_back_after_the_grace_period_waits_for_the_next_day(tmp_path
     _clock, delivery, scheduler = await started(
         settings, store, dt.datetime(2026, 11, 25, 10, 1, tzinfo=BERLIN))
     assert delivery.calls == []
+    await scheduler.stop()
+
+
+async def test_an_evening_edition_that_is_late_is_still_waited_for(tmp_path, store):
+    # Two pushes a day; the morning edition went out at 08:00. At 20:00 the evening file is not
+    # there yet: the scheduler must keep looking for it, not stop because "a digest dated today"
+    # (the morning one, already delivered) exists.
+    settings = make_settings(tmp_path, push_schedule="0 8,20 * * *")
+    day = dt.date(2026, 11, 25)
+    write_digest(settings.content_dir, day, name="2026-11-25-a-morning.md")
+    clock = FakeClock(dt.datetime(2026, 11, 25, 7, 30, tzinfo=BERLIN))
+    delivery = JournalDelivery(store, BERLIN)
+    scheduler = PushScheduler(settings=settings, store=store, delivery=delivery, clock=clock)
+    await scheduler.start()
+    await clock.wait_parked()
+    await clock.advance_to(dt.datetime(2026, 11, 25, 8, 0, tzinfo=BERLIN))
+    assert len(delivery.calls) == 1
+    await clock.advance_to(dt.datetime(2026, 11, 25, 20, 10, tzinfo=BERLIN))
+    assert len(delivery.calls) == 1
+    write_digest(settings.content_dir, day, name="2026-11-25-b-evening.md")
+    await clock.advance_to(dt.datetime(2026, 11, 25, 20, 11, tzinfo=BERLIN))
+    assert len(delivery.calls) == 2 and len(set(delivery.pushed)) == 2
     await scheduler.stop()

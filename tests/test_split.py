@@ -161,3 +161,10 @@ def test_empty_body_gives_only_the_header() -> None:
 
 def test_huge_section_title_does_not_break_limits() -> None:
     check_digest(make("## " + "标题" * 3000 + "\n\ntext"))
+
+
+def test_section_title_with_many_links_stays_within_entity_limit() -> None:
+    # A `##` line of 120 links is short in characters but over 100 entities on its own.
+    title = " ".join(f"[l{i}](https://x.org/{i})" for i in range(120))
+    _, msgs = check_digest(make(f"## {title}\n\ntext"))
+    assert all(len(validate_message(m.html).entities) <= 100 for m in msgs)

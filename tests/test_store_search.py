@@ -188,3 +188,30 @@ async def test_real_corpus_sync_and_search(tmp_path: Path) -> None:
             assert dates == sorted(dates, reverse=True)
     finally:
         await store.close()
+
+
+async def test_search_total_is_capped_and_paging_stays_exact(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past COUNT_CAP matches the total is a lower bound; pages are the same either way."""
+    import bot.store.search as search_module
+
+    content = tmp_path / "capped"
+    content.mkdir()
+    for n in range(12):
+        (content / f"2026-02-{n + 1:02d}.md").write_text(
+            f"---\ntitle: Day {n}\ndate: 2026-02-{n + 1:02d}\n---\n\n## S\n\n"
+            f"### Alpha {n}\n\ncommonword 机 text\n\n### Beta {n}\n\ncommonword 机 more\n",
+            encoding="utf-8")
+    await store.sync_content(content)
+    full = await store.search("commonword 机", 0, 100)
+    assert full.total == 24 and not full.capped
+    monkeypatch.setattr(search_module, "COUNT_CAP", 5)
+    for query in ("commonword", "机", "commonword 机"):
+        first = await store.search(query, 0, 3)
+        assert first.capped and first.total == 5, query
+        pages = [h for off in range(0, 24, 3) for h in (await store.search(query, off, 3)).items]
+        assert [(h.digest.id, h.position) for h in pages] == [
+            (h.digest.id, h.position) for h in full.items], query
+        last = await store.search(query, 21, 3)
+        assert not last.capped and last.total == 24, query

@@ -204,7 +204,14 @@ class DeliveryService:
             except ChatMigrated as exc:
                 new_chat = int(exc.new_chat_id)
                 _LOG.warning("chat %s became supergroup %s: moving its target", chat, new_chat)
+                before = await self.store.get_target(chat, thread)
                 await self.store.migrate_target(chat, new_chat)
+                if before is not None and before.active:
+                    # The new id may already hold a deactivated row (DIGEST_CHATS still names
+                    # the old id, so the config sync at start retired the new one):
+                    # migrate_target keeps that inactive row, and the chat would silently stop
+                    # getting digests. The old target was live, so the new one is too.
+                    await self.store.upsert_target(new_chat, thread, before.source)
                 result.migrated_to = chat = new_chat
                 # parts recorded under the old id still count (unless the store moved them)
                 done = {**done, **await self.store.delivered_parts(digest.id, chat, thread)}

@@ -177,7 +177,10 @@ class _Packer:
         self.flush()
         self._section = section
         self._marker = continuation_marker(marker_title)
-        if measure(prefix).utf16 > self.limit // 4:  # absurd title: an ordinary, cuttable block
+        m = measure(prefix)
+        # Absurd title (very long, or dozens of links): an ordinary, cuttable block, else the
+        # prefix alone could break the length or the 100-entity limit of its message.
+        if m.utf16 > self.limit // 4 or m.entities > ENTITY_LIMIT // 4:
             self._begin("")
             self.add(prefix)
         else:

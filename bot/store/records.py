@@ -32,6 +32,9 @@ class Page(Generic[T]):
 
     items: list[T]
     total: int
+    # True: `total` is a lower bound ("at least total matches"). Search stops counting at a cap,
+    # since an exact count of a common word costs more than finding the page itself.
+    capped: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ MAX_TERMS = 8  # bounds the cost of one query; more words add little
 MAX_QUERY_CHARS = 256
 SNIPPET_CHARS = 120
 TRIGRAM = 3  # the trigram tokenizer cannot match anything shorter
+COUNT_CAP = 1000  # search totals are exact up to here, then shown as "1000+"
+MAX_EXPANSION = 200  # trigrams a 1-2 character word may stand for in an FTS query (see below)
 
 
 def split_terms(query: str) -> list[str]:
@@ -59,35 +61,78 @@ def make_snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> str
 class SearchMixin(StoreBase):
     async def search(self, query: str, offset: int = 0, limit: int = 10) -> Page[SearchHit]:
         """Items whose title, text or section contain every word of `query`, newest digest
-        first (items in document order). Case-insensitive; never raises on odd input."""
+        first (items in document order). Case-insensitive; never raises on odd input.
+
+        `total` is exact up to COUNT_CAP matches (or offset + limit, when paging deeper);
+        beyond that the page says `capped` and `total` is a lower bound."""
         terms = split_terms(query)
         if not terms:
             return Page([], 0)
-        where: list[str] = []
-        params: list[object] = []
+        offset, limit = max(offset, 0), max(limit, 0)
         long_terms = [t for t in terms if len(t) >= TRIGRAM]
-        if long_terms:
-            where.append("i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-            params.append(" ".join(fts_phrase(t) for t in long_terms))  # space = AND in FTS5
+        like_sql = [
+            "(i.title || char(10) || i.text || char(10) || ifnull(i.section, ''))"
+            " LIKE ? ESCAPE '\\'"
+            for t in terms if len(t) < TRIGRAM
+        ]
+        like_params: list[object] = [like_pattern(t) for t in terms if len(t) < TRIGRAM]
+        groups = [fts_phrase(t) for t in long_terms]
         for term in terms:
             if len(term) < TRIGRAM:
-                where.append(
-                    "(i.title || char(10) || i.text || char(10) || ifnull(i.section, ''))"
-                    " LIKE ? ESCAPE '\\'"
-                )
-                params.append(like_pattern(term))
-        condition = " AND ".join(where)
+                expansion = await self._short_term_trigrams(term)
+                if expansion == []:
+                    return Page([], 0)  # no trigram starts with it: no item contains it
+                if expansion:
+                    groups.append("(" + " OR ".join(fts_phrase(t) for t in expansion) + ")")
+        match = " AND ".join(groups)
+        # count at most this many matches: enough for the pager to offer a next page
+        count_limit = max(COUNT_CAP, offset + limit + 1)
+
+        fts_matches = None
+        if groups:
+            # cheap: FTS5 stops after count_limit + 1 rowids
+            row = await self._one(
+                "SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH ? LIMIT ?)",
+                (match, count_limit + 1),
+            )
+            fts_matches = int(row[0]) if row else 0
+            if fts_matches == 0:
+                return Page([], 0)
+
+        if fts_matches is not None and fts_matches <= count_limit:
+            # Rare words: few candidates, so start from the FTS matches and sort them.
+            source = (
+                "items_fts f JOIN items i ON i.id = f.rowid JOIN digests d ON d.id = i.digest_id"
+            )
+            where = " AND ".join(["items_fts MATCH ?", *like_sql])
+            params: list[object] = [match, *like_params]
+        else:
+            # Common words (or 1-2 character ones with too many trigrams): walk the items
+            # newest first (digests_by_date, then items_by_digest) and stop at offset + limit,
+            # instead of collecting and sorting every match. CROSS JOIN pins that loop order.
+            source = "digests d CROSS JOIN items i ON i.digest_id = d.id"
+            # The OR-expansions of short words are left out here: materialising every match of
+            # a common word costs more than testing LIKE on the few items the walk visits.
+            conds = list(like_sql)
+            params = list(like_params)
+            if long_terms:
+                conds.insert(0, "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+                params.insert(0, " AND ".join(fts_phrase(t) for t in long_terms))
+            where = " AND ".join(conds)
         # pick the page's item ids first: the record columns (tags subquery, texts) are then
-        # built for `limit` rows only, not for every match that has to be sorted
+        # built for `limit` rows only
         rows = await self._all(
             f"SELECT {RECORD_COLUMNS}, i.section, i.title, i.text, i.url, i.position FROM"
-            f" (SELECT i.id AS item_id FROM items i JOIN digests d ON d.id = i.digest_id"
-            f"  WHERE {condition} ORDER BY {NEWEST_FIRST}, i.position LIMIT ? OFFSET ?) AS hit"
+            f" (SELECT i.id AS item_id FROM {source} WHERE {where}"
+            f"  ORDER BY {NEWEST_FIRST}, i.position LIMIT ? OFFSET ?) AS hit"
             f" JOIN items i ON i.id = hit.item_id JOIN digests d ON d.id = i.digest_id"
             f" ORDER BY {NEWEST_FIRST}, i.position",
-            [*params, limit, max(offset, 0)],
+            [*params, limit, offset],
         )
-        total = await self._one(f"SELECT count(*) FROM items i WHERE {condition}", params)
+        total, capped = await self._search_total(
+            source, where, params, len(rows), offset, limit, count_limit,
+            fts_only_dense=fts_matches is not None and fts_matches > count_limit and not like_sql,
+        )
         hits = [
             SearchHit(
                 digest=record_from_row(row[:10]),
@@ -99,4 +144,41 @@ class SearchMixin(StoreBase):
             )
             for row in rows
         ]
-        return Page(hits, int(total[0]) if total else 0)
+        return Page(hits, total, capped)
+
+    async def _short_term_trigrams(self, term: str) -> list[str] | None:
+        """The indexed trigrams beginning with a 1-2 character `term`, or None: use LIKE alone.
+
+        Every item containing `term` holds one of them (items_doc ends each part with a
+        newline), so an OR of them narrows the items down through the index; the LIKE stays as
+        the exact test. Only for terms whose case folding is plain (ASCII, or caseless like
+        Chinese), so the index's folding and ours agree. A common character has many trigrams:
+        then None, and the newest-first walk with LIKE finds a page quickly anyway."""
+        if not all(ch.isascii() or ch.lower() == ch == ch.upper() for ch in term):
+            return None
+        folded = term.lower()
+        rows = await self._all(
+            "SELECT term FROM items_vocab WHERE term >= ? AND term < ? LIMIT ?",
+            (folded, folded + "\U0010ffff", MAX_EXPANSION + 1),
+        )
+        if len(rows) > MAX_EXPANSION:
+            return None
+        return [r[0] for r in rows]
+
+    async def _search_total(
+        self, source: str, where: str, params: list[object], found: int, offset: int,
+        limit: int, count_limit: int, *, fts_only_dense: bool,
+    ) -> tuple[int, bool]:
+        """(total, capped) for a search page, counting as little as possible."""
+        if limit and (0 < found < limit or (found == 0 and offset == 0)):
+            return offset + found, False  # the page ran out: everything is known
+        if fts_only_dense:
+            return count_limit, True  # the FTS count already passed the cap
+        row = await self._one(
+            f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT ?)",
+            [*params, count_limit + 1],
+        )
+        counted = int(row[0]) if row else 0
+        if counted > count_limit:
+            return count_limit, True
+        return counted, False
