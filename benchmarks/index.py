@@ -125,7 +125,8 @@ async def run(count: int, work: Path) -> None:
         started = time.perf_counter()
         page = await store.search(query, 0, 10)
         took = (time.perf_counter() - started) * 1000
-        print(f"search {query!r:20} {page.total:7d} hits, first page in {took:7.1f} ms")
+        total = f"{page.total}+" if page.capped else str(page.total)
+        print(f"search {query!r:20} {total:>7} hits, first page in {took:7.1f} ms")
     for name, call in (("tag_counts()", store.tag_counts),
                        ("page(middle)", lambda: store.page(count // 2, 10)),
                        ("by_tag('AI')", lambda: store.by_tag("AI", 0, 10)),

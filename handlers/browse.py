@@ -23,6 +23,7 @@ from handlers.common import (
     command_argument,
     echo,
     keyboard,
+    offset_arg,
     open_button,
     pager_row,
     services,
@@ -34,13 +35,6 @@ COMMANDS = [
     ("tags", "Tags and how many issues carry each"),
     ("tag", "Issues with a tag: /tag rust"),
 ]
-
-
-def _offset(data: str | None, index: int = 1) -> int:
-    try:
-        return max(int((data or "").split(":")[index]), 0)
-    except (IndexError, ValueError):
-        return 0
 
 
 def _records_keyboard(page: Page[DigestRecord], pager: list[InlineKeyboardButton]):
@@ -64,7 +58,7 @@ async def archive(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def archive_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await _archive(update, context, _offset(update.callback_query.data))
+    await _archive(update, context, offset_arg(update.callback_query.data))
 
 
 async def _tags(update: Update, context: ContextTypes.DEFAULT_TYPE, offset: int) -> None:
@@ -85,7 +79,7 @@ async def tags(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def tags_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await _tags(update, context, _offset(update.callback_query.data))
+    await _tags(update, context, offset_arg(update.callback_query.data))
 
 
 async def _tag_page(update: Update, context: ContextTypes.DEFAULT_TYPE, tag: str,
@@ -124,7 +118,7 @@ async def tag_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer("That tag is gone.", show_alert=True)
         return
     await query.answer()
-    if not await _tag_page(update, context, name, _offset(query.data)):
+    if not await _tag_page(update, context, name, offset_arg(query.data)):
         await show(update, f"No issue has the tag “{echo(name)}” any more.")
 
 

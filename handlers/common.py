@@ -50,6 +50,19 @@ def command_argument(message: Message | None) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
+# Offsets come back in callback data, which a modified client can forge: a huge number would
+# overflow SQLite's 64-bit integers (OverflowError) and a long one the 64-byte callback limit.
+MAX_OFFSET = 1_000_000
+
+
+def offset_arg(data: str | None, index: int = 1) -> int:
+    """The page offset at `index` of "prefix:offset:..." callback data, within [0, MAX_OFFSET]."""
+    try:
+        return min(max(int((data or "").split(":")[index]), 0), MAX_OFFSET)
+    except (IndexError, ValueError):
+        return 0
+
+
 def echo(text: str, max_chars: int = 100) -> str:
     """User text shown back to them: shortened and HTML-escaped."""
     return html.escape(shorten(text, max_chars), quote=False)

@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.error import NetworkError, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 log = logging.getLogger("digestbot.errors")
 
@@ -49,5 +49,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("could not apologise for %s: %s", describe(update), exc)
 
 
+async def unhandled_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button no feature handles: the page counter ("n"), or stale / forged data. Answer it
+    anyway, or the user's client shows a spinner on the button until Telegram gives up."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+
+
 def register(app: Application) -> None:
+    # registered last (see handlers.register_all): only buttons no feature module matched
+    app.add_handler(CallbackQueryHandler(unhandled_button))
     app.add_error_handler(on_error)

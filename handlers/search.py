@@ -11,6 +11,7 @@ from handlers.common import (
     SEARCH,
     command_argument,
     keyboard,
+    offset_arg,
     open_button,
     pager_row,
     services,
@@ -58,13 +59,13 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def search_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     callback = update.callback_query
     assert callback is not None and callback.data is not None
-    _, offset, key = callback.data.split(":", 2)
+    key = callback.data.split(":", 2)[2]
     query = services(context).callback_keys.get(key)
     if query is None:  # the bot restarted since: the query text is gone
         await callback.answer("This search has expired: send /search again.", show_alert=True)
         return
     await callback.answer()
-    await _results(update, context, query, max(int(offset), 0))
+    await _results(update, context, query, offset_arg(callback.data))
 
 
 def register(app: Application) -> None:

@@ -129,3 +129,20 @@ async def test_subscribe_and_unsubscribe_rights(fast_telegram, tmp_path):
         await tg.send_channel_post(CHANNEL, "/subscribe")
         await bot.settle()
         assert {t.chat_id for t in await store.active_targets()} == {OTHER, CHANNEL}
+
+
+async def test_status_with_many_long_targets_fits_one_valid_message(fast_telegram, tmp_path):
+    # 25 targets with long titles and long errors: /status used to cut the HTML at 4096
+    # characters, inside a tag or an escape, and Telegram refused it ("can't parse entities").
+    tg = fast_telegram
+    setup_chats(tg)
+    write_digest(tmp_path / "content", DAY)
+    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
+        store = bot.services.store
+        for n in range(30):
+            chat = -2000 - n
+            await store.upsert_target(chat, None, "subscribe", title="Title & <more> " * 8)
+            await store.record_failure("20261125-x", chat, None, 0, "bad request: " + "& x" * 60)
+        replies = await bot.ask(ADMIN, ADMIN, "/status")
+        assert len(replies) == 1 and "Targets:" in replies[0].parsed_text
+    assert not [e for e in tg.errors if e.method == "sendMessage"]

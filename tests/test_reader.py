@@ -385,3 +385,32 @@ async def test_a_429_on_a_reply_is_waited_out_and_resent(bot: RunningBot) -> Non
     replies = await bot.ask(USER, USER, "/latest")
     assert [m.html for m in replies] == _engine_messages(bot, "2026/2026-01-25.md")
     assert bot.tg.stats.sent_429 == 2
+
+
+async def test_page_counter_and_forged_buttons_are_answered_without_errors(
+        fast_telegram: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    _setup_chats(fast_telegram)
+    files = {f"2026-03-{d:02d}.md": digest_text(f"2026-03-{d:02d}", f"March {d}", {"A": ["a"]})
+             for d in range(1, 13)}
+    async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
+        (page,) = await bot.ask(USER, USER, "/archive")
+        counter = next(b for b in page.buttons if b["text"] == "1/2")
+        # the page counter leads nowhere, but the press must be answered (no endless spinner)
+        query_id = await bot.tg.press_button(USER, USER, page.message_id,
+                                             counter["callback_data"])
+        await bot.settle()
+        assert query_id in bot.tg.callback_answers
+        # forged data (a modified client can send any): a huge offset is no SQLite overflow
+        forged = {}
+        for data in ("a:" + "9" * 40, "zz:1", "s:-1:abc"):
+            query_id = str(900_000 + len(forged))
+            bot.tg._open_queries.add(query_id)
+            bot.tg.push_update({"callback_query": {
+                "id": query_id, "from": bot.tg.add_user(USER).to_api(),
+                "message": bot.tg.chat(USER).messages[page.message_id],
+                "chat_instance": "1", "data": data}})
+            forged[data] = query_id
+        await bot.settle()
+        assert all(q in bot.tg.callback_answers for q in forged.values())
+        assert bot.tg.edits[-1].parsed_text.splitlines()[0] == "Archive — 11–12 of 12"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
