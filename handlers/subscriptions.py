@@ -48,10 +48,19 @@ async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE,
     return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
-def _where(update: Update) -> tuple[int, int | None]:
+def _where(update: Update, services: Services) -> tuple[int | str, int | None]:
+    """The target key of this chat/topic. A public chat set in DIGEST_CHATS as `@name` is
+    that target: subscribing it under its numeric id as well would push every digest twice."""
     message = update.effective_message
     thread = message.message_thread_id if message and message.is_topic_message else None
-    return update.effective_chat.id, thread
+    chat = update.effective_chat
+    if chat.username:
+        name = f"@{chat.username}".lower()
+        for configured in services.settings.digest_chats:
+            if (isinstance(configured.chat_id, str) and configured.chat_id.lower() == name
+                    and configured.thread_id == thread):
+                return configured.chat_id, thread
+    return chat.id, thread
 
 
 async def _checked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Services | None:
@@ -73,7 +82,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = await _checked(update, context)
     if services is None:
         return
-    chat_id, thread = _where(update)
+    chat_id, thread = _where(update, services)
     await services.store.upsert_target(chat_id, thread, "subscribe",
                                        title=update.effective_chat.title)
     settings = services.settings
@@ -88,7 +97,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     services = await _checked(update, context)
     if services is None:
         return
-    chat_id, thread = _where(update)
+    chat_id, thread = _where(update, services)
     if await services.store.remove_subscription(chat_id, thread):
         text = "Unsubscribed: no more digests here."
     elif any(c.chat_id == chat_id and c.thread_id == thread

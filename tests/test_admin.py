@@ -146,3 +146,19 @@ async def test_status_with_many_long_targets_fits_one_valid_message(fast_telegra
         replies = await bot.ask(ADMIN, ADMIN, "/status")
         assert len(replies) == 1 and "Targets:" in replies[0].parsed_text
     assert not [e for e in tg.errors if e.method == "sendMessage"]
+
+
+async def test_subscribing_a_channel_configured_by_its_name_does_not_double_the_push(
+        fast_telegram, tmp_path):
+    tg = fast_telegram
+    setup_chats(tg)
+    write_digest(tmp_path / "content", DAY)
+    env = {"DIGEST_CHATS": "@Digest_Chan"}  # usernames are case-insensitive
+    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=env) as bot:
+        await tg.send_channel_post(CHANNEL, "/subscribe")
+        await bot.settle()
+        targets = await bot.services.delivery.active_targets()
+        assert [(t.chat_id, t.source) for t in targets] == [("@Digest_Chan", "config")]
+        await tg.send_channel_post(CHANNEL, "/unsubscribe")
+        await bot.settle()
+        assert "configuration" in tg.sent_to(CHANNEL)[-1].parsed_text

@@ -36,6 +36,21 @@ class Item:
 # them is plain text, so its inline parse can be skipped: that parse is more than half of the
 # cost of indexing a digest, and the cold index of a large archive is bound by it.
 _INLINE_MARKUP = re.compile(r"[\\`*_\[\]!<>&~]|  \n")
+# Two more shapes are common enough to skip markdown-it for (a heading that is one link, a list
+# item that starts with a bold run); anything near them falls back to the real parser:
+# - exactly `[label](url)`: a plain one-line label, an http(s) URL that markdown-it's
+#   normalizeLink leaves unchanged (lower-case host; only characters mdurl does not encode and
+#   that parseLinkDestination takes as they are: no `&`, `\\`, `(`, `)`, `<`, `%`, spaces)
+_LINK_ONLY = re.compile(
+    r"\[([^\\`*_\[\]!<>&~\n]+)\]"
+    r"\((https?://[a-z0-9.\-]+(?::[0-9]+)?(?:[/?#][A-Za-z0-9\-._~:/?#@!$*+,;=']*)?)\)"
+)
+# - `**bold**` then plain text: the run is one line of plain text that starts and ends with a
+#   letter or digit (so both `**` are flanking whatever follows; its delimiter runs are exactly
+#   2 long as neither side holds a `*`)
+_LEAD_STRONG = re.compile(r"\*\*([^\\`*_\[\]!<>&~\n]+)\*\*")
+# False: every inline token goes through markdown-it (tests compare the two)
+_FAST_PATHS = True
 
 
 @lru_cache(maxsize=1)
@@ -45,19 +60,67 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("inline")
 
 
+def _text_tokens(out: list[Token], content: str) -> None:
+    """Tokens of plain text (no markup character): text lines joined by soft breaks."""
+    for n, line in enumerate(content.split("\n")):
+        if n:
+            out.append(Token("softbreak", "br", 0))
+        text = Token("text", "", 0)
+        text.content = line
+        out.append(text)
+
+
+def _text(content: str, level: int = 0) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    token.level = level
+    return token
+
+
+def _fast_inline(content: str) -> list[Token] | None:
+    """markdown-it's inline tokens for the shapes above, None for anything else."""
+    if not _INLINE_MARKUP.search(content):
+        out: list[Token] = []
+        if content:
+            _text_tokens(out, content)
+        return out
+    first = content[0]
+    if first == "[":
+        match = _LINK_ONLY.fullmatch(content)
+        if match is None:
+            return None
+        return [
+            Token("link_open", "a", 1, attrs={"href": match[2]}),
+            _text(match[1], 1),
+            Token("link_close", "a", -1),
+        ]
+    if first == "*":
+        match = _LEAD_STRONG.match(content)
+        if match is None:
+            return None
+        bold, rest = match[1], content[match.end():]
+        if not (bold[0].isalnum() and bold[-1].isalnum()) or _INLINE_MARKUP.search(rest):
+            return None
+        out = [
+            _text(""),
+            Token("strong_open", "strong", 1, markup="**"),
+            _text(bold, 1),
+            Token("strong_close", "strong", -1, markup="**"),
+        ]
+        _text_tokens(out, rest)
+        return out
+    return None
+
+
 def _parse_inline(token: Token, env: dict) -> None:
-    """Run markdown-it's own inline parser on `token` if its text may hold markup."""
-    token.children = []  # with the core "inline" rule off, markdown-it leaves this empty
-    if _INLINE_MARKUP.search(token.content):
+    """Inline tokens of `token`: markdown-it's own inline parser unless a fast path applies."""
+    # with the core "inline" rule off, markdown-it leaves token.children empty
+    children = _fast_inline(token.content) if _FAST_PATHS else None
+    if children is None:
+        children = []
         md = _parser()
-        md.inline.parse(token.content, md, env, token.children)
-    elif token.content:
-        for n, line in enumerate(token.content.split("\n")):
-            if n:
-                token.children.append(Token("softbreak", "br", 0))
-            text = Token("text", "", 0)
-            text.content = line
-            token.children.append(text)
+        md.inline.parse(token.content, md, env, children)
+    token.children = children
 
 
 def _inline_text(token: Token) -> tuple[str, str | None]:
