@@ -38,6 +38,10 @@ from handlers import ADMIN_MENU, CHAT_ADMIN_MENU, GROUP_MENU, PRIVATE_MENU, regi
 log = logging.getLogger("digestbot")
 
 SETTINGS_KEY = "settings"
+# read connections for /search (besides the store's own): a search holds its connection ~10 ms,
+# so users searching at once queue behind one; SQLite runs queries outside the GIL (WAL readers
+# in parallel), so a few connections let searches overlap
+SEARCH_CONNECTIONS = 2
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -92,7 +96,7 @@ async def _follow_content(services: Services) -> None:
 async def _post_init(application: Application) -> None:
     settings: Settings = application.bot_data[SETTINGS_KEY]
     store = await Store.open(settings.database_path)
-    search_store: Store | None = None
+    search_stores: list[Store] = []
     try:
         first_sync = None
         if settings.content_dir.is_dir():
@@ -100,12 +104,13 @@ async def _post_init(application: Application) -> None:
         else:
             log.warning("content folder %s does not exist yet; watching for it",
                         settings.content_dir)
-        search_store = await Store.open(settings.database_path)  # read-only use: see library
+        for _ in range(SEARCH_CONNECTIONS):  # read-only use: see DigestLibrary
+            search_stores.append(await Store.open(settings.database_path))
         delivery = DeliveryService(settings=settings, store=store, bot=application.bot)
         services = Services(
             settings=settings, store=store,
             # cached query results live no longer than one rescan interval
-            library=DigestLibrary(store, settings.content_dir, search_store=search_store,
+            library=DigestLibrary(store, settings.content_dir, search_stores=search_stores,
                                   query_ttl=max(settings.rescan_seconds, 1)),
             delivery=delivery,
             scheduler=PushScheduler(settings=settings, store=store, delivery=delivery),
@@ -119,7 +124,7 @@ async def _post_init(application: Application) -> None:
         await services.scheduler.start()
     except BaseException:
         await store.close()
-        if search_store is not None:
+        for search_store in search_stores:
             await search_store.close()
         raise
     log.info("digestbot ready as @%s: %d digests indexed, next push %s",
@@ -141,8 +146,9 @@ async def _post_stop(application: Application) -> None:
 async def _post_shutdown(application: Application) -> None:
     services = application.bot_data.pop(SERVICES_KEY, None)
     if services is not None:
-        if services.library.search_store is not services.store:
-            await services.library.search_store.close()
+        for search_store in services.library.search_stores:
+            if search_store is not services.store:
+                await search_store.close()
         await services.store.close()
 
 

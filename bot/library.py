@@ -239,11 +239,16 @@ class DigestLibrary:
     """Digests for the reader commands: store queries (cached briefly) and rendered messages."""
 
     def __init__(self, store: Store, content_dir: Path, *, cache_size: int = 64,
-                 query_ttl: float = 30.0, search_store: Store | None = None) -> None:
+                 query_ttl: float = 30.0, search_store: Store | None = None,
+                 search_stores: Sequence[Store] = ()) -> None:
         self.store = store
-        # A second connection to the same (WAL) database for full-text search: an aiosqlite
+        # More connections to the same (WAL) database for full-text search: an aiosqlite
         # connection runs one query at a time, and a slow search must not hold up /today.
-        self.search_store = search_store or store
+        # With several, searches run side by side (SQLite releases the GIL while it works and
+        # WAL lets readers run concurrently); each goes to the least busy one.
+        self.search_stores: list[Store] = list(search_stores) or [search_store or store]
+        self.search_store = self.search_stores[0]
+        self._searches_running = [0] * len(self.search_stores)
         self.content_dir = Path(content_dir)
         self._cache: OrderedDict[tuple[str, str], list[OutgoingMessage]] = OrderedDict()
         self._cache_size = cache_size
@@ -286,7 +291,16 @@ class DigestLibrary:
 
     async def search(self, query: str, offset: int, limit: int) -> Page[SearchHit]:
         return await self.queries.get((self.store.index_generation, "search", query, offset, limit),
-                                      lambda: self.search_store.search(query, offset, limit))
+                                      lambda: self._search(query, offset, limit))
+
+    async def _search(self, query: str, offset: int, limit: int) -> Page[SearchHit]:
+        running = self._searches_running
+        n = running.index(min(running))  # the least busy connection (the first one on ties)
+        running[n] += 1
+        try:
+            return await self.search_stores[n].search(query, offset, limit)
+        finally:
+            running[n] -= 1
 
     async def resolve_tag(self, key: str) -> str | None:
         """The tag whose short key is `key` (callback data carries keys, not long tags)."""

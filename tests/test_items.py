@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 from pathlib import Path
 
 import frontmatter
@@ -127,11 +126,27 @@ def test_corpus_items_have_text() -> None:
 _PLAIN_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
 
 
+_LINE_TEXT = st.one_of(
+    st.text(_PLAIN_CHARS, min_size=1, max_size=40),
+    # links and bold runs, the shapes with a fast path of their own, and near misses
+    st.tuples(st.text(_PLAIN_CHARS, max_size=12), st.sampled_from([
+        "https://a.example/p?q=1#f", "http://a.example", "https://A.example/x", "b \"t\"",
+        " <b> ", "https://a.example/%7e", "https://a.example/(x)", "a.example/x",
+    ])).map(lambda p: f"[{p[0]}]({p[1]})"),
+    st.tuples(st.text(_PLAIN_CHARS, min_size=1, max_size=12),
+              st.text(_PLAIN_CHARS, max_size=20)).map(lambda p: f"**{p[0]}**{p[1]}"),
+    st.sampled_from([
+        '[a](b "t")', "[a]( <b> )", "**a**b", "**a*", "[a\\](b)", "**中文**：正文",
+        "**中文：**正文", "**「引号」**后文", "前文**粗体**", "**a**\n  b", "[链接](https://a.example/中)",
+    ]),
+)
+
+
 @given(
     st.lists(
         st.tuples(
             st.sampled_from(["## ", "### ", "- ", "1. ", "", "> "]),
-            st.text(_PLAIN_CHARS, min_size=1, max_size=40),
+            _LINE_TEXT,
         ),
         min_size=1,
         max_size=12,
@@ -159,9 +174,58 @@ def test_fast_path_matches_full_inline_parse_on_the_corpus() -> None:
 
 @contextlib.contextmanager
 def _always_full_inline_parse():
-    saved = items_module._INLINE_MARKUP
-    items_module._INLINE_MARKUP = re.compile("")  # matches every text: markdown-it parses all
+    """Every fast path off (plain text, lone link, leading bold): markdown-it parses all."""
+    saved = items_module._FAST_PATHS
+    items_module._FAST_PATHS = False
     try:
         yield
     finally:
-        items_module._INLINE_MARKUP = saved
+        items_module._FAST_PATHS = saved
+
+
+def _full_inline(content: str) -> list:
+    md = items_module._parser()
+    tokens: list = []
+    md.inline.parse(content, md, {}, tokens)
+    return tokens
+
+
+def _token_key(tokens: list) -> list[tuple]:
+    return [(t.type, t.tag, t.nesting, t.level, t.content, t.markup, t.attrs) for t in tokens]
+
+
+def test_full_inline_parse_context_turns_every_fast_path_off(monkeypatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(items_module, "_fast_inline", lambda content: calls.append(content))
+    body = "## S\n\n### [t](https://a.example/x)\n\n- **b** rest\n- plain\n"
+    with _always_full_inline_parse():
+        items_module.extract_items_and_sections(digest(body))
+    assert calls == []
+
+
+# inline contents: each fast path must give markdown-it's very tokens, or decline (None)
+_INLINE_PIECES = st.sampled_from([
+    "[", "]", "(", ")", "**", "*", "a", "Zé", "中文", "：", "，", "。", "「", " ", "\n", "\t",
+    "  \n", "http://", "https://", "HTTP://", "ex.com", "A.b", ":8080", "/", "?q=1", "#x", "%20",
+    "&amp;", "\\", "<", ">", ' "t"', "_", "1", ":", "'", ".", "-", "!", "~", "`", "@", "²",
+])
+
+
+@given(st.one_of(
+    st.lists(_INLINE_PIECES, max_size=30).map("".join),
+    st.from_regex(items_module._LINK_ONLY, fullmatch=True),
+    st.tuples(st.from_regex(items_module._LEAD_STRONG, fullmatch=True),
+              st.lists(_INLINE_PIECES, max_size=10).map("".join)).map("".join),
+    st.sampled_from([
+        '[a](b "t")', "[a]( <b> )", "[a]( https://a.example )", '[a](https://a.example "t")',
+        "[a\\](b)", "[a\\](https://a.example)", "[a](https://A.example)", "[a](https://a.ex/%7e)",
+        "[a](https://a.ex/(x))", "[[a]](https://a.ex)", "[a](https://a.ex)b", "**a**b", "**a*",
+        "**a** b", "**a**\nb", "**a** \n  b", "**a**", "** a**", "**a **", "**中文**：正文",
+        "**中文：**正文", "**「中文」**正文", "**a**。", "**a**_b_", "**a**\\", "***a***",
+    ]),
+).map(str.strip))
+@settings(max_examples=300, deadline=None)
+def test_fast_inline_gives_markdown_its_tokens(content: str) -> None:
+    fast = items_module._fast_inline(content)
+    if fast is not None:
+        assert _token_key(fast) == _token_key(_full_inline(content)), content

@@ -271,6 +271,81 @@ async def test_bulk_sync_in_worker_processes_builds_search_index(
     assert (await store.search("unique0word", 0, 5)).total == 0
 
 
+async def _fts_matches_items(store: Store) -> None:
+    """FTS5's own check of the external-content index against `items_doc` (raises if not)."""
+    async with store.transaction() as db:
+        await db.execute("INSERT INTO items_fts(items_fts, rank) VALUES ('integrity-check', 1)")
+
+
+async def test_cold_bulk_sync_indexes_per_batch_and_later_bulk_syncs_rebuild(
+    store: Store, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold bulk sync adds each batch to the search index (no rebuild at the end); a bulk
+    sync that replaces items rebuilds. Either way the index is exactly the items."""
+    monkeypatch.setattr(index_module, "BULK_MIN_FILES", 1)
+    monkeypatch.setattr(index_module, "BATCH_SIZE", 2)
+    rebuilds: list[bool] = []
+    end_bulk = Store._end_bulk
+
+    async def spy(self: Store, rebuild: bool = True) -> None:
+        rebuilds.append(rebuild)
+        await end_bulk(self, rebuild)
+
+    monkeypatch.setattr(Store, "_end_bulk", spy)
+    for n in range(5):
+        write(content, f"2026-05-0{n + 1}.md", title=f"Day {n}", date=f"2026-05-0{n + 1}",
+              body=f"## S\n\n### Item {n}\n\nfirst{n}word 共同\n\n- **粗体{n}**：正文\n")
+    assert (await store.sync_content(content)).added == 5
+    assert rebuilds == [False]
+    await _fts_matches_items(store)
+    assert (await store.search("first3word", 0, 5)).total == 1
+    assert (await store.search("粗体4", 0, 5)).total == 1
+
+    for n in range(5):  # every file changes: bulk again, now replacing items
+        write(content, f"2026-05-0{n + 1}.md", title=f"Day {n}", date=f"2026-05-0{n + 1}",
+              body=f"## S\n\n### Item {n}\n\nsecond{n}word\n")
+    assert (await store.sync_content(content)).changed == 5
+    assert rebuilds == [False, True]
+    await _fts_matches_items(store)
+    assert (await store.search("first3word", 0, 5)).total == 0
+    assert (await store.search("second3word", 0, 5)).total == 1
+
+
+async def test_cold_bulk_sync_rebuilds_if_items_appeared_from_elsewhere(
+    store: Store, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer's items (its triggers paused by our bulk flag) are not lost."""
+    monkeypatch.setattr(index_module, "BULK_MIN_FILES", 1)
+    monkeypatch.setattr(index_module, "BATCH_SIZE", 2)
+    write_batch = Store._write_batch
+
+    async def meddle(self: Store, results, known, *, fts=False):  # type: ignore[no-untyped-def]
+        out = await write_batch(self, results, known, fts=fts)
+        if not self._fts_rows_added or await self.digest_count() > 2:
+            return out
+        async with self.transaction() as db:  # as if another process had synced one file
+            await db.execute(_INSERT_OTHER)
+            await db.execute("INSERT INTO items (digest_id, position, section, title, text)"
+                             " VALUES ('other', 1, NULL, 'Other', 'slipped in elsewhere')")
+        return out
+
+    monkeypatch.setattr(Store, "_write_batch", meddle)
+    for n in range(4):
+        write(content, f"2026-06-0{n + 1}.md", title=f"Day {n}", date=f"2026-06-0{n + 1}",
+              body=f"## S\n\n### Item {n}\n\nword{n}x\n")
+    await store.sync_content(content)
+    await _fts_matches_items(store)
+    assert (await store.search("slipped", 0, 5)).total == 1
+    assert (await store.search("word3x", 0, 5)).total == 1
+
+
+_INSERT_OTHER = (
+    "INSERT INTO digests (id, path, date, title, summary, content_hash, mtime_ns, size,"
+    " sections, indexed_at) VALUES ('other', 'elsewhere.md', '2020-01-01', 'Other', '', '',"
+    " 0, 0, '[]', '')"
+)
+
+
 async def test_interrupted_bulk_sync_is_repaired_on_open(tmp_path: Path, content: Path) -> None:
     write(content, "2026-01-01.md", title="One", date="2026-01-01",
           body="## S\n\n### Findable item\n\ntext\n")

@@ -61,13 +61,18 @@ def _parser() -> MarkdownIt:
 
 
 def _text_tokens(out: list[Token], content: str) -> None:
-    """Tokens of plain text (no markup character): text lines joined by soft breaks."""
-    for n, line in enumerate(content.split("\n")):
+    """Tokens of plain text (no markup character) as markdown-it's newline rule makes them:
+    lines joined by soft breaks, one space before a line end and the next line's indent dropped."""
+    lines = content.split("\n")
+    last = len(lines) - 1
+    for n, line in enumerate(lines):
         if n:
             out.append(Token("softbreak", "br", 0))
-        text = Token("text", "", 0)
-        text.content = line
-        out.append(text)
+            line = line.lstrip(" \t")
+        if n < last and line.endswith(" "):
+            line = line[:-1]
+        if line:
+            out.append(_text(line))
 
 
 def _text(content: str, level: int = 0) -> Token:
@@ -101,14 +106,17 @@ def _fast_inline(content: str) -> list[Token] | None:
         bold, rest = match[1], content[match.end():]
         if not (bold[0].isalnum() and bold[-1].isalnum()) or _INLINE_MARKUP.search(rest):
             return None
-        out = [
-            _text(""),
+        tail: list[Token] = []
+        _text_tokens(tail, rest)
+        if not tail or tail[0].type != "text":
+            tail.insert(0, _text(""))  # what is left of the closing `**` (markdown-it keeps it)
+        return [
+            _text(""),  # what is left of the opening `**`
             Token("strong_open", "strong", 1, markup="**"),
             _text(bold, 1),
             Token("strong_close", "strong", -1, markup="**"),
+            *tail,
         ]
-        _text_tokens(out, rest)
-        return out
     return None
 
 

@@ -49,6 +49,7 @@ class StoreBase:
         # bumped by every sync that changed the index, whoever ran it (rescan loop, /reload,
         # the scheduler): readers key their caches on it
         self.index_generation = 0
+        self._fts_rows_added = 0  # items a running cold bulk sync put in the search index itself
 
     @classmethod
     async def open(cls, path: Path | str) -> StoreBase:
@@ -131,10 +132,12 @@ class StoreBase:
         async with self.transaction() as db:
             await db.execute("UPDATE fts_state SET bulk = ? WHERE id = 1", (os.getpid(),))
 
-    async def _end_bulk(self) -> None:
-        """Rebuild the full-text index from `items` and leave bulk mode, in one transaction."""
+    async def _end_bulk(self, rebuild: bool = True) -> None:
+        """Rebuild the full-text index from `items` and leave bulk mode, in one transaction.
+        rebuild=False: the sync kept the index complete itself (see IndexMixin._sync)."""
         async with self.transaction() as db:
-            await db.execute("INSERT INTO items_fts(items_fts) VALUES ('rebuild')")
+            if rebuild:
+                await db.execute("INSERT INTO items_fts(items_fts) VALUES ('rebuild')")
             await db.execute("UPDATE fts_state SET bulk = 0 WHERE id = 1")
         _BULK_IN_PROGRESS.discard(self._bulk_key())
 

@@ -212,16 +212,30 @@ class IndexMixin(StoreBase):
         batches = [todo[i : i + BATCH_SIZE] for i in range(0, len(todo), BATCH_SIZE)]
         # many files relative to the whole: a rebuild of the search index at the end is cheaper
         bulk = len(todo) >= BULK_MIN_FILES and len(todo) * 3 >= len(files)
+        # An index built from nothing (cold start) only ever inserts items: then each batch adds
+        # its own rows to the search index, in this process while the workers parse the next
+        # batches, instead of a rebuild at the end that runs alone on one core. A sync that
+        # replaces or deletes items must rebuild (the paused triggers miss the deletions).
+        incremental = bulk and not known
+        self._fts_rows_added = 0
         if bulk:
             await self._begin_bulk()
+            if incremental:
+                async with self.transaction() as db:
+                    await db.execute("INSERT INTO items_fts(items_fts) VALUES ('delete-all')")
+        complete = False  # the search index holds every item (no rebuild needed)
         try:
             async for results in self._parsed_batches(batches, root):
-                a, c, u, bad = await self._write_batch(results, known)
+                a, c, u, bad = await self._write_batch(results, known, fts=incremental)
                 added, changed, unchanged = added + a, changed + c, unchanged + u
                 errors.extend(bad)
+            if incremental:
+                # every item is one this sync indexed (no other writer slipped any in)
+                row = await self._one("SELECT count(*) FROM items")
+                complete = bool(row) and row[0] == self._fts_rows_added
         finally:
             if bulk:
-                await self._end_bulk()
+                await self._end_bulk(rebuild=not complete)
         if gone or gone_bad:
             async with self.transaction() as db:
                 await db.executemany("DELETE FROM digests WHERE path = ?", [(r,) for r in gone])
@@ -276,8 +290,10 @@ class IndexMixin(StoreBase):
                 pending.cancel()
 
     async def _write_batch(
-        self, results: list[_Parsed | _Same | _Bad], known: dict[str, tuple[int, int, str]]
+        self, results: list[_Parsed | _Same | _Bad], known: dict[str, tuple[int, int, str]],
+        *, fts: bool = False,
     ) -> tuple[int, int, int, list[BadFile]]:
+        """fts: also add the batch's new items to the search index (bulk mode, inserts only)."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         added = changed = unchanged = 0
         bad: list[_Bad] = []
@@ -322,11 +338,19 @@ class IndexMixin(StoreBase):
                 " VALUES (?, ?, ?, ?)",
                 [(p.digest_id, *tag) for p in parsed for tag in p.tag_rows],
             )
+            first_item = None
+            if fts:
+                row = await self._one("SELECT ifnull(max(id), 0) FROM items")
+                first_item = int(row[0]) if row else 0
             await db.executemany(
                 "INSERT INTO items (digest_id, position, section, title, text, url)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [(p.digest_id, *row) for p in parsed for row in p.item_rows],
             )
+            if first_item is not None:
+                await db.execute("INSERT INTO items_fts(rowid, doc)"
+                                 " SELECT id, doc FROM items_doc WHERE id > ?", (first_item,))
+                self._fts_rows_added += sum(len(p.item_rows) for p in parsed)
             await db.executemany(
                 "INSERT OR REPLACE INTO bad_files (path, reason, mtime_ns, size, content_hash,"
                 " seen_at) VALUES (?, ?, ?, ?, ?, ?)",
