@@ -48,18 +48,15 @@ async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE,
     return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
-def _where(update: Update, services: Services) -> tuple[int | str, int | None]:
-    """The target key of this chat/topic. A public chat set in DIGEST_CHATS as `@name` is
-    that target: subscribing it under its numeric id as well would push every digest twice."""
+async def _where(update: Update, services: Services) -> tuple[int, int | None]:
+    """The target key of this chat/topic: always the numeric chat id. A public chat that is
+    also stored by `@name` (DIGEST_CHATS, if getChat could not resolve it yet) is merged into
+    it here, so it stays ONE target with one journal (else every digest would arrive twice)."""
     message = update.effective_message
     thread = message.message_thread_id if message and message.is_topic_message else None
     chat = update.effective_chat
     if chat.username:
-        name = f"@{chat.username}".lower()
-        for configured in services.settings.digest_chats:
-            if (isinstance(configured.chat_id, str) and configured.chat_id.lower() == name
-                    and configured.thread_id == thread):
-                return configured.chat_id, thread
+        await services.delivery.adopt_name(f"@{chat.username}", chat.id, title=chat.title)
     return chat.id, thread
 
 
@@ -82,7 +79,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = await _checked(update, context)
     if services is None:
         return
-    chat_id, thread = _where(update, services)
+    chat_id, thread = await _where(update, services)
     await services.store.upsert_target(chat_id, thread, "subscribe",
                                        title=update.effective_chat.title)
     settings = services.settings
@@ -97,11 +94,11 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     services = await _checked(update, context)
     if services is None:
         return
-    chat_id, thread = _where(update, services)
+    chat_id, thread = await _where(update, services)
     if await services.store.remove_subscription(chat_id, thread):
         text = "Unsubscribed: no more digests here."
-    elif any(c.chat_id == chat_id and c.thread_id == thread
-             for c in services.settings.digest_chats):
+    elif (target := await services.store.get_target(chat_id, thread)) is not None \
+            and target.active and target.source == "config":
         text = "This chat is set in the bot's configuration (DIGEST_CHATS); ask its operator."
     else:
         text = "This chat was not subscribed."

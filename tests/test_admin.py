@@ -158,7 +158,26 @@ async def test_subscribing_a_channel_configured_by_its_name_does_not_double_the_
         await tg.send_channel_post(CHANNEL, "/subscribe")
         await bot.settle()
         targets = await bot.services.delivery.active_targets()
-        assert [(t.chat_id, t.source) for t in targets] == [("@Digest_Chan", "config")]
+        # the name was resolved (getChat) at start: one target, under the channel's id
+        assert [(t.chat_id, t.source) for t in targets] == [(CHANNEL, "config")]
+        await tg.send_channel_post(CHANNEL, "/unsubscribe")
+        await bot.settle()
+        assert "configuration" in tg.sent_to(CHANNEL)[-1].parsed_text
+
+
+async def test_subscribe_merges_a_configured_name_getchat_could_not_resolve(
+        fast_telegram, tmp_path):
+    tg = fast_telegram
+    setup_chats(tg)
+    tg.fail_next(None, "500", method="getChat")  # at start: '@digest_chan' stays a name
+    env = {"DIGEST_CHATS": "@digest_chan"}
+    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=env) as bot:
+        store = bot.services.store
+        assert [t.chat_id for t in await store.active_targets()] == ["@digest_chan"]
+        await tg.send_channel_post(CHANNEL, "/subscribe")  # the post tells its id and name
+        await bot.settle()
+        assert [(t.chat_id, t.source) for t in await store.active_targets()] == [
+            (CHANNEL, "config")]
         await tg.send_channel_post(CHANNEL, "/unsubscribe")
         await bot.settle()
         assert "configuration" in tg.sent_to(CHANNEL)[-1].parsed_text

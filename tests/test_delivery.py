@@ -267,3 +267,80 @@ async def test_config_chat_that_migrated_keeps_receiving_after_a_restart(tg, env
     assert (await restarted.push(day2)).ok
     # the day after: the target is still there (no second restart to re-add the old id)
     assert [(t.chat_id, t.thread_id) for t in await restarted.active_targets()] == [(-1010, None)]
+
+
+async def test_a_channel_subscribed_by_id_and_configured_by_name_gets_each_part_once(
+        tg, env, store):
+    # a channel admin ran /subscribe (stored by numeric id), and DIGEST_CHATS names it @name
+    service, digest = env
+    await store.upsert_target(CHANNEL, None, "subscribe", title="Channel")
+    svc = await service(["@Digest_Chan", str(GROUP)])  # usernames are case-insensitive
+    report = await svc.push(digest)
+    assert report.ok and report.sent == 10
+    parts = [m.html for m in svc.messages(digest)]
+    assert_exactly_once(tg, CHANNEL, parts)
+    assert_exactly_once(tg, GROUP, parts)
+    # ONE target per chat; 'config' is sticky, so /unsubscribe cannot remove it
+    assert [(t.chat_id, t.source) for t in await store.all_targets()] == [
+        (CHANNEL, "config"), (GROUP, "config")]
+    # an explicit target list naming the chat both ways is one target as well
+    again = await svc.push(digest, [ChatTarget("@digest_chan"), ChatTarget(CHANNEL)])
+    assert [r.chat_id for r in again.results] == [CHANNEL] and again.sent == 0
+
+
+async def test_a_chat_pushed_under_its_name_is_not_pushed_again_once_resolved(
+        tg, env, store, tmp_path):
+    service, digest = env
+    # first run: getChat fails, so the target and its journal stay under the @name
+    tg.fail_next(None, "500", method="getChat")
+    first = await service(["@digest_chan"])
+    assert (await first.push(digest)).ok
+    assert await store.delivered_parts(digest.id, "@digest_chan", None)
+    # restart, getChat answers: the name becomes the id and its journal comes along
+    restarted = await service(["@digest_chan"])
+    await store.upsert_target(CHANNEL, None, "subscribe")  # and an admin /subscribed it
+    again = await restarted.push(digest)
+    assert again.ok and again.sent == 0
+    parts = [m.html for m in restarted.messages(digest)]
+    assert_exactly_once(tg, CHANNEL, parts)
+    assert [(t.chat_id, t.active) for t in await store.all_targets()] == [(CHANNEL, True)]
+    assert len(await store.delivered_parts(digest.id, CHANNEL, None)) == len(parts)
+    assert await store.delivered_parts(digest.id, "@digest_chan", None) == {}
+    # nor is it later, nor on the next day is it sent twice
+    assert await restarted.push_due(dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC)) is None
+    day2 = load_digest(write_digest(tmp_path / "content", DAY + dt.timedelta(days=1),
+                                    sections=1), tmp_path / "content")
+    assert (await restarted.push(day2)).ok
+    assert_exactly_once(tg, CHANNEL, parts + [m.html for m in restarted.messages(day2)])
+
+
+async def test_a_name_getchat_cannot_resolve_still_receives_the_push(tg, env, store, caplog):
+    service, digest = env
+    tg.fail_next(None, "500", method="getChat")
+    svc = await service(["@digest_chan", str(GROUP)])
+    report = await svc.push(digest)
+    assert report.ok and report.sent == 10
+    assert [e.method for e in tg.errors] == ["getChat"]
+    parts = [m.html for m in svc.messages(digest)]
+    assert_exactly_once(tg, CHANNEL, parts)
+    assert {t.chat_id for t in await store.active_targets()} == {"@digest_chan", GROUP}
+    assert any("could not resolve @digest_chan" in r.getMessage() for r in caplog.records)
+    # the next push retries getChat, which now answers: merged, nothing sent again
+    again = await svc.push(digest)
+    assert again.ok and again.sent == 0
+    assert {t.chat_id for t in await store.active_targets()} == {CHANNEL, GROUP}
+    assert_exactly_once(tg, CHANNEL, parts)
+
+
+async def test_a_restart_whose_getchat_fails_uses_the_remembered_id(tg, env, store, tmp_path):
+    service, digest = env
+    first = await service(["@digest_chan"])  # getChat answers: stored and pushed under the id
+    assert (await first.push(digest)).ok
+    parts = [m.html for m in first.messages(digest)]
+    # the next start cannot reach getChat at all: the name must not become a second target
+    tg.fail_next(None, "500", method="getChat", times=50)
+    restarted = await service(["@digest_chan"])
+    again = await restarted.push(digest)
+    assert again.ok and again.sent == 0
+    assert_exactly_once(tg, CHANNEL, parts)
+    assert [(t.chat_id, t.active) for t in await store.all_targets()] == [(CHANNEL, True)]

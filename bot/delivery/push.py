@@ -20,7 +20,7 @@ from typing import Literal, Protocol
 from telegram import Bot
 from telegram.error import ChatMigrated, TelegramError
 
-from bot.config import Settings
+from bot.config import ChatTarget, Settings
 from bot.delivery.notify import esc, notify_admins
 from bot.delivery.ratelimit import is_group_chat
 from bot.delivery.sender import (
@@ -105,6 +105,10 @@ class PushReport:
                 f"complete, {self.sent} messages sent, {len(self.failed)} failed")
 
 
+def _is_name(chat_id: int | str) -> bool:
+    return isinstance(chat_id, str) and chat_id.startswith("@")
+
+
 class DeliveryService:
     def __init__(self, *, settings: Settings, store, bot: Bot,
                  retry: RetryPolicy | None = None) -> None:
@@ -116,20 +120,78 @@ class DeliveryService:
         # must not both read "part 3 missing" from the journal and both send it.
         self._locks: dict[tuple[str, int | str, int | None], asyncio.Lock] = {}
         self._config_synced = False
+        # '@name' (lower case) -> numeric chat id, learned from getChat or a /subscribe
+        self._resolved: dict[str, int] = {}
+        self._resolve_lock = asyncio.Lock()
 
     # -- targets and digests ---------------------------------------------------------------
     async def sync_config_targets(self) -> None:
         """DIGEST_CHATS become stored targets once per process (source 'config'); a chat
         removed from the setting stops receiving. Once only: a config chat that kicked the bot
-        stays deactivated until the next start."""
+        stays deactivated until the next start. `@name` chats are stored under their numeric
+        id (see resolve_chat), so a chat also subscribed by id is still ONE target."""
         if self._config_synced:
             return
-        await self.store.sync_config_targets(self.settings.digest_chats)
+        chats = [ChatTarget(await self.resolve_chat(c.chat_id), c.thread_id)
+                 for c in self.settings.digest_chats]
+        await self.store.sync_config_targets(chats)
         self._config_synced = True
 
     async def active_targets(self) -> list:
+        just_synced = not self._config_synced
         await self.sync_config_targets()
-        return list(await self.store.active_targets())
+        targets = await self.store.active_targets()
+        if not just_synced and any(_is_name(t.chat_id) for t in targets):
+            # names getChat could not resolve before (network, not a member yet): try again
+            for target in targets:
+                await self.resolve_chat(target.chat_id)
+            targets = await self.store.active_targets()
+        return list(targets)
+
+    async def resolve_chat(self, chat_id: int | str) -> int | str:
+        """The numeric id of an `@name` chat (getChat); other ids pass through. A chat is one
+        target and one journal key however it was named: stored targets and journal rows under
+        the name move to the id (adopt_name). If getChat fails the name stays as it is (a
+        warning is logged): it is still pushed to, by name."""
+        if not _is_name(chat_id):
+            return chat_id
+        async with self._resolve_lock:
+            known = self._resolved.get(chat_id.lower())
+            if known is not None:
+                return known
+            try:
+                chat = await self.bot.get_chat(chat_id)
+            except TelegramError as exc:
+                remembered = await self.store.chat_id_for_name(chat_id)
+                if remembered is not None:
+                    # the journal is kept under that id: pushing by name would repeat parts
+                    _LOG.warning("could not resolve %s (%s); using its known id %s",
+                                 chat_id, exc, remembered)
+                    await self.adopt_name(chat_id, remembered)
+                    return remembered
+                _LOG.warning("could not resolve %s to a chat id (%s); it stays a target by name",
+                             chat_id, exc)
+                return chat_id
+            await self.adopt_name(chat_id, chat.id, title=chat.title)
+            return chat.id
+
+    async def adopt_name(self, name: str, chat_id: int, *, title: str | None = None) -> None:
+        """`name` (`@name`, any case) is chat `chat_id`: move every stored target and journal
+        row kept under a spelling of that name to the id (parts already delivered stay
+        delivered), keeping a live target live."""
+        self._resolved[name.lower()] = chat_id
+        await self.store.remember_chat_name(name, chat_id)
+        stored = [t for t in await self.store.all_targets()
+                  if _is_name(t.chat_id) and t.chat_id.lower() == name.lower()]
+        for spelling in {name, *(t.chat_id for t in stored)}:
+            await self.store.migrate_target(spelling, chat_id)
+        for target in stored:
+            if target.active:
+                # the id may hold a deactivated row (e.g. unsubscribed): that one was kept
+                await self.store.upsert_target(chat_id, target.thread_id, target.source,
+                                               title=target.title or title)
+        if stored:
+            _LOG.info("target %s is chat %s: merged", name, chat_id)
 
     def load(self, record) -> Digest:
         """The Digest behind a store record (the index holds no body)."""
@@ -161,9 +223,18 @@ class DeliveryService:
         active targets), targets side by side. Never raises for a chat's error: see the report."""
         messages = self.messages(digest)
         if targets is None:
-            targets = await self.active_targets()
+            targets = await self.active_targets()  # names already resolved where possible
+        else:
+            targets = [ChatTarget(await self.resolve_chat(t.chat_id), t.thread_id)
+                       for t in targets]
+        # one task (one journal key) per chat+topic, however the caller named the chat
+        where: dict[tuple[int | str, int | None], tuple[int | str, int | None]] = {}
+        for target in targets:
+            chat = target.chat_id
+            key = (chat.lower() if _is_name(chat) else chat, target.thread_id)
+            where.setdefault(key, (chat, target.thread_id))
         report = PushReport(digest.id, digest.title, len(messages))
-        results = [TargetResult(t.chat_id, t.thread_id, len(messages)) for t in targets]
+        results = [TargetResult(chat, thread, len(messages)) for chat, thread in where.values()]
         report.results = results
         emit = progress or (lambda _event: None)
         await asyncio.gather(*(self._push_one(digest, messages, r, emit) for r in results))

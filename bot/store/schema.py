@@ -160,5 +160,16 @@ END;
 INSERT INTO items_fts(items_fts) VALUES ('rebuild');
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3]
+# v4: which numeric chat an `@name` from DIGEST_CHATS turned out to be (getChat). Remembered so
+# that a later start whose getChat fails still uses the id the journal is kept under, instead of
+# pushing again under the name.
+V4 = """
+CREATE TABLE chat_names (
+    name TEXT PRIMARY KEY,  -- '@name', lower case
+    chat_id INTEGER NOT NULL,
+    resolved_at TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -52,6 +52,21 @@ class TargetsMixin(StoreBase):
         assert row is not None
         return target_from_row(row)
 
+    async def remember_chat_name(self, name: str, chat_id: int) -> None:
+        """`name` (@name, any case) is chat `chat_id`, as getChat said."""
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO chat_names (name, chat_id, resolved_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET chat_id = excluded.chat_id,"
+                " resolved_at = excluded.resolved_at",
+                (name.lower(), chat_id, _now()),
+            )
+
+    async def chat_id_for_name(self, name: str) -> int | None:
+        """The chat id `name` resolved to last time, if it ever did."""
+        row = await self._one("SELECT chat_id FROM chat_names WHERE name = ?", (name.lower(),))
+        return int(row[0]) if row else None
+
     async def get_target(self, chat_id: int | str, thread_id: int | None) -> Target | None:
         row = await self._one(
             f"SELECT {TARGET_COLUMNS} FROM targets WHERE chat_id = ? AND thread_id = ?",
