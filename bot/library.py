@@ -97,10 +97,12 @@ def message_link(chat_id: int, username: str | None, thread_id: int | None,
 # ---------------------------------------------------------------------------- views
 
 
-def _fit(head: list[str], lines: Sequence[str], tail: list[str], more: str) -> str:
+def fit_lines(head: list[str], lines: Sequence[str], tail: list[str], more: str) -> str:
     """Join head + as many `lines` as fit in one message + tail (with `more` when some are left).
 
-    `more` may contain `{n}` for the number of lines left out.
+    `more` may contain `{n}` for the number of lines left out. Sizes are those of the HTML
+    source, never less than the visible text Telegram counts, so the result always fits; and it
+    is cut only between lines, never inside a tag or an escape.
     """
     fixed = utf16_len("\n".join(head + tail)) + 2 + utf16_len(more) + 8
     kept: list[str] = []
@@ -141,7 +143,7 @@ def card_html(record: DigestRecord, *, note: str | None = None,
     sections = [f"• {escape(shorten(s, 100))}" for s in record.sections]
     if sections:
         head += ["", f"<b>Sections ({len(sections)})</b>"]
-    return _fit(head, sections, tail, "• … and {n} more")
+    return fit_lines(head, sections, tail, "• … and {n} more")
 
 
 def records_page_html(heading: str, page: Page[DigestRecord], offset: int) -> str:
@@ -151,7 +153,7 @@ def records_page_html(heading: str, page: Page[DigestRecord], offset: int) -> st
     last = offset + len(page.items)
     head = [f"{heading} — {offset + 1}–{last} of {page.total}", ""]
     lines = [f"{offset + n}. {digest_line(r)}" for n, r in enumerate(page.items, 1)]
-    return _fit(head, lines, [], "…")
+    return fit_lines(head, lines, [], "…")
 
 
 def tags_page_html(tags: Sequence[tuple[str, int]], offset: int, total: int) -> str:
@@ -159,7 +161,8 @@ def tags_page_html(tags: Sequence[tuple[str, int]], offset: int, total: int) -> 
         return "No tags yet."
     head = [f"<b>Tags</b> — {offset + 1}–{offset + len(tags)} of {total}", ""]
     lines = [f"{escape(shorten(tag, 60))} — {count}" for tag, count in tags]
-    return _fit(head, lines, ["", "Tap a tag to list its issues, or send /tag &lt;name&gt;."], "…")
+    tail = ["", "Tap a tag to list its issues, or send /tag &lt;name&gt;."]
+    return fit_lines(head, lines, tail, "…")
 
 
 def _without_prefix(snippet: str, title: str) -> str:
@@ -185,7 +188,7 @@ def search_page_html(query: str, page: Page[SearchHit], offset: int) -> str:
         if snippet:
             lines.append(escape(shorten(snippet, 300)))
         blocks.append("\n".join(lines) + "\n")
-    return _fit(head, blocks, [], "…")
+    return fit_lines(head, blocks, [], "…")
 
 
 # ---------------------------------------------------------------------------- the library

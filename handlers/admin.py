@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 
 from telegram import Update
-from telegram.constants import ChatType, MessageLimit, ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
@@ -21,7 +21,7 @@ from bot.delivery.notify import esc
 from bot.delivery.push import PushReport
 from bot.delivery.sender import DeliveryError
 from bot.digest.model import Digest
-from bot.digest.tghtml import measure
+from bot.library import fit_lines
 from bot.services import Services, get_services
 
 _LOG = logging.getLogger(__name__)
@@ -46,27 +46,11 @@ async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Services
     return None
 
 
-def fit_lines(html: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
-    """As many whole lines of `html` as Telegram's limit allows (visible text, UTF-16), then "…".
-
-    Every line of these replies closes its own tags, so a cut between lines is valid HTML;
-    slicing the string could end inside a tag or an escape, which Telegram refuses.
-    """
-    if measure(html).utf16 <= limit:
-        return html
-    kept: list[str] = []
-    used = 2  # the closing "\n…"
-    for line in html.split("\n"):
-        used += measure(line).utf16 + 1
-        if used > limit:
-            break
-        kept.append(line)
-    return "\n".join(kept) + "\n…"
-
-
 async def _reply(update: Update, html: str) -> None:
+    # every line of these replies closes its own tags, so whole lines can be dropped safely
     if update.effective_message is not None:
-        await update.effective_message.reply_text(fit_lines(html), parse_mode=ParseMode.HTML)
+        await update.effective_message.reply_text(fit_lines([], html.split("\n"), [], "…"),
+                                                  parse_mode=ParseMode.HTML)
 
 
 async def _find_or_explain(update: Update, services: Services, spec: str | None,

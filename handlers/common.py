@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 from telegram import (
@@ -17,6 +16,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes, filters
 
 from bot.delivery.sender import SendOptions, send_part
+from bot.digest.tghtml import escape
 from bot.library import card_html, message_link, shorten
 from bot.services import Services, get_services
 from bot.store import DigestRecord
@@ -65,7 +65,7 @@ def offset_arg(data: str | None, index: int = 1) -> int:
 
 def echo(text: str, max_chars: int = 100) -> str:
     """User text shown back to them: shortened and HTML-escaped."""
-    return html.escape(shorten(text, max_chars), quote=False)
+    return escape(shorten(text, max_chars))
 
 
 def deep_link(bot_username: str, digest_id: str) -> str:

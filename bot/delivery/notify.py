@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Iterable
 
@@ -10,12 +9,14 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot.digest.tghtml import escape
+
 _LOG = logging.getLogger(__name__)
 
 
 def esc(value: object) -> str:
     """Anything echoed from outside (chat titles, Telegram error texts) is escaped for HTML."""
-    return html.escape(str(value), quote=False)
+    return escape(str(value))
 
 
 async def notify_admins(bot: Bot, admin_ids: Iterable[int], text_html: str) -> int:
