@@ -98,9 +98,8 @@ async def _post_init(application: Application) -> None:
     store = await Store.open(settings.database_path)
     search_stores: list[Store] = []
     try:
-        first_sync = None
         if settings.content_dir.is_dir():
-            first_sync = await store.sync_content(settings.content_dir)
+            await store.sync_content(settings.content_dir)
         else:
             log.warning("content folder %s does not exist yet; watching for it",
                         settings.content_dir)
@@ -114,7 +113,6 @@ async def _post_init(application: Application) -> None:
                                   query_ttl=max(settings.rescan_seconds, 1)),
             delivery=delivery,
             scheduler=PushScheduler(settings=settings, store=store, delivery=delivery),
-            first_sync=first_sync,
         )
         application.bot_data[SERVICES_KEY] = services
         await delivery.sync_config_targets()  # DIGEST_CHATS become stored push targets

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.library import DigestLibrary
-from bot.store import Store, SyncReport
+from bot.store import Store
 
 if TYPE_CHECKING:
     from bot.delivery.push import DeliveryService
@@ -31,8 +31,6 @@ class Services:
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     # background task that keeps the index in step with the content folder
     watcher: asyncio.Task[None] | None = None
-    # the sync made at start (None if the content folder was missing): figures for /status
-    first_sync: SyncReport | None = None
     # short keys for long callback arguments (search queries): key -> text
     callback_keys: dict[str, str] = field(default_factory=dict)
 
