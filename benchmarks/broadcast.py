@@ -29,9 +29,9 @@ from bot.config import ChatTarget, Settings
 from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
 from bot.digest.loader import load_digest
+from bot.standin import FakeTelegram
 from bot.store import Store
 from tests.delivery_helpers import write_digest
-from tests.fake_telegram import FakeTelegram
 
 
 async def run(chats: int, parts: int, scale: float) -> int:

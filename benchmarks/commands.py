@@ -36,7 +36,7 @@ from benchmarks.index import EN_WORDS, ZH_WORDS, generate
 from bot.app import build_application, start_application, stop_application
 from bot.delivery.ratelimit import FloodLimiter
 from bot.services import get_services
-from tests.fake_telegram import FakeTelegram, SentMessage
+from bot.standin import FakeTelegram, SentMessage
 from tests.harness import settings_for
 
 SPEED = 1000.0

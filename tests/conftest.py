@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 # ----------------------------------------------------------------- fake_telegram (helper C) ---
-from tests.fake_telegram import FakeTelegram
+from bot.standin import FakeTelegram
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ async def fake_telegram() -> AsyncIterator[FakeTelegram]:
     """A started fake Bot API server on 127.0.0.1 (free port), stopped after the test.
 
     Use ``Bot(fake_telegram.token, base_url=fake_telegram.base_url)``; see
-    ``tests/fake_telegram/__init__.py`` for the whole API.
+    ``bot/standin/__init__.py`` for the whole API.
     """
     async with FakeTelegram() as tg:
         yield tg

@@ -26,7 +26,7 @@ from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
 from bot.delivery.ratelimit import FloodLimiter
 from bot.services import Services, get_services
-from tests.fake_telegram import FakeTelegram, SentMessage
+from bot.standin import FakeTelegram, SentMessage
 
 
 def digest_text(day: dt.date | str, title: str, sections: Mapping[str, list[str]] | None = None,

@@ -1,6 +1,6 @@
 """Shared checks for the splitter tests: every message valid, nothing lost, URLs in order.
 
-The reference is tests/telegram_html.py (independent of bot/), applied both to the rendered
+The reference is bot/standin/telegram_html.py (independent of bot/), applied both to the rendered
 blocks (what the digest says) and to the messages (what Telegram would show).
 """
 
@@ -11,7 +11,7 @@ import re
 from bot.digest.model import Digest, OutgoingMessage
 from bot.digest.render import RenderedDigest, render_digest
 from bot.digest.split import build_messages, continuation_marker, header_blocks
-from tests.telegram_html import validate_html, validate_message
+from bot.standin.telegram_html import validate_html, validate_message
 
 _WS = re.compile(r"\s+")
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.app import file_base_url
-from tests.fake_telegram import FakeTelegram
+from bot.standin import FakeTelegram
 from tests.harness import digest_text
 
 ROOT = Path(__file__).resolve().parents[1]

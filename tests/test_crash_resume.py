@@ -12,8 +12,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from bot.standin import FakeTelegram
 from tests.delivery_helpers import write_digest
-from tests.fake_telegram import FakeTelegram
 
 REPO = Path(__file__).resolve().parents[1]
 CHATS = [-1001000 - n for n in range(30)]

@@ -18,9 +18,9 @@ from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
 from bot.delivery.sender import RetryPolicy
 from bot.digest.loader import load_digest
+from bot.standin import FakeTelegram
 from bot.store import Store
 from tests.delivery_helpers import write_digest
-from tests.fake_telegram import FakeTelegram
 
 SPEED = 20.0
 ADMIN = 900

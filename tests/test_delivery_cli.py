@@ -7,8 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from bot.standin import FakeTelegram
 from tests.delivery_helpers import write_digest
-from tests.fake_telegram import FakeTelegram
 from tests.test_crash_resume import _env
 
 

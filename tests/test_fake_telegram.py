@@ -28,7 +28,7 @@ from telegram.error import (
 from telegram.ext import Application, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
-from tests.fake_telegram import FakeTelegram, FloodLimits, command_entities
+from bot.standin import FakeTelegram, FloodLimits, command_entities
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ALICE = 1001
@@ -496,9 +496,9 @@ def test_group_and_global_windows() -> None:
 
 
 async def test_standalone_console_mode() -> None:
-    """``python -m tests.fake_telegram``: prints how to connect, turns stdin lines into updates."""
+    """``python -m bot.standin``: prints how to connect, turns stdin lines into updates."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.fake_telegram", "--port", "0",
+        sys.executable, "-m", "bot.standin", "--port", "0",
         cwd=PROJECT_ROOT, stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     assert proc.stdin is not None and proc.stdout is not None

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.logging_setup import REDACTED, RedactingFilter, setup_logging
-from tests.fake_telegram import FakeTelegram
+from bot.standin import FakeTelegram
 from tests.harness import digest_text, running_bot
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from telegram.error import RetryAfter
 
 from bot.delivery.ratelimit import FloodLimiter, is_group_chat
-from tests.fake_telegram.ratelimit import FloodLimits
+from bot.standin.ratelimit import FloodLimits
 
 
 class VirtualClock:

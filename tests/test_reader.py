@@ -16,7 +16,7 @@ import pytest
 
 from bot.digest.loader import load_digest
 from bot.digest.split import build_messages
-from tests.fake_telegram import FakeTelegram
+from bot.standin import FakeTelegram
 from tests.harness import RunningBot, digest_text, running_bot
 
 USER, OTHER = 1001, 1002

@@ -23,9 +23,9 @@ from bot.library import (
     tag_key,
     tags_page_html,
 )
+from bot.standin.telegram_html import validate_message
 from bot.store import DigestRecord, Page, SearchHit
 from handlers.common import ARCHIVE, SEARCH, TAG, callback, echo, pager_row
-from tests.telegram_html import validate_message
 
 # Text that stresses escaping and length: markup characters, CJK, astral emoji, ZWJ sequences.
 nasty_text = st.lists(

@@ -6,7 +6,7 @@ import pytest
 
 from bot.digest.render import RULE_LINE, render_markdown, safe_href
 from bot.digest.tghtml import html_to_plain, measure, utf16_len
-from tests.telegram_html import validate_html
+from bot.standin.telegram_html import validate_html
 
 
 def body(md: str, title: str | None = None) -> str:

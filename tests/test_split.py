@@ -8,8 +8,8 @@ from pathlib import Path
 from bot.digest.model import Digest
 from bot.digest.split import CAPTION_LIMIT, continuation_marker
 from bot.digest.tghtml import html_to_plain, utf16_len
+from bot.standin.telegram_html import validate_message
 from tests.split_checks import check_digest
-from tests.telegram_html import validate_message
 
 
 def make(body: str, **kw: object) -> Digest:

@@ -12,8 +12,8 @@ from wcwidth import iter_graphemes
 
 from bot.digest.model import Digest
 from bot.digest.split import build_messages
+from bot.standin.telegram_html import validate_message
 from tests.split_checks import check_digest
-from tests.telegram_html import validate_message
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

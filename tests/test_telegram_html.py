@@ -1,4 +1,4 @@
-"""Tests of the strict Telegram HTML validator (tests/telegram_html.py)."""
+"""Tests of the strict Telegram HTML validator (bot/standin/telegram_html.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.telegram_html import (
+from bot.standin.telegram_html import (
     Entity,
     TelegramHTMLError,
     escape,

@@ -1,13 +1,13 @@
 """A strict fake of the Telegram Bot API for end-to-end tests: real HTTP on 127.0.0.1 (aiohttp).
 
 The bot under test runs unchanged with real python-telegram-bot; only its ``base_url`` differs.
-Every text/caption sent with ``parse_mode="HTML"`` is checked by ``tests/telegram_html.py``
+Every text/caption sent with ``parse_mode="HTML"`` is checked by ``bot/standin/telegram_html.py``
 (``validate_message``) and refused like Telegram refuses it. Never mock PTB's Bot: use this.
 
 Quick start (the ``fake_telegram`` fixture in tests/conftest.py does the ``async with``)::
 
     from telegram import Bot
-    from tests.fake_telegram import FakeTelegram
+    from bot.standin import FakeTelegram
 
     async def test_today(fake_telegram: FakeTelegram) -> None:
         tg = fake_telegram
@@ -99,7 +99,7 @@ editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands, getMy
 deleteMyCommands, getChat, getChatMember, getChatAdministrators, pinChatMessage,
 unpinChatMessage, sendChatAction. Bodies: JSON, form-encoded or multipart (as PTB sends).
 
-Another process: ``python -m tests.fake_telegram --port 8081`` (prints token/base URL; stdin
+Another process: ``python -m bot.standin --port 8081`` (prints token/base URL; stdin
 lines become messages from a private user). HTTP control API mirroring the Python one:
 ``GET /_control/info|sent|edits|stats|requests|commands|updates`` (``sent`` takes ``chat_id``,
 ``thread``, ``since`` (index) and ``count``+``timeout`` to long-poll) and
@@ -109,9 +109,9 @@ push_update, fail_next, migrate_group, set_bot_status, kick_bot, block_bot, clos
 reopen_topic, fail_photo_url, reset_records -> ``{"ok": true, "result": ...}``.
 """
 
-from tests.fake_telegram.ratelimit import FloodLimits
-from tests.fake_telegram.server import FakeTelegram, command_entities
-from tests.fake_telegram.state import ApiError, Chat, RequestRecord, SentMessage, Stats, User
+from bot.standin.ratelimit import FloodLimits
+from bot.standin.server import FakeTelegram, command_entities
+from bot.standin.state import ApiError, Chat, RequestRecord, SentMessage, Stats, User
 
 __all__ = ["ApiError", "Chat", "FakeTelegram", "FloodLimits", "RequestRecord", "SentMessage",
            "Stats", "User", "command_entities"]

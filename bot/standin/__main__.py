@@ -1,9 +1,9 @@
-"""Run the fake Bot API server for manual trials: ``python -m tests.fake_telegram [--port 8081]``.
+"""Run the fake Bot API server for manual trials: ``python -m bot.standin [--port 8081]``.
 
 Point the bot at it (base URL and token are printed), then type lines: each becomes a message from
 the private user "Alice" (id 1001). Lines starting with ``!`` are console commands (``!help``).
 Everything the bot sends is printed as its raw HTML. Other processes can drive the same server
-through the ``/_control/...`` HTTP API (see ``tests/fake_telegram/__init__.py``).
+through the ``/_control/...`` HTTP API (see ``bot/standin/__init__.py``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import asyncio
 import contextlib
 import sys
 
-from tests.fake_telegram.server import FakeTelegram
-from tests.fake_telegram.state import SentMessage
+from bot.standin.server import FakeTelegram
+from bot.standin.state import SentMessage
 
 ALICE = 1001
 GROUP = -1001001
@@ -99,7 +99,7 @@ async def _dispatch(tg: FakeTelegram, line: str) -> bool:
 
 
 async def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.fake_telegram", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m bot.standin", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)

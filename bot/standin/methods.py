@@ -7,7 +7,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from tests.fake_telegram.params import (
+from bot.standin.params import (
     Params,
     chat_id_param,
     check_plain_text,
@@ -18,11 +18,11 @@ from tests.fake_telegram.params import (
     get_str,
     require_int,
 )
-from tests.fake_telegram.state import ApiError, Chat, SentMessage, User, bad_request, next_id
-from tests.telegram_html import TelegramHTMLError, validate_message
+from bot.standin.state import ApiError, Chat, SentMessage, User, bad_request, next_id
+from bot.standin.telegram_html import TelegramHTMLError, validate_message
 
 if TYPE_CHECKING:
-    from tests.fake_telegram.ratelimit import FloodLimits
+    from bot.standin.ratelimit import FloodLimits
 
 CHAT_ACTIONS = frozenset({
     "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",

@@ -15,10 +15,10 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_telegram.methods import BotApiMethods, member_json
-from tests.fake_telegram.params import Params
-from tests.fake_telegram.ratelimit import FloodLimits
-from tests.fake_telegram.state import (
+from bot.standin.methods import BotApiMethods, member_json
+from bot.standin.params import Params
+from bot.standin.ratelimit import FloodLimits
+from bot.standin.state import (
     ApiError,
     Chat,
     Fault,
@@ -31,7 +31,7 @@ from tests.fake_telegram.state import (
     bad_request,
     next_id,
 )
-from tests.telegram_html import utf16_len
+from bot.standin.telegram_html import utf16_len
 
 ANONYMOUS_ADMIN = User(1087968824, "Group", "GroupAnonymousBot", is_bot=True)
 # Methods that a chat-targeted fault (fail_next(chat_id, ...)) applies to.
@@ -52,7 +52,7 @@ def command_entities(text: str) -> list[dict[str, Any]]:
 class FakeTelegram(BotApiMethods):
     """A strict fake of the Telegram Bot API, served over real HTTP on 127.0.0.1.
 
-    See the package docstring (``tests/fake_telegram/__init__.py``) for the full guide.
+    See the package docstring (``bot/standin/__init__.py``) for the full guide.
     """
 
     def __init__(self, *, port: int = 0, host: str = "127.0.0.1", token: str | None = None,

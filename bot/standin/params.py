@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.fake_telegram.state import bad_request
-from tests.telegram_html import utf16_len
+from bot.standin.state import bad_request
+from bot.standin.telegram_html import utf16_len
 
 Params = dict[str, Any]
 
