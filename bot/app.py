@@ -25,7 +25,7 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults, ExtBot
 
-from bot.config import ConfigError, Settings
+from bot.config import MISSING_TOKEN, ConfigError, Settings
 from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
 from bot.library import DigestLibrary
@@ -38,6 +38,9 @@ from handlers import ADMIN_MENU, CHAT_ADMIN_MENU, GROUP_MENU, PRIVATE_MENU, regi
 log = logging.getLogger("digestbot")
 
 SETTINGS_KEY = "settings"
+# optional bot_data entry: the schedule's clock (bot.schedule.Clock). `digestbot sandbox` puts a
+# clock there that its page can move forward; `run` leaves it out (the system clock)
+CLOCK_KEY = "clock"
 # read connections for /search (besides the store's own): a search holds its connection ~10 ms,
 # so users searching at once queue behind one; SQLite runs queries outside the GIL (WAL readers
 # in parallel), so a few connections let searches overlap
@@ -57,7 +60,7 @@ def build_application(settings: Settings, *,
                       rate_limiter: BaseRateLimiter | None = None) -> Application:
     """The bot, fully wired; the store opens and the loops start in post_init."""
     if not settings.token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+        raise ConfigError("TELEGRAM_BOT_TOKEN", MISSING_TOKEN)
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
         link_preview_options=LinkPreviewOptions(is_disabled=not settings.link_previews),
@@ -112,7 +115,8 @@ async def _post_init(application: Application) -> None:
             library=DigestLibrary(store, settings.content_dir, search_stores=search_stores,
                                   query_ttl=max(settings.rescan_seconds, 1)),
             delivery=delivery,
-            scheduler=PushScheduler(settings=settings, store=store, delivery=delivery),
+            scheduler=PushScheduler(settings=settings, store=store, delivery=delivery,
+                                    clock=application.bot_data.get(CLOCK_KEY)),
         )
         application.bot_data[SERVICES_KEY] = services
         await delivery.sync_config_targets()  # DIGEST_CHATS become stored push targets

@@ -7,10 +7,11 @@ commands keep working on their own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -47,12 +48,39 @@ def _build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)")
 
+    sandbox = sub.add_parser(
+        "sandbox", help="try the whole bot in a browser: no token, no network")
+    _page_options(sandbox)
+    sandbox.add_argument("--content-dir", type=Path,
+                         help="content folder (default: CONTENT_DIR, else the bundled samples)")
+
+    preview = sub.add_parser("preview", help="show one digest in a browser as a chat receives it")
+    preview.add_argument(
+        "spec", nargs="?", default="latest", metavar="FILE|DATE|latest",
+        help="a digest file, a date (every edition) or 'latest' (default)")
+    preview.add_argument("--layout", default="sections", metavar="LAYOUT",
+                         help="how the digest is cut into messages (default: sections)")
+    preview.add_argument("--content-dir", type=Path, help="content folder (default: CONTENT_DIR)")
+    _page_options(preview)
+
     post = sub.add_parser("post", help="push a digest now through the delivery journal")
     post.add_argument("date", nargs="?", default=None, metavar="DATE",
                       help="date of the digest (default: latest)")
     post.add_argument("--chat", default=None, metavar="ID",
                       help="one chat (-100123, @channel or -100123:42) instead of DIGEST_CHATS")
     return parser
+
+
+def _page_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address of the page (default: 127.0.0.1, this machine only)")
+    parser.add_argument("--port", type=_port, default=8080, help="port of the page (default: 8080)")
+
+
+def _port(raw: str) -> int:
+    if not raw.isdigit() or not 0 <= int(raw) <= 65535:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a port number (0-65535)")
+    return int(raw)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
             return _render(args, sys.stdout)
         if args.command == "check":
             return _check(args, sys.stdout)
+        if args.command == "sandbox":
+            return _sandbox(args)
+        if args.command == "preview":
+            return _preview(args)
         # Settings first: a missing token is a one-line error even before the bot code loads.
         settings = Settings.from_env()
         if args.command == "run":
@@ -87,6 +119,77 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+# ---------------------------------------------------------------------------- sandbox, preview
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.logging_setup import setup_logging
+    from bot.sandbox.run import run_sandbox
+
+    base = Settings.from_env(require_token=False)
+    setup_logging(base.log_level, [base.token or ""])
+    try:
+        return asyncio.run(run_sandbox(
+            base, host=args.host, port=args.port, content_dir=args.content_dir,
+            content_from_env=bool(os.environ.get("CONTENT_DIR"))))
+    except OSError as exc:  # the port is taken, most often
+        raise UsageError(f"cannot serve on {args.host}:{args.port} ({exc.strerror or exc})"
+                         ) from None
+
+
+def preview_renderer(layout: str) -> Callable[[Digest], list[OutgoingMessage]]:
+    """The messages a chat with that layout receives for a digest."""
+    from bot.digest.split import build_messages
+
+    if layout == "sections":
+        return build_messages
+    raise UsageError(f"argument --layout: {layout!r} is not a layout this build knows "
+                     "(sections)")
+
+
+def preview_files(spec: str, content_dir: Path | None) -> Callable[[], dict[Path, float]]:
+    """What the preview watches: the file itself, or every digest file when the spec is a date or
+    'latest' (a new edition may appear)."""
+    from bot.digest.loader import iter_digest_files
+
+    path = Path(spec)
+    if spec.strip().lower() != "latest" and path.is_file():
+        files: Callable[[], list[Path]] = lambda: [path]  # noqa: E731
+    else:
+        files = lambda: iter_digest_files(_content_dir(content_dir))  # noqa: E731
+
+    def watched() -> dict[Path, float]:
+        out = {}
+        for file in files():
+            with contextlib.suppress(OSError):  # deleted between listing and stat
+                out[file] = file.stat().st_mtime_ns
+        return out
+    return watched
+
+
+def _preview(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.sandbox.run import run_preview
+
+    render = preview_renderer(args.layout)
+    try:  # a bad spec is an error before any server starts; later ones show on the page
+        _select(args.spec, args.content_dir)
+    except DigestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return asyncio.run(run_preview(
+            lambda: _select(args.spec, args.content_dir), render,
+            preview_files(args.spec, args.content_dir), spec=args.spec, layout=args.layout,
+            host=args.host, port=args.port))
+    except OSError as exc:
+        raise UsageError(f"cannot serve on {args.host}:{args.port} ({exc.strerror or exc})"
+                         ) from None
+
+
 # ---------------------------------------------------------------------------- render
 
 
@@ -97,7 +200,7 @@ def _content_dir(override: Path | None) -> Path:
 
 
 def _select(spec: str, content_dir: Path | None) -> list[Digest]:
-    """The digests a render spec names, oldest first. Raises UsageError / DigestError."""
+    """The digests a render/preview spec names, oldest first. Raises UsageError / DigestError."""
     path = Path(spec)
     if spec.strip().lower() != "latest" and path.is_file():
         root = _content_dir(content_dir)

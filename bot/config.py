@@ -21,6 +21,11 @@ _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _CHAT_RE = re.compile(r"^(?P<chat>-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})(?::(?P<thread>\d+))?$")
 
 
+# what `digestbot run` says without a token: where it goes, and how to try the bot without one
+MISSING_TOKEN = ("is required (the token from @BotFather: put TELEGRAM_BOT_TOKEN=... into .env); "
+                 "to try the bot without a token, run `digestbot sandbox`")
+
+
 class ConfigError(Exception):
     """One bad setting. str() is the single line shown to the operator."""
 
@@ -91,7 +96,7 @@ class Settings:
 
         token = get("TELEGRAM_BOT_TOKEN")
         if token is None and require_token:
-            raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+            raise ConfigError("TELEGRAM_BOT_TOKEN", MISSING_TOKEN)
         if token is not None and not _TOKEN_RE.match(token):
             raise ConfigError("TELEGRAM_BOT_TOKEN",
                               "does not look like a bot token (123456:ABC...)")

@@ -14,7 +14,7 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 from tqdm import tqdm
 
-from bot.config import ChatTarget, ConfigError, Settings
+from bot.config import MISSING_TOKEN, ChatTarget, ConfigError, Settings
 from bot.delivery.push import DeliveryService, PushEvent, PushReport
 from bot.delivery.ratelimit import FloodLimiter
 from bot.logging_setup import setup_logging
@@ -23,7 +23,7 @@ from bot.store import Store
 
 def post_command(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+        raise ConfigError("TELEGRAM_BOT_TOKEN", MISSING_TOKEN)
     setup_logging(settings.log_level, [settings.token])
     try:
         targets = [ChatTarget.parse(args.chat, "--chat")] if args.chat else None

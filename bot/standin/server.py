@@ -75,6 +75,9 @@ class FakeTelegram(BotApiMethods):
         self.callback_answers: dict[str, dict[str, Any]] = {}  # query id -> answer
         self.stats = Stats()
         self.on_sent: list[Callable[[SentMessage], None]] = []  # listeners (sends and edits)
+        # listeners called once each Bot API request is answered (the sandbox page shows the
+        # refused ones under their chat)
+        self.on_answered: list[Callable[[RequestRecord], None]] = []
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1
         self._allowed_updates: list[str] | None = None
@@ -510,6 +513,8 @@ class FakeTelegram(BotApiMethods):
             self.stats.sent_403 += 1
         elif status >= 500:
             self.stats.sent_5xx += 1
+        for listener in self.on_answered:
+            listener(record)
         self._notify()
 
     async def _apply_fault(self, fault: Fault, request: web.Request, handler: Any,
