@@ -218,6 +218,7 @@ async def sandbox(base: Settings, *, host: str = "127.0.0.1", port: int = 8080,
         finally:
             for task in list(box._tasks):
                 task.cancel()
+            view.close()
             if runner is not None:
                 await runner.cleanup()
             await stop_application(application)
@@ -330,6 +331,7 @@ async def preview(load: Loader, render: Renderer, watched: Callable[[], dict[Pat
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
+                view.close()
                 await runner.cleanup()
 
 

@@ -51,6 +51,7 @@ class SandboxView:
         self.removed: dict[tuple[int, int], dict[str, Any]] = {}  # deleted: shown as such
         self.extra: Callable[[], dict[str, Any]] = dict  # mode-specific state (clock, preview)
         self._answers_seen: set[str] = set()
+        self.closing = False  # set on shutdown: long polls answer at once
         tg.on_sent.append(self._on_sent)
         tg.on_answered.append(self._on_answered)
 
@@ -62,9 +63,14 @@ class SandboxView:
 
     async def wait_change(self, after: int, timeout: float) -> None:  # noqa: ASYNC109
         deadline = time.monotonic() + timeout
-        while self.version <= after and (left := deadline - time.monotonic()) > 0:
+        while (self.version <= after and not self.closing
+               and (left := deadline - time.monotonic()) > 0):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), left)
+
+    def close(self) -> None:
+        self.closing = True
+        self.bump()
 
     def _on_sent(self, message: SentMessage) -> None:
         if message.photo and message.method == "sendPhoto":

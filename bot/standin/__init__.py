@@ -63,7 +63,8 @@ properties ``.html`` (text or caption as sent) and ``.buttons``):
   ``tg.errors`` those answered >= 400; ``tg.deleted`` [(chat, message_id)]; ``tg.chat_actions``
   [(chat, action, thread)]; ``tg.chat(id).pinned``; ``tg.commands(scope=None, language_code="")``;
   ``tg.pending_updates``; ``tg.stats`` (requests per method, sent_429, sent_400, sent_403,
-  sent_5xx, timeouts); ``tg.on_sent`` listeners; ``tg.reset_records()``.
+  sent_5xx, timeouts); ``tg.on_sent`` listeners (each send/edit); ``tg.on_answered``
+  listeners (each RequestRecord once answered); ``tg.reset_records()``.
 * Waiting, no sleeps: ``await tg.wait_for(3)`` (until 3 messages were sent; returns them),
   ``await tg.wait_for(lambda m: ..., timeout=5)`` (first matching SentMessage),
   ``await tg.wait_until(lambda: cond, timeout=5)``, ``await tg.wait_updates_consumed()``.

@@ -87,10 +87,20 @@ function kindOf(chat, thread) {
   return chat.type === "channel" ? "channel" : "group";
 }
 
+let listDrawn = "";
+
 function drawChatList() {
   const list = $("chats");
+  const items = entries();
+  // redrawn only when something it shows changed (a click must not land on a replaced item)
+  const signature = JSON.stringify([current, items.map(({chat, thread}) => {
+    const last = messagesOf(chat, thread).at(-1);
+    return [chat.id, thread, last ? JSON.stringify(last) : "", errorsFor(chat.id, thread).length];
+  })]);
+  if (signature === listDrawn) return;
+  listDrawn = signature;
   list.textContent = "";
-  for (const entry of entries()) {
+  for (const entry of items) {
     const {chat, thread, topic, head} = entry;
     const li = document.createElement("li");
     li.dataset.chat = chat.id;
@@ -140,7 +150,7 @@ function open(chatId, thread) {
 
 // ------------------------------------------------------------------ the open chat
 function draw() {
-  document.body.classList.toggle("preview", state.mode === "preview");
+  document.body.classList.toggle("mode-preview", state.mode === "preview");
   $("mode-name").textContent = state.mode;
   drawPersonas();
   drawControls();
@@ -277,9 +287,13 @@ function drawMessage(chat, message) {
   row.dataset.messageId = message.message_id;
   const mine = !message.from_bot && message.from && message.from.id === state.persona;
   row.className = "row" + (mine ? " out" : "") + (message.deleted ? " deleted" : "");
+  // bubble and keyboard share one width, as in Telegram
+  const stack = document.createElement("div");
+  stack.className = "stack";
+  row.appendChild(stack);
   const bubble = document.createElement("div");
   bubble.className = "bubble";
-  row.appendChild(bubble);
+  stack.appendChild(bubble);
   if (message.deleted) {
     const body = document.createElement("div");
     body.className = "body";
@@ -322,7 +336,7 @@ function drawMessage(chat, message) {
   body.appendChild(meta);
   if (body.childNodes.length > 1 || message.photo_url === undefined) bubble.appendChild(body);
   const markup = message.reply_markup && message.reply_markup.inline_keyboard;
-  if (markup && markup.length) row.appendChild(drawKeyboard(chat, message, markup));
+  if (markup && markup.length) stack.appendChild(drawKeyboard(chat, message, markup));
   return row;
 }
 
@@ -651,10 +665,16 @@ function errorsFor(chatId, thread) {
     (!chat || !chat.is_forum || thread === null || e.thread === null || e.thread === thread));
 }
 
+let errorsDrawn = "";
+
 function drawErrors() {
   const box = $("errors");
+  const shown = errorsFor(current.chat, current.thread).slice(-3);
+  const signature = JSON.stringify([current, shown]);
+  if (signature === errorsDrawn) return;
+  errorsDrawn = signature;
   box.textContent = "";
-  for (const error of errorsFor(current.chat, current.thread).slice(-3)) {
+  for (const error of shown) {
     const line = document.createElement("div");
     line.className = "error" + (error.status === 429 ? " flood" : "");
     const head = document.createElement("b");
