@@ -63,8 +63,9 @@ def _build_parser() -> argparse.ArgumentParser:
     preview.add_argument(
         "spec", nargs="?", default="latest", metavar="FILE|DATE|latest",
         help="a digest file, a date (every edition) or 'latest' (default)")
-    preview.add_argument("--layout", default="sections", metavar="LAYOUT",
-                         help="how the digest is cut into messages (default: sections)")
+    preview.add_argument("--layout", choices=LAYOUTS, default=DEFAULT_LAYOUT,
+                         help=f"how a chat receives the digest (default: {DEFAULT_LAYOUT}; "
+                              "the page can switch)")
     preview.add_argument("--content-dir", type=Path, help="content folder (default: CONTENT_DIR)")
     _page_options(preview)
 
@@ -144,16 +145,6 @@ def _sandbox(args: argparse.Namespace) -> int:
                          ) from None
 
 
-def preview_renderer(layout: str) -> Callable[[Digest], list[OutgoingMessage]]:
-    """The messages a chat with that layout receives for a digest."""
-    from bot.digest.split import build_messages
-
-    if layout == "sections":
-        return build_messages
-    raise UsageError(f"argument --layout: {layout!r} is not a layout this build knows "
-                     "(sections)")
-
-
 def preview_files(spec: str, content_dir: Path | None) -> Callable[[], dict[Path, float]]:
     """What the preview watches: the file itself, or every digest file when the spec is a date or
     'latest' (a new edition may appear)."""
@@ -177,9 +168,9 @@ def preview_files(spec: str, content_dir: Path | None) -> Callable[[], dict[Path
 def _preview(args: argparse.Namespace) -> int:
     import asyncio
 
+    from bot.digest.calls import build_calls
     from bot.sandbox.run import run_preview
 
-    render = preview_renderer(args.layout)
     try:  # a bad spec is an error before any server starts; later ones show on the page
         _select(args.spec, args.content_dir)
     except DigestError as exc:
@@ -187,7 +178,7 @@ def _preview(args: argparse.Namespace) -> int:
         return 1
     try:
         return asyncio.run(run_preview(
-            lambda: _select(args.spec, args.content_dir), render,
+            lambda: _select(args.spec, args.content_dir), build_calls,
             preview_files(args.spec, args.content_dir), spec=args.spec, layout=args.layout,
             host=args.host, port=args.port))
     except OSError as exc:

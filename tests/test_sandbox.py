@@ -15,8 +15,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.cli import _select, main, preview_files, preview_renderer
+from bot.cli import _select, main, preview_files
 from bot.config import Settings
+from bot.digest.calls import build_calls
 from bot.sandbox import world
 from bot.sandbox.run import preview, sandbox
 from bot.sandbox.web import STATIC
@@ -144,7 +145,7 @@ async def test_preview_sends_the_digest_and_follows_the_file(tmp_path: Path) -> 
     write_digests(content, [dt.date(2026, 2, 1)])
     file = content / "2026-02-01.md"
     spec = str(file)
-    async with preview(lambda: _select(spec, content), preview_renderer("sections"),
+    async with preview(lambda: _select(spec, content), build_calls,
                        preview_files(spec, content), spec=spec, layout="sections", port=0,
                        interval=0.05) as box, aiohttp.ClientSession() as session:
         state = await get_state(session, box.url)
@@ -159,7 +160,14 @@ async def test_preview_sends_the_digest_and_follows_the_file(tmp_path: Path) -> 
         state = await get_state(session, box.url)
         chat = next(c for c in state["chats"] if c["id"] == world.PREVIEW_CHAT)
         assert chat["messages"][0]["text"].startswith("Edited issue of 2026-02-01")
-        # a broken file is named on the page; fixing it brings the digest back
+        # the page switches the layout: rich is one sendRichMessage, stored as blocks
+        await act(session, box.url, "layout", {"layout": "rich"})
+        state = await get_state(session, box.url)
+        chat = next(c for c in state["chats"] if c["id"] == world.PREVIEW_CHAT)
+        blocks = chat["messages"][0]["rich_message"]["blocks"]
+        assert any(b["type"] == "heading" for b in blocks) and state["preview"]["layout"] == "rich"
+        await act(session, box.url, "layout", {"layout": "fancy"}, status=400)
+        # a broken file is named on the page
         file.write_text("---\ntitle: [broken\n---\n", encoding="utf-8")
         await until(lambda: box.problem)
         assert "2026-02-01.md" in box.problem

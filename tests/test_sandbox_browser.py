@@ -69,6 +69,13 @@ coverImage: "https://example.com/covers/{NEWEST}.png"
 ```python
 print("pre with a language")
 ```
+
+## Figures
+
+| Model | Score |
+| --- | ---: |
+| Alpha | 91 |
+| Beta | 87 |
 """, encoding="utf-8")
     return content
 
@@ -288,30 +295,13 @@ def test_today_archive_push_and_refusals_in_a_browser(
     screenshot(browser, shots / "05-refused.png")
 
 
-def _rich_message(tg: Any) -> int:
-    """A rich message as Telegram hands it to clients (Message.rich_message.blocks): layouts
-    are not wired into this build, so the stand-in's chat receives it directly."""
-    chat = tg.chat(world.MEMBER)
-    message_id = chat.new_message_id()
-    chat.messages[message_id] = {
-        "message_id": message_id, "date": int(time.time()), "chat": chat.to_api(),
-        "from": tg.bot.to_api(),
-        "rich_message": {"blocks": [
-            {"type": "heading", "size": 1, "text": "Rich digest"},
-            {"type": "paragraph", "text": ["Read ", {"type": "bold", "text": "this"}, " and ",
-                                           {"type": "url", "text": "the source",
-                                            "url": "https://example.com/rich"}]},
-            {"type": "heading", "size": 2, "text": "Numbers"},
-            {"type": "table", "is_bordered": True, "cells": [
-                [{"text": "Model", "is_header": True}, {"text": "Score", "is_header": True}],
-                [{"text": "Alpha"}, {"text": "91", "align": "right"}]]},
-            {"type": "list", "items": [{"label": "•", "blocks": [
-                {"type": "paragraph", "text": "first point"}]}]},
-            {"type": "divider"},
-            {"type": "details", "summary": "More", "blocks": [
-                {"type": "paragraph", "text": "hidden until opened"}]},
-        ]}}
-    return message_id
+RICH_HTML = (
+    '<h1>Rich digest</h1><p>Read <b>this</b> and <a href="https://example.com/rich">the source'
+    '</a></p><h2>Numbers</h2><table bordered><tr><th>Model</th><th>Score</th></tr>'
+    '<tr><td>Alpha</td><td align="right">91</td></tr></table>'
+    '<ul><li>first point</li></ul><hr/>'
+    '<figure><img src="https://example.com/rich.png"/><figcaption>A cover</figcaption></figure>'
+    '<details><summary>More</summary><p>hidden until opened</p></details>')
 
 
 def test_rich_messages_drawn_from_their_blocks(
@@ -319,8 +309,11 @@ def test_rich_messages_drawn_from_their_blocks(
     runner, box = running
     browser.get(box.url)
     wait(browser, lambda d: css(d, f'li[data-chat="{world.MEMBER}"].active'), "the bot chat")
-    message_id = runner.call(lambda: _rich_message(box.tg))
-    runner.call(box.view.bump)
+    from bot.delivery.rich_api import send_rich_message
+
+    # through the stand-in's sendRichMessage: it validates the HTML and stores Telegram's blocks
+    sent = runner.run(send_rich_message(box.app.bot, world.MEMBER, {"html": RICH_HTML}))
+    message_id = sent.message_id
     row = f'.row[data-message-id="{message_id}"]'
     wait(browser, lambda d: css(d, f"{row} h1"), "the rich message")
     assert css(browser, f"{row} h1")[0].text == "Rich digest"
@@ -331,6 +324,8 @@ def test_rich_messages_drawn_from_their_blocks(
     assert css(browser, f"{row} strong")[0].text == "this"
     assert css(browser, f"{row} hr") and css(browser, f"{row} ul li")
     assert not css(browser, f"{row} details")[0].get_attribute("open")
+    assert css(browser, f"{row} figure img")
+    assert "A cover" in css(browser, f"{row} figcaption")[0].text
     screenshot(browser, tmp_path / "rich.png")
 
 
@@ -387,7 +382,8 @@ def test_entities_edits_and_deletions_as_telegram_draws_them(
 
 
 def test_preview_page_follows_the_file(tmp_path: Path, browser: Any) -> None:
-    from bot.cli import _select, preview_files, preview_renderer
+    from bot.cli import _select, preview_files
+    from bot.digest.calls import build_calls
     from bot.sandbox.run import preview
 
     content = _content(tmp_path)
@@ -399,7 +395,7 @@ def test_preview_page_follows_the_file(tmp_path: Path, browser: Any) -> None:
     boxes: list[Any] = []
 
     async def main() -> None:
-        async with preview(lambda: _select(spec, content), preview_renderer("sections"),
+        async with preview(lambda: _select(spec, content), build_calls,
                            preview_files(spec, content), spec=spec, layout="sections", port=0,
                            interval=0.1) as box:
             boxes.append(box)
@@ -432,6 +428,18 @@ def test_preview_page_follows_the_file(tmp_path: Path, browser: Any) -> None:
                                     for s in css(d, "#messages strong")), "the reload")
         assert not any(TITLE in s.text for s in css(browser, "#messages strong"))
         screenshot(browser, tmp_path / "preview-reloaded.png")
+
+        # switch the layout to rich: one rich message, drawn from the stand-in's blocks
+        wait(browser, lambda d: css(d, '#preview-info button[data-layout="rich"]')[0].click()
+             or True, "the layout switch")
+        wait(browser, lambda d: css(d, "#messages .rich h2") and css(d, "#messages .rich td"),
+             "headings and a table")
+        headings = [h.text for h in css(browser, "#messages .rich h1, #messages .rich h2")]
+        assert "A retitled issue" in headings and "Figures" in headings
+        cells = [c.text for c in css(browser, "#messages .rich td")]
+        assert cells[:2] == ["Alpha", "91"]
+        assert "layout rich" in css(browser, "#preview-info")[0].text
+        screenshot(browser, tmp_path / "preview-rich.png")
     finally:
         loop.call_soon_threadsafe(stop.set)
         thread.join(30)

@@ -3,7 +3,7 @@
 sandbox: the REAL application (build_application + start_application, exactly what `run` wires:
 scheduler, journal, flood limiter, every handler) talks to an embedded FakeTelegram; the page
 lets a person be a member or an admin in its chats. preview: one digest sent into one chat of a
-stand-in (through the delivery code's send_part, as a push sends it), re-sent when it changes.
+stand-in (each part the exact Bot API call a push makes in that layout), re-sent when it changes.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import logging
 import signal
+import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -23,12 +24,13 @@ from aiohttp import web
 from apscheduler.triggers.cron import CronTrigger
 from telegram import Bot
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from bot.app import CLOCK_KEY, build_application, start_application, stop_application
 from bot.config import Settings
 from bot.delivery.ratelimit import FloodLimiter
-from bot.delivery.sender import SendOptions, send_part
-from bot.digest.model import Digest, DigestError, OutgoingMessage
+from bot.digest.calls import LAYOUTS, OutgoingCall
+from bot.digest.model import Digest, DigestError
 from bot.sandbox import world
 from bot.sandbox.clock import SandboxClock
 from bot.sandbox.view import SandboxView
@@ -253,7 +255,7 @@ async def run_sandbox(base: Settings, *, host: str, port: int, content_dir: Path
 # ============================================================================ preview
 
 Loader = Callable[[], list[Digest]]
-Renderer = Callable[[Digest], list[OutgoingMessage]]
+Renderer = Callable[[Digest, str], list[OutgoingCall]]  # bot.digest.calls.build_calls
 
 
 @dataclass
@@ -269,14 +271,20 @@ class Preview:
     generation: int = 0
     problem: str = ""
     titles: list[str] = field(default_factory=list)
+    # one resend at a time: a file change and a layout switch must not interleave their parts
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def extra_state(self) -> dict[str, Any]:
-        return {"preview": {"spec": self.spec, "layout": self.layout,
+        return {"preview": {"spec": self.spec, "layout": self.layout, "layouts": list(LAYOUTS),
                             "generation": self.generation, "problem": self.problem,
                             "titles": self.titles, "chat_id": world.PREVIEW_CHAT}}
 
     async def resend(self, bot: Bot) -> None:
-        """Clear the chat and send the digest(s) again, part by part, as a push would."""
+        """Clear the chat and send the digest(s) again, call by call, as a push sends them."""
+        async with self.lock:
+            await self._resend(bot)
+
+    async def _resend(self, bot: Bot) -> None:
         chat = self.tg.chat(world.PREVIEW_CHAT)
         chat.messages.clear()
         self.view.errors.clear()
@@ -290,14 +298,23 @@ class Preview:
         self.problem = ""
         self.titles = [d.title for d in digests]
         for digest in digests:
-            for number, message in enumerate(self.render(digest)):
+            for number, call in enumerate(self.render(digest, self.layout)):
                 try:
-                    await send_part(bot, world.PREVIEW_CHAT, None, message,
-                                    SendOptions(notify=number == 0))
+                    await _send_call(bot, call)
                 except Exception as exc:  # Telegram's refusal or a bug: shown, next part goes
                     self.problem = f"part {number + 1} of {digest.path.name}: {exc}"
         self.generation += 1  # the page starts again from the top when this changes
         self.view.bump()
+
+
+async def _send_call(bot: Bot, call: OutgoingCall) -> None:
+    """The exact Bot API call of one part, any layout (PTB 22.8 has no sendRichMessage, and one
+    path for all three keeps the preview's parts byte for byte what build_calls made)."""
+    with warnings.catch_warnings():
+        # PTB suggests its own send_message/send_photo for those methods
+        warnings.filterwarnings("ignore", category=PTBUserWarning, message="Please use")
+        await bot.do_api_request(call.method, api_kwargs={"chat_id": world.PREVIEW_CHAT,
+                                                          **call.params()})
 
 
 @asynccontextmanager
@@ -313,7 +330,16 @@ async def preview(load: Loader, render: Renderer, watched: Callable[[], dict[Pat
         view.extra = box.extra_state
         async with Bot(tg.token, base_url=tg.base_url) as bot:
             await box.resend(bot)
-            runner, box.url = await _serve(build_web_app(view, {}), host, port)
+
+            async def switch_layout(body: dict[str, Any]) -> Any:
+                if body.get("layout") not in LAYOUTS:
+                    raise UserError(f"layout must be one of {', '.join(LAYOUTS)}")
+                box.layout = str(body["layout"])
+                await box.resend(bot)
+                return box.layout
+
+            runner, box.url = await _serve(build_web_app(view, {"layout": switch_layout}),
+                                           host, port)
 
             async def follow() -> None:
                 seen = watched()

@@ -196,6 +196,18 @@ function drawControls() {
     info.hidden = false;
     const p = state.preview;
     info.textContent = `Preview of ${p.spec} · layout ${p.layout} · reload #${p.generation}`;
+    const layouts = document.createElement("div");
+    layouts.className = "layouts";
+    for (const layout of p.layouts) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.layout = layout;
+      button.textContent = layout;
+      if (layout === p.layout) button.classList.add("active");
+      button.addEventListener("click", () => post("layout", {layout}));
+      layouts.appendChild(button);
+    }
+    info.appendChild(layouts);
     for (const title of p.titles) {
       const line = document.createElement("div");
       line.textContent = `• ${title}`;
