@@ -28,6 +28,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defau
 from bot.config import ConfigError, Settings
 from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
+from bot.ingest import sync_content, watch
 from bot.library import DigestLibrary
 from bot.logging_setup import setup_logging
 from bot.schedule import PushScheduler
@@ -90,7 +91,7 @@ async def _follow_content(services: Services) -> None:
     """
     settings = services.settings
     await asyncio.sleep(settings.rescan_seconds)
-    await services.store.watch(settings.content_dir, settings.rescan_seconds)
+    await watch(services.store, settings.content_dir, settings.rescan_seconds)
 
 
 async def _post_init(application: Application) -> None:
@@ -99,7 +100,7 @@ async def _post_init(application: Application) -> None:
     search_stores: list[Store] = []
     try:
         if settings.content_dir.is_dir():
-            await store.sync_content(settings.content_dir)
+            await sync_content(store, settings.content_dir)
         else:
             log.warning("content folder %s does not exist yet; watching for it",
                         settings.content_dir)

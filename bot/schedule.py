@@ -20,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import Settings
 from bot.delivery.push import DeliveryService, PushReport
+from bot.ingest import sync_content
 
 _LOG = logging.getLogger(__name__)
 # Step past a fire time. Arithmetic is done in UTC: adding to an aware local time is wall-clock
@@ -135,7 +136,7 @@ class PushScheduler:
         deadline = fire.astimezone(dt.UTC) + self.wait
         while True:
             try:
-                await self.store.sync_content(self.settings.content_dir)
+                await sync_content(self.store, self.settings.content_dir)
             except Exception:  # a broken content folder: still push what the index holds
                 _LOG.exception("content rescan failed")
             if await self.store.on_date(today):

@@ -21,6 +21,7 @@ from bot.delivery.notify import esc
 from bot.delivery.push import PushReport
 from bot.delivery.sender import DeliveryError
 from bot.digest.model import Digest
+from bot.ingest import sync_content
 from bot.library import fit_lines
 from bot.services import Services, get_services
 
@@ -185,7 +186,7 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = await _admin(update, context)
     if services is None:
         return
-    report = await services.store.sync_content(services.settings.content_dir)
+    report = await sync_content(services.store, services.settings.content_dir)
     lines = [f"Rescanned: {report.added} added, {report.changed} changed, {report.removed} "
              f"removed, {report.unchanged} unchanged."]
     lines += [f"• {esc(b.path)}: {esc(b.reason)}" for b in report.errors[:10]]

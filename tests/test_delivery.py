@@ -18,6 +18,7 @@ from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
 from bot.delivery.sender import RetryPolicy
 from bot.digest.loader import load_digest
+from bot.ingest import sync_content
 from bot.standin import FakeTelegram
 from bot.store import Store
 from tests.delivery_helpers import write_digest
@@ -106,7 +107,7 @@ async def test_every_target_gets_every_part_once_in_order(tg, env):
 async def test_push_due_finds_todays_digest_and_resumes_after_a_partial_push(tg, env, store):
     service, digest = env
     svc = await service([str(GROUP), str(CHANNEL)])
-    await store.sync_content(svc.settings.content_dir)
+    await sync_content(store, svc.settings.content_dir)
     # the journal says GROUP already got parts 0-2 (e.g. a push interrupted by a crash)
     for part in range(3):
         await store.record_delivery(digest.id, GROUP, None, part, 1000 + part)

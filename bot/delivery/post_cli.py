@@ -17,6 +17,7 @@ from tqdm import tqdm
 from bot.config import ChatTarget, ConfigError, Settings
 from bot.delivery.push import DeliveryService, PushEvent, PushReport
 from bot.delivery.ratelimit import FloodLimiter
+from bot.ingest import sync_content
 from bot.logging_setup import setup_logging
 from bot.store import Store
 
@@ -46,7 +47,7 @@ async def _post(settings: Settings, spec: str | None,
     bot = _bot(settings)
     try:
         if settings.content_dir.is_dir():
-            await store.sync_content(settings.content_dir)
+            await sync_content(store, settings.content_dir)
         await bot.initialize()
         delivery = DeliveryService(settings=settings, store=store, bot=bot)
         try:
