@@ -12,18 +12,10 @@ import contextlib
 import logging
 import sys
 
-from telegram import (
-    BotCommand,
-    BotCommandScopeAllChatAdministrators,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    BotCommandScopeChat,
-    LinkPreviewOptions,
-    Update,
-)
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults, ExtBot
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults
 
 from bot.config import ConfigError, Settings
 from bot.delivery.push import DeliveryService
@@ -34,7 +26,8 @@ from bot.logging_setup import setup_logging
 from bot.schedule import PushScheduler
 from bot.services import SERVICES_KEY, Services, get_services
 from bot.store import Store
-from handlers import ADMIN_MENU, CHAT_ADMIN_MENU, GROUP_MENU, PRIVATE_MENU, register_all
+from handlers import register_all
+from handlers.menus import set_menus
 
 log = logging.getLogger("digestbot")
 
@@ -149,30 +142,6 @@ async def _post_shutdown(application: Application) -> None:
             if search_store is not services.store:
                 await search_store.close()
         await services.store.close()
-
-
-def _commands(menu: list[tuple[str, str]]) -> list[BotCommand]:
-    seen: dict[str, str] = {}
-    for command, description in menu:
-        seen.setdefault(command, description)
-    return [BotCommand(c, d) for c, d in seen.items()]
-
-
-async def set_menus(bot: ExtBot, settings: Settings) -> None:
-    """Command menus per audience; a failure here is logged, never fatal."""
-    scopes = [
-        (BotCommandScopeAllPrivateChats(), PRIVATE_MENU),
-        (BotCommandScopeAllGroupChats(), GROUP_MENU),
-        (BotCommandScopeAllChatAdministrators(), CHAT_ADMIN_MENU),
-        # each configured admin's private chat: everything (fails until they /start the bot)
-        *((BotCommandScopeChat(admin), [*PRIVATE_MENU, *ADMIN_MENU])
-          for admin in sorted(settings.admin_ids)),
-    ]
-    for scope, menu in scopes:
-        try:
-            await bot.set_my_commands(_commands(menu), scope=scope)
-        except TelegramError as exc:
-            log.warning("setMyCommands for %s failed: %s", scope.type, exc)
 
 
 async def start_application(application: Application, *, poll_timeout: int = 10) -> None:

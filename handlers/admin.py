@@ -27,13 +27,6 @@ from bot.services import Services, get_services
 
 _LOG = logging.getLogger(__name__)
 
-ADMIN_COMMANDS: list[tuple[str, str]] = [
-    ("post", "push a digest now: /post [date] [here]"),
-    ("preview", "the digest as it would be pushed, to you: /preview [date]"),
-    ("status", "next push, last push per target, index"),
-    ("reload", "rescan the content folder now"),
-]
-
 REFUSAL = "Sorry, this command is for the bot's administrators."
 
 

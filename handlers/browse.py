@@ -30,12 +30,6 @@ from handlers.common import (
     show,
 )
 
-COMMANDS = [
-    ("archive", "All issues, newest first"),
-    ("tags", "Tags and how many issues carry each"),
-    ("tag", "Issues with a tag: /tag rust"),
-]
-
 
 def _records_keyboard(page: Page[DigestRecord], pager: list[InlineKeyboardButton]):
     return keyboard([*([open_button(r)] for r in page.items), pager])

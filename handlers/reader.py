@@ -22,12 +22,6 @@ from handlers.common import (
     show,
 )
 
-COMMANDS = [
-    ("today", "Today's digest"),
-    ("latest", "The newest digest"),
-    ("digest", "A past issue: /digest 2026-01-25"),
-]
-
 NO_DIGESTS = "There are no digests yet."
 
 

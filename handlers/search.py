@@ -18,8 +18,6 @@ from handlers.common import (
     show,
 )
 
-COMMANDS = [("search", "Find items in all issues: /search rust async")]
-
 MAX_QUERY = 200  # characters; longer queries are cut (FTS cost grows with the query)
 KEPT_QUERIES = 5000  # short key -> query entries kept for the paging buttons
 

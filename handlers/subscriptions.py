@@ -19,11 +19,6 @@ from bot.services import Services, get_services
 
 _LOG = logging.getLogger(__name__)
 
-SUBSCRIPTION_COMMANDS: list[tuple[str, str]] = [
-    ("subscribe", "deliver the daily digest to this group, channel or topic"),
-    ("unsubscribe", "stop the daily digest here"),
-]
-
 
 async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE,
                      services: Services) -> bool:
