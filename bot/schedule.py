@@ -57,8 +57,6 @@ class PushScheduler:
                                                 timezone=settings.timezone)
         self.grace = dt.timedelta(minutes=settings.push_grace_minutes)
         self.wait = dt.timedelta(minutes=settings.wait_for_digest_minutes)
-        self.last_report: PushReport | None = None
-        self.last_fire: dt.datetime | None = None
         self._next: dt.datetime | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -131,7 +129,6 @@ class PushScheduler:
     async def fire(self, fire: dt.datetime) -> PushReport | None:
         """One scheduled push: today's digest to whoever lacks it; if today's file is not there
         yet, rescan the content folder every `recheck` until `wait_for_digest_minutes` passed."""
-        self.last_fire = fire
         today = fire.astimezone(self.settings.timezone).date()
         deadline = fire.astimezone(dt.UTC) + self.wait
         while True:
@@ -142,7 +139,6 @@ class PushScheduler:
             if await self.store.on_date(today):
                 report = await self.delivery.push_due(fire)
                 if report is not None:
-                    self.last_report = report
                     return report
                 # Every edition dated today is already delivered (e.g. the morning one, at an
                 # evening fire time): the edition this fire is for is late, keep looking.

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler
 
-from handlers.common import NEW_MESSAGES, command_argument, deliver, is_group, services, show
+from bot.services import BotContext
+from handlers.common import NEW_MESSAGES, command_argument, deliver, is_group, show
 from handlers.menus import help_for
 
 # deep-link payloads are [A-Za-z0-9_-]{1,64} (Telegram's rule for the start parameter)
@@ -17,16 +18,16 @@ GREETING = ("Hello! I publish a daily news digest. Read today's issue with /toda
             "browse past ones with /archive and /tags, or look for something with /search.")
 
 
-def _help_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+def _help_for(update: Update, context: BotContext) -> str:
     user = update.effective_user
-    return help_for(is_admin=services(context).is_admin(user.id if user else None),
+    return help_for(is_admin=context.services.is_admin(user.id if user else None),
                     in_group=is_group(update.effective_chat))
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     payload = command_argument(update.effective_message)
     if payload and _PAYLOAD.match(payload):
-        record = await services(context).store.get_digest(payload)
+        record = await context.services.catalog.get(payload)
         if record is not None:
             await deliver(update, context, record)
             return
@@ -35,7 +36,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await show(update, GREETING + "\n\n" + _help_for(update, context))
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     await show(update, _help_for(update, context))
 
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bot.ingest import sync_content
-from bot.library import QueryCache
+from bot.reader.service import QueryCache
 
 
 class Counter:
@@ -68,7 +68,7 @@ async def test_bounded_size() -> None:
 
 
 async def test_any_sync_that_changed_the_index_refreshes_cached_reads(tmp_path) -> None:
-    from bot.library import DigestLibrary
+    from bot.reader.service import ReaderService
     from bot.store import Store
     from tests.harness import digest_text
 
@@ -78,7 +78,7 @@ async def test_any_sync_that_changed_the_index_refreshes_cached_reads(tmp_path) 
     store = await Store.open(tmp_path / "db.sqlite3")
     try:
         await sync_content(store, content)
-        library = DigestLibrary(store, content, query_ttl=3600)
+        library = ReaderService(store, content, query_ttl=3600)
         assert (await library.page(0, 10)).total == 1
         (content / "b.md").write_text(digest_text("2026-01-02", "Second", {"S": ["y"]}))
         assert (await library.page(0, 10)).total == 1  # cached: nothing synced yet

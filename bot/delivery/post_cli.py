@@ -51,7 +51,7 @@ async def _post(settings: Settings, spec: str | None,
         await bot.initialize()
         delivery = DeliveryService(settings=settings, store=store, bot=bot)
         try:
-            digests = await delivery.find_digests(spec)
+            digests = await delivery.catalog.find_digests(spec)
         except ValueError:
             print(f"digestbot post: error: {spec!r} is not a date (2026-01-25)", file=sys.stderr)
             return 2
@@ -75,7 +75,7 @@ async def _post(settings: Settings, spec: str | None,
 
 
 async def _push_with_bar(delivery: DeliveryService, digest, targets) -> PushReport:
-    parts = len(delivery.messages(digest))
+    parts = len(delivery.catalog.messages(digest))  # rendered once: the push reuses it
     counted: dict[tuple[object, object], int] = {}
     with tqdm(total=parts * len(targets), desc=digest.id, unit="msg", file=sys.stderr,
               dynamic_ncols=True) as bar:
