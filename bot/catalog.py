@@ -5,8 +5,8 @@ and `digestbot render`. So there is ONE order of editions ("newest" = the last o
 rendering cache, keyed by content, so a push renders each digest once however many steps
 (due check, progress bar, the sends) ask for its messages.
 
-The order: by date, then the publishing time as written (wall clock; none = the start of the
-day), then the digest id as the tie-break. The store's SQL (`bot.store.index.NEWEST_FIRST`,
+The order: by date, then the publishing time as written (its ISO text: wall clock first; none =
+the start of the day), then the digest id as the tie-break. The store's SQL (`bot.store.index.NEWEST_FIRST`,
 `on_date`) sorts by the same columns; tests/test_catalog.py checks the two agree.
 """
 
@@ -47,11 +47,14 @@ class Edition(Protocol):
     def published_at(self) -> dt.datetime | None: ...
 
 
-def edition_key(edition: Edition) -> tuple[dt.date, dt.datetime, str]:
-    """Sort key, oldest first (send order); the newest is the maximum."""
+def edition_key(edition: Edition) -> tuple[dt.date, str, str]:
+    """Sort key, oldest first (send order); the newest is the maximum.
+
+    The time is compared as its ISO text, exactly as the store's SQL compares the column: the
+    wall time as written first (an untimed edition is the day's earliest), then the offset.
+    """
     at = edition.published_at
-    moment = at.replace(tzinfo=None) if at else dt.datetime.min
-    return edition.date, moment, edition.id
+    return edition.date, at.isoformat() if at else "", edition.id
 
 
 def newest(editions: Iterable[Edition]) -> Edition | None:
