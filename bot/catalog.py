@@ -6,8 +6,9 @@ rendering cache, keyed by content, so a push renders each digest once however ma
 (due check, progress bar, the sends) ask for its messages.
 
 The order: by date, then the publishing time as written (its ISO text: wall clock first; none =
-the start of the day), then the digest id as the tie-break. The store's SQL (`bot.store.index.NEWEST_FIRST`,
-`on_date`) sorts by the same columns; tests/test_catalog.py checks the two agree.
+the start of the day), then the digest id as the tie-break. The store's SQL
+(`bot.store.index.NEWEST_FIRST`, `on_date`) sorts by the same columns; tests/test_catalog.py
+checks the two agree.
 """
 
 from __future__ import annotations
@@ -143,6 +144,19 @@ class Catalog:
         return [self.load(r) for r in await self.find(spec)]
 
     # -- messages ---------------------------------------------------------------------------
+    @staticmethod
+    def _key(item: Digest | DigestRecord, layout: str) -> tuple[str, str]:
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown layout {layout!r} (known: {', '.join(LAYOUTS)})")
+        return (_content_key(item) if isinstance(item, Digest) else item.content_hash, layout)
+
+    def _cached(self, key: tuple[str, str]) -> list[OutgoingMessage] | None:
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+            return cached
+
     def messages(self, item: Digest | DigestRecord, *,
                  layout: str = CLASSIC) -> list[OutgoingMessage]:
         """The messages of a digest (loaded, or a store record: loaded here), in order.
@@ -151,17 +165,11 @@ class Catalog:
         edited file is rendered afresh and the same one never twice. Raises DigestError if a
         record's file broke, ValueError for an unknown layout.
         """
-        if layout not in LAYOUTS:
-            raise ValueError(f"unknown layout {layout!r} (known: {', '.join(LAYOUTS)})")
-        digest = item if isinstance(item, Digest) else None
-        key = (_content_key(digest) if digest is not None else item.content_hash, layout)
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                return cached
-        if digest is None:
-            digest = self.load(item)  # type: ignore[arg-type]
+        key = self._key(item, layout)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        digest = item if isinstance(item, Digest) else self.load(item)
         built = build_messages(digest)
         with self._lock:
             self.renders += 1
@@ -173,5 +181,8 @@ class Catalog:
     async def messages_async(self, item: Digest | DigestRecord, *,
                              layout: str = CLASSIC) -> list[OutgoingMessage]:
         """messages() off the event loop: a long digest takes milliseconds to parse that the
-        loop should spend on other users."""
+        loop should spend on other users (a cached one is returned at once)."""
+        cached = self._cached(self._key(item, layout))
+        if cached is not None:
+            return cached
         return await asyncio.to_thread(self.messages, item, layout=layout)
