@@ -17,10 +17,10 @@ from typing import TextIO
 
 from telegram.constants import MessageLimit
 
-from bot import __version__
+from bot import __version__, catalog
 from bot.config import ConfigError, Settings
 from bot.digest.calls import DEFAULT_LAYOUT, LAYOUTS, OutgoingCall
-from bot.digest.loader import find, latest, load_all, load_digest, parse_day
+from bot.digest.loader import load_all, load_digest, parse_day
 from bot.digest.model import Digest, DigestError, OutgoingMessage
 
 
@@ -214,9 +214,9 @@ def _select(spec: str, content_dir: Path | None) -> list[Digest]:
     if errors:
         print(f"note: {len(errors)} file(s) under {root} skipped, see `digestbot check`",
               file=sys.stderr)
-    chosen = find(digests, spec)
+    chosen = catalog.find(digests, spec)
     if not chosen:
-        nearest = latest(digests)
+        nearest = catalog.latest(digests)
         hint = f" (latest is {nearest.date:%Y-%m-%d})" if nearest else ""
         raise DigestError(root, f"no digest for {spec}{hint}")
     return chosen
@@ -234,6 +234,7 @@ def _render(args: argparse.Namespace, out: TextIO) -> int:
     except DigestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    # layouts (wt9) render through build_calls; main's Catalog.messages is the sections layout
     batches = [(digest, build_calls(digest, args.layout)) for digest in digests]
     if args.json:
         payload = [{"digest": digest.id, "title": digest.title,

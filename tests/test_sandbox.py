@@ -85,7 +85,7 @@ async def test_next_push_moves_the_clock_and_pushes_to_every_target_in_a_databas
                                              for m in tg.sent_to(t)))
         await until(lambda: tg.sent_to(world.FORUM, world.NEWS_TOPIC))
         assert not tg.sent_to(world.FORUM, world.TALK_TOPIC)
-        await until(lambda: "targets complete" in box.notice)
+        await until(lambda: "is done" in box.notice)
         state = await get_state(session, box.url)
         assert dt.datetime.fromisoformat(state["clock"]["now"]) >= dt.datetime.fromisoformat(
             f"{newest}T08:00:00+00:00")

@@ -26,16 +26,17 @@ from telegram import Bot
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from bot.app import CLOCK_KEY, build_application, start_application, stop_application
+from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
 from bot.delivery.ratelimit import FloodLimiter
 from bot.digest.calls import LAYOUTS, OutgoingCall
 from bot.digest.model import Digest, DigestError
+from bot.ingest import sync_content
 from bot.sandbox import world
 from bot.sandbox.clock import SandboxClock
 from bot.sandbox.view import SandboxView
 from bot.sandbox.web import UserError, build_web_app
-from bot.services import get_services
+from bot.services import Services
 from bot.standin import FakeTelegram
 from bot.store import Store
 
@@ -99,7 +100,7 @@ class Sandbox:
 
         async def push() -> None:
             try:
-                await services.store.sync_content(self.settings.content_dir)
+                await sync_content(services.store, self.settings.content_dir)
                 report = await services.delivery.push_due(now)
                 self.notice = (report.summary() if report is not None else
                                f"Nothing to push: no digest dated {day:%Y-%m-%d}, or every "
@@ -120,32 +121,43 @@ class Sandbox:
         if when is None:
             raise UserError("the schedule has no next push")
         self.clock.move_to(when)
-        self.notice = f"Clock moved to the push at {when:%Y-%m-%d %H:%M %Z}."
-        self._spawn(self._report_when_scheduled_push_ends(scheduler.last_report))
+        self.notice = f"Clock moved to the push at {when:%Y-%m-%d %H:%M %Z}…"
+        self._spawn(self._follow_scheduled_push(when))
         return when.isoformat()
 
-    async def _report_when_scheduled_push_ends(self, before: Any) -> None:
-        scheduler = self._services().scheduler
-        for _ in range(600):  # the scheduler's own push: report it once it is there (<= 60 s)
-            if scheduler.last_report is not before:
-                self.notice = scheduler.last_report.summary()
-                self.view.bump()
-                return
+    async def _follow_scheduled_push(self, when: dt.datetime) -> None:
+        """Tell the page how the scheduler's own push went: its next fire time moves on only
+        once that push has finished."""
+        services = self._services()
+        day = when.astimezone(self.settings.timezone).date()
+        before = len(self.tg.sent)
+        if not await services.store.on_date(day):
+            self.notice = (f"The push at {when:%Y-%m-%d %H:%M} found no digest dated {day}: the "
+                           f"schedule keeps looking for {self.settings.wait_for_digest_minutes}"
+                           " minutes (write one into the content folder).")
+            self.view.bump()
+        # the scheduler exposes no event for it: look every 0.1 s
+        while (nxt := services.scheduler.next_run_time()) is not None and nxt <= when:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
+        self.notice = (f"The push at {when:%Y-%m-%d %H:%M} is done: "
+                       f"{len(self.tg.sent) - before} message(s) sent.")
+        self.view.bump()
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _services(self) -> Any:
-        if self.app is None:
+    def _services(self) -> Services:
+        services = self.app.bot_data.services if self.app is not None else None
+        if services is None:
             raise UserError("the bot is not running")
-        return get_services(self.app.bot_data)
+        return services
 
     # -- what the page shows besides the chats ------------------------------------------------
     def extra_state(self) -> dict[str, Any]:
-        scheduler = get_services(self.app.bot_data).scheduler if self.app else None
+        services = self.app.bot_data.services if self.app is not None else None
+        scheduler = services.scheduler if services is not None else None
         nxt = scheduler.next_run_time() if scheduler else None
         return {
             "persona": self.persona,
@@ -164,7 +176,7 @@ async def _newest_date(settings: Settings) -> dt.date | None:
     store = await Store.open(settings.database_path)
     try:
         if settings.content_dir.is_dir():
-            await store.sync_content(settings.content_dir)
+            await sync_content(store, settings.content_dir)
         newest = await store.latest()
         return newest.date if newest else None
     finally:
@@ -207,7 +219,7 @@ async def sandbox(base: Settings, *, host: str = "127.0.0.1", port: int = 8080,
         view.extra = box.extra_state
         # the bot's limiter paces like Telegram (scaled as the stand-in's limits, for tests)
         application = build_application(settings, rate_limiter=FloodLimiter(scale=speed))
-        application.bot_data[CLOCK_KEY] = clock
+        application.bot_data.clock = clock
         await start_application(application)
         box.app = application
         runner: web.AppRunner | None = None
