@@ -133,13 +133,15 @@ def _sandbox(args: argparse.Namespace) -> int:
 
     from bot.logging_setup import setup_logging
     from bot.sandbox.run import run_sandbox
+    from bot.sandbox.world import made_up_token
 
     base = Settings.from_env(require_token=False)
-    setup_logging(base.log_level, [base.token or ""])
+    token = made_up_token()  # the stand-in's: redacted like a real one (it is in every URL)
+    setup_logging(base.log_level, [base.token or "", token])
     try:
         return asyncio.run(run_sandbox(
             base, host=args.host, port=args.port, content_dir=args.content_dir,
-            content_from_env=bool(os.environ.get("CONTENT_DIR"))))
+            content_from_env=bool(os.environ.get("CONTENT_DIR")), token=token))
     except OSError as exc:  # the port is taken, most often
         raise UsageError(f"cannot serve on {args.host}:{args.port} ({exc.strerror or exc})"
                          ) from None

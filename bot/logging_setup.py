@@ -17,7 +17,9 @@ from urllib.parse import quote
 
 REDACTED = "[REDACTED]"
 # Anything shaped like a bot token, even one we were not told about (another bot's, an old one).
-_TOKEN_SHAPE = re.compile(r"\b\d{5,}(?::|%3A)[A-Za-z0-9_-]{30,}")
+# No \b before the digits: in a Bot API URL the token follows "bot" (`/bot123456:AA...`), where
+# there is no word boundary.
+_TOKEN_SHAPE = re.compile(r"(?<![0-9])\d{5,}(?::|%3A)[A-Za-z0-9_-]{30,}")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 

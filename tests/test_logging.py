@@ -109,3 +109,10 @@ async def _chat_and_fail(tg: FakeTelegram, tmp_path: Path) -> None:
         (bot.content_dir / "2026-01-24.md").unlink()
         (apology,) = await bot.ask(5, 5, "/digest 2026-01-24")  # fails: logs a traceback
         assert apology.parsed_text.startswith("Sorry")
+
+
+def test_a_token_shape_inside_a_bot_api_url_is_redacted_unasked() -> None:
+    """`/bot<token>/` has no word boundary before the token's digits: still caught."""
+    token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+    line = RedactingFilter([]).redact(f"POST http://127.0.0.1:8081/bot{token}/getMe")
+    assert token.split(":")[1] not in line and f"/bot{REDACTED}/getMe" in line

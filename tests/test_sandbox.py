@@ -214,3 +214,31 @@ def test_cover_images_are_drawn_locally() -> None:
     svg = cover_svg("https://example.com/covers/a<b>.png")
     assert "a&lt;b&gt;.png" in svg and "example.com" in svg and "<script" not in svg
     assert json.dumps(svg)  # plain text, no bytes
+
+
+async def test_the_stand_ins_token_never_reaches_the_log(tmp_path: Path) -> None:
+    """The sandbox's token is made up, but the log is the bot's own: it stays redacted."""
+    import io
+    import logging
+
+    from bot.logging_setup import setup_logging
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    stream = io.StringIO()
+    setup_logging("DEBUG", [], stream=stream)
+    try:
+        content = tmp_path / "content"
+        write_digests(content, [dt.date(2026, 1, 5)])
+        async with sandbox(base_settings(tmp_path), port=0, content_dir=content,
+                           speed=20) as box, aiohttp.ClientSession() as session:
+            await act(session, box.url, "send", {"chat_id": world.MEMBER, "text": "/latest"})
+            await until(lambda: box.tg.sent_to(world.MEMBER))
+            token = box.tg.token
+    finally:
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+        root.setLevel(level)
+    log = stream.getvalue()
+    assert "getUpdates" in log or "sendMessage" in log  # PTB's DEBUG lines were written
+    assert token not in log and token.split(":")[1] not in log

@@ -204,9 +204,10 @@ async def _serve(web_app: web.Application, host: str, port: int) -> tuple[web.Ap
 @asynccontextmanager
 async def sandbox(base: Settings, *, host: str = "127.0.0.1", port: int = 8080,
                   content_dir: Path | None = None, content_from_env: bool = False,
-                  speed: float = 1.0) -> AsyncIterator[Sandbox]:
-    """Start the stand-in, the real bot against it, and the page; stop all three after."""
-    async with FakeTelegram(speed=speed, bot_username=world.BOT_USERNAME) as tg:
+                  speed: float = 1.0, token: str | None = None) -> AsyncIterator[Sandbox]:
+    """Start the stand-in, the real bot against it, and the page; stop all three after.
+    `token`: the stand-in's (made up when None); the CLI makes it first, for the log's filter."""
+    async with FakeTelegram(speed=speed, bot_username=world.BOT_USERNAME, token=token) as tg:
         world.populate(tg)
         settings = world.sandbox_settings(base, tg, content_dir=content_dir,
                                           content_from_env=content_from_env)
@@ -254,10 +255,10 @@ def warn_if_exposed(host: str) -> None:
 
 
 async def run_sandbox(base: Settings, *, host: str, port: int, content_dir: Path | None,
-                      content_from_env: bool) -> int:
+                      content_from_env: bool, token: str | None = None) -> int:
     warn_if_exposed(host)
     async with sandbox(base, host=host, port=port, content_dir=content_dir,
-                       content_from_env=content_from_env) as box:
+                       content_from_env=content_from_env, token=token) as box:
         print(f"digestbot sandbox: open {box.url} (content: {box.settings.content_dir}, "
               f"database: {box.settings.database_path}); Ctrl-C stops it", flush=True)
         await wait_for_signal()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,14 @@ class Persona:
 PERSONAS = (Persona(MEMBER, "Mia", "member"), Persona(ADMIN, "Adam", "admin"))
 PUSH_TARGETS = (ChatTarget(GROUP), ChatTarget(FORUM, NEWS_TOPIC), ChatTarget(f"@{CHANNEL_NAME}"),
                 ChatTarget(MEMBER))
+
+
+BOT_ID = 7000000001
+
+
+def made_up_token() -> str:
+    """A token of the right shape for the stand-in (never a real bot's)."""
+    return f"{BOT_ID}:AA{secrets.token_urlsafe(24)[:33]}"
 
 
 BOT_NAME = "Digest Bot"
