@@ -99,6 +99,13 @@ async def test_next_push_moves_the_clock_and_pushes_to_every_target_in_a_databas
         assert {t.chat_id for t in await store.active_targets()} >= {world.GROUP, world.MEMBER}
     finally:
         await store.close()
+    # the next run is a new stand-in Telegram with empty chats: its push delivers again
+    async with sandbox(base, port=0, content_dir=content, speed=20) as again, \
+            aiohttp.ClientSession() as session:
+        await act(session, again.url, "push-now")
+        await until(lambda: any(f"Issue of {newest}" in m.parsed_text
+                                for m in again.tg.sent_to(world.GROUP)))
+        await until(lambda: "targets complete" in again.notice)
 
 
 async def test_typing_pressing_personas_and_refusals_reach_the_page(tmp_path: Path) -> None:

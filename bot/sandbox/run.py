@@ -172,6 +172,13 @@ class Sandbox:
         }
 
 
+def fresh_database(path: Path) -> None:
+    """Each sandbox starts with an empty stand-in Telegram, so its journal starts empty too: a
+    journal from the last run would call every push already delivered to chats that are new."""
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
 async def _newest_date(settings: Settings) -> dt.date | None:
     store = await Store.open(settings.database_path)
     try:
@@ -211,6 +218,7 @@ async def sandbox(base: Settings, *, host: str = "127.0.0.1", port: int = 8080,
         world.populate(tg)
         settings = world.sandbox_settings(base, tg, content_dir=content_dir,
                                           content_from_env=content_from_env)
+        fresh_database(settings.database_path)
         newest = await _newest_date(settings)
         now = dt.datetime.now(dt.UTC)
         first = _first_fire(settings, newest) if newest else None
