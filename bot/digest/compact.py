@@ -23,12 +23,9 @@ SECTION_GAP = "\n\n"  # between two packed sections, as between blocks of one se
 # many only moves a section to the next message, one too few gets a whole message refused.
 # TODO(issue 8): use the TDLib-tested counter of bot/digest once it lands there.
 _AUTO_ENTITY_RE = re.compile(
-    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail
-    r"|(?:[a-z][a-z0-9+.-]*://|www\.)\S+"  # URL with a scheme
-    r"|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b"  # bare domain
-    r"|[@#＃$/]\w+"  # mention, hashtag, cashtag, bot command
-    r"|\+?\d[\d ()-]{5,}\d",  # phone or card number
-    re.IGNORECASE,
+    r"[\w-]+(?:\.[\w-]+)+"  # anything dotted: domains, URLs, e-mail hosts, IP addresses
+    r"|[@#＃$/]\w"  # mention, hashtag, cashtag, bot command
+    r"|\+?\d[\d ()-]{5,}\d",  # phone or bank card number
 )
 
 
