@@ -62,6 +62,20 @@ def parse_tag(raw: str) -> HtmlTag | None:
     return reader.tags[0] if len(reader.tags) == 1 else None
 
 
+def media_block(raw: str) -> list[HtmlTag] | None:
+    """The media tags of an HTML block that is only media (`<img …>` on its own line), else None.
+
+    CommonMark makes a line holding just an inline tag an HTML *block*; for a picture or video
+    that would silently drop it, so such a block still becomes links. Any other block is dropped.
+    """
+    if not raw.lstrip().lower().startswith(tuple(f"<{name}" for name in MEDIA_TAGS)):
+        return None
+    reader = _TagReader()
+    reader.feed(raw)
+    reader.close()
+    return [t for t in reader.tags if not t.closing and t.name in MEDIA_TAGS and media_src(t)]
+
+
 def media_label(tag: HtmlTag) -> str:
     """Link text for an `<img>`/`<video>`: its alt or title, else the kind of media."""
     return tag.attr("alt") or tag.attr("title") or MEDIA_TAGS.get(tag.name, "media")

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from telegram.constants import MessageLimit
 from wcwidth import iter_graphemes
 
+from bot.digest.links import safe_href
 from bot.digest.model import Digest, OutgoingMessage
-from bot.digest.render import RenderedDigest, render_digest, safe_href
+from bot.digest.render import RenderedDigest, render_digest
 from bot.digest.tags import hashtag
 from bot.digest.tghtml import (
     Token,
