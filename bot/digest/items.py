@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 

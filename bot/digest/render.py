@@ -469,5 +469,11 @@ def render_markdown(body: str, title: str | None = None) -> RenderedDigest:
     return RenderedDigest(_trim_rules(_finish(preamble)), rendered)
 
 
+def render_blocks(markdown: str) -> list[str]:
+    """A markdown fragment (the front-matter summary) as blocks; every heading a bold line."""
+    root = SyntaxTreeNode(parser().parse(markdown))
+    return _trim_rules(_finish(_blocks(root.children, _Ctx())))
+
+
 def render_digest(digest: Digest) -> RenderedDigest:
     return render_markdown(digest.body, digest.title)
