@@ -242,3 +242,9 @@ def test_fast_inline_gives_markdown_its_tokens(content: str) -> None:
     fast = items_module._fast_inline(content)
     if fast is not None:
         assert _token_key(fast) == _token_key(_full_inline(content)), content
+
+
+def test_head_text_is_plain_summary_and_search_only_keywords() -> None:
+    d = Digest(id="x", path=Path("x.md"), title="T", date=dt.date(2026, 1, 1), body="",
+               summary="- **a**\n- [b](https://e.com)", keywords=("seo word", "OpenAI"))
+    assert items_module.head_text(d) == "T\na\nb\nseo word OpenAI"

@@ -273,3 +273,26 @@ def extract_items_and_sections(digest: Digest) -> tuple[list[Item], list[str]]:
     flush(current)
     flush(block)
     return items, sections
+
+
+def plain_text(markdown: str) -> str:
+    """The plain text of a markdown fragment (the front-matter summary), one block a line."""
+    env: dict = {}
+    lines: list[str] = []
+    for token in _parser().parse(markdown, env):
+        if token.type == "inline":
+            _parse_inline(token, env)
+            lines.append(_inline_text(token)[0])
+        elif token.type in ("fence", "code_block"):
+            lines.append(token.content)
+    return _tidy("\n".join(lines))
+
+
+def head_text(digest: Digest) -> str:
+    """What search finds for the digest itself: title, summary and its seo/keywords lists."""
+    parts = [digest.title]
+    if digest.summary:
+        parts.append(plain_text(digest.summary))
+    if digest.keywords:
+        parts.append(" ".join(digest.keywords))
+    return "\n".join(part for part in parts if part)
