@@ -56,7 +56,8 @@ KNOWN_KEYS = frozenset(
 # ---------------------------------------------------------------------------- reading
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """The file as text: UTF-8 (BOM dropped), LF line ends; DigestError if unreadable."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -253,7 +254,7 @@ def load_digest(path: Path, root: Path | None = None, *, drafts: bool = False) -
     """Read one digest file. Raises DigestError(path, reason) if it cannot be a digest, and
     DraftError for a draft unless `drafts`."""
     path = Path(path)
-    text = _read_text(path)
+    text = read_text(path)
     if not text.strip():
         raise DigestError(path, "empty file")
 
@@ -279,7 +280,7 @@ def load_digest(path: Path, root: Path | None = None, *, drafts: bool = False) -
         name_day = date_from_name(path)
         if name_day is None:
             raise DigestError(
-                path, "no usable date: no `date` in front matter and no YYYY-MM-DD in the file name"
+                path, "no usable date (add date: to the front matter, or YYYY-MM-DD to the name)"
             )
         day = name_day
 
