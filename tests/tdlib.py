@@ -22,14 +22,19 @@ def _execute(query: dict[str, Any]) -> dict[str, Any]:
 _execute({"@type": "setLogVerbosityLevel", "new_verbosity_level": 0})
 
 
+# TDLib marks these for its own apps only; they are not Bot API / server message entities.
+CLIENT_ONLY = frozenset({"textEntityTypeMediaTimestamp", "textEntityTypeBankCardNumber"})
+
+
 @lru_cache(maxsize=65536)
 def _text_entities(text: str) -> tuple[tuple[int, int, str], ...]:
     result = _execute({"@type": "getTextEntities", "text": text})
-    return tuple((e["offset"], e["length"], e["type"]["@type"]) for e in result["entities"])
+    return tuple((e["offset"], e["length"], e["type"]["@type"]) for e in result["entities"]
+                 if e["type"]["@type"] not in CLIENT_ONLY)
 
 
 def text_entities(text: str) -> list[tuple[int, int, str]]:
-    """(UTF-16 offset, length, type) of every entity Telegram detects in plain `text`."""
+    """(UTF-16 offset, length, type) of every message entity Telegram detects in `text`."""
     return list(_text_entities(text))
 
 

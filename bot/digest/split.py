@@ -268,6 +268,11 @@ class _Packer:
             self._begin(prefix)
             self._bare_ok = bool(prefix.strip())
 
+    def take_pending(self) -> str:
+        """Headings still waiting for a block (they end the preamble): the caller places them."""
+        heads, self._pending = "".join(self._pending), []
+        return heads
+
     def _begin(self, prefix: str) -> None:
         self._parts = [prefix] if prefix else []
         m = measure(prefix)
@@ -390,11 +395,14 @@ def build_messages(digest: Digest, rendered: RenderedDigest | None = None) -> li
             packer.add(block)
     for block in rendered.preamble:
         packer.add(block)
+    # A heading ending the preamble introduces the sections: it opens the first one's message.
+    carried = packer.take_pending() if rendered.sections else ""
     for section in rendered.sections:
         # The title is bold as a whole; inner <b> would nest the same entity twice.
         inner = _BOLD_TAG_RE.sub("", section.title_html)
         title = f"<b>{inner}</b>\n\n" if section.title_text else ""
-        packer.start(title, section.title_text, section.title_text or digest.title)
+        packer.start(carried + title, section.title_text, section.title_text or digest.title)
+        carried = ""
         for block in section.blocks:
             packer.add(block)
     packer.flush()
