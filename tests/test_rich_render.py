@@ -95,13 +95,28 @@ def test_code_quotes_rules_and_inline_formatting_as_classic() -> None:
         {"type": "paragraph", "text": ["quoted ", {"type": "italic", "text": "it"}]}]}
     assert blocks[2] == {"type": "divider"}
     text = blocks[3]["text"]
-    assert plain(text) == ("a code s x [bad](javascript:alert(1)) pic <span>raw</span>\nline")
+    assert plain(text) == "a code s x bad pic raw\nline"  # the link policy of links.py
     parts = [t for t in text if isinstance(t, dict)]
     assert parts == [
         {"type": "code", "text": "code"}, {"type": "strikethrough", "text": "s"},
         {"type": "url", "text": "x", "url": "https://e.com"},  # no code inside a link
         {"type": "url", "text": "pic", "url": "https://e.com/p.png"}]  # an image: a link
-    # markdown-it does not take a javascript: link as a link at all: it stays text
+
+
+def test_link_policy_and_inline_html_as_classic() -> None:
+    (para,) = _body_blocks(
+        "[mail](mailto:a@b.org) [bad host](https://https://x.org/p) [res](tg://resolve?domain=x) "
+        '[me](tg://user?id=42) <b>bold <a href="https://e.com/h">html link</a></b> '
+        '<img src="https://e.com/i.png" alt="pic"> <sup>gone</sup> a<br>b\n')
+    text = para["text"]
+    assert plain(text) == ("mail (a@b.org) bad host (https://https://x.org/p) "
+                           "res (tg://resolve?domain=x) me bold html link pic gone a\nb")
+    links = [t for t in text if isinstance(t, dict)]
+    assert links == [
+        {"type": "url", "text": "me", "url": "tg://user?id=42"},
+        {"type": "bold", "text": ["bold ", {"type": "url", "text": "html link",
+                                            "url": "https://e.com/h"}]},
+        {"type": "url", "text": "pic", "url": "https://e.com/i.png"}]
 
 
 def test_depth_never_exceeds_16_deep_lists_and_quotes_are_flattened() -> None:
