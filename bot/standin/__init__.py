@@ -143,7 +143,8 @@ editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands, getMy
 deleteMyCommands, getChat, getChatMember, getChatAdministrators, pinChatMessage,
 unpinChatMessage, sendChatAction. Bodies: JSON, form-encoded or multipart (as PTB sends).
 
-Another process: ``python -m bot.standin --port 8081`` (prints token/base URL; stdin
+Another process: ``python -m bot.standin --port 8081`` (``--no-rich-messages``: an older
+server; prints token/base URL; stdin
 lines become messages from a private user). HTTP control API mirroring the Python one:
 ``GET /_control/info|sent|edits|stats|requests|commands|updates`` (``sent`` takes ``chat_id``,
 ``thread``, ``since`` (index) and ``count``+``timeout`` to long-poll) and
