@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -205,8 +206,13 @@ def test_the_page_is_package_data(tmp_path: Path) -> None:
     """A wheel built from the project carries the page (setuptools' package-data)."""
     names = {p.name for p in Path(str(STATIC)).iterdir()}
     assert {"index.html", "app.js", "style.css"} <= names
+    # built from a clean copy: a stale build/ in the checkout could hold files since removed
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        "build", "dist", "*.egg-info", ".venv*", "data", ".git", "__pycache__", ".hypothesis",
+        ".ruff_cache", ".pytest_cache"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True,
+                    "-q", "-w", str(tmp_path), str(source)], check=True, capture_output=True,
                    timeout=300)
     import zipfile
 
