@@ -16,7 +16,7 @@ from bot.digest.split import build_messages
 from bot.standin import FakeTelegram
 from tests.delivery_helpers import write_digest
 from tests.harness import running_bot
-from tests.test_crash_resume import REPO, _env
+from tests.test_crash_resume import _env
 
 ADMIN = 4242
 CHATS = [-1002000 - n for n in range(20)]
