@@ -231,9 +231,10 @@ def run_bot(settings: Settings) -> int:
     try:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken as exc:
-        # PTB raises InvalidToken for 401 and 404 alike; the token's shape is checked at start,
-        # so a 404 means the URL leads somewhere that is not the Bot API
-        if "not found" in exc.message.lower():
+        # PTB raises InvalidToken for 401 and 404 alike (getMe's own error is the cause); the
+        # token's shape is checked at start, so a 404 means the URL is not the Bot API
+        cause = exc.__cause__ if isinstance(exc.__cause__, TelegramError) else exc
+        if "not found" in cause.message.lower():
             print(redactor.redact(f"error: the Bot API answered 404 Not Found: "
                                   f"TELEGRAM_API_BASE_URL ({settings.api_base_url}) looks wrong "
                                   "(it should end in /bot)"), file=sys.stderr)
