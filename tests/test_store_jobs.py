@@ -108,7 +108,8 @@ def test_every_part_has_one_sender_whatever_the_interleaving(
             owners = [new_owner() for _ in stores]
             dies = [rng.randrange(parts) if crash and n == 0 else None
                     for n in range(pushers)]
-            await asyncio.gather(*(pusher(s, o, d) for s, o, d in zip(stores, owners, dies, strict=True)))
+            await asyncio.gather(*(pusher(s, o, d)
+                                   for s, o, d in zip(stores, owners, dies, strict=True)))
             rows = await stores[0].delivered_parts("d", -1, None)
             assert sorted(rows) == list(range(parts))  # nothing lost
         finally:
