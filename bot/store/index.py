@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.digest.items import extract_items_and_sections
+from bot.digest.limits import current_limits
 from bot.digest.loader import iter_digest_files, load_digest
 from bot.digest.model import Digest, DigestError
 from bot.digest.tags import normalize_tag
 from bot.store.base import StoreBase
 from bot.store.records import BadFile, DigestRecord, Page, SyncReport
+from bot.workers import init_worker
 
 log = logging.getLogger("digestbot.store")
 
@@ -264,7 +266,9 @@ class IndexMixin(StoreBase):
         if workers:
             loop = asyncio.get_running_loop()
             # spawn, not fork: forking a process that runs threads (aiosqlite) can deadlock
-            with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
+                                     initializer=init_worker,
+                                     initargs=(os.getpid(), current_limits())) as pool:
                 futures = [loop.run_in_executor(pool, _parse_batch, b, root) for b in batches]
                 try:
                     for future in futures:
