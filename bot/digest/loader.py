@@ -14,7 +14,9 @@ An explicit `date` that cannot be read is an error too (rather than silently usi
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -320,30 +322,71 @@ def load_digest(path: Path, root: Path | None = None, *,
     return digest
 
 
-def iter_digest_files(root: Path) -> list[Path]:
-    """Every .md/.markdown file under root (recursively), sorted; hidden files/dirs skipped."""
+def scan_digest_files(root: Path) -> tuple[list[Path], list[DigestError]]:
+    """Every .md/.markdown file under root (recursively), sorted, hidden files/dirs skipped; and
+    what could not be looked at, each named with its reason: a symlink loop, a broken symlink,
+    a folder that cannot be read. Symlinked folders are not followed (they could loop or
+    repeat the tree) and are reported once each, so none is skipped without a word."""
     root = Path(root)
     if not root.is_dir():
-        return []
-    files = [
-        path
-        for path in root.rglob("*")
-        if path.suffix.lower() in DIGEST_SUFFIXES
-        and path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(root).parts)
-    ]
-    return sorted(files)
+        return [], []
+    files: list[Path] = []
+    problems: list[DigestError] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else root
+        problems.append(DigestError(where, f"cannot read folder ({exc.strerror or exc})"))
+
+    for folder, dirs, names in os.walk(root, onerror=unreadable):
+        base = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in list(dirs):
+            if (base / name).is_symlink():
+                dirs.remove(name)  # os.walk would not descend anyway; say why it is left out
+                problems.append(_symlink_problem(base / name, "folder"))
+        for name in names:
+            path = base / name
+            if name.startswith(".") or path.suffix.lower() not in DIGEST_SUFFIXES:
+                continue
+            if path.is_file():
+                files.append(path)
+            elif path.is_symlink():
+                problems.append(_symlink_problem(path, "file"))
+    return sorted(files), sorted(problems, key=lambda e: e.path)
+
+
+def _symlink_problem(path: Path, kind: str) -> DigestError:
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return DigestError(path, "symlink loop: it leads back to itself")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return DigestError(path, "symlink loop: it leads back to itself")
+        return DigestError(path, f"broken symlink (to {os.readlink(path)})")
+    if kind == "folder":
+        if path.parent.resolve().is_relative_to(target):
+            return DigestError(path, f"symlink loop: it leads back to {target}")
+        return DigestError(path, f"symlink to a folder ({target}), not followed")
+    return DigestError(path, f"symlink to something that is not a file ({target})")
+
+
+def iter_digest_files(root: Path) -> list[Path]:
+    """Every .md/.markdown file under root (recursively), sorted; hidden files/dirs skipped."""
+    return scan_digest_files(root)[0]
 
 
 def load_all(root: Path) -> tuple[list[Digest], list[DigestError]]:
-    """Load every digest under root; one bad file never stops the others."""
+    """Load every digest under root; one bad file never stops the others. The errors include
+    what could not be looked at (scan_digest_files)."""
     digests: list[Digest] = []
-    errors: list[DigestError] = []
-    for path in iter_digest_files(root):
+    files, errors = scan_digest_files(root)
+    for path in files:
         try:
             digests.append(load_digest(path, root))
         except DigestError as exc:
             errors.append(exc)
+    errors.sort(key=lambda e: e.path)
     return digests, errors
 
 
