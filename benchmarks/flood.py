@@ -106,8 +106,8 @@ async def run(args: argparse.Namespace) -> None:
             env = {"DIGEST_CHATS": ",".join(map(str, groups)), "LOG_LEVEL": "WARNING"}
             async with running_bot(tg, root, admins=[ADMIN], env_overrides=env,
                                    limiter=FloodLimiter()) as bot:
-                digest = (await bot.services.delivery.find_digests(None))[0]
-                parts = len(bot.services.delivery.messages(digest))
+                digest = (await bot.services.catalog.find_digests(None))[0]
+                parts = len(bot.services.catalog.messages(digest))
                 quiet, quiet_push, _ = await phase(bot, tg, args, groups, parts, flood=False)
                 flooded, flood_push, flood_sent = await phase(bot, tg, args, groups, parts,
                                                               flood=True)

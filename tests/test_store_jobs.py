@@ -67,7 +67,7 @@ async def test_unfinished_jobs_of_a_dead_owner_are_adopted_once(tmp_path: Path) 
         adopted = await b.adopt_stale_jobs(live, TTL)
         assert [(j.id, j.kind, j.requested_by) for j in adopted] == [(job, "manual", 42)]
         assert [(t.chat_id, t.thread_id, t.layout) for t in adopted[0].targets] == [
-            (-1, None, "sections"), (-2, 5, "sections")]
+            (-1, None, "classic"), (-2, 5, "classic")]
         assert await a.adopt_stale_jobs(new_owner(), TTL) == []  # now `live`'s
 
 
