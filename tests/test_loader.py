@@ -11,11 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.catalog import find, latest
 from bot.digest.loader import (
     DraftError,
-    find,
     iter_digest_files,
-    latest,
     load_all,
     load_digest,
     merge_tags,

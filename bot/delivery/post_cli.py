@@ -17,6 +17,7 @@ from tqdm import tqdm
 from bot.config import ChatTarget, ConfigError, Settings
 from bot.delivery.push import DeliveryService, PushEvent, PushReport
 from bot.delivery.ratelimit import FloodLimiter
+from bot.ingest import sync_content
 from bot.logging_setup import setup_logging
 from bot.store import Store
 
@@ -24,7 +25,7 @@ from bot.store import Store
 def post_command(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
-    setup_logging(settings.log_level, [settings.token])
+    setup_logging(settings.log_level, [settings.token], log_payloads=settings.log_payloads)
     try:
         targets = [ChatTarget.parse(args.chat, "--chat")] if args.chat else None
     except ConfigError as exc:
@@ -46,11 +47,11 @@ async def _post(settings: Settings, spec: str | None,
     bot = _bot(settings)
     try:
         if settings.content_dir.is_dir():
-            await store.sync_content(settings.content_dir)
+            await sync_content(store, settings.content_dir)
         await bot.initialize()
         delivery = DeliveryService(settings=settings, store=store, bot=bot)
         try:
-            digests = await delivery.find_digests(spec)
+            digests = await delivery.catalog.find_digests(spec)
         except ValueError:
             print(f"digestbot post: error: {spec!r} is not a date (2026-01-25)", file=sys.stderr)
             return 2
@@ -63,10 +64,13 @@ async def _post(settings: Settings, spec: str | None,
             print("digestbot post: no targets (set DIGEST_CHATS or use --chat)", file=sys.stderr)
             return 1
         failed = False
-        for digest in digests:
-            report = await _push_with_bar(delivery, digest, chosen)
-            _print_summary(report)
-            failed = failed or not report.ok
+        try:
+            for digest in digests:
+                report = await _push_with_bar(delivery, digest, chosen)
+                _print_summary(report)
+                failed = failed or not report.ok
+        finally:
+            await delivery.close()
         return 1 if failed else 0
     finally:
         await bot.shutdown()
@@ -74,7 +78,7 @@ async def _post(settings: Settings, spec: str | None,
 
 
 async def _push_with_bar(delivery: DeliveryService, digest, targets) -> PushReport:
-    parts = len(delivery.messages(digest))
+    parts = len(delivery.catalog.messages(digest))  # rendered once: the push reuses it
     counted: dict[tuple[object, object], int] = {}
     with tqdm(total=parts * len(targets), desc=digest.id, unit="msg", file=sys.stderr,
               dynamic_ncols=True) as bar:
@@ -87,7 +91,7 @@ async def _push_with_bar(delivery: DeliveryService, digest, targets) -> PushRepo
                 bar.update(max(0, parts - counted.get(key, 0)))
                 bar.set_postfix_str(f"failed: {event.chat_id}")
 
-        return await delivery.push(digest, targets, progress=progress)
+        return await delivery.push(digest, targets, progress=progress, kind="cli")
 
 
 def _print_summary(report: PushReport) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from markdown_it.tree import SyntaxTreeNode
 from wcwidth import width as display_width
@@ -70,7 +70,6 @@ class _Ctx:
     in_link: bool = False
     in_quote: bool = False
     depth: int = 0  # list nesting
-    links: list[tuple[str, str]] = field(default_factory=list)  # plain mode: (text, href)
     in_code: bool = False  # inside an inline-HTML <code>: text only (code holds no entities)
 
 
