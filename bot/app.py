@@ -1,8 +1,9 @@
 """THE one wiring point: settings -> a python-telegram-bot Application with every service.
 
-`run_bot` runs it with long polling (what `digestbot run` does). Tests and benchmarks start the
-very same application with `start_application` / `stop_application`, which mirror what
-`Application.run_polling` does minus its signal handling and its own event loop.
+`run_bot` (what `digestbot run` does) runs it until SIGINT/SIGTERM with `start_application` /
+`stop_application`, which mirror what `Application.run_polling` does; tests and benchmarks
+start the very same application with them. Updates come by long polling, or by webhook when
+WEBHOOK_URL is set (bot/webhook.py); HEALTH_LISTEN adds /healthz and /metrics (bot/ops.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 
 from telegram import (
@@ -30,6 +32,16 @@ from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
 from bot.library import DigestLibrary
 from bot.logging_setup import setup_logging
+from bot.metrics import (
+    BotMetrics,
+    ObservedLimiter,
+    ObservedRequest,
+    Pulse,
+    TimedUpdateProcessor,
+    attach,
+    command_labeller,
+)
+from bot.ops import OPS_KEY, ObservedDelivery, Operations, get_ops
 from bot.schedule import PushScheduler
 from bot.services import SERVICES_KEY, Services, get_services
 from bot.store import Store
@@ -42,6 +54,9 @@ SETTINGS_KEY = "settings"
 # so users searching at once queue behind one; SQLite runs queries outside the GIL (WAL readers
 # in parallel), so a few connections let searches overlap
 SEARCH_CONNECTIONS = 2
+# users should not wait for each other's replies (a digest is several sends): PTB's default
+# for concurrent_updates(True)
+CONCURRENT_UPDATES = 256
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -58,6 +73,8 @@ def build_application(settings: Settings, *,
     """The bot, fully wired; the store opens and the loops start in post_init."""
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+    metrics, pulse = BotMetrics(), Pulse()
+    processor = TimedUpdateProcessor(CONCURRENT_UPDATES, metrics)
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
         link_preview_options=LinkPreviewOptions(is_disabled=not settings.link_previews),
@@ -68,17 +85,22 @@ def build_application(settings: Settings, *,
         .base_url(settings.api_base_url)
         .base_file_url(file_base_url(settings.api_base_url))
         .defaults(defaults)
+        # PTB's own HTTPX transport (same pool sizes as its defaults), counting every call
+        .request(ObservedRequest(metrics, pulse, connection_pool_size=256))
+        .get_updates_request(ObservedRequest(metrics, pulse, connection_pool_size=1))
         # every request goes through the limiter: it paces sends and resends after a 429
-        .rate_limiter(rate_limiter or FloodLimiter())
-        # users should not wait for each other's replies (a digest is several sends)
-        .concurrent_updates(True)
+        .rate_limiter(ObservedLimiter(rate_limiter or FloodLimiter(), metrics))
+        .concurrent_updates(processor)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data[SETTINGS_KEY] = settings
+    application.bot_data[OPS_KEY] = Operations.create(application, settings, metrics, pulse)
+    attach(application.bot, metrics)
     register_all(application)
+    processor.label = command_labeller(application)
     return application
 
 
@@ -105,7 +127,9 @@ async def _post_init(application: Application) -> None:
                         settings.content_dir)
         for _ in range(SEARCH_CONNECTIONS):  # read-only use: see DigestLibrary
             search_stores.append(await Store.open(settings.database_path))
-        delivery = DeliveryService(settings=settings, store=store, bot=application.bot)
+        ops = get_ops(application.bot_data)
+        delivery: DeliveryService = ObservedDelivery(settings=settings, store=store,
+                                                     bot=application.bot, ops=ops)
         services = Services(
             settings=settings, store=store,
             # cached query results live no longer than one rescan interval
@@ -120,6 +144,7 @@ async def _post_init(application: Application) -> None:
         services.watcher = asyncio.create_task(_follow_content(services),
                                                name="digestbot-content-watch")
         await services.scheduler.start()
+        ops.health.store = store  # the index is loaded: /healthz may say ok
     except BaseException:
         await store.close()
         for search_store in search_stores:
@@ -142,6 +167,7 @@ async def _post_stop(application: Application) -> None:
 
 
 async def _post_shutdown(application: Application) -> None:
+    get_ops(application.bot_data).health.store = None
     services = application.bot_data.pop(SERVICES_KEY, None)
     if services is not None:
         for search_store in services.library.search_stores:
@@ -175,12 +201,20 @@ async def set_menus(bot: ExtBot, settings: Settings) -> None:
 
 
 async def start_application(application: Application, *, poll_timeout: int = 10) -> None:
-    """Initialize, run post_init, start, and poll: `run_polling` without its signal handling."""
+    """Initialize, run post_init, start, and poll (or set the webhook): `run_polling` without
+    its signal handling. The HTTP listeners start before post_init, so /healthz already
+    answers (503, "starting") while a cold index loads."""
+    ops = get_ops(application.bot_data)
     await application.initialize()
     try:
+        await ops.listeners.start()
         if application.post_init is not None:
             await application.post_init(application)
         await application.start()
+        ops.start_probe(application)
+        if ops.webhook is not None:
+            await ops.webhook.activate()
+            return
         assert application.updater is not None
 
         def polling_error(exc: TelegramError) -> None:  # as run_polling: to the error handlers
@@ -196,6 +230,9 @@ async def start_application(application: Application, *, poll_timeout: int = 10)
 
 async def stop_application(application: Application) -> None:
     """The same steps, in the same order, as the end of `run_polling`."""
+    ops = get_ops(application.bot_data)
+    await ops.listeners.stop()  # no new webhook updates (Telegram keeps and resends them)
+    await ops.stop_probe()
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:
@@ -207,18 +244,38 @@ async def stop_application(application: Application) -> None:
         await application.post_shutdown(application)
 
 
+async def serve(application: Application) -> None:
+    """Run until SIGINT or SIGTERM (`docker stop`), then stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl+C still works
+            loop.add_signal_handler(signum, stop.set)
+    await start_application(application)
+    try:
+        await stop.wait()
+    finally:
+        await stop_application(application)
+
+
 def run_bot(settings: Settings) -> int:
-    """`digestbot run`: poll Telegram until interrupted. 0 on a clean stop."""
-    redactor = setup_logging(settings.log_level, [settings.token or ""])
+    """`digestbot run`: poll Telegram (or serve the webhook) until interrupted. 0 on a clean
+    stop."""
+    redactor = setup_logging(settings.log_level,
+                             [settings.token or "", settings.webhook_secret or ""])
     application = build_application(settings)
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(application))
     except InvalidToken:
         print("error: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
         return 2
     except NetworkError as exc:
         print(redactor.redact(f"error: cannot reach the Bot API at {settings.api_base_url}: "
                               f"{exc.message}"), file=sys.stderr)
+        return 1
+    except OSError as exc:  # WEBHOOK_LISTEN / HEALTH_LISTEN address in use or not ours
+        print(f"error: {exc.strerror or exc}", file=sys.stderr)
         return 1
     return 0
 
