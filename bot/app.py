@@ -38,7 +38,6 @@ from bot.metrics import (
     ObservedRequest,
     Pulse,
     TimedUpdateProcessor,
-    attach,
     command_labeller,
 )
 from bot.ops import OPS_KEY, ObservedDelivery, Operations, get_ops
@@ -98,7 +97,6 @@ def build_application(settings: Settings, *,
     )
     application.bot_data[SETTINGS_KEY] = settings
     application.bot_data[OPS_KEY] = Operations.create(application, settings, metrics, pulse)
-    attach(application.bot, metrics)
     register_all(application)
     processor.label = command_labeller(application)
     return application

@@ -76,6 +76,7 @@ class Settings:
     webhook_listen: tuple[str, int] = ("127.0.0.1", 8443)
     webhook_secret: str | None = None
     health_listen: tuple[str, int] | None = None  # /healthz and /metrics
+    health_max_silence: int = 60  # /healthz: 503 when no Bot API call succeeded for this long
     error_chat: ChatTarget | None = None  # where handler errors and failed pushes are reported
 
     @classmethod
@@ -159,6 +160,7 @@ class Settings:
             webhook_listen=webhook_listen,
             webhook_secret=webhook_secret,
             health_listen=listen_address(health_raw, "HEALTH_LISTEN") if health_raw else None,
+            health_max_silence=_positive(env, "HEALTH_MAX_SILENCE", cls.health_max_silence),
             error_chat=ChatTarget.parse(error_raw, "ERROR_CHAT_ID") if error_raw else None,
         )
 
@@ -220,6 +222,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if not re.fullmatch(r"\d+", raw):
         raise ConfigError(name, f"{raw!r} is not a whole number >= 0")
     return int(raw)
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(name, "must be at least 1")
+    return value
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -14,7 +14,6 @@ default global registry would mix their counts). What feeds them:
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -161,18 +160,11 @@ class ObservedLimiter(BaseRateLimiter[int]):
                                                 rate_limit_args)
 
 
-# The sender only holds the Bot; it finds the metrics of that bot's application here.
-_BY_BOT: weakref.WeakKeyDictionary[Any, BotMetrics] = weakref.WeakKeyDictionary()
-
-
-def attach(bot: object, metrics: BotMetrics) -> None:
-    _BY_BOT[bot] = metrics
-
-
 def count_retry(bot: object, reason: str) -> None:
-    """A request about to be sent again (no-op for a bot without metrics, e.g. `post`)."""
-    metrics = _BY_BOT.get(bot)
-    if metrics is not None:
+    """A request about to be sent again. The sender only holds the Bot: its metrics are found
+    through the bot's request object (no-op for a bot without them, e.g. `digestbot post`)."""
+    metrics = getattr(getattr(bot, "request", None), "metrics", None)
+    if isinstance(metrics, BotMetrics):
         metrics.retries.labels(reason).inc()
 
 

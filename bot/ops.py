@@ -48,7 +48,7 @@ class Operations:
     def create(cls, application: Application, settings: Settings, metrics: BotMetrics,
                pulse: Pulse) -> Operations:
         redactor = RedactingFilter([settings.token or "", settings.webhook_secret or ""])
-        health = Health(metrics, pulse)
+        health = Health(metrics, pulse, max_silence=settings.health_max_silence)
         webhook = (WebhookReceiver(application, settings, metrics) if settings.webhook_url
                    else None)
         listeners = Listeners()

@@ -156,7 +156,7 @@ async def test_polling_after_a_webhook_deletes_it_first(fast_telegram: FakeTeleg
     tg.add_private_chat(READER, "Reader")
     async with Bot(tg.token, base_url=tg.base_url) as raw:
         await raw.set_webhook(HOOK, secret_token=SECRET)
-        with pytest.raises(Conflict, match="(?i)webhook is active"):
+        with pytest.raises(Conflict, match=r"(?i)webhook is active"):
             await raw.get_updates()
     async with running_bot(tg, tmp_path, content_files=CONTENT) as bot:
         assert tg.webhook is None
@@ -175,7 +175,7 @@ async def test_fake_refuses_webhooks_telegram_refuses(fake_telegram: FakeTelegra
     async with Bot(fake_telegram.token, base_url=fake_telegram.base_url) as raw:
         with pytest.raises(BadRequest, match=f"(?i){reason}"):
             await raw.set_webhook(url)
-        with pytest.raises(BadRequest, match="(?i)unallowed characters"):
+        with pytest.raises(BadRequest, match=r"(?i)unallowed characters"):
             await raw.set_webhook(HOOK, secret_token="with space")
         assert (await raw.get_webhook_info()).url == ""
 
