@@ -92,12 +92,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _healthcheck() -> int:
-    from bot.health import check
+    from bot.healthcheck import main as healthcheck
 
-    settings = Settings.from_env(require_token=False)
-    if settings.health_listen is None:
-        raise ConfigError("HEALTH_LISTEN", "is not set: the bot serves no /healthz")
-    return check(*settings.health_listen)
+    return healthcheck()
 
 
 # ---------------------------------------------------------------------------- render

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from dotenv import dotenv_values
 
+from bot.healthcheck import parse_listen
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _CHAT_RE = re.compile(r"^(?P<chat>-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})(?::(?P<thread>\d+))?$")
@@ -174,17 +176,15 @@ class Settings:
 # must be HTTPS on one of these ports.
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 WEBHOOK_PORTS = (443, 80, 88, 8443)
-_LISTEN_RE = re.compile(
-    r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.-]+)):(?P<port>\d{1,5})")
 
 
 def listen_address(raw: str, variable: str) -> tuple[str, int]:
     """`host:port` (IPv6 in brackets: `[::1]:8080`) -> (host, port); port 0 = any free one."""
-    match = _LISTEN_RE.fullmatch(raw.strip())
-    if not match or int(match["port"]) > 65535:
+    address = parse_listen(raw)
+    if address is None:
         raise ConfigError(variable, f"{raw.strip()!r} is not host:port (127.0.0.1:8080, "
                                     "0.0.0.0:8443 in a container, [::1]:8080)")
-    return match["v6"] or match["host"], int(match["port"])
+    return address
 
 
 def _webhook(get: Callable[[str], str | None]) -> tuple[str | None, tuple[str, int], str | None]:

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -104,19 +101,3 @@ def probe_for(bot: Bot, webhook: bool) -> Callable[[], Awaitable[object]]:
         return info
 
     return webhook_info
-
-
-def check(host: str, port: int, timeout: float = 4.0) -> int:
-    """`digestbot healthcheck`: 0 when /healthz answers 200, else 1 (prints the reason)."""
-    host = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{port}/healthz"
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as answer:
-            print(answer.read().decode("utf-8", "replace"))
-            return 0
-    except urllib.error.HTTPError as exc:
-        print(exc.read().decode("utf-8", "replace") or f"HTTP {exc.code}")
-    except (OSError, ValueError) as exc:
-        print(json.dumps({"status": "unreachable", "reason": f"{url}: {exc}"}))
-    return 1
