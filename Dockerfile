@@ -21,8 +21,8 @@ FROM ${PYTHON_IMAGE}
 COPY --from=build /opt/digestbot /opt/digestbot
 # A fixed uid/gid, so host folders mounted at /data and /content can be given to it
 # (chown 10001:10001); the bot never needs root.
-RUN groupadd --system --gid 10001 digestbot \
-    && useradd --system --uid 10001 --gid digestbot --no-create-home \
+RUN groupadd --gid 10001 digestbot \
+    && useradd --uid 10001 --gid digestbot --no-create-home \
        --home-dir /nonexistent --shell /usr/sbin/nologin digestbot \
     && mkdir -p /data /content \
     && chown digestbot:digestbot /data /content

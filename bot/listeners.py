@@ -16,11 +16,13 @@ from aiohttp import web
 class Listeners:
     def __init__(self) -> None:
         self._routes: dict[tuple[str, int], list[web.RouteDef]] = {}
+        self._names: dict[tuple[str, int], list[str]] = {}  # the settings naming an address
         self._runners: list[web.AppRunner] = []
         self.bound: dict[tuple[str, int], tuple[str, int]] = {}  # asked -> actual (port 0)
 
-    def add(self, address: tuple[str, int], routes: Iterable[web.RouteDef]) -> None:
+    def add(self, address: tuple[str, int], routes: Iterable[web.RouteDef], name: str) -> None:
         self._routes.setdefault(address, []).extend(routes)
+        self._names.setdefault(address, []).append(name)
 
     def __bool__(self) -> bool:
         return bool(self._routes)
@@ -47,8 +49,9 @@ class Listeners:
             except OSError as exc:
                 sock.close()
                 await self.stop()
-                raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}"
-                              ) from exc
+                names = " and ".join(self._names[address])
+                raise OSError(exc.errno, f"{names}: cannot listen on {host}:{port} "
+                                         f"({exc.strerror})") from exc
             self.bound[address] = (host, sock.getsockname()[1])
             await web.SockSite(runner, sock).start()
 

@@ -53,9 +53,9 @@ class Operations:
                    else None)
         listeners = Listeners()
         if webhook is not None:
-            listeners.add(settings.webhook_listen, webhook.routes())
+            listeners.add(settings.webhook_listen, webhook.routes(), "WEBHOOK_LISTEN")
         if settings.health_listen is not None:
-            listeners.add(settings.health_listen, health.routes())
+            listeners.add(settings.health_listen, health.routes(), "HEALTH_LISTEN")
         return cls(settings=settings, metrics=metrics, pulse=pulse, health=health,
                    errors=ErrorReporter(application.bot, settings.error_chat, redactor, metrics),
                    listeners=listeners, webhook=webhook)

@@ -256,3 +256,55 @@ async def test_the_image_in_webhook_mode(stages: list[Stage], image_root: Path) 
             logs = await _stop(stages, proc)
     assert "getUpdates" not in tg.stats.requests
     assert "s3cret" not in logs  # the webhook secret is redacted like the token
+
+
+# -- the real image, where a container engine runs --------------------------------------------
+async def _docker(*args: str, timeout: float = 60) -> tuple[int, str]:  # noqa: ASYNC109
+    proc = await asyncio.create_subprocess_exec(
+        "docker", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    return proc.returncode or 0, out.decode()
+
+
+async def test_the_built_image_in_docker(image_root: Path) -> None:
+    """`.ci/check-container --docker` builds the image and names it in DIGESTBOT_DOCKER_IMAGE;
+    then the container itself runs: healthy by Docker's own HEALTHCHECK, answering a user,
+    stopped by `docker stop` with status 0."""
+    image = os.environ.get("DIGESTBOT_DOCKER_IMAGE")
+    if not image:
+        pytest.skip("no image built (.ci/check-container --docker builds one)")
+    async with FakeTelegram() as tg:
+        tg.add_private_chat(READER, "Reader")
+        health_port = _free_port()
+        # host network: the container reaches the fake server on this machine's loopback
+        code, out = await _docker(
+            "run", "-d", "--network", "host", "--health-interval", "1s",
+            "-e", f"TELEGRAM_BOT_TOKEN={tg.token}", "-e", f"TELEGRAM_API_BASE_URL={tg.base_url}",
+            "-e", f"HEALTH_LISTEN=127.0.0.1:{health_port}",
+            "-v", f"{image_root / 'content'}:/content:ro", image)
+        assert code == 0, out
+        container = out.strip().splitlines()[-1]
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 120
+            status = ""
+            while status != "healthy":
+                assert loop.time() < deadline, f"container never healthy: {status}"
+                await asyncio.sleep(1)
+                _, status = await _docker("inspect", "--format", "{{.State.Health.Status}}",
+                                          container)
+                status = status.strip()
+            _, user = await _docker("inspect", "--format", "{{.Config.User}}", container)
+            assert user.strip() == "10001:10001"
+            await tg.send_text(READER, READER, "/latest")
+            reply = await tg.wait_for(lambda m: m.chat_id == READER, timeout=30)
+            assert reply.parsed_text.startswith("Shipped in a container")
+            code, out = await _docker("stop", container, timeout=60)
+            assert code == 0, out
+            _, exit_code = await _docker("inspect", "--format", "{{.State.ExitCode}}",
+                                         container)
+            assert exit_code.strip() == "0"
+            _, logs = await _docker("logs", container)
+            assert tg.token.split(":")[1] not in logs
+        finally:
+            await _docker("rm", "-f", container)

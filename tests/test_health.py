@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import socket
 import time
 
+import pytest
+
+from bot.app import build_application, start_application
 from bot.health import Health
 from bot.metrics import BotMetrics, Pulse
 from bot.standin import FakeTelegram
 from tests.delivery_helpers import write_digest
-from tests.harness import running_bot
+from tests.harness import running_bot, settings_for
 from tests.ops_helpers import LOOPBACK_ANY_PORT, get_json, scrape, value
 
 ADMIN, GROUP, CHANNEL = 42, -1001, -1002
@@ -137,3 +141,19 @@ async def test_metrics_count_a_push(fast_telegram: FakeTelegram, tmp_path) -> No
     assert value(after, "digestbot_command_duration_seconds_count", command="post") == 1
     assert value(after, "digestbot_command_duration_seconds_count", command="today") == 0
     assert value(after, "digestbot_telegram_last_success_timestamp_seconds") > 1.7e9
+
+
+async def test_an_address_in_use_is_one_clear_error_naming_the_setting(
+        fast_telegram: FakeTelegram, tmp_path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = settings_for(fast_telegram, tmp_path,
+                                env_overrides={"HEALTH_LISTEN": f"127.0.0.1:{port}"})
+        app = build_application(settings)
+        with pytest.raises(OSError) as caught:
+            await start_application(app)
+    assert caught.value.strerror == (f"HEALTH_LISTEN: cannot listen on 127.0.0.1:{port} "
+                                     "(Address already in use)")
+    assert not app.running
