@@ -1,7 +1,7 @@
 """Operations: what a deployed bot adds around the application (bot/app.py wires it).
 
 Metrics, the Telegram pulse, /healthz, the webhook receiver, the HTTP listeners and the
-ERROR_CHAT_ID reporter live in `application.bot_data["ops"]`. They exist from
+ERROR_CHAT_ID reporter live in `application.bot_data.ops` (bot.services.BotData). They exist from
 `build_application` on (the request layer feeds them from the first call), unlike Services,
 which post_init builds once the store is open.
 """
@@ -26,12 +26,10 @@ from bot.health import Health, probe_for
 from bot.listeners import Listeners
 from bot.logging_setup import RedactingFilter
 from bot.metrics import BotMetrics, Pulse
+from bot.services import BotData
 from bot.webhook import WebhookReceiver
 
 _LOG = logging.getLogger(__name__)
-
-OPS_KEY = "ops"
-
 
 @dataclass
 class Operations:
@@ -75,8 +73,11 @@ class Operations:
                 await probe
 
 
-def get_ops(bot_data: dict[str, Any]) -> Operations:
-    return bot_data[OPS_KEY]
+def get_ops(bot_data: BotData) -> Operations:
+    """The Operations of an application built by bot.app (a wiring bug otherwise)."""
+    if bot_data.ops is None:
+        raise RuntimeError("bot_data.ops is not set: build the application with bot.app")
+    return bot_data.ops
 
 
 class ObservedDelivery(DeliveryService):

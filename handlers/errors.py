@@ -7,9 +7,9 @@ import logging
 
 from telegram import Update
 from telegram.error import NetworkError, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler
 
-from bot.ops import OPS_KEY
+from bot.services import BotContext
 
 log = logging.getLogger("digestbot.errors")
 
@@ -32,7 +32,7 @@ def describe(update: object) -> str:
     return ", ".join(parts)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     if update is None and isinstance(context.error, NetworkError):
         # polling hit a network problem; PTB retries by itself: one line, no traceback
         log.warning("Bot API not reachable (%s); polling retries", context.error)
@@ -40,12 +40,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("handler failed for %s", describe(update), exc_info=context.error)
     if isinstance(update, Update):
         await _apologise(update, context)
-    ops = context.bot_data.get(OPS_KEY)
+    ops = context.bot_data.ops
     if ops is not None and context.error is not None:
         await ops.errors.report_exception(context.error, describe(update))
 
 
-async def _apologise(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _apologise(update: Update, context: BotContext) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(APOLOGY, show_alert=True)
@@ -58,7 +58,7 @@ async def _apologise(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         log.warning("could not apologise for %s: %s", describe(update), exc)
 
 
-async def unhandled_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unhandled_button(update: Update, context: BotContext) -> None:
     """A button no feature handles: the page counter ("n"), or stale / forged data. Answer it
     anyway, or the user's client shows a spinner on the button until Telegram gives up."""
     assert update.callback_query is not None

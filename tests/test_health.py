@@ -113,8 +113,8 @@ async def test_metrics_count_a_push(fast_telegram: FakeTelegram, tmp_path) -> No
         assert value(before, "digestbot_digests_indexed") == 1
         assert value(before, "digestbot_bad_files") == 1
         assert value(before, "digestbot_pushes_total", outcome="ok") == 0
-        digest = (await bot.services.delivery.find_digests(None))[0]
-        parts = len(bot.services.delivery.messages(digest))
+        digest = (await bot.services.catalog.find_digests(None))[0]
+        parts = len(bot.services.catalog.messages(digest))
         tg.fail_next(GROUP, "429", retry_after=1)  # one flood wait on the way
         tg.fail_next(CHANNEL, "500")  # and one server error, which the sender retries
         await bot.ask(ADMIN, ADMIN, "/post")

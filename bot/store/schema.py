@@ -171,5 +171,16 @@ CREATE TABLE chat_names (
 );
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4]
+# v5: texts behind the short keys of buttons (search queries): a button made before a restart
+# still finds its query. A key is a hash of its text (bot.reader.keys), so rows never conflict.
+V5 = """
+CREATE TABLE button_texts (
+    key TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    used_at TEXT NOT NULL
+);
+CREATE INDEX button_texts_used ON button_texts (used_at);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
 SCHEMA_VERSION = len(MIGRATIONS)
