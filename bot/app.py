@@ -21,8 +21,12 @@ from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defau
 
 from bot.catalog import Catalog
 from bot.config import ConfigError, Settings
+from bot.delivery.jobs import PushJobs
+from bot.delivery.outbox import ReplyOutbox
 from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
+from bot.delivery.userlimit import UserRateLimit
+from bot.digest.limits import set_limits
 from bot.ingest import sync_content, watch
 from bot.logging_setup import setup_logging
 from bot.metrics import (
@@ -68,6 +72,7 @@ def build_application(settings: Settings, *,
         raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
     metrics, pulse = BotMetrics(), Pulse()
     processor = TimedUpdateProcessor(CONCURRENT_UPDATES, metrics)
+    set_limits(settings.size_limits)  # MAX_DIGEST_BYTES / MAX_DIGEST_MESSAGES
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
         link_preview_options=LinkPreviewOptions(is_disabled=not settings.link_previews),
@@ -135,6 +140,9 @@ async def _post_init(application: Application) -> None:
                                  query_ttl=max(settings.rescan_seconds, 1)),
             delivery=delivery,
             scheduler=PushScheduler(settings=settings, store=store, delivery=delivery),
+            jobs=PushJobs(delivery, application.bot),
+            outbox=ReplyOutbox(),
+            user_limit=UserRateLimit(),
         )
         bot_data.services = services
         await delivery.sync_config_targets()  # DIGEST_CHATS become stored push targets
@@ -142,6 +150,10 @@ async def _post_init(application: Application) -> None:
         services.watcher = asyncio.create_task(_follow_content(services),
                                                name="digestbot-content-watch")
         await services.scheduler.start()
+        # pushes a crash or a stop interrupted (scheduled, /post, `digestbot post`) go on
+        resumed = await services.jobs.resume()
+        if resumed:
+            log.info("resuming %d interrupted push job(s)", resumed)
         ops.health.store = store  # the index is loaded: /healthz may say ok
     except BaseException:
         await store.close()
@@ -162,6 +174,10 @@ async def _post_stop(application: Application) -> None:
         services.watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await services.watcher
+    # unfinished jobs stay in the database: the next start resumes them
+    await services.jobs.stop()
+    await services.outbox.stop()
+    await services.delivery.close()
 
 
 async def _post_shutdown(application: Application) -> None:
@@ -236,13 +252,22 @@ def run_bot(settings: Settings) -> int:
     """`digestbot run`: poll Telegram (or serve the webhook) until interrupted. 0 on a clean
     stop."""
     redactor = setup_logging(settings.log_level,
-                             [settings.token or "", settings.webhook_secret or ""])
+                             [settings.token or "", settings.webhook_secret or ""],
+                             log_payloads=settings.log_payloads)
     application = build_application(settings)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(application))
-    except InvalidToken:
-        print("error: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
+    except InvalidToken as exc:
+        # PTB raises InvalidToken for 401 and 404 alike (getMe's own error is the cause); the
+        # token's shape is checked at start, so a 404 means the URL is not the Bot API
+        cause = exc.__cause__ if isinstance(exc.__cause__, TelegramError) else exc
+        if "not found" in cause.message.lower():
+            print(redactor.redact(f"error: the Bot API answered 404 Not Found: "
+                                  f"TELEGRAM_API_BASE_URL ({settings.api_base_url}) looks wrong "
+                                  "(it should end in /bot)"), file=sys.stderr)
+        else:
+            print("error: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
         return 2
     except NetworkError as exc:
         print(redactor.redact(f"error: cannot reach the Bot API at {settings.api_base_url}: "

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from dotenv import dotenv_values
 
+from bot.digest.limits import MAX_DIGEST_BYTES, MAX_DIGEST_MESSAGES, SizeLimits
 from bot.healthcheck import parse_listen
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -80,6 +81,14 @@ class Settings:
     health_listen: tuple[str, int] | None = None  # /healthz and /metrics
     health_max_silence: int = 60  # /healthz: 503 when no Bot API call succeeded for this long
     error_chat: ChatTarget | None = None  # where handler errors and failed pushes are reported
+    # a digest above either is refused by name (bot/digest/limits.py)
+    max_digest_bytes: int = MAX_DIGEST_BYTES
+    max_digest_messages: int = MAX_DIGEST_MESSAGES
+    log_payloads: bool = False  # DEBUG lines with whole Bot API payloads (message texts)
+
+    @property
+    def size_limits(self) -> SizeLimits:
+        return SizeLimits(self.max_digest_bytes, self.max_digest_messages)
 
     @classmethod
     def from_env(
@@ -164,6 +173,9 @@ class Settings:
             health_listen=listen_address(health_raw, "HEALTH_LISTEN") if health_raw else None,
             health_max_silence=_positive(env, "HEALTH_MAX_SILENCE", cls.health_max_silence),
             error_chat=ChatTarget.parse(error_raw, "ERROR_CHAT_ID") if error_raw else None,
+            max_digest_bytes=_positive(env, "MAX_DIGEST_BYTES", cls.max_digest_bytes),
+            max_digest_messages=_positive(env, "MAX_DIGEST_MESSAGES", cls.max_digest_messages),
+            log_payloads=_bool(env, "LOG_PAYLOADS", cls.log_payloads),
         )
 
     @property

@@ -12,14 +12,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.delivery.push import DeliveryService, PushEvent, PushReport, TargetLike
+from bot.delivery.push import DeliveryService, PushReport, TargetLike
 from bot.digest.model import Digest
 from bot.error_report import ErrorReporter
 from bot.health import Health, probe_for
@@ -87,12 +87,13 @@ class ObservedDelivery(DeliveryService):
         super().__init__(*args, **kwargs)
         self.ops = ops
 
-    async def push(self, digest: Digest, targets: Sequence[TargetLike] | None = None, *,
-                   progress: Callable[[PushEvent], None] | None = None) -> PushReport:
+    async def push(self, digest: Digest, targets: Sequence[TargetLike] | None = None,
+                   **options: Any) -> PushReport:
+        """DeliveryService.push (its keyword options passed on as they are)."""
         metrics = self.ops.metrics
         started = time.perf_counter()
         try:
-            report = await super().push(digest, targets, progress=progress)
+            report = await super().push(digest, targets, **options)
         except Exception as exc:
             metrics.pushes.labels("error").inc()
             await self.ops.errors.report_exception(exc, f"push of {digest.id}")
