@@ -20,6 +20,7 @@ from telegram.constants import MessageLimit
 from bot import __version__, catalog
 from bot.config import ConfigError, Settings
 from bot.digest.calls import DEFAULT_LAYOUT, LAYOUTS, OutgoingCall
+from bot.digest.limits import set_limits
 from bot.digest.loader import load_all, load_digest, parse_day
 from bot.digest.model import Digest, DigestError, OutgoingMessage
 
@@ -57,6 +58,8 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
 
     sub.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)")
+    sub.add_parser("healthcheck", help="exit 0 if the running bot's /healthz (HEALTH_LISTEN) "
+                                       "says ok, else 1 (for Docker's HEALTHCHECK)")
 
     sandbox = sub.add_parser(
         "sandbox", help="try the whole bot in a browser: no token, no network")
@@ -101,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits on --help/--version/bad usage: report its status
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     try:
+        _apply_size_limits()
         if args.command == "render":
             return _render(args, sys.stdout)
         if args.command == "check":
@@ -109,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sandbox(args)
         if args.command == "preview":
             return _preview(args)
+        if args.command == "healthcheck":
+            return _healthcheck()
         # Settings first: a missing token is a one-line error even before the bot code loads.
         settings = Settings.from_env()
         if args.command == "run":
@@ -193,6 +199,22 @@ def _preview(args: argparse.Namespace) -> int:
                          ) from None
 
 
+def _healthcheck() -> int:
+    from bot.healthcheck import main as healthcheck
+
+    return healthcheck()
+
+
+def _apply_size_limits() -> None:
+    """MAX_DIGEST_BYTES / MAX_DIGEST_MESSAGES hold for every command, token or not; another bad
+    setting is reported by the command that needs it (render/check need none of them)."""
+    try:
+        set_limits(Settings.from_env(require_token=False).size_limits)
+    except ConfigError as exc:
+        if exc.variable.startswith("MAX_DIGEST_"):
+            raise
+
+
 # ---------------------------------------------------------------------------- render
 
 
@@ -207,7 +229,7 @@ def _select(spec: str, content_dir: Path | None) -> list[Digest]:
     path = Path(spec)
     if spec.strip().lower() != "latest" and path.is_file():
         root = _content_dir(content_dir)
-        return [load_digest(path, root if _is_under(path, root) else None)]
+        return [load_digest(path, root if _is_under(path, root) else None, drafts=True)]
     try:
         day = parse_day(spec)
     except ValueError as exc:
@@ -358,17 +380,22 @@ def message_problems(msg: OutgoingMessage) -> list[str]:
     return problems(msg)
 
 
-def _check_targets(args: argparse.Namespace) -> tuple[list[tuple[Path, Path | None, str]], int]:
-    """(file, root for its id, name to print in groups) of every digest named; skipped count."""
-    from bot.digest.loader import has_front_matter, is_digest_name, iter_digest_files
+def _check_targets(
+    args: argparse.Namespace,
+) -> tuple[list[tuple[Path, Path | None, str]], int, list[DigestError]]:
+    """(file, root for its id, name to print in groups) of every digest named; how many named
+    files are not digests; what could not be looked at (symlink loops, unreadable folders)."""
+    from bot.digest.loader import has_front_matter, is_digest_name, scan_digest_files
 
     paths = args.paths or [_content_dir(None)]
     targets: list[tuple[Path, Path | None, str]] = []
+    unreadable: list[DigestError] = []
     skipped = 0
     for given in paths:
         if given.is_dir():
-            targets.extend((f, given, f.relative_to(given).as_posix())
-                           for f in iter_digest_files(given))
+            files, problems = scan_digest_files(given)
+            unreadable.extend(problems)
+            targets.extend((f, given, f.relative_to(given).as_posix()) for f in files)
         elif given.is_file():
             if is_digest_name(given) and (given.suffix.lower() != ".txt"
                                           or has_front_matter(given)):
@@ -378,16 +405,18 @@ def _check_targets(args: argparse.Namespace) -> tuple[list[tuple[Path, Path | No
                 skipped += 1
         else:
             raise UsageError(f"argument FILE|DIR: {str(given)!r} is no such file or directory")
-    return targets, skipped
+    return targets, skipped, unreadable
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     from bot.digest.lint import Finding, check_file
 
-    targets, skipped = _check_targets(args)
+    targets, skipped, unreadable = _check_targets(args)
     reports = [(check_file(path, root), name) for path, root, name in targets]
-    findings: list[tuple[Finding, str]] = [(f, name) for r, name in reports for f in r.findings]
-    if not targets:
+    findings: list[tuple[Finding, str]] = [
+        (Finding("error", Path(err.path), None, err.reason), err.path) for err in unreadable]
+    findings.extend((f, name) for r, name in reports for f in r.findings)
+    if not targets and not unreadable:
         where = ", ".join(str(p) for p in (args.paths or [_content_dir(None)]))
         findings.append((Finding("error", Path(where), None,
                                  "no digest files (.md, .markdown, .txt) found"), where))

@@ -20,7 +20,11 @@ from bot.reader.service import ReaderService
 from bot.store import Store
 
 if TYPE_CHECKING:
+    from bot.delivery.jobs import PushJobs
+    from bot.delivery.outbox import ReplyOutbox
     from bot.delivery.push import DeliveryService
+    from bot.delivery.userlimit import UserRateLimit
+    from bot.ops import Operations
     from bot.schedule import Clock, PushScheduler
 
 
@@ -32,6 +36,9 @@ class Services:
     reader: ReaderService  # the reader commands' queries
     delivery: DeliveryService
     scheduler: PushScheduler
+    jobs: PushJobs
+    outbox: ReplyOutbox  # every reply to a reader leaves through it (bounded per chat)
+    user_limit: UserRateLimit
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     # background task that keeps the index in step with the content folder
     watcher: asyncio.Task[None] | None = None
@@ -41,7 +48,8 @@ class Services:
 
 
 class BotData:
-    """`application.bot_data`: the settings from the start, the services once post_init ran."""
+    """`application.bot_data`: the settings and ops from the start, the services once post_init
+    ran."""
 
     def __init__(self) -> None:
         self.settings: Settings | None = None
@@ -49,6 +57,8 @@ class BotData:
         # the schedule's clock; None: the system clock. `digestbot sandbox` sets one that its
         # page can move forward to the next push
         self.clock: Clock | None = None
+        # metrics, health, webhook, error reports (bot/ops.py): from build_application on
+        self.ops: Operations | None = None
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, BotData]):

@@ -116,3 +116,20 @@ def test_a_token_shape_inside_a_bot_api_url_is_redacted_unasked() -> None:
     token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
     line = RedactingFilter([]).redact(f"POST http://127.0.0.1:8081/bot{token}/getMe")
     assert token.split(":")[1] not in line and f"/bot{REDACTED}/getMe" in line
+
+
+@pytest.mark.parametrize("payloads", [False, True])
+async def test_debug_logs_carry_message_payloads_only_with_log_payloads(
+        clean_root: logging.Logger, fake_telegram: FakeTelegram, tmp_path: Path,
+        payloads: bool) -> None:
+    tg = fake_telegram
+    out = io.StringIO()
+    setup_logging("DEBUG", [tg.token], stream=out, log_payloads=payloads)
+    tg.add_private_chat(5, "Eve")
+    files = {"2026-01-25.md": digest_text("2026-01-25", "One", {"A": ["A secret-ish item"]})}
+    async with running_bot(tg, tmp_path, content_files=files,
+                           env_overrides={"LOG_LEVEL": "DEBUG"}) as bot:
+        await bot.ask(5, 5, "/latest")
+    logged = out.getvalue()
+    assert "Bot API endpoint `sendMessage`" in logged  # DEBUG still says what was called
+    assert ("A secret-ish item" in logged) is payloads

@@ -181,6 +181,21 @@ async def test_preview_sends_the_digest_and_follows_the_file(tmp_path: Path) -> 
         assert "2026-02-01.md" in box.problem
 
 
+def test_a_real_envs_deployment_settings_stay_out_of_the_sandbox(tmp_path: Path) -> None:
+    """WEBHOOK_URL, HEALTH_LISTEN and ERROR_CHAT_ID of a production .env: the sandbox polls its
+    stand-in, opens no listener but its page and reports errors to no real chat."""
+    base = Settings.from_env({"DATABASE_PATH": str(tmp_path / "digestbot.sqlite3"),
+                              "WEBHOOK_URL": "https://bot.example.com/hook",
+                              "WEBHOOK_SECRET": "s3cret-s3cret", "HEALTH_LISTEN": "127.0.0.1:9090",
+                              "ERROR_CHAT_ID": "-1001234567890"},
+                             env_file=None, require_token=False)
+    assert base.webhook_url and base.health_listen and base.error_chat  # the env did set them
+    tg = type("StandIn", (), {"token": "1:x", "base_url": "http://127.0.0.1:1/bot"})()
+    settings = world.sandbox_settings(base, tg, content_dir=tmp_path, content_from_env=False)
+    assert (settings.webhook_url, settings.webhook_secret, settings.health_listen,
+            settings.error_chat) == (None, None, None, None)
+
+
 def test_run_without_a_token_points_to_the_sandbox(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:

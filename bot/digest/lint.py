@@ -20,6 +20,7 @@ from markdown_it.tree import SyntaxTreeNode
 from telegram.constants import MessageLimit
 
 from bot.digest.inline_html import MEDIA_TAGS, media_block, media_src, parse_tag
+from bot.digest.limits import check_messages
 from bot.digest.links import decide, safe_href
 from bot.digest.loader import KNOWN_KEYS, load_digest, read_text
 from bot.digest.markdown import parser
@@ -96,6 +97,10 @@ def check_file(path: Path, root: Path | None = None) -> FileReport:
             Finding("error", path, None, f"cannot render ({type(exc).__name__}: {exc})"))
         return report
     report.messages = len(messages)
+    try:
+        check_messages(path, len(messages))  # MAX_DIGEST_MESSAGES
+    except DigestError as exc:
+        report.findings.append(Finding("error", path, None, exc.reason))
     if not messages:
         report.findings.append(Finding("error", path, None, "renders to no message"))
     for number, msg in enumerate(messages, 1):

@@ -72,14 +72,17 @@ def bundled_content() -> Path:
 def sandbox_settings(base: Settings, tg: FakeTelegram, *, content_dir: Path | None,
                      content_from_env: bool) -> Settings:
     """The real settings, pointed at the stand-in: its token, its chats, a database of its own
-    (so a sandbox push is never journaled as a real one)."""
+    (so a sandbox push is never journaled as a real one). Deployment settings of a real .env are
+    dropped: a webhook would send the stand-in's updates to the real URL, an error chat is not
+    among the stand-in's chats, and the page is the only listener the sandbox opens."""
     content = content_dir or base.content_dir
     if content_dir is None and not content_from_env and not content.is_dir():
         content = bundled_content()
     return dataclasses.replace(
         base, token=tg.token, api_base_url=tg.base_url, content_dir=content,
         database_path=base.database_path.parent / "sandbox.sqlite3",
-        admin_ids=frozenset({ADMIN}), digest_chats=PUSH_TARGETS)
+        admin_ids=frozenset({ADMIN}), digest_chats=PUSH_TARGETS,
+        webhook_url=None, webhook_secret=None, health_listen=None, error_chat=None)
 
 
 def start_offset(newest: dt.date | None, settings: Settings, first_fire: dt.datetime | None,

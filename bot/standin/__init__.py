@@ -50,6 +50,8 @@ Simulated users (each queues an update for getUpdates and returns what it built)
 * ``await tg.press_button(chat_id, user_id, message_id, callback_data)`` -> callback query id
   (ValueError unless that bot message has that button). Answers land in
   ``tg.callback_answers[query_id]`` ({"text", "show_alert", "url"}).
+  ``tg.forge_button_press(chat_id, user_id, message_id, data)``: the same without the button
+  check (a modified client can send any callback data on any message).
 * ``await tg.send_channel_post(chat_id, text)``; ``tg.push_update({"message": {...}})`` (raw).
 
 Recording (in order; SentMessage fields: method, chat_id, message_id, message_thread_id, text,
@@ -137,9 +139,11 @@ Rich messages (Bot API 10.1; rules in ../shared/telegram-rich-messages.md):
   refuses a rich message's content (400 ``RICH_MESSAGE_INVALID``).
 
 Bot API methods: getMe, getUpdates (offset/limit/timeout long-poll/allowed_updates; a second
-concurrent poll ends the first with 409 Conflict), deleteWebhook, getWebhookInfo, setWebhook
-(400), logOut, close, sendMessage, sendPhoto (URL or a file_id it returned), sendRichMessage,
-editMessageText,
+concurrent poll ends the first with 409 Conflict; 409 while a webhook is set), setWebhook /
+deleteWebhook / getWebhookInfo (queued updates are POSTed to the webhook with the secret header;
+``tg.route_webhook(public, local)`` maps the HTTPS URL to the bot's listener like a TLS proxy,
+``await tg.post_webhook(update, secret_token=...)`` sends a forged one; see webhook.py), logOut,
+close, sendMessage, sendPhoto (URL or a file_id it returned), sendRichMessage, editMessageText,
 editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands, getMyCommands,
 deleteMyCommands, getChat, getChatMember, getChatAdministrators, pinChatMessage,
 unpinChatMessage, sendChatAction. Bodies: JSON, form-encoded or multipart (as PTB sends).
@@ -152,7 +156,8 @@ lines become messages from a private user). HTTP control API mirroring the Pytho
 ``POST /_control/<method>`` with a JSON object of keyword arguments for add_private_chat,
 add_group, add_supergroup, add_channel, add_user, send_text, send_channel_post, press_button,
 push_update, fail_next, migrate_group, set_bot_status, kick_bot, block_bot, close_topic,
-reopen_topic, fail_photo_url, reset_records, set_rich_messages -> ``{"ok": true, "result": ...}``.
+reopen_topic, fail_photo_url, reset_records, set_rich_messages, route_webhook, post_webhook ->
+``{"ok": true, "result": ...}``.
 """
 
 from bot.standin.ratelimit import FloodLimits

@@ -32,6 +32,7 @@ from bot.standin.state import (
     next_id,
 )
 from bot.standin.telegram_html import utf16_len
+from bot.standin.webhook import WebhookMethods
 
 ANONYMOUS_ADMIN = User(1087968824, "Group", "GroupAnonymousBot", is_bot=True)
 # Methods that a chat-targeted fault (fail_next(chat_id, ...)) applies to.
@@ -50,7 +51,7 @@ def command_entities(text: str) -> list[dict[str, Any]]:
              "length": utf16_len(m.group())} for m in _COMMAND.finditer(text)]
 
 
-class FakeTelegram(BotApiMethods):
+class FakeTelegram(WebhookMethods, BotApiMethods):
     """A strict fake of the Telegram Bot API, served over real HTTP on 127.0.0.1.
 
     See the package docstring (``bot/standin/__init__.py``) for the full guide.
@@ -93,6 +94,7 @@ class FakeTelegram(BotApiMethods):
         self._event: asyncio.Event | None = None
         self._closing: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
+        self._init_webhooks()
 
     # ================================================================== lifecycle
 
@@ -124,10 +126,13 @@ class FakeTelegram(BotApiMethods):
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
         self._closing_event().clear()
+        if self.webhook is not None:  # started again after a stop: deliveries resume
+            self._start_delivery()
         return self
 
     async def stop(self) -> None:
         self._closing_event().set()  # releases long polls and held "timeout" requests
+        await self.stop_webhook_delivery()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -286,6 +291,18 @@ class FakeTelegram(BotApiMethods):
         rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
         if not any(b.get("callback_data") == callback_data for row in rows for b in row):
             raise ValueError(f"message {message_id} has no button with data {callback_data!r}")
+        return self.forge_button_press(chat_id, user_id, message_id, callback_data)
+
+    def forge_button_press(self, chat_id: int | str, user_id: int, message_id: int,
+                           callback_data: str) -> str:
+        """What a modified client can do: a callback query with any data on any message of the
+        chat, buttons or not (Telegram only checks the data's size). Returns the query id."""
+        chat = self.chat(chat_id)
+        message = chat.messages.get(message_id)
+        if message is None:
+            raise ValueError(f"no message {message_id} in chat {chat.id}")
+        if not 1 <= len(callback_data.encode()) <= 64:
+            raise ValueError("callback data must be 1-64 bytes")
         query_id = str(next_id() * 1000003)
         self._open_queries.add(query_id)
         self.push_update({"callback_query": {
@@ -566,7 +583,8 @@ class FakeTelegram(BotApiMethods):
         "add_user", "add_private_chat", "add_group", "add_supergroup", "add_channel",
         "send_text", "send_channel_post", "press_button", "push_update", "fail_next",
         "migrate_group", "set_bot_status", "kick_bot", "block_bot", "close_topic",
-        "reopen_topic", "fail_photo_url", "reset_records", "set_rich_messages"})
+        "reopen_topic", "fail_photo_url", "reset_records", "set_rich_messages",
+        "route_webhook", "post_webhook"})
 
     async def _handle_control_post(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
