@@ -13,16 +13,31 @@ _HASHTAG_CATEGORIES = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Mn", "Mc"}
 _LEADING = re.compile(r"^[\s#＃]+")
 
 
-def normalize_tag(tag: str) -> str:
-    """Comparison form of a tag: stripped, leading '#'s dropped, casefolded.
+def tag_key(text: str) -> str:
+    """What a tag's Telegram hashtag keeps of `text`, minus '_' (the key before case folding).
 
-    `normalize_tag("#AI 日报 ") == normalize_tag("ai 日报")`. Idempotent.
+    So `/tag` finds what the bot shows: `#AI日报` for "AI 日报", `#thisweekinrust` for
+    "this-week-in-rust" (spaces, '-', '_' and punctuation between words carry no meaning). A tag
+    without a letter (no hashtag: "2026", emoji) keeps its text minus spaces, '-' and '_'.
+    Schema v5 rewrote the stored keys with this function (bot/store/schema.py)."""
+    body = "".join(ch for ch in text if ch != "_" and _hashtag_char(ch))
+    if any(unicodedata.category(ch).startswith("L") for ch in body):
+        return body
+    return re.sub(r"[\s\-_]+", "", text)
+
+
+def normalize_tag(tag: str) -> str:
+    """Comparison form of a tag: leading '#'s, case, spaces, '-' and '_' dropped.
+
+    `normalize_tag("#AI 日报 ") == normalize_tag("ai日报")`. Idempotent.
     """
     # NFKC + casefold so full-width '＃'/letters and case variants compare equal; repeated until
     # stable because casefolding can un-normalise a few characters (keeps this idempotent).
+    # Telegram shows `#AI日报` for "AI 日报": the key keeps only what that hashtag keeps.
     text = tag
     for _ in range(4):
-        folded = _LEADING.sub("", unicodedata.normalize("NFKC", text.casefold())).rstrip()
+        # the hashtag filter first (as hashtag() does), so a tag's key is its hashtag's key
+        folded = unicodedata.normalize("NFKC", tag_key(_LEADING.sub("", text)).casefold())
         if folded == text:
             break
         text = folded
