@@ -25,11 +25,13 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults, ExtBot
 
-from bot.config import ConfigError, Settings
+from bot.config import MISSING_TOKEN, ConfigError, Settings
 from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
+from bot.i18n import MENU_LANGUAGE_CODES, _, available_languages, use_language
 from bot.library import DigestLibrary
-from bot.logging_setup import setup_logging
+from bot.logging_setup import REDACTED, setup_logging
+from bot.polling import POLLING_ERRORS_KEY, PollingErrors
 from bot.schedule import PushScheduler
 from bot.services import SERVICES_KEY, Services, get_services
 from bot.store import Store
@@ -57,7 +59,7 @@ def build_application(settings: Settings, *,
                       rate_limiter: BaseRateLimiter | None = None) -> Application:
     """The bot, fully wired; the store opens and the loops start in post_init."""
     if not settings.token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+        raise ConfigError("TELEGRAM_BOT_TOKEN", MISSING_TOKEN)
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
         link_preview_options=LinkPreviewOptions(is_disabled=not settings.link_previews),
@@ -78,6 +80,8 @@ def build_application(settings: Settings, *,
         .build()
     )
     application.bot_data[SETTINGS_KEY] = settings
+    # polling failures reach the error handler with update=None (handlers/errors.py)
+    application.bot_data[POLLING_ERRORS_KEY] = PollingErrors(settings.api_base_url)
     register_all(application)
     return application
 
@@ -151,14 +155,17 @@ async def _post_shutdown(application: Application) -> None:
 
 
 def _commands(menu: list[tuple[str, str]]) -> list[BotCommand]:
+    """The menu in the current language (descriptions are N_-marked source strings)."""
     seen: dict[str, str] = {}
     for command, description in menu:
-        seen.setdefault(command, description)
+        seen.setdefault(command, _(description))
     return [BotCommand(c, d) for c, d in seen.items()]
 
 
 async def set_menus(bot: ExtBot, settings: Settings) -> None:
-    """Command menus per audience; a failure here is logged, never fatal."""
+    """Command menus per audience and per language (setMyCommands' language_code: '' for
+    everyone without a menu of their own, 'zh' for Chinese clients); a failure here is logged,
+    never fatal."""
     scopes = [
         (BotCommandScopeAllPrivateChats(), PRIVATE_MENU),
         (BotCommandScopeAllGroupChats(), GROUP_MENU),
@@ -167,11 +174,18 @@ async def set_menus(bot: ExtBot, settings: Settings) -> None:
         *((BotCommandScopeChat(admin), [*PRIVATE_MENU, *ADMIN_MENU])
           for admin in sorted(settings.admin_ids)),
     ]
-    for scope, menu in scopes:
-        try:
-            await bot.set_my_commands(_commands(menu), scope=scope)
-        except TelegramError as exc:
-            log.warning("setMyCommands for %s failed: %s", scope.type, exc)
+    for language in available_languages():
+        code = MENU_LANGUAGE_CODES.get(language)
+        if code is None:
+            continue
+        with use_language(language):
+            for scope, menu in scopes:
+                try:
+                    await bot.set_my_commands(_commands(menu), scope=scope,
+                                               language_code=code or None)
+                except TelegramError as exc:
+                    log.warning("setMyCommands for %s (%s) failed: %s", scope.type,
+                                language, exc)
 
 
 async def start_application(application: Application, *, poll_timeout: int = 10) -> None:
@@ -207,19 +221,41 @@ async def stop_application(application: Application) -> None:
         await application.post_shutdown(application)
 
 
+class _StartupTracebacks(logging.Filter):
+    """PTB logs its own traceback when the start-up getMe fails; run_bot reports that failure
+    in one line instead, so those records are dropped (every other PTB record passes)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg)
+        return not (text.startswith("%s Invalid token")
+                    or text.startswith("Network Retry Loop (Bootstrap")
+                    or "Bootstrap" in str(record.args or ""))
+
+
 def run_bot(settings: Settings) -> int:
-    """`digestbot run`: poll Telegram until interrupted. 0 on a clean stop."""
+    """`digestbot run`: poll Telegram until interrupted. 0 on a clean stop.
+
+    Start-up failures are one line on stderr, no traceback: Telegram unreachable (exit 1),
+    token rejected (exit 2). A second instance on the same token is a polling failure (409),
+    reported by handlers/errors.py through bot.polling while this one keeps retrying."""
     redactor = setup_logging(settings.log_level, [settings.token or ""])
+    ptb_log = logging.getLogger("telegram.ext")
+    quiet = _StartupTracebacks()
+    ptb_log.addFilter(quiet)
     application = build_application(settings)
     try:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
-        print("error: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
+        print("error: TELEGRAM_BOT_TOKEN was rejected by Telegram (getMe said Unauthorized): "
+              "check the token from @BotFather in .env", file=sys.stderr)
         return 2
     except NetworkError as exc:
-        print(redactor.redact(f"error: cannot reach the Bot API at {settings.api_base_url}: "
-                              f"{exc.message}"), file=sys.stderr)
+        url = f"{settings.api_base_url.rstrip('/')}{REDACTED}/getMe"
+        print(redactor.redact(f"error: Telegram not reachable at {url}: {exc.message}"),
+              file=sys.stderr)
         return 1
+    finally:
+        ptb_log.removeFilter(quiet)
     return 0
 
 

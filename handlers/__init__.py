@@ -7,16 +7,28 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import admin, browse, errors, reader, search, start, subscriptions
+from handlers import (
+    admin,
+    browse,
+    chat_settings,
+    errors,
+    reader,
+    search,
+    start,
+    subscriptions,
+)
+from handlers.instrument import instrument
 
 # What /help shows and setMyCommands sets, per audience.
 READER_MENU = [*reader.COMMANDS, *browse.COMMANDS, *search.COMMANDS]
-PRIVATE_MENU = [*start.COMMANDS, *READER_MENU]
-GROUP_MENU = [("help", "The commands you can use"), *READER_MENU]
-CHAT_ADMIN_MENU = [*GROUP_MENU, *subscriptions.SUBSCRIPTION_COMMANDS]
+PRIVATE_MENU = [*start.COMMANDS, *READER_MENU, *chat_settings.COMMANDS]
+GROUP_MENU = [("help", "The commands you can use"), *READER_MENU, *chat_settings.COMMANDS]
+CHAT_ADMIN_MENU = [*GROUP_MENU, *subscriptions.SUBSCRIPTION_COMMANDS,
+                   *chat_settings.ADMIN_COMMANDS]
 ADMIN_MENU = [*admin.ADMIN_COMMANDS, *subscriptions.SUBSCRIPTION_COMMANDS]
 
 
 def register_all(application: Application) -> None:
-    for module in (start, reader, browse, search, admin, subscriptions, errors):
+    for module in (start, reader, browse, search, admin, subscriptions, chat_settings, errors):
         module.register(application)
+    instrument(application)  # language + one log line per update, around every handler

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from bot.polling import POLLING_ERRORS_KEY
 
 log = logging.getLogger("digestbot.errors")
 
@@ -25,14 +27,20 @@ def describe(update: object) -> str:
     if update.callback_query:
         parts.append(f"button {update.callback_query.data!r}")
     elif update.effective_message and update.effective_message.text:
-        parts.append(f"text {update.effective_message.text[:80]!r}")
+        # the command word only: the rest is what a person wrote (the log is not theirs)
+        parts.append(f"command {update.effective_message.text.split(maxsplit=1)[0][:40]!r}")
     return ", ".join(parts)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update is None and isinstance(context.error, NetworkError):
-        # polling hit a network problem; PTB retries by itself: one line, no traceback
-        log.warning("Bot API not reachable (%s); polling retries", context.error)
+    if update is None and isinstance(context.error, TelegramError):
+        # polling failed (network, 409 Conflict); PTB retries with backoff by itself: one
+        # warning, then a reminder a minute at most, never a traceback
+        polling_errors = context.bot_data.get(POLLING_ERRORS_KEY)
+        if polling_errors is not None:
+            polling_errors(context.error)
+        else:
+            log.warning("polling failed (%s); retrying", context.error)
         return
     log.error("handler failed for %s", describe(update), exc_info=context.error)
     if not isinstance(update, Update):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.store.chats import ChatSettingsMixin
 from bot.store.index import IndexMixin
 from bot.store.journal import JournalMixin
 from bot.store.search import SearchMixin
 from bot.store.targets import TargetsMixin
 
 
-class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin):
+class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin, ChatSettingsMixin):
     """All methods are async. Open with `await Store.open(path)`; close with `await close()`.
 
     One aiosqlite connection serves everything; write transactions are serialised by an
