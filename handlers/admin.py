@@ -24,7 +24,7 @@ from bot.digest.model import Digest
 from bot.library import fit_lines
 from bot.services import Services, get_services
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.admin")
 
 ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("post", "push a digest now: /post [date] [here]"),

@@ -17,7 +17,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 from bot.delivery.notify import esc
 from bot.services import Services, get_services
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.subscriptions")
 
 SUBSCRIPTION_COMMANDS: list[tuple[str, str]] = [
     ("subscribe", "deliver the daily digest to this group, channel or topic"),

@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 
 from bot.digest.tghtml import escape
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.notify")
 
 
 def esc(value: object) -> str:

@@ -35,7 +35,7 @@ from bot.digest.loader import load_digest, parse_day, sort_key
 from bot.digest.model import Digest, OutgoingMessage
 from bot.digest.split import build_messages
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.push")
 
 
 class TargetLike(Protocol):
@@ -238,7 +238,7 @@ class DeliveryService:
         report.results = results
         emit = progress or (lambda _event: None)
         await asyncio.gather(*(self._push_one(digest, messages, r, emit) for r in results))
-        _LOG.info("push %s", report.summary())
+        _LOG.info("push %r (%s): %s", digest.title, digest.date, report.summary())
         return report
 
     async def _push_one(self, digest: Digest, messages: list[OutgoingMessage],
@@ -251,6 +251,15 @@ class DeliveryService:
         except Exception as exc:  # a bug must not take the other chats' tasks down
             _LOG.exception("push of %s to %s crashed", digest.id, result.label)
             result.error = result.error or f"internal error: {exc!r}"
+        # one line per target outcome, named by the digest's title (operators grep for it)
+        if result.complete:
+            _LOG.info("push %r (%s) to %s: %s", digest.title, digest.date, result.label,
+                      f"{result.sent} sent" + (f", {result.already} already there"
+                                               if result.already else ""))
+        else:
+            _LOG.warning("push %r (%s) to %s: failed after %d of %d parts: %s", digest.title,
+                         digest.date, result.label, result.sent + result.already,
+                         result.total, result.error)
         if result.complete:
             emit(PushEvent("done", result.chat_id, result.thread_id, None, result.total))
         else:

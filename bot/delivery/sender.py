@@ -33,7 +33,7 @@ from bot.delivery.ratelimit import retry_after_seconds
 from bot.digest.model import OutgoingMessage
 from bot.digest.tghtml import html_to_plain, utf16_len
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.sender")
 
 Sleep = Callable[[float], Awaitable[None]]
 
