@@ -115,6 +115,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current.get()).ngettext(singular, plural, n)
 
 
+def digests_count(n: int) -> str:
+    """`1 digest`, `3 digests` / `3 期`."""
+    return ngettext("{n} digest", "{n} digests", n).format(n=format_number(n))
+
+
 def N_(message: str) -> str:
     """Marks a string for extraction only; translate it with `_` where it is shown."""
     return message
@@ -154,6 +159,7 @@ def po_path(language: str) -> Path:
 
 
 def extract() -> None:
+    LOCALE_DIR.mkdir(parents=True, exist_ok=True)
     _pybabel("extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, "--no-location",
              "--sort-output", "--project", "digestbot", "-o", str(POT), str(ROOT))
 

@@ -113,11 +113,39 @@ def _bare_literals(node: ast.AST) -> list[ast.Constant]:
     return []
 
 
+LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
+_SENTENCE = re.compile(r"[^\W\d_]{2,}[,.:;!?]?\s+[^\W\d_]{2,}")
+
+
+def _unwrapped_nodes(tree: ast.AST) -> set[int]:
+    """ids of string constants that are docstrings, inside gettext/log calls or exceptions."""
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(
+                body[0].value, ast.Constant):
+            skip.add(id(body[0].value))  # docstring
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in {"_", "N_", "ngettext", "gettext"} or name in LOG_METHODS or (
+                    name.endswith(("Error", "Exception"))):
+                skip.update(id(n) for n in ast.walk(node))
+        if isinstance(node, ast.Assert | ast.Compare):  # `"not modified" in exc.message`
+            skip.update(id(n) for n in ast.walk(node))
+    return skip
+
+
 def unwrapped_literals(paths: list[Path]) -> list[str]:
-    """`file:line: 'text'` for each readable literal handed straight to Telegram unwrapped."""
-    found: list[str] = []
+    """`file:line: 'text'` for each readable literal that reaches people unwrapped: any text
+    handed straight to Telegram (reply_text, show, buttons, ...), and any sentence-like literal
+    anywhere else in these modules (texts built in a variable first), except docstrings, log
+    lines, exception messages and asserts."""
+    found: list[tuple[str, int, str]] = []
     for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        skip = _unwrapped_nodes(tree)
+        flagged: set[int] = set()
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
@@ -130,6 +158,12 @@ def unwrapped_literals(paths: list[Path]) -> list[str]:
             for arg in args:
                 for literal in _bare_literals(arg):
                     if _readable(literal.value):
-                        found.append(f"{path}:{literal.lineno}: {literal.value!r} is shown to "
-                                     "people unwrapped: wrap it in _() (bot.i18n)")
-    return found
+                        flagged.add(id(literal))
+                        found.append((str(path), literal.lineno, literal.value))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and id(node) not in skip and id(node) not in flagged
+                    and _SENTENCE.search(_TAG.sub(" ", node.value))):
+                found.append((str(path), node.lineno, node.value))
+    return [f"{path}:{line}: {text!r} is shown to people unwrapped: wrap it in _() (bot.i18n)"
+            for path, line, text in sorted(found)]

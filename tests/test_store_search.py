@@ -256,3 +256,31 @@ async def test_equal_scores_newest_first_and_summary_matches(tmp_path: Path) -> 
         assert summary.total == 3 and all(h.position == 0 for h in summary.items)
     finally:
         await store.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80), st.lists(st.text(min_size=1, max_size=4), max_size=3))
+def test_highlight_keeps_the_text_and_bolds_every_match(text: str, terms: list[str]) -> None:
+    import html
+    import re
+
+    from bot.highlight import highlight_html
+
+    out = highlight_html(text, terms)
+    # the visible text is the original text, character for character
+    assert html.unescape(re.sub(r"</?b>", "", out)) == text
+    bolded = [html.unescape(b) for b in re.findall(r"<b>(.*?)</b>", out)]
+    for piece in bolded:
+        assert any(piece.lower() == t.lower() for t in terms)
+    # nothing left unbolded that a term matches
+    for segment in re.split(r"<b>.*?</b>", out):
+        plain = html.unescape(segment)
+        assert not any(re.search(re.escape(t), plain, re.IGNORECASE) for t in terms)
+
+
+def test_highlight_examples() -> None:
+    from bot.highlight import highlight_html
+
+    assert highlight_html("Rust 1.90 & rustc", ["rust"]) == "<b>Rust</b> 1.90 &amp; <b>rust</b>c"
+    assert highlight_html("阿里发布通义千问", ["发布", "千问"]) == "阿里<b>发布</b>通义<b>千问</b>"
+    assert highlight_html("<b>x</b>", []) == "&lt;b&gt;x&lt;/b&gt;"
