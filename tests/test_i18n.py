@@ -98,3 +98,17 @@ def test_english_plurals_and_chinese_translations() -> None:
     with use_language(SIMPLIFIED):
         assert _("private chat") != "private chat"
         assert ngettext("{n} digest", "{n} digests", 3).format(n=3) == "3 期"
+
+
+def test_the_package_ships_the_compiled_catalogs() -> None:
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["bot"]
+    compiled = sorted(p.relative_to(ROOT / "bot").as_posix()
+                      for p in (ROOT / "bot" / "locale").glob("*/LC_MESSAGES/*.mo"))
+    assert compiled == ["locale/en/LC_MESSAGES/digestbot.mo",
+                        "locale/zh_Hans/LC_MESSAGES/digestbot.mo"]
+    assert all(any(fnmatch.fnmatch(path, p) for p in patterns) for path in compiled)
+    assert any(dep.lower().startswith("babel") for dep in config["project"]["dependencies"])
