@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bot.store.search as search_module
+from bot.ingest import sync_content
 from bot.store import Store
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -55,7 +56,7 @@ async def main(args: argparse.Namespace) -> None:
     logging.disable(logging.WARNING)  # the corpus has files without dates: not our figures
     with tempfile.TemporaryDirectory() as tmp:
         store = await Store.open(Path(tmp) / "db.sqlite3")
-        report = await store.sync_content(args.corpus)
+        report = await sync_content(store, args.corpus)
         items = (await store._one("SELECT count(*) FROM items"))[0]
         print(f"indexed {report.added} digests, {items} items in {report.seconds:.1f} s")
         print(f"{'query':<14} {'hits':>6} {'ranked ms':>10} {'recency ms':>11} {'ratio':>6}")

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot.i18n import (
     ENGLISH,
-    N_,
     SIMPLIFIED,
     _,
     current_language,
     parse_language,
     set_language,
 )
-from handlers.common import command_argument, services, show
+from bot.services import BotContext
+from handlers.common import command_argument, show
 from handlers.subscriptions import may_manage
-
-COMMANDS = [("id", N_("Your user id and this chat's id (for ADMIN_IDS, DIGEST_CHATS)"))]
-ADMIN_COMMANDS = [("language", N_("Set this chat's language: /language zh or /language en"))]
 
 LANGUAGE_NAMES = {ENGLISH: "English", SIMPLIFIED: "简体中文"}  # each in its own language
 
@@ -50,12 +47,12 @@ def chat_type_name(chat_type: str) -> str:
     return names.get(chat_type, chat_type)
 
 
-async def id_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def id_command(update: Update, context: BotContext) -> None:
     await show(update, id_text(update))
 
 
-async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
+async def language_command(update: Update, context: BotContext) -> None:
+    svc = context.services
     chat = update.effective_chat
     assert chat is not None
     wanted = command_argument(update.effective_message)

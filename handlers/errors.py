@@ -6,13 +6,15 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler
 
-from bot.polling import POLLING_ERRORS_KEY
+from bot.i18n import N_, _, set_language
+from bot.services import BotContext
+from handlers.instrument import language_for
 
 log = logging.getLogger("digestbot.errors")
 
-APOLOGY = "Sorry, something went wrong on my side. Please try again later."
+APOLOGY = N_("Sorry, something went wrong on my side. Please try again later.")
 
 
 def describe(update: object) -> str:
@@ -32,11 +34,11 @@ def describe(update: object) -> str:
     return ", ".join(parts)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     if update is None and isinstance(context.error, TelegramError):
         # polling failed (network, 409 Conflict); PTB retries with backoff by itself: one
         # warning, then a reminder a minute at most, never a traceback
-        polling_errors = context.bot_data.get(POLLING_ERRORS_KEY)
+        polling_errors = context.bot_data.polling_errors
         if polling_errors is not None:
             polling_errors(context.error)
         else:
@@ -45,19 +47,20 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("handler failed for %s", describe(update), exc_info=context.error)
     if not isinstance(update, Update):
         return
+    set_language(await language_for(update, context.bot_data))  # the apology in their language
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(APOLOGY, show_alert=True)
+            await update.callback_query.answer(_(APOLOGY), show_alert=True)
         elif update.effective_chat is not None:
             message = update.effective_message
             thread = message.message_thread_id if message and message.is_topic_message else None
-            await context.bot.send_message(update.effective_chat.id, APOLOGY,
+            await context.bot.send_message(update.effective_chat.id, _(APOLOGY),
                                            message_thread_id=thread)
     except TelegramError as exc:  # e.g. the query is too old to answer: nothing more to do
         log.warning("could not apologise for %s: %s", describe(update), exc)
 
 
-async def unhandled_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unhandled_button(update: Update, context: BotContext) -> None:
     """A button no feature handles: the page counter ("n"), or stale / forged data. Answer it
     anyway, or the user's client shows a spinner on the button until Telegram gives up."""
     assert update.callback_query is not None

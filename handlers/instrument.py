@@ -18,18 +18,19 @@ from telegram.constants import ChatType
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import language_for_code, set_language
-from bot.services import SERVICES_KEY
+from bot.services import BotData
 
 log = logging.getLogger("digestbot.handlers")
 
 Callback = Callable[[Update, Any], Awaitable[Any]]
 
 
-async def language_for(update: object, bot_data: dict[str, Any]) -> str:
+async def language_for(update: object, bot_data: BotData) -> str:
     """The language to write in for this update: what /language chose for the chat; else a
     private reader's Telegram language; else (groups, channels) BOT_LANGUAGE."""
-    services = bot_data.get(SERVICES_KEY)
-    default = services.settings.bot_language if services is not None else "en"
+    services = bot_data.services
+    settings = services.settings if services is not None else bot_data.settings
+    default = settings.bot_language if settings is not None else "en"
     if not isinstance(update, Update):
         return default
     chat, user = update.effective_chat, update.effective_user

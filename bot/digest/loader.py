@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -322,17 +322,6 @@ def load_all(root: Path) -> tuple[list[Digest], list[DigestError]]:
     return digests, errors
 
 
-def sort_key(digest: Digest) -> tuple[dt.date, dt.datetime, str]:
-    """Newest last: by date, then published_at (wall time as written), then path."""
-    moment = digest.published_at.replace(tzinfo=None) if digest.published_at else dt.datetime.min
-    return digest.date, moment, digest.path.as_posix()
-
-
-def latest(digests: Iterable[Digest]) -> Digest | None:
-    """The newest digest, or None if there is none."""
-    return max(digests, key=sort_key, default=None)
-
-
 def parse_day(spec: str) -> dt.date | None:
     """`2026-01-25` / `20260125` -> date; None if spec does not look like a date.
 
@@ -343,19 +332,3 @@ def parse_day(spec: str) -> dt.date | None:
     if not match:
         return None
     return dt.date(*map(int, match.groups()))
-
-
-def find(digests: Sequence[Digest], spec: str) -> list[Digest]:
-    """Digests matching spec, oldest first (send order).
-
-    spec: `latest`, a date (`2026-01-25` or `20260125`: every edition of that day) or a file path.
-    Raises ValueError for a date-shaped spec that is not a real date.
-    """
-    if spec.strip().lower() == "latest":
-        newest = latest(digests)
-        return [newest] if newest else []
-    day = parse_day(spec)
-    if day is not None:
-        return sorted((d for d in digests if d.date == day), key=sort_key)
-    wanted = Path(spec).resolve()
-    return [d for d in digests if d.path.resolve() == wanted]

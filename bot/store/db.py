@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.store.buttons import ButtonsMixin
 from bot.store.chats import ChatSettingsMixin
 from bot.store.index import IndexMixin
 from bot.store.journal import JournalMixin
@@ -11,7 +12,8 @@ from bot.store.search import SearchMixin
 from bot.store.targets import TargetsMixin
 
 
-class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin, ChatSettingsMixin):
+class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin, ButtonsMixin,
+            ChatSettingsMixin):
     """All methods are async. Open with `await Store.open(path)`; close with `await close()`.
 
     One aiosqlite connection serves everything; write transactions are serialised by an

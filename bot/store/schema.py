@@ -171,11 +171,22 @@ CREATE TABLE chat_names (
 );
 """
 
-# v5 (issue 11): per-chat language (/language); tag keys without separators (`AI 日报` ==
-# `AI日报`, see bot.digest.tags.tag_key: the connection provides it as digestbot_tag_key); the
+# v5: texts behind the short keys of buttons (search queries): a button made before a restart
+# still finds its query. A key is a hash of its text (bot.reader.keys), so rows never conflict.
+V5 = """
+CREATE TABLE button_texts (
+    key TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    used_at TEXT NOT NULL
+);
+CREATE INDEX button_texts_used ON button_texts (used_at);
+"""
+
+# v6 (issue 11): per-chat language (/language); tag keys without separators (`AI 日报` ==
+# `AI日报`, see bot.tagnorm.normalize_tag: the connection provides it as digestbot_tag_key); the
 # search index split into title, body and section columns so bm25 can weigh them (a match only
 # in a section title ranks low). Each column ends with a newline, for the same reason as v3's doc.
-V5 = """
+V6 = """
 CREATE TABLE chat_settings (
     chat_id    NOT NULL PRIMARY KEY,  -- as targets.chat_id: ints stay ints
     language   TEXT,                  -- NULL: the default (user's Telegram language / BOT_LANGUAGE)
@@ -219,5 +230,5 @@ END;
 INSERT INTO items_fts(items_fts) VALUES ('rebuild');
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6]
 SCHEMA_VERSION = len(MIGRATIONS)
