@@ -17,7 +17,9 @@ from telegram.ext import filters
 from telegram.helpers import create_deep_linked_url
 
 from bot.delivery.sender import SendOptions, send_part
+from bot.i18n import _, format_date
 from bot.reader.views import card_html, html_text, message_link
+from bot.reader_text import part_label
 from bot.services import BotContext
 from bot.store import DigestRecord
 from bot.textcut import shorten
@@ -49,16 +51,17 @@ def button(label: str, data: Button) -> InlineKeyboardButton:
 
 
 def open_button(record: DigestRecord, label: str | None = None) -> InlineKeyboardButton:
-    return button(label or f"{record.date:%Y-%m-%d} · {shorten(record.title, 40)}",
+    return button(label or f"{format_date(record.date)} · {shorten(record.title, 40)}",
                   OpenDigest(record.id))
 
 
 def pager_row(page: Callable[[int], Button], offset: int, total: int, size: int, *,
-              arrows: tuple[str, str] = ("« Newer", "Older »")) -> list[InlineKeyboardButton]:
+              arrows: tuple[str, str] | None = None) -> list[InlineKeyboardButton]:
     """« prev | page x/y | next » (only the buttons that lead somewhere); `page(offset)` is the
     button data of the page at that offset."""
     if total <= size:
         return []
+    arrows = arrows or (_("« Newer"), _("Older »"))
     row = []
     if offset > 0:
         row.append(button(arrows[0], page(max(offset - size, 0))))
@@ -100,15 +103,32 @@ async def send_whole(context: BotContext, chat_id: int, thread_id: int | None,
 async def card(context: BotContext, chat: Chat, record: DigestRecord,
                note: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
     """A group's compact card: text plus the button that opens the digest in a private chat."""
-    store = context.services.store
-    deliveries = list(await store.deliveries_in_chat(record.id, chat.id))
-    if chat.username:  # pushed to "@name" targets are journaled under that name
-        deliveries += await store.deliveries_in_chat(record.id, f"@{chat.username}")
-    posted = [message_link(chat.id, chat.username, thread, msg) for thread, msg in deliveries]
-    text = card_html(record, note=note, posted=posted)
-    button = InlineKeyboardButton("Read it here in full",
+    text = card_html(record, note=note, posted=await posted_parts(context, chat, record))
+    button = InlineKeyboardButton(_("Read it in full in a private chat"),
                                   url=create_deep_linked_url(context.bot.username, record.id))
     return text, InlineKeyboardMarkup([[button]])
+
+
+async def posted_parts(context: BotContext, chat: Chat,
+                       record: DigestRecord) -> list[tuple[str, str | None]]:
+    """(part label, message link) of each part of `record` this chat already received: the
+    header and each section by name, so a reader can jump to the one they want."""
+    store = context.services.store
+    keys: list[int | str] = [chat.id]
+    if chat.username:  # pushed to "@name" targets are journaled under that name
+        keys.append(f"@{chat.username}")
+    posted: list[tuple[str, str | None]] = []
+    messages = None
+    for key in keys:
+        for thread, _first in await store.deliveries_in_chat(record.id, key):
+            if messages is None:
+                messages = await context.services.catalog.messages_async(record)
+            parts = await store.delivered_parts(record.id, key, thread)
+            for part, message_id in sorted(parts.items()):
+                section = messages[part].section if part < len(messages) else None
+                posted.append((part_label(part, section),
+                               message_link(chat.id, chat.username, thread, message_id)))
+    return posted
 
 
 async def deliver(update: Update, context: BotContext, record: DigestRecord,
@@ -118,6 +138,12 @@ async def deliver(update: Update, context: BotContext, record: DigestRecord,
     assert chat is not None
     if is_group(chat):
         text, markup = await card(context, chat, record, note)
+        query = update.callback_query
+        if query is not None and isinstance(query.message, Message):
+            # chosen from a list (search results, an archive page): the card comes as a new
+            # reply, the list stays for the next choice
+            await query.message.reply_text(text, reply_markup=markup)
+            return
         await show(update, text, markup)
         return
     if note:
