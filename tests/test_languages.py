@@ -21,7 +21,8 @@ FORUM = -1002000000002
 
 FILES = {
     "2026-01-25.md": digest_text("2026-01-25", "AI 日报 第 25 期", {"模型": ["通义千问发布"]},
-                                 tags=["AI 日报", "This Week in Rust"], summary="今日要闻"),
+                                 tags=["AI 日报", "This Week in Rust"],
+                                 summary="今日要点：\n- 通义千问发布\n- Rust 1.90"),
     "2026-01-24.md": digest_text("2026-01-24", "Rust weekly", {"News": ["Rust 1.90"]},
                                  tags=["this-week-in-rust"]),
 }
@@ -71,7 +72,7 @@ async def test_menus_are_registered_per_language(fast_telegram: FakeTelegram,
             assert english["id"].startswith("Your user id")
             assert chinese["id"] == zh(english["id"]) != english["id"]
             # every Chinese description is a translation, not the English fallback
-            assert all(chinese[c] == zh(english[c]) for c in english), scope
+            assert all(chinese[c] == zh(english[c]) != english[c] for c in english), scope
 
 
 async def test_groups_follow_bot_language_and_language_command(
@@ -126,3 +127,84 @@ async def test_tag_finds_what_the_bot_shows(fast_telegram: FakeTelegram, tmp_pat
         for spelling in ("This Week in Rust", "this-week-in-rust", "#ThisWeekinRust"):
             (page,) = await bot.ask(EN_USER, EN_USER, f"/tag {spelling}")
             assert "1–2 of 2" in page.parsed_text.splitlines()[0], spelling
+
+
+async def test_start_and_help_in_both_languages_with_live_examples(
+        fast_telegram: FakeTelegram, tmp_path: Path) -> None:
+    _chats(fast_telegram)
+    async with running_bot(fast_telegram, tmp_path, content_files=FILES) as bot:
+        (cn,) = await bot.ask(ZH_USER, ZH_USER, "/start")
+        assert cn.parsed_text.startswith("你好！我每天发布新闻日报。")
+        assert "/today — 今天的日报" in cn.parsed_text
+        # the examples are the newest digest's date, first tag and a title word: they work
+        assert cn.parsed_text.endswith("试试\n/digest 2026-01-25\n/tag AI 日报\n/search AI")
+        (en,) = await bot.ask(EN_USER, EN_USER, "/help")
+        assert en.parsed_text.startswith("Commands\n/start — What this bot does")
+        assert en.parsed_text.endswith("Try\n/digest 2026-01-25\n/tag AI 日报\n/search AI")
+        for example in ("/digest 2026-01-25", "/tag AI 日报", "/search AI"):
+            replies = await bot.ask(EN_USER, EN_USER, example)
+            assert replies and not replies[0].parsed_text.startswith(("No ", "“")), example
+
+
+async def test_search_in_both_languages_bold_matches_and_links(
+        fast_telegram: FakeTelegram, tmp_path: Path) -> None:
+    _chats(fast_telegram)
+    async with running_bot(fast_telegram, tmp_path, content_files=FILES) as bot:
+        (cn,) = await bot.ask(ZH_USER, ZH_USER, "/search 千问")
+        lines = cn.parsed_text.splitlines()
+        # the item (word in its title) ranks above the digest's summary (word in its text)
+        assert lines[0] == "搜索“千问” — 第 1–2 条，共 2 条"
+        assert lines[2:4] == ["1. 通义千问发布", "AI 日报 第 25 期 · 2026年1月25日 · 模型"]
+        assert lines[6] == "2. AI 日报 第 25 期"
+        link = next(e for e in cn.entities if e["type"] == "text_link")
+        assert link["url"] == "https://example.com/1"
+        (en,) = await bot.ask(EN_USER, EN_USER, "/search Text")
+        assert en.parsed_text.splitlines()[0] == "Search “Text” — 1–2 of 2"
+        assert "<b>Text</b>" in en.html  # the matched word in the snippet, bold
+        (none,) = await bot.ask(ZH_USER, ZH_USER, "/search 不存在的词")
+        assert none.parsed_text == "没有与“不存在的词”匹配的内容。"
+
+
+async def test_group_card_in_chinese_keeps_bullets(fast_telegram: FakeTelegram,
+                                                   tmp_path: Path) -> None:
+    _chats(fast_telegram)
+    async with running_bot(fast_telegram, tmp_path, content_files=FILES,
+                           env_overrides={"BOT_LANGUAGE": "zh"}) as bot:
+        (card,) = await bot.ask(GROUP, EN_USER, "/latest")
+        assert card.parsed_text.splitlines()[:6] == [
+            "AI 日报 第 25 期", "2026年1月25日 · AI 日报, This Week in Rust", "",
+            "今日要点：", "• 通义千问发布", "• Rust 1.90"]
+        assert card.parsed_text.endswith("栏目（1）\n• 模型")
+        assert [b["text"] for b in card.buttons] == ["在私聊中阅读全文"]
+
+
+async def test_admin_replies_in_chinese(fast_telegram: FakeTelegram, tmp_path: Path) -> None:
+    _chats(fast_telegram)
+    fast_telegram.add_private_chat(2004, "管理员", language_code="zh-CN")
+    async with running_bot(fast_telegram, tmp_path, content_files=FILES, admins=[2004],
+                           env_overrides={"TIMEZONE": "Asia/Shanghai",
+                                          "DIGEST_CHATS": str(GROUP)}) as bot:
+        (status,) = await bot.ask(2004, 2004, "/status")
+        lines = status.parsed_text.splitlines()
+        assert lines[1].startswith("下次推送：") and lines[1].endswith(
+            " — 每天 08:00（Asia/Shanghai）")
+        assert "已索引的日报：2 期" in lines and "有问题的文件：无" in lines
+        (refused,) = await bot.ask(ZH_USER, ZH_USER, "/status")
+        assert refused.parsed_text == (
+            "抱歉，这个命令只供机器人管理员（ADMIN_IDS）使用。发送 /id 查看你的用户 ID。")
+        (refused,) = await bot.ask(EN_USER, EN_USER, "/post")
+        assert refused.parsed_text.endswith("Send /id to see your user id.")
+        (done,) = await bot.ask(GROUP, ADMIN, "/subscribe")  # a chat admin (getChatMember)
+        assert done.parsed_text == "Subscribed: the digest will arrive here daily at 08:00 " \
+            "(Asia/Shanghai)."
+        (done,) = await bot.ask(GROUP, ADMIN, "/language zh")
+        (done,) = await bot.ask(GROUP, ADMIN, "/subscribe")
+        assert done.parsed_text == "已订阅：日报将推送到这里，时间为每天 08:00（Asia/Shanghai）。"
+        await bot.ask(2004, 2004, "/post")
+        await fast_telegram.wait_for(lambda m: m.chat_id == 2004 and "已完成" in m.parsed_text,
+                                     timeout=20)
+        await bot.ask(2004, 2004, "/post")
+        again = await fast_telegram.wait_for(
+            lambda m: m.chat_id == 2004 and "这次没有发送" in m.parsed_text, timeout=20)
+        assert again.parsed_text == (
+            "AI 日报 第 25 期（2026年1月25日）：已推送到全部 1 个目标，这次没有发送。")
