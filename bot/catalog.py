@@ -22,9 +22,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from bot.digest.limits import limited_messages
 from bot.digest.loader import load_digest, parse_day
 from bot.digest.model import Digest, OutgoingMessage
-from bot.digest.split import build_messages
 
 if TYPE_CHECKING:
     from bot.store import DigestRecord, Store
@@ -163,14 +163,15 @@ class Catalog:
 
         Cached by content (a record's file hash; a loaded digest's fields) and layout, so an
         edited file is rendered afresh and the same one never twice. Raises DigestError if a
-        record's file broke, ValueError for an unknown layout.
+        record's file broke or the digest is over MAX_DIGEST_MESSAGES (DigestTooLarge),
+        ValueError for an unknown layout.
         """
         key = self._key(item, layout)
         cached = self._cached(key)
         if cached is not None:
             return cached
         digest = item if isinstance(item, Digest) else self.load(item)
-        built = build_messages(digest)
+        built = limited_messages(digest)  # DigestTooLarge above MAX_DIGEST_MESSAGES
         with self._lock:
             self.renders += 1
             self._cache[key] = built

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from dotenv import dotenv_values
 
+from bot.digest.limits import MAX_DIGEST_BYTES, MAX_DIGEST_MESSAGES, SizeLimits
 from bot.i18n import parse_language
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -80,6 +81,14 @@ class Settings:
     # groups and channels (private chats follow the reader's Telegram language); /language
     # overrides it per chat. A catalog name of bot.i18n: "en" or "zh_Hans".
     bot_language: str = "en"
+    # a digest above either is refused by name (bot/digest/limits.py)
+    max_digest_bytes: int = MAX_DIGEST_BYTES
+    max_digest_messages: int = MAX_DIGEST_MESSAGES
+    log_payloads: bool = False  # DEBUG lines with whole Bot API payloads (message texts)
+
+    @property
+    def size_limits(self) -> SizeLimits:
+        return SizeLimits(self.max_digest_bytes, self.max_digest_messages)
 
     @classmethod
     def from_env(
@@ -163,6 +172,9 @@ class Settings:
             pin_first_message=_bool(env, "PIN_FIRST_MESSAGE", cls.pin_first_message),
             rescan_seconds=_int(env, "RESCAN_SECONDS", cls.rescan_seconds),
             bot_language=bot_language,
+            max_digest_bytes=_positive(env, "MAX_DIGEST_BYTES", cls.max_digest_bytes),
+            max_digest_messages=_positive(env, "MAX_DIGEST_MESSAGES", cls.max_digest_messages),
+            log_payloads=_bool(env, "LOG_PAYLOADS", cls.log_payloads),
         )
 
 
@@ -173,6 +185,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if not re.fullmatch(r"\d+", raw):
         raise ConfigError(name, f"{raw!r} is not a whole number >= 0")
     return int(raw)
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(name, "must be at least 1")
+    return value
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -28,7 +28,7 @@ def tag_key(text: str) -> str:
     So `/tag` finds what the bot shows: `#AI日报` for "AI 日报", `#thisweekinrust` for
     "this-week-in-rust" (spaces, '-', '_' and punctuation between words carry no meaning). A tag
     without a letter (no hashtag: "2026", emoji) keeps its text minus spaces, '-' and '_'.
-    Schema v6 rewrote the stored keys with normalize_tag (bot/store/schema.py)."""
+    Schema v7 rewrote the stored keys with normalize_tag (bot/store/schema.py)."""
     body = "".join(ch for ch in text if ch != "_" and hashtag_char(ch))
     if any(unicodedata.category(ch).startswith("L") for ch in body):
         return body

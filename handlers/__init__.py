@@ -12,6 +12,7 @@ from handlers import (
     browse,
     chat_settings,
     errors,
+    guard,
     reader,
     search,
     start,
@@ -21,6 +22,7 @@ from handlers.instrument import instrument
 
 
 def register_all(application: Application) -> None:
-    for module in (start, reader, browse, search, admin, subscriptions, chat_settings, errors):
+    for module in (guard, start, reader, browse, search, admin, subscriptions, chat_settings,
+                   errors):
         module.register(application)
     instrument(application)  # language + one log line per update, around every handler

@@ -22,10 +22,9 @@ from bot import __version__
 from bot.admin_views import and_more, bad_files_lines, code_html, digest_name
 from bot.config import ChatTarget
 from bot.delivery.notify import esc
-from bot.delivery.push import PushReport
 from bot.delivery.sender import DeliveryError
 from bot.digest.model import Digest
-from bot.i18n import N_, _, current_language, format_date, ngettext, set_language
+from bot.i18n import N_, _, format_date, ngettext
 from bot.ingest import sync_content
 from bot.reader.views import fit_lines
 from bot.schedule_text import describe_schedule
@@ -102,60 +101,26 @@ async def post(update: Update, context: BotContext) -> None:
     targets = None
     message = update.effective_message
     chat, user = update.effective_chat, update.effective_user
-    in_group = chat is not None and chat.type != ChatType.PRIVATE
-    if here:
-        thread = message.message_thread_id if message and message.is_topic_message else None
+    thread = message.message_thread_id if message and message.is_topic_message else None
+    if here and chat is not None:
         targets = [ChatTarget(chat.id, thread)]
-        count = 1
-    else:
-        count = len(await services.delivery.active_targets())
     names = ", ".join(digest_name(d.title, d.date) for d in digests)
-    starting = ngettext("Pushing {names} to {n} target…", "Pushing {names} to {n} targets…",
-                        count).format(names=names, n=count)
-    private = here and in_group and user is not None
-    if private:
-        # the group sees only the digest: the command goes, the replies go to the admin
+    report_chat, report_thread = (chat.id if chat else None), thread
+    if here and chat is not None and chat.type != ChatType.PRIVATE and user is not None:
+        # the group sees only the digest: the command goes, the admin is told in private
         with contextlib.suppress(TelegramError):
             await message.delete()
-        await _tell_privately(context, user.id, starting)
-    else:
-        await _reply(update, starting)
-    language = current_language()
-
-    async def run() -> None:
-        set_language(language)  # a task of its own: the admin's language again
-        lines = []
-        for digest in digests:
-            report = await services.delivery.push(digest, targets)
-            lines.append(format_report(report, digest))
-        if private:
-            await _tell_privately(context, user.id, "\n\n".join(lines))
-        else:
-            await _reply(update, "\n\n".join(lines))
-
-    context.application.create_task(run(), update=update, name="admin-post")
-
-
-def format_report(report: PushReport, digest: Digest) -> str:
-    """What a push did, named by title and date: "already pushed to all N targets" when the
-    journal held everything, else messages sent, targets complete and each failure."""
-    name = digest_name(digest.title, digest.date)
-    n = len(report.results)
-    if report.ok and report.sent == 0:
-        return ngettext("{name}: already pushed to its {n} target; nothing sent.",
-                        "{name}: already pushed to all {n} targets; nothing sent.",
-                        n).format(name=name, n=n)
-    done = sum(r.complete for r in report.results)
-    lines = [ngettext("{name}: {sent} message sent; {done} of {n} targets complete.",
-                      "{name}: {sent} messages sent; {done} of {n} targets complete.",
-                      report.sent).format(name=name, sent=report.sent, done=done, n=n)]
-    for result in report.failed[:20]:
-        state = _("deactivated") if result.deactivated else _("failed")
-        lines.append(f"• <code>{esc(result.label)}</code> {state}: "
-                     f"{code_html(result.error or '')}")
-    if len(report.failed) > 20:
-        lines.append(and_more(len(report.failed) - 20))
-    return "\n".join(lines)
+        report_chat, report_thread = user.id, None
+    # The jobs are committed before this returns and pushed in the background; the
+    # acknowledgement goes out beside them, best effort (it never decides whether they run),
+    # and the admin gets the report (bot.delivery.jobs.format_report) when they end, also after
+    # a restart. The background tasks keep this update's language (contextvars are copied).
+    await services.jobs.post(
+        digests, targets, requested_by=user.id if user else None,
+        report_chat=report_chat, report_thread=report_thread,
+        ack=lambda count: ngettext("Pushing {names} to {n} target…",
+                                   "Pushing {names} to {n} targets…", count).format(
+                                       names=names, n=count))
 
 
 # -- /preview ------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ async def _archive(update: Update, context: BotContext, offset: int) -> None:
         offset = max((page.total - 1) // ARCHIVE_PAGE * ARCHIVE_PAGE, 0)
         page = await context.services.reader.page(offset, ARCHIVE_PAGE)
     text = records_page_html(_("<b>Archive</b>"), page, offset)
-    await show(update, text, _records_keyboard(
+    await show(update, context, text, _records_keyboard(
         page, pager_row(ArchivePage, offset, page.total, ARCHIVE_PAGE)))
 
 
@@ -57,7 +57,7 @@ async def _tags(update: Update, context: BotContext, offset: int) -> None:
     rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
     rows.append(pager_row(TagsPage, offset, len(counts), TAGS_PAGE,
                           arrows=(_("« Prev"), _("Next »"))))
-    await show(update, tags_page_html(shown, offset, len(counts)), keyboard(rows))
+    await show(update, context, tags_page_html(shown, offset, len(counts)), keyboard(rows))
 
 
 async def tags(update: Update, context: BotContext) -> None:
@@ -81,24 +81,26 @@ async def _tag_page(update: Update, context: BotContext, tag: str,
     heading = _("<b>Tag</b> “{tag}”").format(tag=echo(tag, 60))
     key = tag_key(tag)
     pager = pager_row(lambda at: TagPage(at, key), offset, page.total, ARCHIVE_PAGE)
-    await show(update, records_page_html(heading, page, offset), _records_keyboard(page, pager))
+    await show(update, context, records_page_html(heading, page, offset),
+               _records_keyboard(page, pager))
     return True
 
 
 async def tag(update: Update, context: BotContext) -> None:
     name = command_argument(update.effective_message)
     if not name:
-        await show(update, _("Which tag? Send <code>/tag name</code>, or see /tags."))
+        await show(update, context, _("Which tag? Send <code>/tag name</code>, or see /tags."))
         return
     if await _tag_page(update, context, name, 0):
         return
     similar = await context.services.store.similar_tags(name, limit=5)
     if not similar:
-        await show(update, _("No issue has the tag “{tag}”. See /tags for all tags.").format(
-            tag=echo(name)))
+        await show(update, context, _(
+            "No issue has the tag “{tag}”. See /tags for all tags.").format(tag=echo(name)))
         return
     buttons = [[button(shorten(t, 40), TagPage(0, tag_key(t)))] for t in similar]
-    await show(update, _("No issue has the tag “{tag}”. Did you mean:").format(tag=echo(name)),
+    await show(update, context,
+               _("No issue has the tag “{tag}”. Did you mean:").format(tag=echo(name)),
                keyboard(buttons))
 
 
@@ -115,7 +117,8 @@ async def tag_pressed(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     if not await _tag_page(update, context, name, pressed.offset):
-        await show(update, _("No issue has the tag “{tag}” any more.").format(tag=echo(name)))
+        await show(update, context,
+                   _("No issue has the tag “{tag}” any more.").format(tag=echo(name)))
 
 
 def register(app: Application) -> None:

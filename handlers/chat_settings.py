@@ -48,7 +48,7 @@ def chat_type_name(chat_type: str) -> str:
 
 
 async def id_command(update: Update, context: BotContext) -> None:
-    await show(update, id_text(update))
+    await show(update, context, id_text(update))
 
 
 async def language_command(update: Update, context: BotContext) -> None:
@@ -60,21 +60,22 @@ async def language_command(update: Update, context: BotContext) -> None:
                          for code, name in (("en", LANGUAGE_NAMES[ENGLISH]),
                                             ("zh", LANGUAGE_NAMES[SIMPLIFIED])))
     if not wanted:
-        await show(update, _("This chat's language: {language}. Change it: {choices}").format(
+        await show(update, context, _(
+            "This chat's language: {language}. Change it: {choices}").format(
             language=LANGUAGE_NAMES.get(current_language(), ""),
             choices=choices))
         return
     language = parse_language(wanted)
     if language is None:
-        await show(update, _("I do not know that language. Choose: {choices}").format(
+        await show(update, context, _("I do not know that language. Choose: {choices}").format(
             choices=choices))
         return
     if chat.type != ChatType.PRIVATE and not await may_manage(update, context, svc):
-        await show(update, _("Sorry, only an administrator of this chat can do that."))
+        await show(update, context, _("Sorry, only an administrator of this chat can do that."))
         return
     await svc.store.set_chat_language(chat.id, language)
     set_language(language)  # the confirmation already in the new language
-    await show(update, _("Done: I will write in {language} here.").format(
+    await show(update, context, _("Done: I will write in {language} here.").format(
         language=LANGUAGE_NAMES[language]))
 
 

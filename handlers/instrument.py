@@ -15,7 +15,13 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    TypeHandler,
+)
 
 from bot.i18n import language_for_code, set_language
 from bot.services import BotData
@@ -64,6 +70,8 @@ def _wrap(callback: Callback, handler: BaseHandler[Any, Any, Any]) -> Callback:
     async def handled(update: Update, context: Any) -> Any:
         # PTB runs each update in its own task, so this setting lasts for exactly this update
         set_language(await language_for(update, context.bot_data))
+        if isinstance(handler, TypeHandler):  # the guard before every handler: not a command
+            return await callback(update, context)
         started = time.perf_counter()
         outcome = "failed"
         try:

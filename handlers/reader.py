@@ -35,7 +35,7 @@ async def today(update: Update, context: BotContext) -> None:
         return
     newest = await svc.catalog.newest()
     if newest is None:
-        await show(update, _("No digest for today ({day}) yet, and none before.").format(
+        await show(update, context, _("No digest for today ({day}) yet, and none before.").format(
             day=format_date(day)))
         return
     note = _("No digest for today ({day}) yet. The newest is from <b>{newest}</b>:").format(
@@ -46,7 +46,7 @@ async def today(update: Update, context: BotContext) -> None:
 async def latest(update: Update, context: BotContext) -> None:
     newest = await context.services.catalog.newest()
     if newest is None:
-        await show(update, _(NO_DIGESTS))
+        await show(update, context, _(NO_DIGESTS))
         return
     await deliver(update, context, newest)
 
@@ -54,14 +54,15 @@ async def latest(update: Update, context: BotContext) -> None:
 async def digest(update: Update, context: BotContext) -> None:
     arg = command_argument(update.effective_message)
     if not arg:
-        await show(update, _("Which day? Send <code>/digest {day:%Y-%m-%d}</code> "
+        await show(update, context, _("Which day? Send <code>/digest {day:%Y-%m-%d}</code> "
                              "(or <code>/digest {day:%Y%m%d}</code>).").format(
                                  day=await _example_day(context)))
         return
     day = parse_date_arg(arg)
     if day is None:
-        await show(update, _("“{text}” is not a date. Send <code>/digest {day:%Y-%m-%d}</code> "
-                             "(or <code>/digest {day:%Y%m%d}</code>).").format(
+        await show(update, context, _(
+            "“{text}” is not a date. Send <code>/digest {day:%Y-%m-%d}</code> "
+            "(or <code>/digest {day:%Y%m%d}</code>).").format(
                                  text=echo(arg), day=await _example_day(context)))
         return
     await _open_day(update, context, await context.services.reader.day(day))
@@ -75,15 +76,15 @@ async def _open_day(update: Update, context: BotContext, found: DayResult) -> No
     if found.editions:
         rows = [[open_button(r, shorten(r.title, 60) or r.id)] for r in found.editions]
         n = len(found.editions)
-        await show(update, ngettext("{n} edition on <b>{day}</b>. Which one?",
+        await show(update, context, ngettext("{n} edition on <b>{day}</b>. Which one?",
                                     "{n} editions on <b>{day}</b>. Which one?", n).format(
                                         n=n, day=format_date(found.day)), keyboard(rows))
         return
     if not found.nearest:
-        await show(update, _(NO_DIGESTS))
+        await show(update, context, _(NO_DIGESTS))
         return
     row = [button(format_date(d), OpenDay(d)) for d in sorted(found.nearest)]
-    await show(update, _("No digest on <b>{day}</b>. The nearest days with one:").format(
+    await show(update, context, _("No digest on <b>{day}</b>. The nearest days with one:").format(
         day=format_date(found.day)), keyboard([row]))
 
 

@@ -37,13 +37,13 @@ async def start(update: Update, context: BotContext) -> None:
         if record is not None:
             await deliver(update, context, record)
             return
-        await show(update, _("That digest is no longer available.") + " " + _(GREETING))
+        await show(update, context, _("That digest is no longer available.") + " " + _(GREETING))
         return
-    await show(update, _(GREETING) + "\n\n" + await _help_for(update, context))
+    await show(update, context, _(GREETING) + "\n\n" + await _help_for(update, context))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    await show(update, await _help_for(update, context))
+    await show(update, context, await _help_for(update, context))
 
 
 def register(app: Application) -> None:

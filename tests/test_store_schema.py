@@ -103,7 +103,7 @@ async def test_newer_database_is_refused(tmp_path: Path) -> None:
 
 async def test_v4_tag_keys_are_rewritten_and_search_ranks_after_upgrade(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """v6: tags stored under v4's keys ('ai 日报') answer the new ones ('ai日报'); two
+    """v7: tags stored under v4's keys ('ai 日报') answer the new ones ('ai日报'); two
     spellings of one tag in one digest become one row; the index is searchable at once."""
     db = tmp_path / "db.sqlite3"
     with sqlite3.connect(db) as conn:  # a database as v4 left it

@@ -68,7 +68,7 @@ class StoreBase:
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=5000")  # another process (CLI) may be writing
-            # schema v6 rewrites stored tag keys with the Python rule (no SQL equivalent)
+            # schema v7 rewrites stored tag keys with the Python rule (no SQL equivalent)
             await db.create_function("digestbot_tag_key", 1, normalize_tag, deterministic=True)
             await db.create_function("digestbot_rank_bucket", 1, rank_bucket, deterministic=True)
             store = cls(db, path)
@@ -160,10 +160,13 @@ class StoreBase:
                 raise
             await self._db.execute("COMMIT")
 
+    # Reads run start to finish in ONE call on aiosqlite's thread: a statement left open across
+    # an await would hold a read snapshot while another task's BEGIN IMMEDIATE runs on this
+    # connection, and with a second process writing that upgrade can never succeed ("database
+    # is locked" after the busy timeout, both processes stuck).
     async def _all(self, sql: str, params: tuple | list = ()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._db.execute_fetchall(sql, params))
 
     async def _one(self, sql: str, params: tuple | list = ()) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = list(await self._db.execute_fetchall(sql, params))  # callers ask for one row
+        return rows[0] if rows else None

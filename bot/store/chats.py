@@ -1,4 +1,4 @@
-"""Per-chat settings: the language a chat admin chose with /language (schema v6)."""
+"""Per-chat settings: the language a chat admin chose with /language (schema v7)."""
 
 from __future__ import annotations
 
