@@ -13,17 +13,16 @@ Strings defined at import time (menus) are marked with `N_` and translated where
 Catalogs live in bot/locale/<lang>/LC_MESSAGES/digestbot.po, compiled .mo next to them (committed:
 a fresh install needs no build step). After adding or changing strings:
 
-    python -m bot.i18n update     # extract (babel.cfg) -> digestbot.pot -> update both .po files
+    python -m bot.i18n_tools update     # extract (babel.cfg) -> .pot -> update both .po files
     # translate the new entries in bot/locale/zh_Hans/LC_MESSAGES/digestbot.po
-    python -m bot.i18n compile    # .po -> .mo
-    python -m bot.i18n check      # what tests/test_i18n.py checks: nothing missing or untranslated
+    python -m bot.i18n_tools compile    # .po -> .mo
+    python -m bot.i18n_tools check      # what tests/test_i18n.py checks
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
 from functools import cache
@@ -156,77 +155,3 @@ CATALOG_LANGUAGES = (ENGLISH, SIMPLIFIED)
 
 def po_path(language: str) -> Path:
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
-def extract() -> None:
-    LOCALE_DIR.mkdir(parents=True, exist_ok=True)
-    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, "--no-location",
-             "--sort-output", "--project", "digestbot", "-o", str(POT), str(ROOT))
-
-
-def update() -> None:
-    """Extract, then merge the template into each catalog (new strings appear untranslated).
-
-    English is the source language: its catalog is filled with the source text, so only the
-    plural forms ever need a hand there."""
-    extract()
-    for language in CATALOG_LANGUAGES:
-        path = po_path(language)
-        if path.exists():
-            _pybabel("update", "-D", DOMAIN, "-i", str(POT), "-o", str(path), "-l", language,
-                     "--no-fuzzy-matching", "--ignore-obsolete")
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _pybabel("init", "-D", DOMAIN, "-i", str(POT), "-o", str(path), "-l", language)
-    _fill_english()
-
-
-def _fill_english() -> None:
-    from babel.messages.pofile import read_po, write_po
-
-    path = po_path(ENGLISH)
-    with path.open("rb") as f:
-        catalog = read_po(f, locale=ENGLISH)
-    for message in catalog:
-        if not message.id:
-            continue
-        if isinstance(message.id, tuple):
-            if not all(message.string):
-                message.string = tuple(message.id)
-        elif not message.string:
-            message.string = message.id
-    with path.open("wb") as f:
-        write_po(f, catalog, sort_output=True, width=100)
-
-
-def compile_catalogs() -> None:
-    for language in CATALOG_LANGUAGES:
-        path = po_path(language)
-        _pybabel("compile", "-D", DOMAIN, "-i", str(path), "-o", str(path.with_suffix(".mo")),
-                 "-l", language, "--use-fuzzy")
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    command = args[0] if args else ""
-    if command == "extract":
-        extract()
-    elif command == "update":
-        update()
-    elif command == "compile":
-        compile_catalogs()
-    elif command == "check":
-        from bot.i18n_check import problems
-
-        found = problems()
-        for line in found:
-            print(line)
-        return 1 if found else 0
-    else:
-        print("usage: python -m bot.i18n update|compile|check|extract", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

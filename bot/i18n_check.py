@@ -1,4 +1,4 @@
-"""Are the catalogs complete? What `python -m bot.i18n check` and tests/test_i18n.py report.
+"""Are the catalogs complete? What `python -m bot.i18n_tools check` and tests/test_i18n.py report.
 
 Four checks, each problem one line that says what to do:
 - every string the source marks (`_`, `N_`, `ngettext`) is in every catalog;
@@ -22,8 +22,8 @@ from babel.messages.pofile import read_po
 
 from bot import i18n
 
-HOW_TO = ("run `python -m bot.i18n update`, translate the new entries in "
-          "bot/locale/zh_Hans/LC_MESSAGES/digestbot.po, then `python -m bot.i18n compile`")
+HOW_TO = ("run `python -m bot.i18n_tools update`, translate the new entries in "
+          "bot/locale/zh_Hans/LC_MESSAGES/digestbot.po, then `python -m bot.i18n_tools compile`")
 
 
 def extracted() -> Catalog:
@@ -69,7 +69,7 @@ def problems() -> list[str]:
             if not all(strings) or message.fuzzy:
                 found.append(f"{language}: untranslated{' (fuzzy)' if message.fuzzy else ''}: "
                              f"{msgid!r}; translate it in {path}, then "
-                             "`python -m bot.i18n compile`")
+                             "`python -m bot.i18n_tools compile`")
             if msgid in wanted and isinstance(wanted[msgid].id, tuple) != isinstance(
                     message.id, tuple):
                 found.append(f"{language}: {msgid!r} changed between singular and plural; "
@@ -79,7 +79,8 @@ def problems() -> list[str]:
                 found.append(f"{language}: {_key(message.id)!r}: {error}")
         mo = path.with_suffix(".mo")
         if not mo.exists() or mo.read_bytes() != compiled(catalog):
-            found.append(f"{mo}: out of date with {path.name}; run `python -m bot.i18n compile`")
+            found.append(f"{mo}: out of date with {path.name}; run "
+                         "`python -m bot.i18n_tools compile`")
     return found
 
 
