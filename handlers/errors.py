@@ -1,4 +1,5 @@
-"""The error handler: log the failure with the update's context, apologise, keep serving."""
+"""The error handler: log the failure with the update's context, apologise, report it to
+ERROR_CHAT_ID (bot/error_report.py: once per distinct error per 10 minutes), keep serving."""
 
 from __future__ import annotations
 
@@ -45,9 +46,15 @@ async def on_error(update: object, context: BotContext) -> None:
             log.warning("polling failed (%s); retrying", context.error)
         return
     log.error("handler failed for %s", describe(update), exc_info=context.error)
-    if not isinstance(update, Update):
-        return
-    set_language(await language_for(update, context.bot_data))  # the apology in their language
+    if isinstance(update, Update):
+        await _apologise(update, context)
+    ops = context.bot_data.ops
+    if ops is not None and context.error is not None:
+        await ops.errors.report_exception(context.error, describe(update))
+
+
+async def _apologise(update: Update, context: BotContext) -> None:
+    set_language(await language_for(update, context.bot_data))  # in their language
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(_(APOLOGY), show_alert=True)
