@@ -19,10 +19,16 @@ from dotenv import dotenv_values
 
 from bot.digest.limits import MAX_DIGEST_BYTES, MAX_DIGEST_MESSAGES, SizeLimits
 from bot.healthcheck import parse_listen
+from bot.i18n import parse_language
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _CHAT_RE = re.compile(r"^(?P<chat>-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})(?::(?P<thread>\d+))?$")
+
+
+# what `digestbot run` says without a token: where to put it
+MISSING_TOKEN = ("is required: put the token from @BotFather in .env as "
+                 "TELEGRAM_BOT_TOKEN=123456:ABC... (or set it in the environment)")
 
 
 class ConfigError(Exception):
@@ -74,6 +80,9 @@ class Settings:
     link_previews: bool = False
     pin_first_message: bool = False
     rescan_seconds: int = 30  # how often the index follows the content folder
+    # groups and channels (private chats follow the reader's Telegram language); /language
+    # overrides it per chat. A catalog name of bot.i18n: "en" or "zh_Hans".
+    bot_language: str = "en"
     # deployment (bot/webhook.py, bot/health.py, bot/error_report.py)
     webhook_url: str | None = None  # set: updates arrive by webhook instead of long polling
     webhook_listen: tuple[str, int] = ("127.0.0.1", 8443)
@@ -110,7 +119,7 @@ class Settings:
 
         token = get("TELEGRAM_BOT_TOKEN")
         if token is None and require_token:
-            raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+            raise ConfigError("TELEGRAM_BOT_TOKEN", MISSING_TOKEN)
         if token is not None and not _TOKEN_RE.match(token):
             raise ConfigError("TELEGRAM_BOT_TOKEN",
                               "does not look like a bot token (123456:ABC...)")
@@ -147,6 +156,13 @@ class Settings:
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError("LOG_LEVEL", f"{log_level!r} is not DEBUG, INFO, WARNING or ERROR")
 
+        bot_language = "en"
+        if get("BOT_LANGUAGE"):
+            parsed = parse_language(get("BOT_LANGUAGE") or "")
+            if parsed is None:
+                raise ConfigError("BOT_LANGUAGE",
+                                  f"{get('BOT_LANGUAGE')!r} is not a language (en or zh)")
+            bot_language = parsed
         webhook_url, webhook_listen, webhook_secret = _webhook(get)
         health_raw = get("HEALTH_LISTEN")
         error_raw = get("ERROR_CHAT_ID")
@@ -167,6 +183,7 @@ class Settings:
             link_previews=_bool(env, "LINK_PREVIEWS", cls.link_previews),
             pin_first_message=_bool(env, "PIN_FIRST_MESSAGE", cls.pin_first_message),
             rescan_seconds=_int(env, "RESCAN_SECONDS", cls.rescan_seconds),
+            bot_language=bot_language,
             webhook_url=webhook_url,
             webhook_listen=webhook_listen,
             webhook_secret=webhook_secret,

@@ -15,9 +15,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.delivery.notify import esc
+from bot.i18n import _
+from bot.schedule_text import describe_schedule
 from bot.services import BotContext, Services
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.subscriptions")
 
 
 async def may_manage(update: Update, context: BotContext,
@@ -62,10 +64,10 @@ async def _checked(update: Update, context: BotContext) -> Services | None:
     if message is None or chat is None:
         return None
     if chat.type == ChatType.PRIVATE:
-        await message.reply_text("Use this command in a group or channel where I am a member.")
+        await message.reply_text(_("Use this command in a group or channel where I am a member."))
         return None
     if not await may_manage(update, context, services):
-        await message.reply_text("Sorry, only an administrator of this chat can do that.")
+        await message.reply_text(_("Sorry, only an administrator of this chat can do that."))
         return None
     return services
 
@@ -78,9 +80,9 @@ async def subscribe(update: Update, context: BotContext) -> None:
     await services.store.upsert_target(chat_id, thread, "subscribe",
                                        title=update.effective_chat.title)
     settings = services.settings
+    schedule = describe_schedule(settings.push_schedule, settings.timezone.key)
     await update.effective_message.reply_text(
-        f"Subscribed: the digest will arrive here on schedule "
-        f"(<code>{esc(settings.push_schedule)}</code>, {esc(settings.timezone.key)}).",
+        _("Subscribed: the digest will arrive here {schedule}.").format(schedule=esc(schedule)),
         parse_mode=ParseMode.HTML,
     )
 
@@ -91,12 +93,12 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
         return
     chat_id, thread = await _where(update, services)
     if await services.store.remove_subscription(chat_id, thread):
-        text = "Unsubscribed: no more digests here."
+        text = _("Unsubscribed: no more digests here.")
     elif (target := await services.store.get_target(chat_id, thread)) is not None \
             and target.active and target.source == "config":
-        text = "This chat is set in the bot's configuration (DIGEST_CHATS); ask its operator."
+        text = _("This chat is set in the bot's configuration (DIGEST_CHATS); ask its operator.")
     else:
-        text = "This chat was not subscribed."
+        text = _("This chat was not subscribed.")
     await update.effective_message.reply_text(text)
 
 

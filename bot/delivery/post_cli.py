@@ -13,8 +13,9 @@ import sys
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
-from bot.config import ChatTarget, ConfigError, Settings
+from bot.config import MISSING_TOKEN, ChatTarget, ConfigError, Settings
 from bot.delivery.push import DeliveryService, PushEvent, PushReport
 from bot.delivery.ratelimit import FloodLimiter
 from bot.ingest import sync_content
@@ -24,7 +25,7 @@ from bot.store import Store
 
 def post_command(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+        raise ConfigError("TELEGRAM_BOT_TOKEN", MISSING_TOKEN)
     setup_logging(settings.log_level, [settings.token], log_payloads=settings.log_payloads)
     try:
         targets = [ChatTarget.parse(args.chat, "--chat")] if args.chat else None
@@ -80,8 +81,10 @@ async def _post(settings: Settings, spec: str | None,
 async def _push_with_bar(delivery: DeliveryService, digest, targets) -> PushReport:
     parts = len(delivery.catalog.messages(digest))  # rendered once: the push reuses it
     counted: dict[tuple[object, object], int] = {}
-    with tqdm(total=parts * len(targets), desc=digest.id, unit="msg", file=sys.stderr,
-              dynamic_ncols=True) as bar:
+    # log lines (a chat's failure, a 429 wait) go through tqdm.write above the bar instead of
+    # breaking it; tqdm copies our handler's formatter and redacting filter
+    with logging_redirect_tqdm(), tqdm(total=parts * len(targets), desc=digest.title[:30],
+                                       unit="msg", file=sys.stderr, dynamic_ncols=True) as bar:
         def progress(event: PushEvent) -> None:
             key = (event.chat_id, event.thread_id)
             if event.kind in ("sent", "skipped"):

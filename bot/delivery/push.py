@@ -25,6 +25,7 @@ from typing import Literal, Protocol
 from telegram import Bot
 from telegram.error import ChatMigrated, TelegramError
 
+from bot.admin_views import code_html, digest_name
 from bot.catalog import Catalog
 from bot.config import ChatTarget, Settings
 from bot.delivery.notify import esc, notify_admins
@@ -38,9 +39,10 @@ from bot.delivery.sender import (
     send_part,
 )
 from bot.digest.model import Digest, OutgoingMessage
+from bot.i18n import N_, _, use_language
 from bot.store.jobs import JobKind, new_owner, retire_owner
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.push")
 
 # A claim whose owner stops renewing it (a process on another host, or a hung one) is taken over
 # after CLAIM_TTL seconds; a dead process on this host loses its claims at once (pid check).
@@ -120,8 +122,9 @@ class PushReport:
     def summary(self) -> str:
         """One line: what happened, for logs, the CLI and admins (plain text)."""
         done = sum(r.complete for r in self.results)
-        return (f"{self.digest_id}: {self.parts} parts, {done}/{len(self.results)} targets "
-                f"complete, {self.sent} messages sent, {len(self.failed)} failed")
+        targets = f"{done}/{len(self.results)}"
+        return (f"{self.digest_id}: {self.parts} parts, {targets} targets complete, "  # operator
+                f"{self.sent} messages sent, {len(self.failed)} failed")  # operator
 
 
 def _is_name(chat_id: int | str) -> bool:
@@ -302,7 +305,7 @@ class DeliveryService:
             await self.store.finish_job(job_id, ok=report.ok, summary=report.summary())
         finally:
             self._running -= 1
-        _LOG.info("push %s", report.summary())
+        _LOG.info("push %r (%s): %s", digest.title, digest.date, report.summary())
         return report
 
     async def _push_one(self, digest: Digest, messages: list[OutgoingMessage],
@@ -315,7 +318,16 @@ class DeliveryService:
                 await self._deliver(digest, messages, result, emit)
         except Exception as exc:  # a bug must not take the other chats' tasks down
             _LOG.exception("push of %s to %s crashed", digest.id, result.label)
-            result.error = result.error or f"internal error: {exc!r}"
+            result.error = result.error or _("internal error: {error}").format(error=repr(exc))
+        # one line per target outcome, named by the digest's title (operators grep for it)
+        if result.complete:
+            _LOG.info("push %r (%s) to %s: %s", digest.title, digest.date, result.label,
+                      f"{result.sent} sent" + (f", {result.already} already there"
+                                               if result.already else ""))
+        else:
+            _LOG.warning("push %r (%s) to %s: failed after %d of %d parts: %s", digest.title,
+                         digest.date, result.label, result.sent + result.already,
+                         result.total, result.error)
         try:
             await self.store.finish_job_target(
                 job_id, result.chat_id, result.thread_id, ok=result.complete, sent=result.sent,
@@ -397,16 +409,21 @@ class DeliveryService:
             result.deactivated = True
             # kicked / chat gone: every topic of that chat is dead too
             await self.store.deactivate_chat(chat, exc.reason)
-            text = (f"⚠️ Target <code>{esc(where)}</code> deactivated: {esc(exc.reason)}\n"
-                    f"Digest {esc(digest.id)} stopped at part {part + 1}. "
-                    "Re-add the bot and /subscribe (or fix DIGEST_CHATS) to resume.")
+            template = N_(
+                "⚠️ Target <code>{where}</code> deactivated: {reason}\n{name} stopped at part "
+                "{part}. Re-add the bot and /subscribe (or fix DIGEST_CHATS) to resume.")
         elif isinstance(exc, TopicClosed):
-            text = (f"⚠️ Topic <code>{esc(where)}</code> is closed or gone: {esc(exc.reason)}\n"
-                    f"Digest {esc(digest.id)} stopped at part {part + 1}; reopen the topic and "
-                    "/post to resume.")
+            template = N_(
+                "⚠️ Topic <code>{where}</code> is closed or gone: {reason}\n{name} stopped at "
+                "part {part}; reopen the topic and /post to resume.")
         else:
-            text = (f"⚠️ Push of {esc(digest.id)} to <code>{esc(where)}</code> failed at part "
-                    f"{part + 1}: {esc(exc.reason)}\n/post resumes where it stopped.")
+            template = N_(
+                "⚠️ Push of {name} to <code>{where}</code> failed at part {part}: {reason}\n"
+                "/post resumes where it stopped.")
+        # no reader asked: the admins get it in the bot's language (BOT_LANGUAGE)
+        with use_language(self.settings.bot_language):
+            text = _(template).format(where=esc(where), reason=code_html(exc.reason),
+                                    name=digest_name(digest.title, digest.date), part=part + 1)
         await notify_admins(self.bot, self.settings.admin_ids, text)
 
     async def _pin(self, chat: int | str, message_id: int) -> None:

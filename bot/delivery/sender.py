@@ -34,7 +34,7 @@ from bot.digest.model import OutgoingMessage
 from bot.digest.tghtml import html_to_plain, utf16_len
 from bot.metrics import count_retry
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.sender")
 
 Sleep = Callable[[float], Awaitable[None]]
 

@@ -177,8 +177,9 @@ class IndexMixin(StoreBase):
                 [(p.digest_id, *row) for p in parsed for row in p.item_rows],
             )
             if first_item is not None:
-                await db.execute("INSERT INTO items_fts(rowid, doc)"
-                                 " SELECT id, doc FROM items_doc WHERE id > ?", (first_item,))
+                await db.execute("INSERT INTO items_fts(rowid, title, body, section)"
+                                 " SELECT id, title, body, section FROM items_doc WHERE id > ?",
+                                 (first_item,))
                 self.fts_rows_added += sum(len(p.item_rows) for p in parsed)
             await db.executemany(
                 "INSERT OR REPLACE INTO bad_files (path, reason, mtime_ns, size, content_hash,"
