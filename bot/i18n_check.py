@@ -47,8 +47,9 @@ def compiled(catalog: Catalog) -> bytes:
     return out.getvalue()
 
 
-def _key(message_id: str | tuple[str, ...]) -> str:
-    return message_id[0] if isinstance(message_id, tuple) else message_id
+def _key(message_id: str | tuple[str, ...] | list[str]) -> str:
+    """A plural id (Babel: a tuple, or a list) is keyed by its singular."""
+    return message_id if isinstance(message_id, str) else message_id[0]
 
 
 def problems() -> list[str]:
@@ -163,7 +164,7 @@ def unwrapped_literals(paths: list[Path]) -> list[str]:
             args += [k.value for k in node.keywords if k.arg in TEXT_KEYWORDS]
             for arg in args:
                 for literal in _bare_literals(arg):
-                    if _readable(literal.value):
+                    if isinstance(literal.value, str) and _readable(literal.value):
                         flagged.add(id(literal))
                         found.append((str(path), literal.lineno, literal.value))
         for node in ast.walk(tree):

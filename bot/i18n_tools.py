@@ -55,7 +55,7 @@ def _fill_english() -> None:
         if not message.id:
             continue
         if isinstance(message.id, tuple):
-            if not all(message.string):
+            if not isinstance(message.string, tuple) or not all(message.string):
                 message.string = tuple(message.id)
         elif not message.string:
             message.string = message.id

@@ -107,7 +107,7 @@ def _url_starts(run: str, offset: int) -> list[int]:
         pieces.append((start, run[start:]))
     # TDLib may also end a URL at a `:` that starts no port (`пример.рф:пример.рф` is two URLs):
     # every `:`-separated piece with a domain counts, an over-count being the safe side
-    colon_pieces = []
+    colon_pieces: list[tuple[int, str]] = []
     for at, piece in pieces:
         for part in piece.split(":"):
             if part.startswith("//") and colon_pieces and colon_pieces[-1][1].isalpha():
