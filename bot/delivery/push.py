@@ -20,7 +20,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeGuard
 
 from telegram import Bot
 from telegram.error import ChatMigrated, TelegramError
@@ -127,7 +127,7 @@ class PushReport:
                 f"{self.sent} messages sent, {len(self.failed)} failed")  # operator
 
 
-def _is_name(chat_id: int | str) -> bool:
+def _is_name(chat_id: int | str) -> TypeGuard[str]:
     return isinstance(chat_id, str) and chat_id.startswith("@")
 
 
