@@ -11,7 +11,8 @@ import contextlib
 import datetime as dt
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType, ParseMode
@@ -36,7 +37,7 @@ REFUSAL = N_("Sorry, this command is for the bot's administrators (ADMIN_IDS). "
              "Send /id to see your user id.")
 
 
-Handler = Callable[[Update, BotContext], Awaitable[None]]
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]  # what PTB handlers take
 
 
 def admin_only(handler: Handler) -> Handler:
@@ -108,8 +109,9 @@ async def post(update: Update, context: BotContext) -> None:
     report_chat, report_thread = (chat.id if chat else None), thread
     if here and chat is not None and chat.type != ChatType.PRIVATE and user is not None:
         # the group sees only the digest: the command goes, the admin is told in private
-        with contextlib.suppress(TelegramError):
-            await message.delete()
+        if message is not None:  # a command always has one (filters=UpdateType.MESSAGE)
+            with contextlib.suppress(TelegramError):
+                await message.delete()
         report_chat, report_thread = user.id, None
     # The jobs are committed before this returns and pushed in the background; the
     # acknowledgement goes out beside them, best effort (it never decides whether they run),
@@ -129,7 +131,7 @@ async def preview(update: Update, context: BotContext) -> None:
     services = context.services
     if update.effective_user is None:
         return
-    spec = (context.args or [None])[0]
+    spec = context.args[0] if context.args else None
     digests = await _find_or_explain(update, services, spec, _("Use /preview 2026-01-25."))
     if not digests:
         return

@@ -42,7 +42,7 @@ def id_text(update: Update) -> str:
 
 
 def chat_type_name(chat_type: str) -> str:
-    names = {ChatType.PRIVATE: _("private chat"), ChatType.GROUP: _("group"),
+    names: dict[str, str] = {ChatType.PRIVATE: _("private chat"), ChatType.GROUP: _("group"),
              ChatType.SUPERGROUP: _("supergroup"), ChatType.CHANNEL: _("channel")}
     return names.get(chat_type, chat_type)
 

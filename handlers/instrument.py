@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
@@ -28,7 +28,7 @@ from bot.services import BotData
 
 log = logging.getLogger("digestbot.handlers")
 
-Callback = Callable[[Update, Any], Awaitable[Any]]
+Callback = Callable[[Update, Any], Coroutine[Any, Any, Any]]  # PTB takes coroutine functions
 
 
 async def language_for(update: object, bot_data: BotData) -> str:

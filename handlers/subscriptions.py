@@ -52,6 +52,8 @@ async def _where(update: Update, services: Services) -> tuple[int, int | None]:
     message = update.effective_message
     thread = message.message_thread_id if message and message.is_topic_message else None
     chat = update.effective_chat
+    if chat is None:  # callers pass only updates _checked let through
+        raise ValueError("no chat in this update")
     if chat.username:
         await services.delivery.adopt_name(f"@{chat.username}", chat.id, title=chat.title)
     return chat.id, thread
@@ -74,14 +76,14 @@ async def _checked(update: Update, context: BotContext) -> Services | None:
 
 async def subscribe(update: Update, context: BotContext) -> None:
     services = await _checked(update, context)
-    if services is None:
+    message, chat = update.effective_message, update.effective_chat
+    if services is None or message is None or chat is None:  # _checked has answered
         return
     chat_id, thread = await _where(update, services)
-    await services.store.upsert_target(chat_id, thread, "subscribe",
-                                       title=update.effective_chat.title)
+    await services.store.upsert_target(chat_id, thread, "subscribe", title=chat.title)
     settings = services.settings
     schedule = describe_schedule(settings.push_schedule, settings.timezone.key)
-    await update.effective_message.reply_text(
+    await message.reply_text(
         _("Subscribed: the digest will arrive here {schedule}.").format(schedule=esc(schedule)),
         parse_mode=ParseMode.HTML,
     )
@@ -89,7 +91,8 @@ async def subscribe(update: Update, context: BotContext) -> None:
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
     services = await _checked(update, context)
-    if services is None:
+    message = update.effective_message
+    if services is None or message is None:  # _checked has answered
         return
     chat_id, thread = await _where(update, services)
     if await services.store.remove_subscription(chat_id, thread):
@@ -99,7 +102,7 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
         text = _("This chat is set in the bot's configuration (DIGEST_CHATS); ask its operator.")
     else:
         text = _("This chat was not subscribed.")
-    await update.effective_message.reply_text(text)
+    await message.reply_text(text)
 
 
 def register(application: Application) -> None:
