@@ -19,9 +19,11 @@ from telegram.ext import Application, CommandHandler, filters
 
 from bot import __version__
 from bot.config import ChatTarget
+from bot.delivery.layouts import LayoutPolicy
 from bot.delivery.notify import esc
 from bot.delivery.push import PushReport
 from bot.delivery.sender import DeliveryError
+from bot.digest.calls import LAYOUTS
 from bot.digest.model import Digest
 from bot.ingest import sync_content
 from bot.reader.views import fit_lines
@@ -115,24 +117,56 @@ def format_report(report: PushReport) -> str:
 
 
 # -- /preview ------------------------------------------------------------------------------------
+def _preview_args(args: list[str]) -> tuple[str | None, str | None]:
+    """(date spec, layout) from `/preview [date] [layout]`, in either order."""
+    layout = next((a.lower() for a in args if a.lower() in LAYOUTS), None)
+    spec = next((a for a in args if a.lower() not in LAYOUTS), None)
+    return spec, layout
+
+
+async def target_layouts_text(services: Services) -> str:
+    """One line: each active target and its layout (what its next push uses)."""
+    policy = services.delivery.layouts
+    shown = []
+    for target in (await services.delivery.active_targets())[:25]:
+        where = f"{target.chat_id}:{target.thread_id}" if target.thread_id else \
+            str(target.chat_id)
+        layout = await policy.chosen(target.chat_id, target.thread_id)
+        shown.append(f"<code>{esc(where)}</code> {esc(_layout_label(policy, layout))}")
+    return "Targets: " + (", ".join(shown) if shown else "none")
+
+
+def _layout_label(policy: LayoutPolicy, layout: str) -> str:
+    return f"{layout} (sent as {policy.usable(layout)})" if policy.usable(layout) != layout \
+        else layout
+
+
 @admin_only
 async def preview(update: Update, context: BotContext) -> None:
     services = context.services
     if update.effective_user is None:
         return
-    spec = (context.args or [None])[0]
-    digests = await _find_or_explain(update, services, spec, "Use /preview 2026-01-25.")
+    spec, layout = _preview_args(list(context.args or []))
+    layout = layout or services.settings.digest_layout
+    digests = await _find_or_explain(update, services, spec,
+                                     "Use /preview 2026-01-25 [sections|compact|rich].")
     if not digests:
         return
     digest = digests[-1]
     try:
-        parts = await services.delivery.preview(digest, update.effective_user.id)
+        parts, used = await services.delivery.preview(digest, update.effective_user.id,
+                                                      layout=layout)
     except (Forbidden, DeliveryError) as exc:
         await _reply(update, f"Could not send the preview to your private chat ({esc(exc)}). "
                              "Start a private chat with me first.")
         return
+    shown = used if used == layout else f"{used} (instead of {layout})"
+    text = (f"Preview of {esc(digest.id)}: {parts} message(s), layout {esc(shown)}.\n"
+            f"{await target_layouts_text(services)}")
     if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
-        await _reply(update, f"Preview of {esc(digest.id)} ({parts} messages) sent to you.")
+        await _reply(update, text)
+    else:  # after the preview, in the same chat
+        await context.bot.send_message(update.effective_user.id, text, parse_mode=ParseMode.HTML)
 
 
 # -- /status -------------------------------------------------------------------------------------
@@ -164,6 +198,12 @@ async def status_text(services: Services) -> str:
     lines.append(f"Bad files: {len(bad)}")
     lines += [f"• {esc(b.path)}: {esc(b.reason)}" for b in bad[:5]]
     await services.delivery.sync_config_targets()  # DIGEST_CHATS show even before a first push
+    policy = services.delivery.layouts
+    lines.append(f"Default layout: {esc(settings.digest_layout)}")
+    if policy.rich_unsupported:
+        lines.append(f"⚠️ Rich messages off for this run (the Bot API server has no "
+                     f"sendRichMessage: {esc(policy.rich_unsupported[:100])}); rich targets get "
+                     "compact.")
     summaries = await services.store.last_push_per_target()
     lines.append(f"Targets: {sum(s.target.active for s in summaries)} active of {len(summaries)}")
     for s in summaries[:25]:
@@ -179,7 +219,8 @@ async def status_text(services: Services) -> str:
                     f"{s.failures} failures")
             if s.last_error:
                 last += f" ({esc(s.last_error[:100])})"
-        lines.append(f"• <code>{esc(where)}</code>{name}{state} — {last}")
+        layout = _layout_label(policy, await policy.chosen(t.chat_id, t.thread_id))
+        lines.append(f"• <code>{esc(where)}</code>{name} [{esc(layout)}]{state} — {last}")
     if len(summaries) > 25:
         lines.append(f"… and {len(summaries) - 25} more")
     return "\n".join(lines)

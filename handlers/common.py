@@ -16,7 +16,8 @@ from telegram.error import BadRequest
 from telegram.ext import filters
 from telegram.helpers import create_deep_linked_url
 
-from bot.delivery.sender import SendOptions, send_part
+from bot.delivery.layouts import FALLBACK, send_calls
+from bot.delivery.sender import SendOptions
 from bot.reader.views import card_html, html_text, message_link
 from bot.services import BotContext
 from bot.store import DigestRecord
@@ -90,11 +91,14 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
 
 async def send_whole(context: BotContext, chat_id: int, thread_id: int | None,
                      record: DigestRecord) -> None:
-    """The digest as the engine's messages, in order (used in private chats)."""
+    """The digest in the chat's layout (a private reader's /layout), in order."""
     svc = context.services
     options = SendOptions(notify=True, link_previews=svc.settings.link_previews)
-    for part in await svc.catalog.messages_async(record):
-        await send_part(context.bot, chat_id, thread_id, part, options)
+    layout = await svc.delivery.layouts.for_target(chat_id, thread_id)
+    calls = await svc.catalog.calls_async(record, layout=layout)
+    await send_calls(context.bot, svc.delivery.layouts, chat_id, thread_id, calls, options,
+                     layout=layout, retry=svc.delivery.retry,
+                     fallback=lambda: svc.catalog.calls_async(record, layout=FALLBACK))
 
 
 async def card(context: BotContext, chat: Chat, record: DigestRecord,

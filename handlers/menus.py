@@ -39,17 +39,19 @@ SEARCH_COMMANDS: Menu = [("search", "Find items in all issues: /search rust asyn
 SUBSCRIPTION_COMMANDS: Menu = [
     ("subscribe", "deliver the daily digest to this group, channel or topic"),
     ("unsubscribe", "stop the daily digest here"),
+    ("layout", "how digests arrive here: sections, compact or rich"),
 ]
+LAYOUT_COMMAND: Menu = [("layout", "How digests arrive for you: sections, compact or rich")]
 ADMIN_COMMANDS: Menu = [
     ("post", "push a digest now: /post [date] [here]"),
-    ("preview", "the digest as it would be pushed, to you: /preview [date]"),
+    ("preview", "the digest as it would be pushed, to you: /preview [date] [layout]"),
     ("status", "next push, last push per target, index"),
     ("reload", "rescan the content folder now"),
 ]
 
 # What /help shows and setMyCommands sets, per audience.
 READER_MENU: Menu = [*READER_COMMANDS, *BROWSE_COMMANDS, *SEARCH_COMMANDS]
-PRIVATE_MENU: Menu = [*START_COMMANDS, *READER_MENU]
+PRIVATE_MENU: Menu = [*START_COMMANDS, *READER_MENU, *LAYOUT_COMMAND]
 GROUP_MENU: Menu = [("help", "The commands you can use"), *READER_MENU]
 CHAT_ADMIN_MENU: Menu = [*GROUP_MENU, *SUBSCRIPTION_COMMANDS]
 ADMIN_MENU: Menu = [*ADMIN_COMMANDS, *SUBSCRIPTION_COMMANDS]
@@ -65,7 +67,8 @@ def help_text(member: Menu, admin: Menu) -> str:
 def help_for(*, is_admin: bool, in_group: bool) -> str:
     admin = ADMIN_MENU if is_admin else []
     member = GROUP_MENU if in_group else PRIVATE_MENU
-    return help_text(member, [c for c in admin if c not in member])
+    shown = {command for command, _ in member}
+    return help_text(member, [c for c in admin if c[0] not in shown])
 
 
 def _commands(menu: Menu) -> list[BotCommand]:

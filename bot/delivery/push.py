@@ -21,6 +21,7 @@ from telegram.error import ChatMigrated, TelegramError
 
 from bot.catalog import Catalog
 from bot.config import ChatTarget, Settings
+from bot.delivery.layouts import FALLBACK, LayoutPolicy, send_calls
 from bot.delivery.notify import esc, notify_admins
 from bot.delivery.ratelimit import is_group_chat
 from bot.delivery.sender import (
@@ -116,6 +117,8 @@ class DeliveryService:
         self.catalog = catalog or Catalog(store, settings.content_dir)
         self.bot = bot
         self.retry = retry or RetryPolicy()
+        # each chat's layout, and whether this server can send rich messages (bot/delivery/layouts)
+        self.layouts = LayoutPolicy(settings, store)
         # One lock per (digest, chat, thread): a scheduled push and a /post running at once
         # must not both read "part 3 missing" from the journal and both send it.
         self._locks: dict[tuple[str, int | str, int | None], asyncio.Lock] = {}
@@ -304,14 +307,17 @@ class DeliveryService:
         except TelegramError as exc:  # no pin right: the digest itself is delivered, just log
             _LOG.warning("could not pin message %s in %s: %s", message_id, chat, exc)
 
-    async def preview(self, digest: Digest, chat_id: int) -> int:
-        """Send the digest exactly as a push would (same parts, same options) to one chat,
-        outside the journal. Returns the number of parts sent."""
-        messages = self.catalog.messages(digest)
-        for part, message in enumerate(messages):
-            options = SendOptions(notify=part == 0, link_previews=self.settings.link_previews)
-            await send_part(self.bot, chat_id, None, message, options, retry=self.retry)
-        return len(messages)
+    async def preview(self, digest: Digest, chat_id: int, *,
+                      layout: str | None = None) -> tuple[int, str]:
+        """Send the digest exactly as a push in `layout` would (same calls, same options,
+        the same compact fallback) to one chat, outside the journal. Returns (messages sent,
+        layout used)."""
+        layout = self.layouts.usable(layout or self.settings.digest_layout)
+        options = SendOptions(notify=True, link_previews=self.settings.link_previews)
+        return await send_calls(
+            self.bot, self.layouts, chat_id, None, self.catalog.calls(digest, layout=layout),
+            options, layout=layout, retry=self.retry, first_only_notifies=True,
+            fallback=lambda: asyncio.to_thread(self.catalog.calls, digest, layout=FALLBACK))
 
     # -- the scheduled push ------------------------------------------------------------------
     async def due_digest(self, now: dt.datetime) -> Digest | None:
