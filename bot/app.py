@@ -19,8 +19,12 @@ from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defau
 
 from bot.catalog import Catalog
 from bot.config import ConfigError, Settings
+from bot.delivery.jobs import PushJobs
+from bot.delivery.outbox import ReplyOutbox
 from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
+from bot.delivery.userlimit import UserRateLimit
+from bot.digest.limits import set_limits
 from bot.ingest import sync_content, watch
 from bot.logging_setup import setup_logging
 from bot.reader.service import ReaderService
@@ -52,6 +56,7 @@ def build_application(settings: Settings, *,
     """The bot, fully wired; the store opens and the loops start in post_init."""
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+    set_limits(settings.size_limits)  # MAX_DIGEST_BYTES / MAX_DIGEST_MESSAGES
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
         link_preview_options=LinkPreviewOptions(is_disabled=not settings.link_previews),
@@ -113,6 +118,9 @@ async def _post_init(application: Application) -> None:
                                  query_ttl=max(settings.rescan_seconds, 1)),
             delivery=delivery,
             scheduler=PushScheduler(settings=settings, store=store, delivery=delivery),
+            jobs=PushJobs(delivery, application.bot),
+            outbox=ReplyOutbox(),
+            user_limit=UserRateLimit(),
         )
         bot_data.services = services
         await delivery.sync_config_targets()  # DIGEST_CHATS become stored push targets
@@ -120,6 +128,10 @@ async def _post_init(application: Application) -> None:
         services.watcher = asyncio.create_task(_follow_content(services),
                                                name="digestbot-content-watch")
         await services.scheduler.start()
+        # pushes a crash or a stop interrupted (scheduled, /post, `digestbot post`) go on
+        resumed = await services.jobs.resume()
+        if resumed:
+            log.info("resuming %d interrupted push job(s)", resumed)
     except BaseException:
         await store.close()
         for search_store in search_stores:
@@ -139,6 +151,10 @@ async def _post_stop(application: Application) -> None:
         services.watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await services.watcher
+    # unfinished jobs stay in the database: the next start resumes them
+    await services.jobs.stop()
+    await services.outbox.stop()
+    await services.delivery.close()
 
 
 async def _post_shutdown(application: Application) -> None:
@@ -185,12 +201,21 @@ async def stop_application(application: Application) -> None:
 
 def run_bot(settings: Settings) -> int:
     """`digestbot run`: poll Telegram until interrupted. 0 on a clean stop."""
-    redactor = setup_logging(settings.log_level, [settings.token or ""])
+    redactor = setup_logging(settings.log_level, [settings.token or ""],
+                             log_payloads=settings.log_payloads)
     application = build_application(settings)
     try:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
-    except InvalidToken:
-        print("error: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
+    except InvalidToken as exc:
+        # PTB raises InvalidToken for 401 and 404 alike (getMe's own error is the cause); the
+        # token's shape is checked at start, so a 404 means the URL is not the Bot API
+        cause = exc.__cause__ if isinstance(exc.__cause__, TelegramError) else exc
+        if "not found" in cause.message.lower():
+            print(redactor.redact(f"error: the Bot API answered 404 Not Found: "
+                                  f"TELEGRAM_API_BASE_URL ({settings.api_base_url}) looks wrong "
+                                  "(it should end in /bot)"), file=sys.stderr)
+        else:
+            print("error: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
         return 2
     except NetworkError as exc:
         print(redactor.redact(f"error: cannot reach the Bot API at {settings.api_base_url}: "

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from bot.digest.calls import DEFAULT_LAYOUT, LAYOUTS, OutgoingCall, build_calls, check_layout
+from bot.digest.limits import check_messages, limited_messages
 from bot.digest.loader import load_digest, parse_day
 from bot.digest.model import Digest, OutgoingMessage
-from bot.digest.split import build_messages
 
 if TYPE_CHECKING:
     from bot.store import DigestRecord, Store
@@ -179,18 +179,25 @@ class Catalog:
 
         Cached by content (a record's file hash; a loaded digest's fields), so an edited file
         is rendered afresh and the same one never twice. Raises DigestError if a record's file
-        broke, ValueError for another layout than classic (use calls() for layouts).
+        broke or the digest is over MAX_DIGEST_MESSAGES (DigestTooLarge), ValueError for
+        another layout than classic (use calls() for layouts).
         """
         if layout != CLASSIC:
             raise ValueError(f"unknown layout {layout!r} for messages() (use calls())")
-        return self._built(item, self._key(item, CLASSIC), build_messages)
+        return self._built(item, self._key(item, CLASSIC), limited_messages)
 
     def calls(self, item: Digest | DigestRecord, *,
               layout: str = DEFAULT_LAYOUT) -> list[OutgoingCall]:
         """Every Bot API call of the digest's push in `layout`, cached like messages().
-        ValueError for an unknown layout."""
+        DigestTooLarge above MAX_DIGEST_MESSAGES, ValueError for an unknown layout."""
         check_layout(layout)
-        return self._built(item, self._key(item, layout), lambda d: build_calls(d, layout))
+
+        def build(digest: Digest) -> list[OutgoingCall]:
+            calls = build_calls(digest, layout)
+            check_messages(digest.path, len(calls))
+            return calls
+
+        return self._built(item, self._key(item, layout), build)
 
     async def calls_async(self, item: Digest | DigestRecord, *,
                           layout: str = DEFAULT_LAYOUT) -> list[OutgoingCall]:

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from dotenv import dotenv_values
 
+from bot.digest.limits import MAX_DIGEST_BYTES, MAX_DIGEST_MESSAGES, SizeLimits
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _CHAT_RE = re.compile(r"^(?P<chat>-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})(?::(?P<thread>\d+))?"
@@ -80,6 +82,14 @@ class Settings:
     link_previews: bool = False
     pin_first_message: bool = False
     rescan_seconds: int = 30  # how often the index follows the content folder
+    # a digest above either is refused by name (bot/digest/limits.py)
+    max_digest_bytes: int = MAX_DIGEST_BYTES
+    max_digest_messages: int = MAX_DIGEST_MESSAGES
+    log_payloads: bool = False  # DEBUG lines with whole Bot API payloads (message texts)
+
+    @property
+    def size_limits(self) -> SizeLimits:
+        return SizeLimits(self.max_digest_bytes, self.max_digest_messages)
 
     @classmethod
     def from_env(
@@ -160,6 +170,9 @@ class Settings:
             link_previews=_bool(env, "LINK_PREVIEWS", cls.link_previews),
             pin_first_message=_bool(env, "PIN_FIRST_MESSAGE", cls.pin_first_message),
             rescan_seconds=_int(env, "RESCAN_SECONDS", cls.rescan_seconds),
+            max_digest_bytes=_positive(env, "MAX_DIGEST_BYTES", cls.max_digest_bytes),
+            max_digest_messages=_positive(env, "MAX_DIGEST_MESSAGES", cls.max_digest_messages),
+            log_payloads=_bool(env, "LOG_PAYLOADS", cls.log_payloads),
         )
 
 
@@ -170,6 +183,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if not re.fullmatch(r"\d+", raw):
         raise ConfigError(name, f"{raw!r} is not a whole number >= 0")
     return int(raw)
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(name, "must be at least 1")
+    return value
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

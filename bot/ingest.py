@@ -18,12 +18,14 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from bot.digest.items import extract_items_and_sections
-from bot.digest.loader import iter_digest_files, load_digest
+from bot.digest.limits import current_limits
+from bot.digest.loader import load_digest, scan_digest_files
 from bot.digest.model import Digest, DigestError
 from bot.digest.tags import normalize_tag
 from bot.store import Store
 from bot.store.index import BrokenFile, FileStamp, FileTodo, ParsedFile, SameFile
 from bot.store.records import BadFile, SyncReport
+from bot.workers import init_worker
 
 log = logging.getLogger("digestbot.store")
 
@@ -80,16 +82,19 @@ def _parse_batch(batch: list[FileTodo], root: Path) -> list[ParsedFile | SameFil
     return [_parse_one(todo, root) for todo in batch]
 
 
-def _list_files(root: Path) -> dict[str, tuple[Path, int, int]]:
-    """rel path -> (path, mtime_ns, size). Runs in a thread: stat of 10k files takes a while."""
+def _list_files(root: Path) -> tuple[dict[str, tuple[Path, int, int]], dict[str, str]]:
+    """rel path -> (path, mtime_ns, size), and rel path -> reason for what could not be looked
+    at (symlink loops, unreadable folders: scan_digest_files). Runs in a thread: stat of 10k
+    files takes a while."""
     found: dict[str, tuple[Path, int, int]] = {}
-    for path in iter_digest_files(root):
+    paths, problems = scan_digest_files(root)
+    for path in paths:
         try:
             st = path.stat()
         except OSError:
             continue  # vanished between listing and stat: it is simply not there
         found[_rel(path, root)] = (path, st.st_mtime_ns, st.st_size)
-    return found
+    return found, {_rel(Path(p.path), root): p.reason for p in problems}
 
 
 def _pool_workers(files: int) -> int:
@@ -115,8 +120,11 @@ async def _sync(store: Store, content_dir: Path) -> SyncReport:
         # an unmounted or mistyped folder must not wipe the index: report and keep it
         log.error("content folder %s does not exist; index left as it is", root)
         return SyncReport(errors=[BadFile(str(root), "content folder does not exist")])
-    files = await asyncio.to_thread(_list_files, root)
+    files, unlisted = await asyncio.to_thread(_list_files, root)
     known, known_bad = await store.file_stamps()
+    # symlink loops, unreadable folders: bad files too (in /status), recorded once
+    scan_problems = [BrokenFile(rel, FileStamp(-1, -1, ""), reason)
+                     for rel, reason in unlisted.items() if rel not in known_bad]
 
     todo: list[FileTodo] = []
     unchanged = 0
@@ -127,7 +135,7 @@ async def _sync(store: Store, content_dir: Path) -> SyncReport:
             continue
         todo.append(FileTodo(path, rel, old[2] if old else None))
     gone = [rel for rel in known if rel not in files]
-    gone_bad = [rel for rel in known_bad if rel not in files]
+    gone_bad = [rel for rel in known_bad if rel not in files and rel not in unlisted]
 
     added = changed = 0
     errors: list[BadFile] = []
@@ -145,6 +153,9 @@ async def _sync(store: Store, content_dir: Path) -> SyncReport:
         if incremental:
             await store.clear_search_index()
     complete = False  # the search index holds every item (no rebuild needed)
+    if scan_problems:
+        _, _, _, bad = await store.write_batch(scan_problems, known, fts=False)
+        errors.extend(bad)
     try:
         async for results in _parsed_batches(batches, root):
             a, c, u, bad = await store.write_batch(results, known, fts=incremental)
@@ -181,7 +192,10 @@ async def _parsed_batches(
     if workers:
         loop = asyncio.get_running_loop()
         # spawn, not fork: forking a process that runs threads (aiosqlite) can deadlock
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        # the workers die with this process (bot.workers) and parse under its size limits
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
+                                 initializer=init_worker,
+                                 initargs=(os.getpid(), current_limits())) as pool:
             futures = [loop.run_in_executor(pool, _parse_batch, b, root) for b in batches]
             try:
                 for future in futures:

@@ -20,7 +20,10 @@ from bot.reader.service import ReaderService
 from bot.store import Store
 
 if TYPE_CHECKING:
+    from bot.delivery.jobs import PushJobs
+    from bot.delivery.outbox import ReplyOutbox
     from bot.delivery.push import DeliveryService
+    from bot.delivery.userlimit import UserRateLimit
     from bot.schedule import PushScheduler
 
 
@@ -32,6 +35,9 @@ class Services:
     reader: ReaderService  # the reader commands' queries
     delivery: DeliveryService
     scheduler: PushScheduler
+    jobs: PushJobs
+    outbox: ReplyOutbox  # every reply to a reader leaves through it (bounded per chat)
+    user_limit: UserRateLimit
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     # background task that keeps the index in step with the content folder
     watcher: asyncio.Task[None] | None = None

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import admin, browse, errors, layout, reader, search, start, subscriptions
+from handlers import admin, browse, errors, guard, layout, reader, search, start, subscriptions
 
 
 def register_all(application: Application) -> None:
-    for module in (start, reader, browse, search, admin, subscriptions, layout, errors):
+    for module in (guard, start, reader, browse, search, admin, subscriptions, layout, errors):
         module.register(application)

@@ -21,13 +21,13 @@ from bot import __version__
 from bot.config import ChatTarget
 from bot.delivery.layouts import LayoutPolicy
 from bot.delivery.notify import esc
-from bot.delivery.push import PushReport
 from bot.delivery.sender import DeliveryError
 from bot.digest.calls import LAYOUTS
 from bot.digest.model import Digest
 from bot.ingest import sync_content
 from bot.reader.views import fit_lines
 from bot.services import BotContext, Services
+from handlers.common import echo
 
 _LOG = logging.getLogger(__name__)
 
@@ -67,10 +67,10 @@ async def _find_or_explain(update: Update, services: Services, spec: str | None,
     try:
         digests = await services.catalog.find_digests(spec)
     except ValueError as exc:
-        await _reply(update, f"Not a date: {esc(exc)}. {usage}")
+        await _reply(update, f"Not a date: {echo(str(exc), 40)}. {usage}")
         return []
     if not digests:
-        await _reply(update, f"No digest found for {esc(spec or 'latest')}.")
+        await _reply(update, f"No digest found for {echo(spec or 'latest', 40)}.")
     return digests
 
 
@@ -86,34 +86,18 @@ async def post(update: Update, context: BotContext) -> None:
         return
     targets = None
     message = update.effective_message
-    if here:
-        chat = update.effective_chat
-        thread = message.message_thread_id if message and message.is_topic_message else None
+    chat = update.effective_chat
+    thread = message.message_thread_id if message and message.is_topic_message else None
+    if here and chat is not None:
         targets = [ChatTarget(chat.id, thread)]
-        count = 1
-    else:
-        count = len(await services.delivery.active_targets())
     names = ", ".join(esc(d.id) for d in digests)
-    await _reply(update, f"Pushing {names} to {count} target(s)…")
-
-    async def run() -> None:
-        lines = []
-        for digest in digests:
-            report = await services.delivery.push(digest, targets)
-            lines.append(format_report(report))
-        await _reply(update, "\n\n".join(lines))
-
-    context.application.create_task(run(), update=update, name="admin-post")
-
-
-def format_report(report: PushReport) -> str:
-    lines = [f"<b>{esc(report.title)}</b>", esc(report.summary())]
-    for result in report.failed[:20]:
-        state = "deactivated" if result.deactivated else "failed"
-        lines.append(f"• <code>{esc(result.label)}</code> {state}: {esc(result.error)}")
-    if len(report.failed) > 20:
-        lines.append(f"… and {len(report.failed) - 20} more")
-    return "\n".join(lines)
+    # The jobs are committed before this returns and pushed in the background; the
+    # acknowledgement goes out beside them, best effort (it never decides whether they run),
+    # and the admin gets the report in this chat when they end, also after a restart.
+    await services.jobs.post(
+        digests, targets, requested_by=update.effective_user.id if update.effective_user else None,
+        report_chat=chat.id if chat else None, report_thread=thread,
+        ack_html=f"Pushing {names} to {{count}} target(s)…")
 
 
 # -- /preview ------------------------------------------------------------------------------------

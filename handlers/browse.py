@@ -33,7 +33,7 @@ async def _archive(update: Update, context: BotContext, offset: int) -> None:
         offset = max((page.total - 1) // ARCHIVE_PAGE * ARCHIVE_PAGE, 0)
         page = await context.services.reader.page(offset, ARCHIVE_PAGE)
     text = records_page_html("<b>Archive</b>", page, offset)
-    await show(update, text, _records_keyboard(
+    await show(update, context, text, _records_keyboard(
         page, pager_row(ArchivePage, offset, page.total, ARCHIVE_PAGE)))
 
 
@@ -55,7 +55,7 @@ async def _tags(update: Update, context: BotContext, offset: int) -> None:
     buttons = [button(f"{shorten(tag, 30)} ({n})", TagPage(0, tag_key(tag))) for tag, n in shown]
     rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
     rows.append(pager_row(TagsPage, offset, len(counts), TAGS_PAGE, arrows=("« Prev", "Next »")))
-    await show(update, tags_page_html(shown, offset, len(counts)), keyboard(rows))
+    await show(update, context, tags_page_html(shown, offset, len(counts)), keyboard(rows))
 
 
 async def tags(update: Update, context: BotContext) -> None:
@@ -79,23 +79,25 @@ async def _tag_page(update: Update, context: BotContext, tag: str,
     heading = f"<b>Tag</b> “{echo(tag, 60)}”"
     key = tag_key(tag)
     pager = pager_row(lambda at: TagPage(at, key), offset, page.total, ARCHIVE_PAGE)
-    await show(update, records_page_html(heading, page, offset), _records_keyboard(page, pager))
+    await show(update, context, records_page_html(heading, page, offset),
+               _records_keyboard(page, pager))
     return True
 
 
 async def tag(update: Update, context: BotContext) -> None:
     name = command_argument(update.effective_message)
     if not name:
-        await show(update, "Which tag? Send <code>/tag name</code>, or see /tags.")
+        await show(update, context, "Which tag? Send <code>/tag name</code>, or see /tags.")
         return
     if await _tag_page(update, context, name, 0):
         return
     similar = await context.services.store.similar_tags(name, limit=5)
     if not similar:
-        await show(update, f"No issue has the tag “{echo(name)}”. See /tags for all tags.")
+        await show(update, context, f"No issue has the tag “{echo(name)}”. See /tags for all tags.")
         return
     buttons = [[button(shorten(t, 40), TagPage(0, tag_key(t)))] for t in similar]
-    await show(update, f"No issue has the tag “{echo(name)}”. Did you mean:", keyboard(buttons))
+    await show(update, context, f"No issue has the tag “{echo(name)}”. Did you mean:",
+               keyboard(buttons))
 
 
 async def tag_pressed(update: Update, context: BotContext) -> None:
@@ -111,7 +113,7 @@ async def tag_pressed(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     if not await _tag_page(update, context, name, pressed.offset):
-        await show(update, f"No issue has the tag “{echo(name)}” any more.")
+        await show(update, context, f"No issue has the tag “{echo(name)}” any more.")
 
 
 def register(app: Application) -> None:

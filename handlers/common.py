@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from telegram import (
@@ -16,8 +17,10 @@ from telegram.error import BadRequest
 from telegram.ext import filters
 from telegram.helpers import create_deep_linked_url
 
-from bot.delivery.layouts import FALLBACK, send_calls
+from bot.delivery.layouts import FALLBACK, reader_sends
+from bot.delivery.outbox import Send
 from bot.delivery.sender import SendOptions
+from bot.digest.limits import DigestTooLarge
 from bot.reader.views import card_html, html_text, message_link
 from bot.services import BotContext
 from bot.store import DigestRecord
@@ -40,9 +43,18 @@ def command_argument(message: Message | None) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
+# C0 control characters (NUL, ESC, ...) and DEL, except tab and newline
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def strip_controls(text: str) -> str:
+    """User text without control characters: a NUL echoed back can break clients and logs."""
+    return _CONTROLS.sub("", text)
+
+
 def echo(value: str, max_chars: int = 100) -> str:
-    """User text shown back to them: shortened and HTML-escaped."""
-    return html_text(shorten(value, max_chars))
+    """User text shown back to them: control characters removed, shortened, HTML-escaped."""
+    return html_text(shorten(strip_controls(value), max_chars))
 
 
 def button(label: str, data: Button) -> InlineKeyboardButton:
@@ -74,8 +86,50 @@ def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMa
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Reply to a command, or, for a button press, edit the message the button sits on."""
+STILL_SENDING = "Still sending your previous request: one moment, please."
+OUTBOX_FULL = "I'm still sending you earlier replies: please wait a moment and ask again."
+
+
+def request_key(update: Update) -> tuple[object, ...]:
+    """What makes two requests "the same": the same user asking the same thing in that chat."""
+    user = update.effective_user.id if update.effective_user else None
+    if update.callback_query is not None:
+        return (user, "button", update.callback_query.data)
+    text = update.effective_message.text if update.effective_message else None
+    words = (text or "").split()
+    if words:  # "/today@digest_bot" and "/TODAY" ask the same
+        words[0] = words[0].split("@", 1)[0].lower()
+    return (user, "text", " ".join(words))
+
+
+def _has_callback_buttons(markup: InlineKeyboardMarkup | None) -> bool:
+    return markup is not None and any(
+        b.callback_data is not None for row in markup.inline_keyboard for b in row)
+
+
+def reply_later(update: Update, context: BotContext, sends: list[Send]) -> None:
+    """Hand a reply to the chat's outbox (see bot/delivery/outbox.py) and return at once; a
+    repeated identical request or a full outbox gets one short notice instead."""
+    chat = update.effective_chat
+    assert chat is not None
+    message = update.effective_message
+    thread = message.message_thread_id if message and message.is_topic_message else None
+    outbox = context.services.outbox
+    key = request_key(update)
+    verdict = outbox.submit(chat.id, sends, key=key, update_id=update.update_id)
+    if verdict == "queued":
+        return
+    if verdict == "duplicate" and not outbox.mark_noticed(chat.id, key):
+        return  # told once for this request already
+    text = STILL_SENDING if verdict == "duplicate" else OUTBOX_FULL
+    outbox.notice_once(chat.id, ("notice", verdict), lambda: context.bot.send_message(
+        chat.id, text, message_thread_id=thread))
+
+
+async def show(update: Update, context: BotContext, text: str,
+               markup: InlineKeyboardMarkup | None = None) -> None:
+    """Reply to a command (through the outbox), or, for a button press, edit the message the
+    button sits on (edits are not paced: at once)."""
     query = update.callback_query
     if query is not None and query.message is not None and query.message.is_accessible:
         try:
@@ -86,19 +140,14 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
         return
     message = update.effective_message
     assert message is not None
-    await message.reply_text(text, reply_markup=markup)
+    store = context.services.store
 
+    async def send() -> None:
+        sent = await message.reply_text(text, reply_markup=markup)
+        if _has_callback_buttons(markup):  # its buttons may edit it later (handlers.guard)
+            await store.remember_interactive(sent.chat_id, sent.message_id)
 
-async def send_whole(context: BotContext, chat_id: int, thread_id: int | None,
-                     record: DigestRecord) -> None:
-    """The digest in the chat's layout (a private reader's /layout), in order."""
-    svc = context.services
-    options = SendOptions(notify=True, link_previews=svc.settings.link_previews)
-    layout = await svc.delivery.layouts.for_target(chat_id, thread_id)
-    calls = await svc.catalog.calls_async(record, layout=layout)
-    await send_calls(context.bot, svc.delivery.layouts, chat_id, thread_id, calls, options,
-                     layout=layout, retry=svc.delivery.retry,
-                     fallback=lambda: svc.catalog.calls_async(record, layout=FALLBACK))
+    reply_later(update, context, [send])
 
 
 async def card(context: BotContext, chat: Chat, record: DigestRecord,
@@ -117,13 +166,26 @@ async def card(context: BotContext, chat: Chat, record: DigestRecord,
 
 async def deliver(update: Update, context: BotContext, record: DigestRecord,
                   note: str | None = None) -> None:
-    """Open a digest where the user asked: whole in private, one card in a group."""
+    """Open a digest where the user asked: whole in private, one card in a group. The messages
+    leave through the chat's outbox (the handler does not wait for them)."""
     chat = update.effective_chat
     assert chat is not None
     if is_group(chat):
         text, markup = await card(context, chat, record, note)
-        await show(update, text, markup)
+        await show(update, context, text, markup)
         return
+    svc = context.services
+    options = SendOptions(notify=True, link_previews=svc.settings.link_previews)
+    layout = await svc.delivery.layouts.for_target(chat.id, None)  # the reader's /layout
+    try:
+        calls = await svc.catalog.calls_async(record, layout=layout)
+    except DigestTooLarge as exc:  # over MAX_DIGEST_MESSAGES: say so, send nothing
+        await show(update, context, f"Sorry, I cannot send that digest: {html_text(exc.reason)}")
+        return
+    sends: list[Send] = []
     if note:
-        await context.bot.send_message(chat.id, note)
-    await send_whole(context, chat.id, None, record)
+        sends.append(lambda: context.bot.send_message(chat.id, note))
+    sends += reader_sends(context.bot, svc.delivery.layouts, chat.id, None, calls, options,
+                          layout=layout, retry=svc.delivery.retry,
+                          fallback=lambda: svc.catalog.calls_async(record, layout=FALLBACK))
+    reply_later(update, context, sends)

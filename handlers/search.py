@@ -30,13 +30,13 @@ async def _results(update: Update, context: BotContext, query: str,
             rows.append([open_button(hit.digest)])
     key = await reader.remember_query(query)  # kept in the store: the pager outlives a restart
     rows.append(pager_row(lambda at: SearchPage(at, key), offset, page.total, SEARCH_PAGE))
-    await show(update, search_page_html(query, page, offset), keyboard(rows))
+    await show(update, context, search_page_html(query, page, offset), keyboard(rows))
 
 
 async def search(update: Update, context: BotContext) -> None:
     query = command_argument(update.effective_message)[:MAX_QUERY]
     if not query:
-        await show(update, "Search for what? Send <code>/search words</code>.")
+        await show(update, context, "Search for what? Send <code>/search words</code>.")
         return
     await _results(update, context, query, 0)
 

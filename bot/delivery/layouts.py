@@ -177,3 +177,37 @@ async def send_calls(bot: Bot, policy: LayoutPolicy, chat_id: int | str, thread_
                         retry=retry)
         sent += 1
     return sent, FALLBACK
+
+
+def reader_sends(bot: Bot, policy: LayoutPolicy, chat_id: int | str, thread_id: int | None,
+                 calls: Sequence[OutgoingCall], options: SendOptions, *, layout: str,
+                 fallback: Callable[[], Awaitable[Sequence[OutgoingCall]]],
+                 retry: RetryPolicy | None = None) -> list[Callable[[], Awaitable[None]]]:
+    """send_calls() as one send per message, for a chat's outbox (bot/delivery/outbox.py): the
+    first rich message refused (or a server without rich messages) sends the compact calls in
+    its place and the remaining rich sends do nothing."""
+    state = {"sent": 0, "fell_back": False}
+
+    def one(call: OutgoingCall) -> Callable[[], Awaitable[None]]:
+        async def send() -> None:
+            if state["fell_back"]:
+                return
+            try:
+                await send_call(bot, chat_id, thread_id, call, options, retry=retry)
+                state["sent"] += 1
+                return
+            except (RichMessagesUnsupported, RichRefused) as exc:
+                if state["sent"]:  # part of the digest is out in rich: never both forms
+                    raise
+                if isinstance(exc, RichMessagesUnsupported):
+                    policy.mark_rich_unsupported(str(exc))
+                else:
+                    _LOG.warning("chat %s: rich message refused (%s); sending it as %s",
+                                 chat_id, exc.reason, FALLBACK)
+            state["fell_back"] = True
+            for compact in await fallback():
+                await send_call(bot, chat_id, thread_id, compact, options, retry=retry)
+
+        return send
+
+    return [one(call) for call in calls]

@@ -14,7 +14,9 @@ An explicit `date` that cannot be read is an error too (rather than silently usi
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,6 +25,13 @@ from typing import Any
 import frontmatter
 import yaml
 
+from bot.digest.limits import (
+    EXACT_COUNT_BYTES,
+    SizeLimits,
+    check_bytes,
+    current_limits,
+    limited_messages,
+)
 from bot.digest.model import Digest, DigestError
 from bot.digest.tags import display_tag, normalize_tag
 
@@ -235,9 +244,20 @@ def _relative(path: Path, root: Path) -> str:
 # ---------------------------------------------------------------------------- public API
 
 
-def load_digest(path: Path, root: Path | None = None) -> Digest:
-    """Read one digest file. Raises DigestError(path, reason) if it cannot be a digest."""
+_SECTION_RE = re.compile(r"^## ", re.M)
+
+
+def load_digest(path: Path, root: Path | None = None, *,
+                limits: SizeLimits | None = None) -> Digest:
+    """Read one digest file. Raises DigestError(path, reason) if it cannot be a digest or is
+    over the size limits (bot/digest/limits.py)."""
     path = Path(path)
+    limits = limits or current_limits()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DigestError(path, f"cannot read file ({exc.strerror or exc})") from None
+    check_bytes(path, size, limits)
     text = _read_text(path)
     if not text.strip():
         raise DigestError(path, "empty file")
@@ -280,7 +300,7 @@ def load_digest(path: Path, root: Path | None = None) -> Digest:
     cover = next((_text_or_none(meta.get(key)) for key in _COVER_KEYS if meta.get(key)), None)
     extra = {key: value for key, value in raw_meta.items() if key.lower() not in _KNOWN_KEYS}
 
-    return Digest(
+    digest = Digest(
         id=digest_id(day, path, root),
         path=path,
         title=title,
@@ -293,32 +313,80 @@ def load_digest(path: Path, root: Path | None = None) -> Digest:
         cover_image=cover,
         extra=extra,
     )
+    # The parts are counted exactly (by rendering) only when they may be too many: a big file,
+    # or more `## ` lines than the limit (each section is one message at least; the regex may
+    # also see lines in code blocks, hence the exact count then, never a refusal on a guess).
+    sections = len(_SECTION_RE.findall(body))
+    if size > EXACT_COUNT_BYTES or sections + 1 > limits.max_messages:
+        limited_messages(digest, limits)
+    return digest
+
+
+def scan_digest_files(root: Path) -> tuple[list[Path], list[DigestError]]:
+    """Every .md/.markdown file under root (recursively), sorted, hidden files/dirs skipped; and
+    what could not be looked at, each named with its reason: a symlink loop, a broken symlink,
+    a folder that cannot be read. Symlinked folders are not followed (they could loop or
+    repeat the tree) and are reported once each, so none is skipped without a word."""
+    root = Path(root)
+    if not root.is_dir():
+        return [], []
+    files: list[Path] = []
+    problems: list[DigestError] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else root
+        problems.append(DigestError(where, f"cannot read folder ({exc.strerror or exc})"))
+
+    for folder, dirs, names in os.walk(root, onerror=unreadable):
+        base = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in list(dirs):
+            if (base / name).is_symlink():
+                dirs.remove(name)  # os.walk would not descend anyway; say why it is left out
+                problems.append(_symlink_problem(base / name, "folder"))
+        for name in names:
+            path = base / name
+            if name.startswith(".") or path.suffix.lower() not in DIGEST_SUFFIXES:
+                continue
+            if path.is_file():
+                files.append(path)
+            elif path.is_symlink():
+                problems.append(_symlink_problem(path, "file"))
+    return sorted(files), sorted(problems, key=lambda e: e.path)
+
+
+def _symlink_problem(path: Path, kind: str) -> DigestError:
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return DigestError(path, "symlink loop: it leads back to itself")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return DigestError(path, "symlink loop: it leads back to itself")
+        return DigestError(path, f"broken symlink (to {os.readlink(path)})")
+    if kind == "folder":
+        if path.parent.resolve().is_relative_to(target):
+            return DigestError(path, f"symlink loop: it leads back to {target}")
+        return DigestError(path, f"symlink to a folder ({target}), not followed")
+    return DigestError(path, f"symlink to something that is not a file ({target})")
 
 
 def iter_digest_files(root: Path) -> list[Path]:
     """Every .md/.markdown file under root (recursively), sorted; hidden files/dirs skipped."""
-    root = Path(root)
-    if not root.is_dir():
-        return []
-    files = [
-        path
-        for path in root.rglob("*")
-        if path.suffix.lower() in DIGEST_SUFFIXES
-        and path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(root).parts)
-    ]
-    return sorted(files)
+    return scan_digest_files(root)[0]
 
 
 def load_all(root: Path) -> tuple[list[Digest], list[DigestError]]:
-    """Load every digest under root; one bad file never stops the others."""
+    """Load every digest under root; one bad file never stops the others. The errors include
+    what could not be looked at (scan_digest_files)."""
     digests: list[Digest] = []
-    errors: list[DigestError] = []
-    for path in iter_digest_files(root):
+    files, errors = scan_digest_files(root)
+    for path in files:
         try:
             digests.append(load_digest(path, root))
         except DigestError as exc:
             errors.append(exc)
+    errors.sort(key=lambda e: e.path)
     return digests, errors
 
 
