@@ -87,8 +87,11 @@ async def layout_command(update: Update, context: BotContext) -> None:
                                                 chosen_by=user.id if user else None)
     current = wanted or await _current(context, chat_id, thread)
     rich_off = context.services.delivery.layouts.rich_unsupported
-    await message.reply_text(layout_text(current, private=private, rich_off=rich_off),
-                             parse_mode=ParseMode.HTML, reply_markup=layout_keyboard(current))
+    sent = await message.reply_text(layout_text(current, private=private, rich_off=rich_off),
+                                    parse_mode=ParseMode.HTML,
+                                    reply_markup=layout_keyboard(current))
+    # its buttons may edit it (handlers.guard lets presses through on such messages only)
+    await context.services.store.remember_interactive(sent.chat_id, sent.message_id)
 
 
 async def _presser_may_choose(update: Update, context: BotContext) -> bool:
