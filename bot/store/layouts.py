@@ -41,3 +41,31 @@ class LayoutsMixin(StoreBase):
             await db.execute("UPDATE OR IGNORE layout_choices SET chat_id = ? WHERE chat_id = ?",
                              (new, old))
             await db.execute("DELETE FROM layout_choices WHERE chat_id = ?", (old,))
+
+    # -- the layout of each target's push (the journal and the job rows) -----------------------
+    async def journal_layout(self, digest_id: str, chat_id: int | str,
+                             thread_id: int | None) -> str | None:
+        """The layout the parts of `digest_id` already delivered there were sent in (None:
+        nothing delivered yet). 'classic' (rows before layouts) is `sections`."""
+        row = await self._one(
+            "SELECT layout FROM deliveries WHERE digest_id = ? AND chat_id = ? AND thread_id = ?"
+            " ORDER BY part LIMIT 1", (digest_id, chat_key(chat_id), thread_key(thread_id)))
+        return normal_layout(row[0]) if row else None
+
+    async def job_target_layouts(self, job_id: int) -> dict[tuple[int | str, int | None], str]:
+        rows = await self._all(
+            "SELECT chat_id, thread_id, layout FROM push_job_targets WHERE job_id = ?", (job_id,))
+        return {(r[0], thread_out(r[1])): normal_layout(r[2]) for r in rows}
+
+    async def set_job_target_layout(self, job_id: int, chat_id: int | str,
+                                    thread_id: int | None, layout: str) -> None:
+        """A target's push switched layout before its first part (rich refused -> compact)."""
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE push_job_targets SET layout = ? WHERE job_id = ? AND chat_id = ?"
+                " AND thread_id = ?", (layout, job_id, chat_key(chat_id), thread_key(thread_id)))
+
+
+def normal_layout(stored: str) -> str:
+    # wt7's schema names the classic cut 'classic' (the catalogue's name): it is `sections`
+    return "sections" if stored == "classic" else str(stored)
