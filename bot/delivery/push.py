@@ -417,12 +417,14 @@ class DeliveryService:
     async def layout_for(self, digest: Digest, chat: int | str, thread: int | None,
                          started: str | None = None) -> str:
         """The layout of `digest`'s push to chat/thread: the one its delivered parts are in
-        (never two forms of one digest in a chat), else the one its push `started` with, else
-        the target's current choice; rich is compact on a server without rich messages."""
+        (never two forms of one digest in a chat), else the one its push `started` with (this
+        job's, or an interrupted one's), else the target's current choice; rich is compact on
+        a server without rich messages (checked again when sending)."""
         delivered = await self.store.journal_layout(digest.id, chat, thread)
         if delivered is not None:
             return delivered
-        chosen = started or await self.layouts.chosen(chat, thread)
+        chosen = (started or await self.store.unfinished_layout(digest.id, chat, thread)
+                  or await self.layouts.chosen(chat, thread))
         return self.layouts.usable(chosen)
 
     async def _rich_fallback(self, digest: Digest, result: TargetResult, job_id: int,

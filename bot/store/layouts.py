@@ -52,6 +52,17 @@ class LayoutsMixin(StoreBase):
             " ORDER BY part LIMIT 1", (digest_id, chat_key(chat_id), thread_key(thread_id)))
         return normal_layout(row[0]) if row else None
 
+    async def unfinished_layout(self, digest_id: str, chat_id: int | str,
+                                thread_id: int | None) -> str | None:
+        """The layout an unfinished push of `digest_id` to chat/thread started with (the
+        newest such job; its owner may have died mid-push), None if there is none."""
+        row = await self._one(
+            "SELECT t.layout FROM push_job_targets t JOIN push_jobs j ON j.id = t.job_id"
+            " WHERE j.digest_id = ? AND j.state = 'running' AND t.state = 'pending'"
+            " AND t.chat_id = ? AND t.thread_id = ? ORDER BY j.id DESC LIMIT 1",
+            (digest_id, chat_key(chat_id), thread_key(thread_id)))
+        return normal_layout(row[0]) if row else None
+
     async def job_target_layouts(self, job_id: int) -> dict[tuple[int | str, int | None], str]:
         rows = await self._all(
             "SELECT chat_id, thread_id, layout FROM push_job_targets WHERE job_id = ?", (job_id,))
