@@ -23,7 +23,7 @@ CHATS = [-1001000 - n for n in range(30)]
 DAY = dt.date(2026, 11, 25)
 
 
-def _env(tg: FakeTelegram, tmp_path: Path, layout: str) -> dict[str, str]:
+def _env(tg: FakeTelegram, tmp_path: Path, layout: str = "sections") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DIGEST_"))}
     env.update({
         "PYTHONPATH": str(REPO),

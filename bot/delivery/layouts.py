@@ -70,6 +70,17 @@ class LayoutPolicy:
         if configured.layout:
             self._config[(_key(chat_id), configured.thread_id)] = configured.layout
 
+    async def follow_migration(self, old_chat_id: int | str, new_chat_id: int) -> None:
+        """A group became a supergroup: its choices move to the new id, and its DIGEST_CHATS
+        layouts (the config still names the old id) are stored for the new one, so they hold
+        after a restart too."""
+        await self.store.move_layout_choices(old_chat_id, new_chat_id)
+        for (chat, thread), layout in list(self._config.items()):
+            if chat == _key(old_chat_id):
+                self._config[(new_chat_id, thread)] = layout
+                if await self.store.chosen_layout(new_chat_id, thread) is None:
+                    await self.store.set_layout(new_chat_id, thread, layout)
+
     def configured(self, chat_id: int | str, thread_id: int | None) -> str:
         """DIGEST_CHATS' layout for the target, else DIGEST_LAYOUT."""
         return self._config.get((_key(chat_id), thread_id), self.settings.digest_layout)

@@ -389,7 +389,7 @@ class DeliveryService:
                     # migrate_target keeps that inactive row, and the chat would silently stop
                     # getting digests. The old target was live, so the new one is too.
                     await self.store.upsert_target(new_chat, thread, before.source)
-                await self.store.move_layout_choices(chat, new_chat)
+                await self.layouts.follow_migration(chat, new_chat)
                 result.migrated_to = chat = new_chat
                 continue
             except DeliveryError as exc:
