@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.config import ChatTarget, ConfigError, Settings
 from handlers.buttons import ChooseLayout
@@ -141,3 +143,17 @@ async def test_preview_any_layout_and_the_404_server(fast_telegram, tmp_path):
         rich_tries = sum(r.method == "sendRichMessage" for r in tg.requests)
         await bot.ask(ADMIN, ADMIN, "/preview rich")
         assert sum(r.method == "sendRichMessage" for r in tg.requests) == rich_tries  # latched
+
+
+@given(chat=st.one_of(st.integers(-10**13, 10**13),
+                      st.from_regex(r"@[A-Za-z][A-Za-z0-9_]{3,31}", fullmatch=True)),
+       thread=st.one_of(st.none(), st.integers(1, 10**9)),
+       layout=st.one_of(st.none(), st.sampled_from(["sections", "compact", "rich"])))
+def test_any_target_with_any_layout_reads_back_as_written(chat, thread, layout):
+    text = str(chat) + (f":{thread}" if thread else "") + (f":{layout}" if layout else "")
+    assert ChatTarget.parse(text) == ChatTarget(chat, thread, layout)
+    # upper case works too, an unknown word never passes silently
+    assert ChatTarget.parse(text.upper() if layout and isinstance(chat, int) else text) == \
+        ChatTarget(chat, thread, layout)
+    with pytest.raises(ConfigError, match="DIGEST_CHATS"):
+        ChatTarget.parse(str(chat) + (f":{thread}" if thread else "") + ":fancy")
