@@ -128,3 +128,14 @@ async def test_every_shipped_digest_is_accepted_as_rich_messages(
                                     disable_notification=call.disable_notification)
         assert digest.title in tg.sent[-len(calls)].parsed_text
     assert tg.stats.sent_400 == 0
+
+
+async def test_the_404_switch_over_the_control_api(tg: FakeTelegram, bot: Bot) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http, http.post(
+            f"{tg.url}/_control/set_rich_messages", json={"enabled": False}) as answer:
+        assert (await answer.json())["ok"]
+    with pytest.raises(RichMessagesUnsupported):
+        await send_rich_message(bot, GROUP, {"html": HTML})
+    assert not tg.rich_messages and not tg.sent

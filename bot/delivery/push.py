@@ -309,8 +309,11 @@ class DeliveryService:
             results.append(TargetResult(chat, thread, len(self.catalog.calls(digest,
                                                                              layout=layout)),
                                         layout=layout))
-        report = PushReport(digest.id, digest.title, max((r.total for r in results), default=0),
-                            job_id=job_id)
+        # parts: the most any target gets (its layout's count); no target: DIGEST_LAYOUT's
+        default = self.layouts.usable(self.settings.digest_layout)
+        parts = max((r.total for r in results),
+                    default=len(self.catalog.calls(digest, layout=default)))
+        report = PushReport(digest.id, digest.title, parts, job_id=job_id)
         report.results = results
         emit = progress or (lambda _event: None)
         self._running += 1

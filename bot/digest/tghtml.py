@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
+
+from bot.digest.autodetect import count_auto_entities
 
 TokenKind = Literal["text", "entity", "open", "close"]
 
@@ -75,18 +77,43 @@ class Measure:
     """What a fragment costs in a message."""
 
     utf16: int  # visible length in UTF-16 code units
-    entities: int  # entities opened (every open tag counts: conservative for <pre><code>)
+    # entities: every open tag (conservative for <pre><code>) plus the ones Telegram detects
+    # by itself in the text (URLs, @mentions, #hashtags…; `detected` of them)
+    entities: int
+    detected: int = 0
+
+
+# Telegram detects nothing inside these (TDLib drops detected entities overlapping them).
+NO_DETECTION_TAGS = frozenset({"a", "code", "pre"})
+
+
+def detection_text(tokens: Iterable[Token]) -> list[str]:
+    """Per token, the text Telegram scans for URLs/mentions: "\n" inside a link/code/pre."""
+    out: list[str] = []
+    depth = 0
+    for tok in tokens:
+        if tok.kind == "open":
+            depth += tok.name in NO_DETECTION_TAGS
+            out.append("")
+        elif tok.kind == "close":
+            depth -= tok.name in NO_DETECTION_TAGS and depth > 0
+            out.append("")
+        else:
+            out.append("\n" * len(tok.visible) if depth else tok.visible)
+    return out
 
 
 def measure(fragment: str) -> Measure:
     length = 0
     entities = 0
-    for tok in tokenize(fragment):
+    tokens = list(tokenize(fragment))
+    for tok in tokens:
         if tok.kind == "open":
             entities += 1
         elif tok.kind != "close":
             length += utf16_len(tok.visible)
-    return Measure(length, entities)
+    detected = count_auto_entities("".join(detection_text(tokens)))
+    return Measure(length, entities + detected, detected)
 
 
 def open_tags_after(tokens: list[Token]) -> list[Token]:
