@@ -54,7 +54,7 @@ def _link_ref(href: str, inner: list[str], text: list[str], urls: list[str]) -> 
         return
     extra = decision.href if decision.kind == "text_and_url" else decision.address
     if extra is not None and shown != extra:
-        text.append(extra)
+        text.append(f"({extra})" if shown else extra)  # as render.shown_link shows it
 
 
 def _inline_ref(nodes: Sequence[SyntaxTreeNode], text: list[str], urls: list[str],
@@ -181,7 +181,8 @@ def check_rich(digest: Digest) -> list[RichParse]:
     for p in parsed:
         rich_visible(p.blocks, text, urls)
     expected_text, expected_urls = reference(digest)
-    assert squash("".join(text)) == expected_text
+    actual = squash("".join(text))
+    assert actual == expected_text, _first_difference(actual, expected_text)
     assert is_subsequence(expected_urls, urls), (expected_urls, urls)
     assert set(urls) == set(expected_urls)
     cover = parsed[0].blocks[0]
@@ -191,6 +192,12 @@ def check_rich(digest: Digest) -> list[RichParse]:
     else:
         assert cover["type"] == "heading" and cover["size"] == 1
     return parsed
+
+
+def _first_difference(actual: str, expected: str) -> str:
+    at = next((i for i, (a, e) in enumerate(zip(actual, expected, strict=False)) if a != e),
+              min(len(actual), len(expected)))
+    return f"at {at}: got {actual[at - 40:at + 60]!r}, expected {expected[at - 40:at + 60]!r}"
 
 
 def _classic_text(calls: Sequence[OutgoingCall]) -> tuple[str, list[str]]:
