@@ -57,6 +57,8 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
 
     sub.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)")
+    sub.add_parser("healthcheck", help="exit 0 if the running bot's /healthz (HEALTH_LISTEN) "
+                                       "says ok, else 1 (for Docker's HEALTHCHECK)")
 
     post = sub.add_parser("post", help="push a digest now through the delivery journal")
     post.add_argument("date", nargs="?", default=None, metavar="DATE",
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             return _render(args, sys.stdout)
         if args.command == "check":
             return _check(args, sys.stdout)
+        if args.command == "healthcheck":
+            return _healthcheck()
         # Settings first: a missing token is a one-line error even before the bot code loads.
         settings = Settings.from_env()
         if args.command == "run":
@@ -97,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         # `digestbot render | head`: the reader left; silence the exit flush (Python docs recipe).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def _healthcheck() -> int:
+    from bot.healthcheck import main as healthcheck
+
+    return healthcheck()
 
 
 def _apply_size_limits() -> None:
@@ -123,7 +133,7 @@ def _select(spec: str, content_dir: Path | None) -> list[Digest]:
     path = Path(spec)
     if spec.strip().lower() != "latest" and path.is_file():
         root = _content_dir(content_dir)
-        return [load_digest(path, root if _is_under(path, root) else None)]
+        return [load_digest(path, root if _is_under(path, root) else None, drafts=True)]
     try:
         day = parse_day(spec)
     except ValueError as exc:
@@ -155,9 +165,13 @@ def _render(args: argparse.Namespace, out: TextIO) -> int:
     except DigestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    # each call exactly as the push makes it (the catalogue's cache; folder use: no store)
+    # each call exactly as the push makes it (the catalogue the push asks; folder use: no store)
     calls_of = catalog.Catalog(None, Path(".")).calls
-    batches = [(digest, calls_of(digest, layout=args.layout)) for digest in digests]
+    try:
+        batches = [(digest, calls_of(digest, layout=args.layout)) for digest in digests]
+    except DigestError as exc:  # over MAX_DIGEST_MESSAGES: the bot would refuse it too
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if args.json:
         payload = [{"digest": digest.id, "title": digest.title,
                     "calls": [call.to_json() for call in calls]} for digest, calls in batches]
@@ -272,20 +286,21 @@ def message_problems(msg: OutgoingMessage) -> list[str]:
     return problems(msg)
 
 
-def _check_targets(args: argparse.Namespace) -> tuple[
-        list[tuple[Path, Path | None, str]], int, list[DigestError]]:
-    """(file, root for its id, name to print in groups) of every digest named; skipped count;
-    what could not be looked at inside the folders (scan_digest_files)."""
+def _check_targets(
+    args: argparse.Namespace,
+) -> tuple[list[tuple[Path, Path | None, str]], int, list[DigestError]]:
+    """(file, root for its id, name to print in groups) of every digest named; how many named
+    files are not digests; what could not be looked at (symlink loops, unreadable folders)."""
     from bot.digest.loader import has_front_matter, is_digest_name, scan_digest_files
 
     paths = args.paths or [_content_dir(None)]
     targets: list[tuple[Path, Path | None, str]] = []
+    unreadable: list[DigestError] = []
     skipped = 0
-    unlisted: list[DigestError] = []
     for given in paths:
         if given.is_dir():
             files, problems = scan_digest_files(given)
-            unlisted.extend(problems)
+            unreadable.extend(problems)
             targets.extend((f, given, f.relative_to(given).as_posix()) for f in files)
         elif given.is_file():
             if is_digest_name(given) and (given.suffix.lower() != ".txt"
@@ -296,18 +311,18 @@ def _check_targets(args: argparse.Namespace) -> tuple[
                 skipped += 1
         else:
             raise UsageError(f"argument FILE|DIR: {str(given)!r} is no such file or directory")
-    return targets, skipped, unlisted
+    return targets, skipped, unreadable
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     from bot.digest.lint import Finding, check_file
 
-    targets, skipped, unlisted = _check_targets(args)
+    targets, skipped, unreadable = _check_targets(args)
     reports = [(check_file(path, root), name) for path, root, name in targets]
-    findings: list[tuple[Finding, str]] = [(f, name) for r, name in reports for f in r.findings]
-    # symlink loops, broken symlinks, unreadable folders: named, never skipped silently
-    findings += [(Finding("error", Path(e.path), None, e.reason), str(e.path)) for e in unlisted]
-    if not targets:
+    findings: list[tuple[Finding, str]] = [
+        (Finding("error", Path(err.path), None, err.reason), err.path) for err in unreadable]
+    findings.extend((f, name) for r, name in reports for f in r.findings)
+    if not targets and not unreadable:
         where = ", ".join(str(p) for p in (args.paths or [_content_dir(None)]))
         findings.append((Finding("error", Path(where), None,
                                  "no digest files (.md, .markdown, .txt) found"), where))

@@ -505,3 +505,23 @@ def test_corpus_other_shapes() -> None:
     for path in sorted((CORPUS / "ruanyf-weekly").glob("issue-*.md")):
         with pytest.raises(DigestError, match="no usable date"):
             load_digest(path)
+
+
+_TAG_WORD = st.text(alphabet="abcAB中文 #", min_size=1, max_size=6).filter(lambda t: t.strip(" #"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_TAG_WORD, max_size=4), st.lists(_TAG_WORD, max_size=4),
+       st.lists(_TAG_WORD, max_size=4))
+def test_seo_and_keywords_never_become_tags(tags: list[str], seo: list[str],
+                                            keywords: list[str]) -> None:
+    import json
+    import tempfile
+
+    text = front(title="T", date="2026-01-01", tags=json.dumps(tags, ensure_ascii=False),
+                 seo=json.dumps(seo, ensure_ascii=False),
+                 keywords=json.dumps(keywords, ensure_ascii=False))
+    with tempfile.TemporaryDirectory() as folder:
+        digest = load_digest(write(Path(folder), "x.md", text))
+    assert digest.tags == merge_tags([tags])
+    assert digest.keywords == merge_tags([seo, keywords])

@@ -98,7 +98,7 @@ def check_file(path: Path, root: Path | None = None) -> FileReport:
         return report
     report.messages = len(messages)
     try:
-        check_messages(path, len(messages))  # over MAX_DIGEST_MESSAGES: the bot refuses it
+        check_messages(path, len(messages))  # MAX_DIGEST_MESSAGES
     except DigestError as exc:
         report.findings.append(Finding("error", path, None, exc.reason))
     if not messages:

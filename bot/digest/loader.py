@@ -252,14 +252,12 @@ def _relative(path: Path, root: Path) -> str:
 # ---------------------------------------------------------------------------- public API
 
 
-_SECTION_RE = re.compile(r"^## ", re.M)
-
-
 class DraftError(DigestError):
     """A digest marked `draft: true`: not published (load with drafts=True to read it anyway)."""
 
 
 DRAFT_REASON = "draft (draft: true in the front matter): not published"
+_SECTION_RE = re.compile(r"^## ", re.M)
 
 
 def load_digest(path: Path, root: Path | None = None, *, drafts: bool = False,
@@ -344,7 +342,8 @@ def load_digest(path: Path, root: Path | None = None, *, drafts: bool = False,
 
 
 def scan_digest_files(root: Path) -> tuple[list[Path], list[DigestError]]:
-    """Every digest file under root (recursively, see iter_digest_files), sorted; and
+    """Every digest file under root (recursively), sorted: .md/.markdown, .txt with front matter;
+    README*/SOURCES*/LICENSE*/_index.md and hidden files/dirs skipped. And
     what could not be looked at, each named with its reason: a symlink loop, a broken symlink,
     a folder that cannot be read. Symlinked folders are not followed (they could loop or
     repeat the tree) and are reported once each, so none is skipped without a word."""

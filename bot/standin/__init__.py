@@ -138,9 +138,11 @@ Rich messages (Bot API 10.1; rules in ../shared/telegram-rich-messages.md):
   refuses a rich message's content (400 ``RICH_MESSAGE_INVALID``).
 
 Bot API methods: getMe, getUpdates (offset/limit/timeout long-poll/allowed_updates; a second
-concurrent poll ends the first with 409 Conflict), deleteWebhook, getWebhookInfo, setWebhook
-(400), logOut, close, sendMessage, sendPhoto (URL or a file_id it returned), sendRichMessage,
-editMessageText,
+concurrent poll ends the first with 409 Conflict; 409 while a webhook is set), setWebhook /
+deleteWebhook / getWebhookInfo (queued updates are POSTed to the webhook with the secret header;
+``tg.route_webhook(public, local)`` maps the HTTPS URL to the bot's listener like a TLS proxy,
+``await tg.post_webhook(update, secret_token=...)`` sends a forged one; see webhook.py), logOut,
+close, sendMessage, sendPhoto (URL or a file_id it returned), sendRichMessage, editMessageText,
 editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands, getMyCommands,
 deleteMyCommands, getChat, getChatMember, getChatAdministrators, pinChatMessage,
 unpinChatMessage, sendChatAction. Bodies: JSON, form-encoded or multipart (as PTB sends).
@@ -153,7 +155,8 @@ lines become messages from a private user). HTTP control API mirroring the Pytho
 ``POST /_control/<method>`` with a JSON object of keyword arguments for add_private_chat,
 add_group, add_supergroup, add_channel, add_user, send_text, send_channel_post, press_button,
 push_update, fail_next, migrate_group, set_bot_status, kick_bot, block_bot, close_topic,
-reopen_topic, fail_photo_url, reset_records, set_rich_messages -> ``{"ok": true, "result": ...}``.
+reopen_topic, fail_photo_url, reset_records, set_rich_messages, route_webhook, post_webhook ->
+``{"ok": true, "result": ...}``.
 """
 
 from bot.standin.ratelimit import FloodLimits
