@@ -23,7 +23,10 @@ from bot.i18n import parse_language
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
-_CHAT_RE = re.compile(r"^(?P<chat>-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})(?::(?P<thread>\d+))?$")
+_CHAT_RE = re.compile(r"^(?P<chat>-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})(?::(?P<thread>\d+))?"
+                      r"(?::(?P<layout>[A-Za-z]+))?$")
+# the layouts of bot.digest.calls (kept literal here: config must not import the renderers)
+LAYOUT_NAMES = ("sections", "compact", "rich")
 
 
 # what `digestbot run` says without a token: where to put it
@@ -41,10 +44,12 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class ChatTarget:
-    """A push destination: a chat id (or @channel) and, for forum topics, a thread id."""
+    """A push destination: a chat id (or @channel), for forum topics a thread id, and the
+    layout it was configured with (None: DIGEST_LAYOUT)."""
 
     chat_id: int | str
     thread_id: int | None = None
+    layout: str | None = None
 
     @classmethod
     def parse(cls, raw: str, variable: str = "DIGEST_CHATS") -> ChatTarget:
@@ -52,12 +57,15 @@ class ChatTarget:
         if not match:
             raise ConfigError(
                 variable,
-                f"{raw.strip()!r} is not a chat "
-                "(-1001234567890, @channelname or -100123:42 for a topic)",
+                f"{raw.strip()!r} is not a chat (-1001234567890, @channelname or -100123:42 "
+                "for a topic, optionally :sections, :compact or :rich)",
             )
-        chat = match["chat"]
-        thread = match["thread"]
-        return cls(chat if chat.startswith("@") else int(chat), int(thread) if thread else None)
+        chat, thread, layout = match["chat"], match["thread"], match["layout"]
+        if layout is not None and layout.lower() not in LAYOUT_NAMES:
+            raise ConfigError(variable, f"{raw.strip()!r}: unknown layout {layout!r} "
+                                        f"(use {', '.join(LAYOUT_NAMES)})")
+        return cls(chat if chat.startswith("@") else int(chat), int(thread) if thread else None,
+                   layout.lower() if layout else None)
 
     def __str__(self) -> str:
         return f"{self.chat_id}:{self.thread_id}" if self.thread_id else str(self.chat_id)
@@ -71,6 +79,8 @@ class Settings:
     database_path: Path = Path("data/digestbot.sqlite3")
     admin_ids: frozenset[int] = frozenset()
     digest_chats: tuple[ChatTarget, ...] = ()
+    # layout of every target without its own (never rich by default: not every app shows it)
+    digest_layout: str = "sections"
     push_schedule: str = "0 8 * * *"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     log_level: str = "INFO"
@@ -140,6 +150,11 @@ class Settings:
             for part in (get("DIGEST_CHATS") or "").split(",") if part.strip()
         )
 
+        layout = (get("DIGEST_LAYOUT") or cls.digest_layout).lower()
+        if layout not in LAYOUT_NAMES:
+            raise ConfigError("DIGEST_LAYOUT", f"{layout!r} is not a layout "
+                                               f"(use {', '.join(LAYOUT_NAMES)})")
+
         schedule = get("PUSH_SCHEDULE") or cls.push_schedule
         tz_name = get("TIMEZONE") or "UTC"
         try:
@@ -174,6 +189,7 @@ class Settings:
             database_path=Path(get("DATABASE_PATH") or "data/digestbot.sqlite3"),
             admin_ids=frozenset(admin_ids),
             digest_chats=chats,
+            digest_layout=layout,
             push_schedule=schedule,
             timezone=timezone,
             log_level=log_level,

@@ -13,6 +13,7 @@ from handlers import (
     chat_settings,
     errors,
     guard,
+    layout,
     reader,
     search,
     start,
@@ -23,6 +24,6 @@ from handlers.instrument import instrument
 
 def register_all(application: Application) -> None:
     for module in (guard, start, reader, browse, search, admin, subscriptions, chat_settings,
-                   errors):
+                   layout, errors):
         module.register(application)
     instrument(application)  # language + one log line per update, around every handler

@@ -22,8 +22,10 @@ from telegram.ext import Application, CommandHandler, filters
 from bot import __version__
 from bot.admin_views import and_more, bad_files_lines, code_html, digest_name
 from bot.config import ChatTarget
+from bot.delivery.layouts import LayoutPolicy
 from bot.delivery.notify import esc
 from bot.delivery.sender import DeliveryError
+from bot.digest.calls import LAYOUTS
 from bot.digest.model import Digest
 from bot.i18n import N_, _, format_date, ngettext
 from bot.ingest import sync_content
@@ -126,27 +128,60 @@ async def post(update: Update, context: BotContext) -> None:
 
 
 # -- /preview ------------------------------------------------------------------------------------
+def _preview_args(args: list[str]) -> tuple[str | None, str | None]:
+    """(date spec, layout) from `/preview [date] [layout]`, in either order."""
+    layout = next((a.lower() for a in args if a.lower() in LAYOUTS), None)
+    spec = next((a for a in args if a.lower() not in LAYOUTS), None)
+    return spec, layout
+
+
+async def target_layouts_text(services: Services) -> str:
+    """One line: each active target and its layout (what its next push uses)."""
+    policy = services.delivery.layouts
+    shown = []
+    for target in (await services.delivery.active_targets())[:25]:
+        where = f"{target.chat_id}:{target.thread_id}" if target.thread_id else \
+            str(target.chat_id)
+        layout = await policy.chosen(target.chat_id, target.thread_id)
+        shown.append(f"<code>{esc(where)}</code> {esc(_layout_label(policy, layout))}")
+    return _("Targets: {targets}").format(targets=", ".join(shown) if shown else _("none"))
+
+
+def _layout_label(policy: LayoutPolicy, layout: str) -> str:
+    usable = policy.usable(layout)
+    return _("{layout} (sent as {usable})").format(layout=layout, usable=usable) \
+        if usable != layout else layout
+
+
 @admin_only
 async def preview(update: Update, context: BotContext) -> None:
     services = context.services
     if update.effective_user is None:
         return
-    spec = context.args[0] if context.args else None
-    digests = await _find_or_explain(update, services, spec, _("Use /preview 2026-01-25."))
+    spec, layout = _preview_args(list(context.args or []))
+    layout = layout or services.settings.digest_layout
+    digests = await _find_or_explain(update, services, spec,
+                                     _("Use /preview 2026-01-25 [sections|compact|rich]."))
     if not digests:
         return
     digest = digests[-1]
     try:
-        parts = await services.delivery.preview(digest, update.effective_user.id)
+        parts, used = await services.delivery.preview(digest, update.effective_user.id,
+                                                      layout=layout)
     except (Forbidden, DeliveryError) as exc:
         await _reply(update, _("Could not send the preview to your private chat ({error}). "
                                "Start a private chat with me first.").format(error=esc(exc)))
         return
+    shown = used if used == layout else _("{used} (instead of {layout})").format(
+        used=used, layout=layout)
+    text = ngettext("Preview of {name}: {n} message, layout {layout}.",
+                    "Preview of {name}: {n} messages, layout {layout}.", parts).format(
+        name=digest_name(digest.title, digest.date), n=parts, layout=esc(shown))
+    text += "\n" + await target_layouts_text(services)
     if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
-        await _reply(update, ngettext("Preview of {name} ({n} message) sent to you.",
-                                      "Preview of {name} ({n} messages) sent to you.",
-                                      parts).format(name=digest_name(digest.title, digest.date),
-                                                    n=parts))
+        await _reply(update, text)
+    else:  # after the preview, in the same chat
+        await context.bot.send_message(update.effective_user.id, text, parse_mode=ParseMode.HTML)
 
 
 # -- /status -------------------------------------------------------------------------------------
@@ -184,6 +219,12 @@ async def status_text(services: Services) -> str:
     bad = await services.store.bad_files()
     lines += bad_files_lines([(b.path, b.reason) for b in bad])
     await services.delivery.sync_config_targets()  # DIGEST_CHATS show even before a first push
+    policy = services.delivery.layouts
+    lines.append(_("Default layout: {layout}").format(layout=esc(settings.digest_layout)))
+    if policy.rich_unsupported:
+        lines.append(_("⚠️ Rich messages off for this run (the Bot API server has no "
+                       "sendRichMessage: {reason}); rich targets get compact.").format(
+            reason=esc(policy.rich_unsupported[:100])))
     summaries = await services.store.last_push_per_target()
     lines.append(_("Targets: {active} active of {n}").format(
         active=sum(s.target.active for s in summaries), n=len(summaries)))
@@ -206,7 +247,8 @@ async def status_text(services: Services) -> str:
                 digest=pushed, n=s.parts_delivered, when=esc(when), failures=s.failures)
             if s.last_error:
                 last += f" ({code_html(s.last_error[:100])})"
-        lines.append(f"• <code>{esc(where)}</code>{name}{state} — {last}")
+        layout = _layout_label(policy, await policy.chosen(t.chat_id, t.thread_id))
+        lines.append(f"• <code>{esc(where)}</code>{name} [{esc(layout)}]{state} — {last}")
     if len(summaries) > 25:
         lines.append(and_more(len(summaries) - 25))
     return "\n".join(lines)

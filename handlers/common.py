@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Sequence
 
@@ -18,8 +17,9 @@ from telegram.error import BadRequest
 from telegram.ext import filters
 from telegram.helpers import create_deep_linked_url
 
+from bot.delivery.layouts import FALLBACK, reader_sends
 from bot.delivery.outbox import Send
-from bot.delivery.sender import SendOptions, send_part
+from bot.delivery.sender import SendOptions
 from bot.digest.limits import DigestTooLarge
 from bot.i18n import N_, _, format_date
 from bot.reader.views import card_html, html_text, message_link
@@ -203,8 +203,9 @@ async def deliver(update: Update, context: BotContext, record: DigestRecord,
         return
     svc = context.services
     options = SendOptions(notify=True, link_previews=svc.settings.link_previews)
+    layout = await svc.delivery.layouts.for_target(chat.id, None)  # the reader's /layout
     try:
-        parts = await svc.catalog.messages_async(record)
+        calls = await svc.catalog.calls_async(record, layout=layout)
     except DigestTooLarge as exc:  # over MAX_DIGEST_MESSAGES: say so, send nothing
         await show(update, context, _("Sorry, I cannot send that digest: {reason}").format(
             reason=html_text(exc.reason)))
@@ -212,6 +213,7 @@ async def deliver(update: Update, context: BotContext, record: DigestRecord,
     sends: list[Send] = []
     if note:
         sends.append(lambda: context.bot.send_message(chat.id, note))
-    for part in parts:
-        sends.append(functools.partial(send_part, context.bot, chat.id, None, part, options))
+    sends += reader_sends(context.bot, svc.delivery.layouts, chat.id, None, calls, options,
+                          layout=layout, retry=svc.delivery.retry,
+                          fallback=lambda: svc.catalog.calls_async(record, layout=FALLBACK))
     reply_later(update, context, sends)

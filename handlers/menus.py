@@ -44,17 +44,19 @@ SUBSCRIPTION_COMMANDS: Menu = [
     ("subscribe", N_("Deliver the daily digest to this group, channel or topic")),
     ("unsubscribe", N_("Stop the daily digest here")),
     ("language", N_("Set this chat's language: /language zh or /language en")),
+    ("layout", N_("How digests arrive here: sections, compact or rich")),
 ]
+LAYOUT_COMMAND: Menu = [("layout", N_("How digests arrive for you: sections, compact or rich"))]
 ADMIN_COMMANDS: Menu = [
     ("post", N_("Push a digest now: /post [date] [here]")),
-    ("preview", N_("The digest as it would be pushed, to you: /preview [date]")),
+    ("preview", N_("The digest as it would be pushed, to you: /preview [date] [layout]")),
     ("status", N_("Next push, last push per target, index")),
     ("reload", N_("Rescan the content folder now")),
 ]
 
 # What /help shows and setMyCommands sets, per audience.
 READER_MENU: Menu = [*READER_COMMANDS, *BROWSE_COMMANDS, *SEARCH_COMMANDS]
-PRIVATE_MENU: Menu = [*START_COMMANDS, *READER_MENU, *ID_COMMANDS]
+PRIVATE_MENU: Menu = [*START_COMMANDS, *READER_MENU, *ID_COMMANDS, *LAYOUT_COMMAND]
 GROUP_MENU: Menu = [("help", N_("The commands you can use")), *READER_MENU, *ID_COMMANDS]
 CHAT_ADMIN_MENU: Menu = [*GROUP_MENU, *SUBSCRIPTION_COMMANDS]
 ADMIN_MENU: Menu = [*ADMIN_COMMANDS, *SUBSCRIPTION_COMMANDS]
@@ -71,7 +73,8 @@ def help_text(member: Menu, admin: Menu) -> str:
 def help_for(*, is_admin: bool, in_group: bool) -> str:
     admin = ADMIN_MENU if is_admin else []
     member = GROUP_MENU if in_group else PRIVATE_MENU
-    return help_text(member, [c for c in admin if c not in member])
+    shown = {command for command, _ in member}
+    return help_text(member, [c for c in admin if c[0] not in shown])
 
 
 def _commands(menu: Menu) -> list[BotCommand]:

@@ -102,7 +102,11 @@ async def test_preview_status_and_reload(fast_telegram, tmp_path):
         expected = [m.html for m in bot.services.catalog.messages(
             (await bot.services.catalog.find_digests(None))[0])]
         replies = await bot.ask(ADMIN, ADMIN, "/preview")
-        assert [m.html for m in replies] == expected  # exactly as a push would send it
+        assert [m.html for m in replies[:-1]] == expected  # exactly as a push would send it
+        # then what was previewed, and each target's layout
+        assert replies[-1].parsed_text.splitlines() == [
+            f"Preview of {replies[-1].parsed_text.split()[2][:-1]}: {len(expected)} message(s), "
+            "layout sections.", "Targets: -1001 sections, -1002 sections"]
         assert tg.sent_to(GROUP) == []
         status = (await bot.ask(ADMIN, ADMIN, "/status"))[0].parsed_text
         assert re.search(r"Next push: \w+ \d+, \d{4} 08:00 — daily at 08:00 \(UTC\)", status)

@@ -9,12 +9,13 @@ from bot.store.chats import ChatSettingsMixin
 from bot.store.index import IndexMixin
 from bot.store.jobs import JobsMixin
 from bot.store.journal import JournalMixin
+from bot.store.layouts import LayoutsMixin
 from bot.store.search import SearchMixin
 from bot.store.targets import TargetsMixin
 
 
 class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin, ButtonsMixin, JobsMixin,
-            ChatSettingsMixin):
+            ChatSettingsMixin, LayoutsMixin):
     """All methods are async. Open with `await Store.open(path)`; close with `await close()`.
 
     One aiosqlite connection serves everything; write transactions are serialised by an

@@ -291,5 +291,17 @@ END;
 INSERT INTO items_fts(items_fts) VALUES ('rebuild');
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]
+# v8 (issue 9): the layout chosen with /layout per chat or topic (targets) and per private reader
+V8 = """
+CREATE TABLE layout_choices (
+    chat_id    NOT NULL,
+    thread_id  INTEGER NOT NULL DEFAULT 0,
+    layout     TEXT NOT NULL CHECK (layout IN ('sections', 'compact', 'rich')),
+    chosen_by  INTEGER,
+    chosen_at  TEXT NOT NULL,
+    PRIMARY KEY (chat_id, thread_id)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8]
 SCHEMA_VERSION = len(MIGRATIONS)
