@@ -170,7 +170,7 @@ def preview_files(spec: str, content_dir: Path | None) -> Callable[[], dict[Path
         files = lambda: iter_digest_files(_content_dir(content_dir))  # noqa: E731
 
     def watched() -> dict[Path, float]:
-        out = {}
+        out: dict[Path, float] = {}
         for file in files():
             with contextlib.suppress(OSError):  # deleted between listing and stat
                 out[file] = file.stat().st_mtime_ns
@@ -256,16 +256,18 @@ def _is_under(path: Path, root: Path) -> bool:
 
 
 def _render(args: argparse.Namespace, out: TextIO) -> int:
-    # Each call exactly as the push makes it, in any layout. (catalog.messages caches the
-    # classic layout only so far; wiring layouts into delivery moves this behind it.)
-    from bot.digest.calls import build_calls
-
     try:
         digests = _select(args.spec, args.content_dir)
     except DigestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    batches = [(digest, build_calls(digest, args.layout)) for digest in digests]
+    # each call exactly as the push makes it (the catalogue the push asks; folder use: no store)
+    calls_of = catalog.Catalog(None, Path(".")).calls
+    try:
+        batches = [(digest, calls_of(digest, layout=args.layout)) for digest in digests]
+    except DigestError as exc:  # over MAX_DIGEST_MESSAGES: the bot would refuse it too
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if args.json:
         payload = [{"digest": digest.id, "title": digest.title,
                     "calls": [call.to_json() for call in calls]} for digest, calls in batches]

@@ -50,7 +50,8 @@ def _rows(digest: Digest, stamp: FileStamp, rel: str) -> ParsedFile:
     )
     tag_rows = [(normalize_tag(tag), tag, n) for n, tag in enumerate(digest.tags)]
     # position 0: the digest itself (title, plain summary, seo/keywords), searchable like items
-    item_rows = [(0, None, digest.title, head_text(digest), None)]
+    item_rows: list[tuple[int, str | None, str, str, str | None]] = [
+        (0, None, digest.title, head_text(digest), None)]
     item_rows.extend(
         (n, item.section, item.title, item.text, item.url) for n, item in enumerate(items, 1)
     )

@@ -105,7 +105,18 @@ def _url_starts(run: str, offset: int) -> list[int]:
                 pieces.append((start, run[start:i]))
                 start = i + 1
         pieces.append((start, run[start:]))
-    return [offset + at for at, piece in pieces if "." in piece and _DOT_LETTER.search(piece)]
+    # TDLib may also end a URL at a `:` that starts no port (`пример.рф:пример.рф` is two URLs):
+    # every `:`-separated piece with a domain counts, an over-count being the safe side
+    colon_pieces: list[tuple[int, str]] = []
+    for at, piece in pieces:
+        for part in piece.split(":"):
+            if part.startswith("//") and colon_pieces and colon_pieces[-1][1].isalpha():
+                colon_pieces[-1] = (colon_pieces[-1][0], colon_pieces[-1][1] + ":" + part)
+            else:  # `https` + `//host` is one URL starting at its scheme
+                colon_pieces.append((at, part))
+            at += len(part) + 1
+    return [offset + at for at, piece in colon_pieces
+            if "." in piece and _DOT_LETTER.search(piece)]
 
 
 _MATCHERS = {"@": _mention, "/": _command, "#": _hashtag, "$": _cashtag}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
@@ -48,11 +49,12 @@ def valid_host(host: str) -> bool:
             return ipaddress.ip_address(host[1:-1]).version == 6
         except ValueError:
             return False
-    try:
-        ipaddress.IPv4Address(host)
-        return True
-    except ValueError:
-        pass
+    if host[-1:].isdigit():  # a DNS name ends in a letter TLD: only an IPv4 address may not
+        try:
+            ipaddress.IPv4Address(host)
+            return True
+        except ValueError:
+            return False
     labels = host.removesuffix(".").split(".")
     if len(labels) < 2 or len(host) > 253:
         return False
@@ -79,6 +81,7 @@ def _mail_address(url: str) -> str | None:
     return address if _EMAIL.match(address) else None
 
 
+@lru_cache(maxsize=4096)  # digests link the same sites over and over
 def decide(url: str) -> LinkDecision:
     """How a link to `url` is shown in a message (see the module docstring)."""
     url = url.strip()

@@ -205,9 +205,9 @@ def _walk(path: Path, node: SyntaxTreeNode, first: int, line: int) -> Iterator[F
         yield from _link_finding(path, line, str(node.attrs.get("href" if node.type == "link"
                                                                 else "src", "")))
     elif node.type == "html_inline":
-        tag = parse_tag(node.content)
-        if tag is not None and not tag.closing and tag.name == "a":
-            yield from _link_finding(path, line, tag.attr("href"))
+        inline = parse_tag(node.content)
+        if inline is not None and not inline.closing and inline.name == "a":
+            yield from _link_finding(path, line, inline.attr("href"))
         elif tag is not None and not tag.closing and tag.name in MEDIA_TAGS:
             yield from _link_finding(path, line, media_src(tag))
     for child in node.children:

@@ -77,9 +77,13 @@ InlineRule = Callable[[SyntaxTreeNode, _Ctx], str]
 
 
 def _inline(nodes: Sequence[SyntaxTreeNode], ctx: _Ctx) -> str:
-    if any(n.type == "html_inline" for n in nodes):
-        return _inline_with_html(nodes, ctx)
-    return "".join(_INLINE_RULES.get(n.type, _inline_default)(n, ctx) for n in nodes)
+    out: list[str] = []
+    for node in nodes:
+        kind = node.type  # a computed property in markdown-it: read it once
+        if kind == "html_inline":  # rare: the run is rendered again, keeping tags balanced
+            return _inline_with_html(nodes, ctx)
+        out.append(_INLINE_RULES.get(kind, _inline_default)(node, ctx))
+    return "".join(out)
 
 
 def _wrap(tag: str, inner: str) -> str:

@@ -299,8 +299,8 @@ def _block(node: SyntaxTreeNode, depth: int) -> list[El]:
         # quote, then a paragraph and its inline content: flatten when that cannot fit
         if depth + 3 > MAX_DEPTH:
             return _blocks(node.children, depth)
-        inner = _blocks(node.children, depth + 1)
-        return [El("blockquote", (), list(inner))] if inner else []
+        quoted = _blocks(node.children, depth + 1)
+        return [El("blockquote", (), list(quoted))] if quoted else []
     if kind in ("bullet_list", "ordered_list"):
         return _list(node, depth)
     if kind == "table":
@@ -378,7 +378,7 @@ def _table(node: SyntaxTreeNode, depth: int) -> list[El]:
     out: list[El | str] = []
     for row in rows:
         cells: list[El | str] = []
-        for cell in row + [None] * (width - len(row)):  # type: ignore[list-item]
+        for cell in row + [None] * (width - len(row)):
             inner = _inline_of(cell, depth + 2) if cell is not None else []
             if not _visible(inner):
                 inner = ["\u00a0"]  # an empty cell: safe side, see the module docstring

@@ -85,11 +85,11 @@ class SandboxView:
             self._new_toasts()
         if record.status < 400 or method in _BACKGROUND:
             return
-        raw = record.params.get("chat_id")
+        raw: Any = record.params.get("chat_id")  # whatever the bot sent: checked below
         chat_id: int | None = None
         with contextlib.suppress(KeyError, ValueError, TypeError):
             chat_id = self.tg.chat(raw if str(raw).startswith("@") else int(raw)).id
-        thread = record.params.get("message_thread_id")
+        thread: Any = record.params.get("message_thread_id")
         self.errors.append(CallError(chat_id, int(thread) if str(thread).isdigit() else None,
                                      record.method, record.status, record.description or ""))
         self.bump()
@@ -124,7 +124,7 @@ class SandboxView:
                 "messages": messages}
 
     def _message_json(self, chat: Chat, message: dict[str, Any]) -> dict[str, Any]:
-        out = {k: message[k] for k in (
+        out: dict[str, Any] = {k: message[k] for k in (
             "message_id", "date", "text", "entities", "caption", "caption_entities",
             "reply_markup", "edit_date", "message_thread_id", "rich_message", "from",
             "sender_chat") if k in message}
