@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.delivery.notify import esc
 from bot.digest.calls import LAYOUTS
+from bot.i18n import N_, _
 from bot.services import BotContext
 from handlers.buttons import ChooseLayout
 from handlers.common import command_argument, echo
@@ -26,14 +27,14 @@ from handlers.subscriptions import may_manage
 _LOG = logging.getLogger(__name__)
 
 EXPLAINED = {
-    "sections": "one message per section (the classic layout)",
-    "compact": "whole sections packed into as few messages as Telegram allows",
-    "rich": "one rich message: real headings, lists and tables",
+    "sections": N_("one message per section (the classic layout)"),
+    "compact": N_("whole sections packed into as few messages as Telegram allows"),
+    "rich": N_("one rich message: real headings, lists and tables"),
 }
 # shared file §6: no app signals rich support, and these show a placeholder instead
-RICH_WARNING = ("Rich messages are not shown by Telegram Web and some other apps "
-                "(they see \"this message is not supported\").")
-REFUSED = "Sorry, only an administrator of this chat can choose the layout."
+RICH_WARNING = N_("Rich messages are not shown by Telegram Web and some other apps "
+                  "(they see \"this message is not supported\").")
+REFUSED = N_("Sorry, only an administrator of this chat can choose the layout.")
 
 
 def _where(update: Update) -> tuple[int, int | None]:
@@ -45,14 +46,14 @@ def _where(update: Update) -> tuple[int, int | None]:
 
 
 def layout_text(current: str, *, private: bool, rich_off: str | None) -> str:
-    whose = "Your layout" if private else "Layout here"
-    uses = (" (your /today, /digest, links and subscription)" if private
-            else " (applies from the next digest)")
-    lines = [f"{whose}: <b>{esc(current)}</b>{uses}", ""]
-    lines += [f"<b>{name}</b> — {EXPLAINED[name]}" for name in LAYOUTS]
-    lines += ["", f"⚠️ {RICH_WARNING}"]
+    head = (_("Your layout: {layout} (your /today, /digest, links and subscription)") if private
+            else _("Layout here: {layout} (applies from the next digest)"))
+    lines = [head.format(layout=f"<b>{esc(current)}</b>"), ""]
+    lines += [f"<b>{name}</b> — {_(EXPLAINED[name])}" for name in LAYOUTS]
+    lines += ["", f"⚠️ {_(RICH_WARNING)}"]
     if rich_off:
-        lines.append("This bot's server cannot send rich messages now: rich arrives as compact.")
+        lines.append(_("This bot's server cannot send rich messages now: rich arrives as "
+                       "compact."))
     return "\n".join(lines)
 
 
@@ -73,14 +74,14 @@ async def layout_command(update: Update, context: BotContext) -> None:
         return
     private = chat.type == ChatType.PRIVATE
     if not private and not await may_manage(update, context, context.services):
-        await message.reply_text(REFUSED)
+        await message.reply_text(_(REFUSED))
         return
     chat_id, thread = _where(update)
     wanted = command_argument(message).lower()
     if wanted:
         if wanted not in LAYOUTS:
-            await message.reply_text(f"Unknown layout {echo(wanted, 20)}: use "
-                                     f"{', '.join(LAYOUTS)}.", parse_mode=ParseMode.HTML)
+            await message.reply_text(_("Unknown layout {name}: use {layouts}.").format(
+                name=echo(wanted, 20), layouts=", ".join(LAYOUTS)), parse_mode=ParseMode.HTML)
             return
         user = update.effective_user
         await context.services.store.set_layout(chat_id, thread, wanted,
@@ -115,15 +116,15 @@ async def layout_pressed(update: Update, context: BotContext) -> None:
     assert query is not None
     pressed = ChooseLayout.unpack(query.data)
     if pressed is None or pressed.layout not in LAYOUTS:
-        await query.answer("This button is not valid any more.")
+        await query.answer(_("This button is not valid any more."))
         return
     if not await _presser_may_choose(update, context):
-        await query.answer(REFUSED, show_alert=True)
+        await query.answer(_(REFUSED), show_alert=True)
         return
     chat_id, thread = _where(update)
     await context.services.store.set_layout(chat_id, thread, pressed.layout,
                                             chosen_by=query.from_user.id)
-    await query.answer(f"Layout: {pressed.layout}")
+    await query.answer(_("Layout: {layout}").format(layout=pressed.layout))
     chat = update.effective_chat
     text = layout_text(pressed.layout, private=chat is not None and chat.type == ChatType.PRIVATE,
                        rich_off=context.services.delivery.layouts.rich_unsupported)

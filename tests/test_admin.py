@@ -104,8 +104,9 @@ async def test_preview_status_and_reload(fast_telegram, tmp_path):
         replies = await bot.ask(ADMIN, ADMIN, "/preview")
         assert [m.html for m in replies[:-1]] == expected  # exactly as a push would send it
         # then what was previewed, and each target's layout
+        digest = (await bot.services.catalog.find_digests(None))[0]
         assert replies[-1].parsed_text.splitlines() == [
-            f"Preview of {replies[-1].parsed_text.split()[2][:-1]}: {len(expected)} message(s), "
+            f"Preview of {digest.title} (November 25, 2026): {len(expected)} messages, "
             "layout sections.", "Targets: -1001 sections, -1002 sections"]
         assert tg.sent_to(GROUP) == []
         status = (await bot.ask(ADMIN, ADMIN, "/status"))[0].parsed_text

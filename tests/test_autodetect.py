@@ -30,6 +30,7 @@ def test_mentions_hashtags_commands_cashtags_counted_exactly(text: str) -> None:
 
 @settings(max_examples=800, deadline=None)
 @example("пример.рф:пример.рф")  # two URLs split at a colon (found by hypothesis)
+@example("https://a3.14")  # a numeric top-level domain after a scheme (found by hypothesis)
 @given(st.one_of(_texts(_URL_PIECES), st.text(max_size=60)))
 def test_never_fewer_than_telegram_detects(text: str) -> None:
     assert count_auto_entities(text) >= len(text_entities(text)), (text, text_entities(text))

@@ -64,7 +64,7 @@ async def test_handler_errors_are_reported_once_per_ten_minutes(fast_telegram: F
         assert len(first) == 1
         assert first[0].startswith("⚠️ digestbot: unhandled error")
         assert "RuntimeError: boom calling" in first[0]
-        assert f"chat {ALICE} (private), user {ALICE}, text '/boom'" in first[0]
+        assert f"chat {ALICE} (private), user {ALICE}, command '/boom'" in first[0]
         assert 'in boom' in first[0]  # the traceback's frame
         assert "[REDACTED]" in first[0]
         assert tg.token not in first[0] and tg.token.split(":")[1] not in first[0]

@@ -389,8 +389,8 @@ class DeliveryService:
                 await self.store.release_part(digest.id, chat, thread, part, owner=self.owner)
                 if not await self._rich_fallback(digest, result, job_id, exc, part):
                     reason = exc.reason if isinstance(exc, RichRefused) else str(exc)
-                    await self._chat_error(digest, chat, thread, part,
-                                           SendFailed(f"rich message refused: {reason}"), result)
+                    failure = SendFailed(_("rich message refused: {reason}").format(reason=reason))
+                    await self._chat_error(digest, chat, thread, part, failure, result)
                     return
                 messages, part = self.catalog.calls(digest, layout=result.layout), 0
                 continue
@@ -463,10 +463,11 @@ class DeliveryService:
                          digest.id, result.label, exc.reason, FALLBACK)
             if job_id not in self._told_rich_refusal:
                 self._told_rich_refusal.add(job_id)
-                await notify_admins(self.bot, self.settings.admin_ids, (
-                    f"⚠️ Telegram refused the rich message of {esc(digest.id)} for "
-                    f"<code>{esc(result.label)}</code>: {esc(exc.reason)}\n"
-                    f"Sent as {FALLBACK} instead (other targets may follow; told once)."))
+                await notify_admins(self.bot, self.settings.admin_ids, _(
+                    "⚠️ Telegram refused the rich message of {name} for {target}: {reason}\n"
+                    "Sent as {layout} instead (other targets may follow; told once).").format(
+                    name=esc(digest.title), target=f"<code>{esc(result.label)}</code>",
+                    reason=esc(exc.reason), layout=FALLBACK))
         return True
 
     async def _chat_error(self, digest: Digest, chat: int | str, thread: int | None, part: int,

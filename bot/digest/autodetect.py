@@ -24,7 +24,8 @@ _COMMAND_EDGE = frozenset("/<>")
 # A URL or address candidate: a run of the characters a host, path or address is made of, with
 # a dot followed by a letter (a top-level domain) or a dotted IPv4 address in it.
 _URL_RUN = re.compile(r"[\w.:/?#@\-]+")
-_DOT_LETTER = re.compile(r"\.[^\W\d_]|\d\.\d+\.\d+\.\d")
+# after a `//` TDLib also takes a numeric top-level domain (`https://a3.14`)
+_DOT_LETTER = re.compile(r"\.[^\W\d_]|\d\.\d+\.\d+\.\d|//[\w.\-]*\.\w")
 
 
 def _is_word(ch: str) -> bool:  # TDLib is_word_character: letters, numbers, '_'
