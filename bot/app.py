@@ -26,8 +26,11 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults, ExtBot
 
 from bot.config import ConfigError, Settings
+from bot.delivery.jobs import PushJobs
+from bot.delivery.outbox import ReplyOutbox
 from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
+from bot.delivery.userlimit import UserRateLimit
 from bot.library import DigestLibrary
 from bot.logging_setup import setup_logging
 from bot.schedule import PushScheduler
@@ -113,6 +116,9 @@ async def _post_init(application: Application) -> None:
                                   query_ttl=max(settings.rescan_seconds, 1)),
             delivery=delivery,
             scheduler=PushScheduler(settings=settings, store=store, delivery=delivery),
+            jobs=PushJobs(delivery, application.bot),
+            outbox=ReplyOutbox(),
+            user_limit=UserRateLimit(),
         )
         application.bot_data[SERVICES_KEY] = services
         await delivery.sync_config_targets()  # DIGEST_CHATS become stored push targets
@@ -120,6 +126,10 @@ async def _post_init(application: Application) -> None:
         services.watcher = asyncio.create_task(_follow_content(services),
                                                name="digestbot-content-watch")
         await services.scheduler.start()
+        # pushes a crash or a stop interrupted (scheduled, /post, `digestbot post`) go on
+        resumed = await services.jobs.resume()
+        if resumed:
+            log.info("resuming %d interrupted push job(s)", resumed)
     except BaseException:
         await store.close()
         for search_store in search_stores:
@@ -139,6 +149,10 @@ async def _post_stop(application: Application) -> None:
         services.watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await services.watcher
+    # unfinished jobs stay in the database: the next start resumes them
+    await services.jobs.stop()
+    await services.outbox.stop()
+    await services.delivery.close()
 
 
 async def _post_shutdown(application: Application) -> None:

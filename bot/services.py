@@ -15,7 +15,10 @@ from bot.library import DigestLibrary
 from bot.store import Store
 
 if TYPE_CHECKING:
+    from bot.delivery.jobs import PushJobs
+    from bot.delivery.outbox import ReplyOutbox
     from bot.delivery.push import DeliveryService
+    from bot.delivery.userlimit import UserRateLimit
     from bot.schedule import PushScheduler
 
 SERVICES_KEY = "services"
@@ -28,6 +31,9 @@ class Services:
     library: DigestLibrary
     delivery: DeliveryService
     scheduler: PushScheduler
+    jobs: PushJobs
+    outbox: ReplyOutbox  # every reply to a reader leaves through it (bounded per chat)
+    user_limit: UserRateLimit
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     # background task that keeps the index in step with the content folder
     watcher: asyncio.Task[None] | None = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import admin, browse, errors, reader, search, start, subscriptions
+from handlers import admin, browse, errors, guard, reader, search, start, subscriptions
 
 # What /help shows and setMyCommands sets, per audience.
 READER_MENU = [*reader.COMMANDS, *browse.COMMANDS, *search.COMMANDS]
@@ -18,5 +18,5 @@ ADMIN_MENU = [*admin.ADMIN_COMMANDS, *subscriptions.SUBSCRIPTION_COMMANDS]
 
 
 def register_all(application: Application) -> None:
-    for module in (start, reader, browse, search, admin, subscriptions, errors):
+    for module in (guard, start, reader, browse, search, admin, subscriptions, errors):
         module.register(application)

@@ -18,7 +18,6 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 from bot import __version__
 from bot.config import ChatTarget
 from bot.delivery.notify import esc
-from bot.delivery.push import PushReport
 from bot.delivery.sender import DeliveryError
 from bot.digest.model import Digest
 from bot.library import fit_lines
@@ -79,34 +78,18 @@ async def post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     targets = None
     message = update.effective_message
-    if here:
-        chat = update.effective_chat
-        thread = message.message_thread_id if message and message.is_topic_message else None
+    chat = update.effective_chat
+    thread = message.message_thread_id if message and message.is_topic_message else None
+    if here and chat is not None:
         targets = [ChatTarget(chat.id, thread)]
-        count = 1
-    else:
-        count = len(await services.delivery.active_targets())
     names = ", ".join(esc(d.id) for d in digests)
-    await _reply(update, f"Pushing {names} to {count} target(s)…")
-
-    async def run() -> None:
-        lines = []
-        for digest in digests:
-            report = await services.delivery.push(digest, targets)
-            lines.append(format_report(report))
-        await _reply(update, "\n\n".join(lines))
-
-    context.application.create_task(run(), update=update, name="admin-post")
-
-
-def format_report(report: PushReport) -> str:
-    lines = [f"<b>{esc(report.title)}</b>", esc(report.summary())]
-    for result in report.failed[:20]:
-        state = "deactivated" if result.deactivated else "failed"
-        lines.append(f"• <code>{esc(result.label)}</code> {state}: {esc(result.error)}")
-    if len(report.failed) > 20:
-        lines.append(f"… and {len(report.failed) - 20} more")
-    return "\n".join(lines)
+    # The jobs are committed before this returns and pushed in the background; the
+    # acknowledgement goes out beside them, best effort (it never decides whether they run),
+    # and the admin gets the report in this chat when they end, also after a restart.
+    await services.jobs.post(
+        digests, targets, requested_by=update.effective_user.id if update.effective_user else None,
+        report_chat=chat.id if chat else None, report_thread=thread,
+        ack_html=f"Pushing {names} to {{count}} target(s)…")
 
 
 # -- /preview ------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ async def _archive(update: Update, context: ContextTypes.DEFAULT_TYPE, offset: i
         offset = max((page.total - 1) // ARCHIVE_PAGE * ARCHIVE_PAGE, 0)
         page = await services(context).library.page(offset, ARCHIVE_PAGE)
     text = records_page_html("<b>Archive</b>", page, offset)
-    await show(update, text, _records_keyboard(
+    await show(update, context, text, _records_keyboard(
         page, pager_row(ARCHIVE, offset, page.total, ARCHIVE_PAGE)))
 
 
@@ -69,7 +69,7 @@ async def _tags(update: Update, context: ContextTypes.DEFAULT_TYPE, offset: int)
                for tag, n in shown]
     rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
     rows.append(pager_row(TAGS, offset, len(counts), TAGS_PAGE))
-    await show(update, tags_page_html(shown, offset, len(counts)), keyboard(rows))
+    await show(update, context, tags_page_html(shown, offset, len(counts)), keyboard(rows))
 
 
 async def tags(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -90,24 +90,26 @@ async def _tag_page(update: Update, context: ContextTypes.DEFAULT_TYPE, tag: str
         return False
     heading = f"<b>Tag</b> “{echo(tag, 60)}”"
     pager = pager_row(TAG, offset, page.total, ARCHIVE_PAGE, tag_key(tag))
-    await show(update, records_page_html(heading, page, offset), _records_keyboard(page, pager))
+    await show(update, context,
+               records_page_html(heading, page, offset), _records_keyboard(page, pager))
     return True
 
 
 async def tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     name = command_argument(update.effective_message)
     if not name:
-        await show(update, "Which tag? Send <code>/tag name</code>, or see /tags.")
+        await show(update, context, "Which tag? Send <code>/tag name</code>, or see /tags.")
         return
     if await _tag_page(update, context, name, 0):
         return
     similar = await services(context).store.similar_tags(name, limit=5)
     if not similar:
-        await show(update, f"No issue has the tag “{echo(name)}”. See /tags for all tags.")
+        await show(update, context, f"No issue has the tag “{echo(name)}”. See /tags for all tags.")
         return
     buttons = [[InlineKeyboardButton(shorten(t, 40), callback_data=callback(TAG, 0, tag_key(t)))]
                for t in similar]
-    await show(update, f"No issue has the tag “{echo(name)}”. Did you mean:", keyboard(buttons))
+    await show(update, context,
+               f"No issue has the tag “{echo(name)}”. Did you mean:", keyboard(buttons))
 
 
 async def tag_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -119,7 +121,7 @@ async def tag_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     await query.answer()
     if not await _tag_page(update, context, name, offset_arg(query.data)):
-        await show(update, f"No issue has the tag “{echo(name)}” any more.")
+        await show(update, context, f"No issue has the tag “{echo(name)}” any more.")
 
 
 def register(app: Application) -> None:

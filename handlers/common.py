@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from telegram import (
@@ -15,6 +16,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes, filters
 
+from bot.delivery.outbox import Send
 from bot.delivery.sender import SendOptions, send_part
 from bot.digest.tghtml import escape
 from bot.library import card_html, message_link, shorten
@@ -107,8 +109,50 @@ def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMa
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Reply to a command, or, for a button press, edit the message the button sits on."""
+STILL_SENDING = "Still sending your previous request: one moment, please."
+OUTBOX_FULL = "I'm still sending you earlier replies: please wait a moment and ask again."
+
+
+def request_key(update: Update) -> tuple[object, ...]:
+    """What makes two requests "the same": the same user asking the same thing in that chat."""
+    user = update.effective_user.id if update.effective_user else None
+    if update.callback_query is not None:
+        return (user, "button", update.callback_query.data)
+    text = update.effective_message.text if update.effective_message else None
+    words = (text or "").split()
+    if words:  # "/today@digest_bot" and "/TODAY" ask the same
+        words[0] = words[0].split("@", 1)[0].lower()
+    return (user, "text", " ".join(words))
+
+
+def _has_callback_buttons(markup: InlineKeyboardMarkup | None) -> bool:
+    return markup is not None and any(
+        button.callback_data is not None for row in markup.inline_keyboard for button in row)
+
+
+def reply_later(update: Update, context: ContextTypes.DEFAULT_TYPE, sends: list[Send]) -> None:
+    """Hand a reply to the chat's outbox (see bot/delivery/outbox.py) and return at once; a
+    repeated identical request or a full outbox gets one short notice instead."""
+    chat = update.effective_chat
+    assert chat is not None
+    message = update.effective_message
+    thread = message.message_thread_id if message and message.is_topic_message else None
+    outbox = services(context).outbox
+    key = request_key(update)
+    verdict = outbox.submit(chat.id, sends, key=key, update_id=update.update_id)
+    if verdict == "queued":
+        return
+    if verdict == "duplicate" and not outbox.mark_noticed(chat.id, key):
+        return  # told once for this request already
+    text = STILL_SENDING if verdict == "duplicate" else OUTBOX_FULL
+    outbox.notice_once(chat.id, ("notice", verdict), lambda: context.bot.send_message(
+        chat.id, text, message_thread_id=thread))
+
+
+async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
+               markup: InlineKeyboardMarkup | None = None) -> None:
+    """Reply to a command (through the outbox), or, for a button press, edit the message the
+    button sits on (edits are not paced: at once)."""
     query = update.callback_query
     if query is not None and query.message is not None and query.message.is_accessible:
         try:
@@ -119,16 +163,14 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
         return
     message = update.effective_message
     assert message is not None
-    await message.reply_text(text, reply_markup=markup)
+    store = services(context).store
 
+    async def send() -> None:
+        sent = await message.reply_text(text, reply_markup=markup)
+        if _has_callback_buttons(markup):  # its buttons may edit it later (see guard)
+            await store.remember_interactive(sent.chat_id, sent.message_id)
 
-async def send_whole(context: ContextTypes.DEFAULT_TYPE, chat_id: int, thread_id: int | None,
-                     record: DigestRecord) -> None:
-    """The digest as the engine's messages, in order (used in private chats)."""
-    svc = services(context)
-    options = SendOptions(notify=True, link_previews=svc.settings.link_previews)
-    for part in await svc.library.messages(record):
-        await send_part(context.bot, chat_id, thread_id, part, options)
+    reply_later(update, context, [send])
 
 
 async def card(context: ContextTypes.DEFAULT_TYPE, chat: Chat, record: DigestRecord,
@@ -152,8 +194,13 @@ async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, record: Di
     assert chat is not None
     if is_group(chat):
         text, markup = await card(context, chat, record, note)
-        await show(update, text, markup)
+        await show(update, context, text, markup)
         return
+    svc = services(context)
+    options = SendOptions(notify=True, link_previews=svc.settings.link_previews)
+    sends: list[Send] = []
     if note:
-        await context.bot.send_message(chat.id, note)
-    await send_whole(context, chat.id, None, record)
+        sends.append(lambda: context.bot.send_message(chat.id, note))
+    for part in await svc.library.messages(record):
+        sends.append(functools.partial(send_part, context.bot, chat.id, None, part, options))
+    reply_later(update, context, sends)

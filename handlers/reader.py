@@ -40,7 +40,7 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     newest = await svc.store.latest()
     if newest is None:
-        await show(update, f"No digest for today ({day:%Y-%m-%d}) yet, and none before.")
+        await show(update, context, f"No digest for today ({day:%Y-%m-%d}) yet, and none before.")
         return
     note = (f"No digest for today ({day:%Y-%m-%d}) yet. "
             f"The newest is from <b>{newest.date:%Y-%m-%d}</b>:")
@@ -50,7 +50,7 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     newest = await services(context).store.latest()
     if newest is None:
-        await show(update, NO_DIGESTS)
+        await show(update, context, NO_DIGESTS)
         return
     await deliver(update, context, newest)
 
@@ -58,13 +58,14 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     arg = command_argument(update.effective_message)
     if not arg:
-        await show(update, "Which day? Send <code>/digest 2026-01-25</code> "
-                           "(or <code>/digest 20260125</code>).")
+        await show(update, context, "Which day? Send <code>/digest 2026-01-25</code> "
+                                    "(or <code>/digest 20260125</code>).")
         return
     day = parse_date_arg(arg)
     if day is None:
-        await show(update, f"“{echo(arg)}” is not a date. Send <code>/digest 2026-01-25</code> "
-                           "(or <code>/digest 20260125</code>).")
+        await show(update, context,
+                   f"“{echo(arg)}” is not a date. Send <code>/digest 2026-01-25</code> "
+                   "(or <code>/digest 20260125</code>).")
         return
     await _open_day(update, context, await services(context).library.day(day))
 
@@ -76,15 +77,17 @@ async def _open_day(update: Update, context: ContextTypes.DEFAULT_TYPE, found: D
         return
     if found.editions:
         rows = [[open_button(r, shorten(r.title, 60) or r.id)] for r in found.editions]
-        await show(update, f"{len(found.editions)} editions on <b>{found.day:%Y-%m-%d}</b>. "
-                           "Which one?", keyboard(rows))
+        await show(update, context,
+                   f"{len(found.editions)} editions on <b>{found.day:%Y-%m-%d}</b>. "
+                   "Which one?", keyboard(rows))
         return
     if not found.nearest:
-        await show(update, NO_DIGESTS)
+        await show(update, context, NO_DIGESTS)
         return
     row = [InlineKeyboardButton(f"{d:%Y-%m-%d}", callback_data=callback(DAY, f"{d:%Y%m%d}"))
            for d in sorted(found.nearest)]
-    await show(update, f"No digest on <b>{found.day:%Y-%m-%d}</b>. The nearest days with one:",
+    await show(update, context,
+               f"No digest on <b>{found.day:%Y-%m-%d}</b>. The nearest days with one:",
                keyboard([row]))
 
 

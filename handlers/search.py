@@ -45,13 +45,13 @@ async def _results(update: Update, context: ContextTypes.DEFAULT_TYPE, query: st
             seen.add(hit.digest.id)
             rows.append([open_button(hit.digest)])
     rows.append(pager_row(SEARCH, offset, page.total, SEARCH_PAGE, remember(context, query)))
-    await show(update, search_page_html(query, page, offset), keyboard(rows))
+    await show(update, context, search_page_html(query, page, offset), keyboard(rows))
 
 
 async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = command_argument(update.effective_message)[:MAX_QUERY]
     if not query:
-        await show(update, "Search for what? Send <code>/search words</code>.")
+        await show(update, context, "Search for what? Send <code>/search words</code>.")
         return
     await _results(update, context, query, 0)
 

@@ -44,13 +44,13 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if record is not None:
             await deliver(update, context, record)
             return
-        await show(update, "That digest is no longer available. " + GREETING)
+        await show(update, context, "That digest is no longer available. " + GREETING)
         return
-    await show(update, GREETING + "\n\n" + _help_for(update, context))
+    await show(update, context, GREETING + "\n\n" + _help_for(update, context))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await show(update, _help_for(update, context))
+    await show(update, context, _help_for(update, context))
 
 
 def register(app: Application) -> None:

@@ -77,8 +77,10 @@ class RunningBot:
         await self.tg.wait_updates_consumed(timeout)
         deadline = time.monotonic() + timeout
         processor = self.app.update_processor
+        # handlers hand their replies to the outbox and return: wait for it to drain too
+        outbox = self.services.outbox
         while not (self.app.update_queue.empty()
-                   and processor.current_concurrent_updates == 0):
+                   and processor.current_concurrent_updates == 0 and not outbox.busy()):
             if time.monotonic() > deadline:
                 raise TimeoutError("the bot is still handling updates")
             await asyncio.sleep(0.005)

@@ -87,7 +87,8 @@ async def test_journal_unique_and_durable(store: Store, tmp_path: Path) -> None:
         rows = other.execute("SELECT part, message_id FROM deliveries ORDER BY part").fetchall()
         assert rows == [(0, 11), (1, 12)]
         with pytest.raises(sqlite3.IntegrityError):  # the guarantee lives in the schema
-            other.execute("INSERT INTO deliveries VALUES ('d1', -100, 0, 1, 5, 'now')")
+            other.execute("INSERT INTO deliveries (digest_id, chat_id, thread_id, part, message_id,"
+                          " sent_at) VALUES ('d1', -100, 0, 1, 5, 'now')")
 
 
 async def test_concurrent_records_do_not_interleave(store: Store) -> None:

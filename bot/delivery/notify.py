@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 
 from bot.digest.tghtml import escape
 
@@ -30,3 +31,34 @@ async def notify_admins(bot: Bot, admin_ids: Iterable[int], text_html: str) -> i
         except TelegramError as exc:
             _LOG.warning("could not notify admin %s: %s", admin, exc)
     return delivered
+
+
+async def best_effort_send(bot: Bot, chat_id: int | str, thread_id: int | None, text_html: str,
+                           *, attempts: int = 3, timeout: float = 60.0,  # noqa: ASYNC109
+                           backoff: float = 1.0) -> bool:
+    """A notice that must never hold anything up: a few tries on network errors / 5xx, the
+    whole thing bounded by `timeout` (a hanging connection). Never raises; True if sent."""
+
+    async def tries() -> bool:
+        for attempt in range(1, attempts + 1):
+            try:
+                await bot.send_message(chat_id, text_html, parse_mode=ParseMode.HTML,
+                                       message_thread_id=thread_id)
+                return True
+            except NetworkError as exc:  # TimedOut, dropped connection, 5xx
+                _LOG.warning("notice to %s failed (try %d): %s", chat_id, attempt, exc)
+                if attempt < attempts:
+                    await asyncio.sleep(backoff * attempt)
+            except TelegramError as exc:
+                _LOG.warning("notice to %s refused: %s", chat_id, exc)
+                return False
+        return False
+
+    try:
+        return await asyncio.wait_for(tries(), timeout)
+    except TimeoutError:
+        _LOG.warning("notice to %s gave up after %.0fs", chat_id, timeout)
+        return False
+    except Exception:  # a bug in a notice must not take a push down
+        _LOG.exception("notice to %s failed", chat_id)
+        return False

@@ -63,10 +63,13 @@ async def _post(settings: Settings, spec: str | None,
             print("digestbot post: no targets (set DIGEST_CHATS or use --chat)", file=sys.stderr)
             return 1
         failed = False
-        for digest in digests:
-            report = await _push_with_bar(delivery, digest, chosen)
-            _print_summary(report)
-            failed = failed or not report.ok
+        try:
+            for digest in digests:
+                report = await _push_with_bar(delivery, digest, chosen)
+                _print_summary(report)
+                failed = failed or not report.ok
+        finally:
+            await delivery.close()
         return 1 if failed else 0
     finally:
         await bot.shutdown()
@@ -87,7 +90,7 @@ async def _push_with_bar(delivery: DeliveryService, digest, targets) -> PushRepo
                 bar.update(max(0, parts - counted.get(key, 0)))
                 bar.set_postfix_str(f"failed: {event.chat_id}")
 
-        return await delivery.push(digest, targets, progress=progress)
+        return await delivery.push(digest, targets, progress=progress, kind="cli")
 
 
 def _print_summary(report: PushReport) -> None:

@@ -1,16 +1,22 @@
 """Push a digest to its targets through the delivery journal: in order, exactly once, resumable.
 
 Each target is served by its own asyncio task, so a slow or failing chat never holds the others
-back (the FloodLimiter on the bot interleaves them fairly). A target's parts go out in order
-starting at the first part the journal does not hold; each delivery is recorded right after
-Telegram confirms it. A crash therefore repeats at most the one part in flight (sent, not yet
-recorded), and a restart or a manual /post after a scheduled push sends nothing again.
+back (the FloodLimiter on the bot interleaves them fairly). A target's parts go out in order;
+before each part is sent it is claimed in the database (bot/store/jobs.py), which checks the
+journal in the same transaction, and the delivery is journaled (claim dropped) right after
+Telegram confirms it. So two pushers - in one process or in two processes on one database -
+never both send a part: the second waits while the first holds the claim, then skips it. A
+crash repeats at most the one part in flight (sent, not yet recorded): its claim dies with the
+process and the next pusher sends it again. Every push runs under a durable job row
+(bot/delivery/jobs.py) that a restart resumes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,8 +40,21 @@ from bot.delivery.sender import (
 from bot.digest.loader import load_digest, parse_day, sort_key
 from bot.digest.model import Digest, OutgoingMessage
 from bot.digest.split import build_messages
+from bot.store.jobs import JobKind, new_owner, retire_owner
 
 _LOG = logging.getLogger(__name__)
+
+# A claim whose owner stops renewing it (a process on another host, or a hung one) is taken over
+# after CLAIM_TTL seconds; a dead process on this host loses its claims at once (pid check).
+CLAIM_TTL = 30.0
+# how often a pusher waiting for another pusher's claim looks again (a read, no write lock)
+CLAIM_POLL = 0.1
+
+
+def part_hash(message: OutgoingMessage) -> str:
+    """sha256 of a part as rendered: what was delivered, for corrections to compare against."""
+    text = f"{message.method}\n{message.photo or ''}\n{message.html}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class TargetLike(Protocol):
@@ -68,6 +87,7 @@ class TargetResult:
     error: str | None = None
     deactivated: bool = False
     migrated_to: int | None = None
+    waited: int = 0  # times this pusher waited for another pusher's claim
 
     @property
     def complete(self) -> bool:
@@ -85,6 +105,7 @@ class PushReport:
     title: str
     parts: int
     results: list[TargetResult] = field(default_factory=list)
+    job_id: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -123,6 +144,37 @@ class DeliveryService:
         # '@name' (lower case) -> numeric chat id, learned from getChat or a /subscribe
         self._resolved: dict[str, int] = {}
         self._resolve_lock = asyncio.Lock()
+        # who this pusher is in part_claims / push_jobs; renewed while pushes run
+        self.owner = new_owner()
+        self.claim_ttl = CLAIM_TTL
+        self.claim_poll = CLAIM_POLL
+        self._running = 0
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    async def close(self) -> None:
+        """Stop renewing; free this pusher's claims (a part claimed but not confirmed may have
+        been delivered: the next pusher repeats at most that one)."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
+        retire_owner(self.owner)
+        with contextlib.suppress(Exception):  # the store may already be closed
+            await self.store.release_all(self.owner)
+
+    async def _renew_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.claim_ttl / 4)
+            try:
+                await self.store.renew(self.owner, self.claim_ttl)
+            except Exception:  # a locked database now and then: try again next round
+                _LOG.warning("could not renew push claims", exc_info=True)
+
+    def _ensure_heartbeat(self) -> None:
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.create_task(self._renew_forever(),
+                                                  name="digestbot-push-heartbeat")
 
     # -- targets and digests ---------------------------------------------------------------
     async def sync_config_targets(self) -> None:
@@ -215,34 +267,65 @@ class DeliveryService:
         return build_messages(digest)
 
     # -- pushing ---------------------------------------------------------------------------
-    async def push(
-        self, digest: Digest, targets: Sequence[TargetLike] | None = None, *,
-        progress: Callable[[PushEvent], None] | None = None,
-    ) -> PushReport:
-        """Deliver every part of `digest` not yet in the journal to every target (default: all
-        active targets), targets side by side. Never raises for a chat's error: see the report."""
-        messages = self.messages(digest)
+    async def resolve_targets(
+        self, targets: Sequence[TargetLike] | None,
+    ) -> list[tuple[int | str, int | None]]:
+        """(chat, thread) per chat+topic (default: all active targets), names resolved to ids
+        where possible, each chat once however the caller named it."""
         if targets is None:
             targets = await self.active_targets()  # names already resolved where possible
         else:
             targets = [ChatTarget(await self.resolve_chat(t.chat_id), t.thread_id)
                        for t in targets]
-        # one task (one journal key) per chat+topic, however the caller named the chat
         where: dict[tuple[int | str, int | None], tuple[int | str, int | None]] = {}
         for target in targets:
             chat = target.chat_id
             key = (chat.lower() if _is_name(chat) else chat, target.thread_id)
             where.setdefault(key, (chat, target.thread_id))
-        report = PushReport(digest.id, digest.title, len(messages))
-        results = [TargetResult(chat, thread, len(messages)) for chat, thread in where.values()]
+        return list(where.values())
+
+    async def create_job(
+        self, digest: Digest, targets: Sequence[TargetLike] | None = None, *,
+        kind: JobKind = "manual", requested_by: int | None = None,
+        report_chat: int | None = None, report_thread: int | None = None,
+    ) -> tuple[int, list[tuple[int | str, int | None]]]:
+        """The durable job row for a push (committed before anything is sent)."""
+        where = await self.resolve_targets(targets)
+        job_id = await self.store.create_job(
+            digest.id, kind, where, owner=self.owner, requested_by=requested_by,
+            report_chat=report_chat, report_thread=report_thread)
+        self._ensure_heartbeat()
+        return job_id, where
+
+    async def push(
+        self, digest: Digest, targets: Sequence[TargetLike] | None = None, *,
+        progress: Callable[[PushEvent], None] | None = None, kind: JobKind = "manual",
+        job: tuple[int, Sequence[tuple[int | str, int | None]]] | None = None,
+    ) -> PushReport:
+        """Deliver every part of `digest` not yet in the journal to every target (default: all
+        active targets), targets side by side, under a job (a new one unless `job` is given as
+        create_job returned it). Never raises for a chat's error: see the report."""
+        messages = self.messages(digest)
+        job_id, where = job if job is not None else await self.create_job(digest, targets,
+                                                                          kind=kind)
+        report = PushReport(digest.id, digest.title, len(messages), job_id=job_id)
+        results = [TargetResult(chat, thread, len(messages)) for chat, thread in where]
         report.results = results
         emit = progress or (lambda _event: None)
-        await asyncio.gather(*(self._push_one(digest, messages, r, emit) for r in results))
+        self._running += 1
+        self._ensure_heartbeat()
+        try:
+            await asyncio.gather(*(self._push_one(digest, messages, r, emit, job_id)
+                                   for r in results))
+            await self.store.finish_job(job_id, ok=report.ok, summary=report.summary())
+        finally:
+            self._running -= 1
         _LOG.info("push %s", report.summary())
         return report
 
     async def _push_one(self, digest: Digest, messages: list[OutgoingMessage],
-                        result: TargetResult, emit: Callable[[PushEvent], None]) -> None:
+                        result: TargetResult, emit: Callable[[PushEvent], None],
+                        job_id: int) -> None:
         key = (digest.id, result.chat_id, result.thread_id)
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
@@ -251,6 +334,12 @@ class DeliveryService:
         except Exception as exc:  # a bug must not take the other chats' tasks down
             _LOG.exception("push of %s to %s crashed", digest.id, result.label)
             result.error = result.error or f"internal error: {exc!r}"
+        try:
+            await self.store.finish_job_target(
+                job_id, result.chat_id, result.thread_id, ok=result.complete, sent=result.sent,
+                error=result.error, new_chat_id=result.migrated_to)
+        except Exception:  # the journal holds the parts; only the job's bookkeeping is late
+            _LOG.exception("could not record the end of %s to %s", digest.id, result.label)
         if result.complete:
             emit(PushEvent("done", result.chat_id, result.thread_id, None, result.total))
         else:
@@ -260,22 +349,33 @@ class DeliveryService:
     async def _deliver(self, digest: Digest, messages: list[OutgoingMessage],
                        result: TargetResult, emit: Callable[[PushEvent], None]) -> None:
         chat, thread = result.chat_id, result.thread_id
-        done = await self.store.delivered_parts(digest.id, chat, thread)
         part = 0
         while part < len(messages):
-            if part in done:
+            # the journal is checked part by part, in the transaction that claims the part:
+            # another process may have sent it since this push began
+            state = await self.store.claim_part(digest.id, chat, thread, part,
+                                                owner=self.owner, ttl=self.claim_ttl)
+            if state == "delivered":
                 result.already += 1
                 emit(PushEvent("skipped", chat, thread, part, len(messages)))
                 part += 1
+                continue
+            if state == "busy":  # another pusher is sending it: wait until it is done or dead
+                result.waited += 1
+                # polling: the other pusher may be another process (no event to wait on)
+                while await self.store.part_state(digest.id, chat, thread, part) == "busy":  # noqa: ASYNC110
+                    await asyncio.sleep(self.claim_poll)
                 continue
             options = SendOptions(notify=part == 0, link_previews=self.settings.link_previews)
             try:
                 sent = await send_part(self.bot, chat, thread, messages[part], options,
                                        retry=self.retry)
             except ChatMigrated as exc:
+                await self.store.release_part(digest.id, chat, thread, part, owner=self.owner)
                 new_chat = int(exc.new_chat_id)
                 _LOG.warning("chat %s became supergroup %s: moving its target", chat, new_chat)
                 before = await self.store.get_target(chat, thread)
+                # journal rows, job targets and claims move to the new id with the target
                 await self.store.migrate_target(chat, new_chat)
                 if before is not None and before.active:
                     # The new id may already hold a deactivated row (DIGEST_CHATS still names
@@ -284,13 +384,21 @@ class DeliveryService:
                     # getting digests. The old target was live, so the new one is too.
                     await self.store.upsert_target(new_chat, thread, before.source)
                 result.migrated_to = chat = new_chat
-                # parts recorded under the old id still count (unless the store moved them)
-                done = {**done, **await self.store.delivered_parts(digest.id, chat, thread)}
                 continue
             except DeliveryError as exc:
+                await self.store.release_part(digest.id, chat, thread, part, owner=self.owner)
                 await self._chat_error(digest, chat, thread, part, exc, result)
                 return
-            await self.store.record_delivery(digest.id, chat, thread, part, sent.message_id)
+            except BaseException:
+                # unknown whether it went out (cancelled, a bug): free it for the next pusher,
+                # which repeats at most this one part
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self.store.release_part(digest.id, chat, thread, part,
+                                                                 owner=self.owner))
+                raise
+            await self.store.deliver_claimed(digest.id, chat, thread, part, owner=self.owner,
+                                             message_id=sent.message_id,
+                                             content_hash=part_hash(messages[part]))
             result.sent += 1
             emit(PushEvent("sent", chat, thread, part, len(messages)))
             if part == 0 and self.settings.pin_first_message and is_group_chat(chat):
@@ -357,7 +465,7 @@ class DeliveryService:
         digest = await self.due_digest(now)
         if digest is None:
             return None
-        report = await self.push(digest)
+        report = await self.push(digest, kind="scheduled")
         if not report.ok:
             _LOG.warning("scheduled push incomplete: %s", report.summary())
         return report

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store.index import IndexMixin
+from bot.store.jobs import JobsMixin
 from bot.store.journal import JournalMixin
 from bot.store.search import SearchMixin
 from bot.store.targets import TargetsMixin
 
 
-class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin):
+class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin, JobsMixin):
     """All methods are async. Open with `await Store.open(path)`; close with `await close()`.
 
     One aiosqlite connection serves everything; write transactions are serialised by an

@@ -171,5 +171,66 @@ CREATE TABLE chat_names (
 );
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4]
+# v5 (issue 7): pushes are durable jobs, and every part is claimed in the database before it is
+# sent, so two processes on one database never both send it (see bot/store/jobs.py).
+# Planned on: issue 9 (layouts: each target's push records the layout it used) and issue 10
+# (corrections: a delivered part's row gets the new content hash and message id once Telegram
+# confirms the edit), hence `layout` on jobs and job targets and `content_hash` per delivery.
+V5 = """
+CREATE TABLE push_jobs (
+    id            INTEGER PRIMARY KEY,
+    digest_id     TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('scheduled', 'manual', 'cli')),
+    layout        TEXT NOT NULL DEFAULT 'sections',
+    state         TEXT NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done', 'failed')),
+    requested_by  INTEGER,          -- the admin who asked (/post), told the result at the end
+    report_chat   INTEGER,          -- where that admin asked
+    report_thread INTEGER NOT NULL DEFAULT 0,
+    owner         TEXT NOT NULL,    -- host:pid:token of the process running it
+    heartbeat     REAL NOT NULL,    -- unix time the owner last said it is alive
+    created_at    TEXT NOT NULL,
+    finished_at   TEXT,
+    summary       TEXT
+);
+CREATE INDEX push_jobs_unfinished ON push_jobs(state, heartbeat);
+
+CREATE TABLE push_job_targets (
+    job_id    INTEGER NOT NULL REFERENCES push_jobs(id) ON DELETE CASCADE,
+    chat_id   NOT NULL,
+    thread_id INTEGER NOT NULL DEFAULT 0,
+    layout    TEXT NOT NULL DEFAULT 'sections',
+    state     TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+    sent      INTEGER NOT NULL DEFAULT 0,
+    error     TEXT,
+    PRIMARY KEY (job_id, chat_id, thread_id)
+);
+
+-- At most one process may be sending a part: the row is taken in a write transaction after the
+-- journal was checked, and deleted in the transaction that journals the delivery. A claim whose
+-- owner died (its pid is gone, or it stopped renewing `expires_at`) may be taken over.
+CREATE TABLE part_claims (
+    digest_id  TEXT NOT NULL,
+    chat_id    NOT NULL,
+    thread_id  INTEGER NOT NULL DEFAULT 0,
+    part       INTEGER NOT NULL,
+    owner      TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (digest_id, chat_id, thread_id, part)
+) WITHOUT ROWID;
+CREATE INDEX part_claims_by_owner ON part_claims(owner);
+
+-- sha256 of the part as rendered (method, photo, HTML); NULL for rows journaled before v5
+ALTER TABLE deliveries ADD COLUMN content_hash TEXT;
+ALTER TABLE deliveries ADD COLUMN layout TEXT NOT NULL DEFAULT 'sections';
+-- messages the bot created as interactive lists (pager buttons): the only ones a button press
+-- may edit (forged callback data on any other message is ignored)
+CREATE TABLE interactive_messages (
+    chat_id    NOT NULL,
+    message_id INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (chat_id, message_id)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -116,6 +116,11 @@ class TargetsMixin(StoreBase):
             )
             await db.execute("DELETE FROM deliveries WHERE chat_id = ?", (old,))
             await db.execute("UPDATE failures SET chat_id = ? WHERE chat_id = ?", (new, old))
+            # unfinished jobs and claims follow the chat too (a resumed job pushes to the new id)
+            for table in ("push_job_targets", "part_claims"):
+                await db.execute(f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",
+                                 (new, old))
+                await db.execute(f"DELETE FROM {table} WHERE chat_id = ?", (old,))
         log.info("chat %s migrated to %s", old, new)
 
     async def active_targets(self) -> list[Target]:
