@@ -35,8 +35,9 @@ from bot.standin.telegram_html import utf16_len
 
 ANONYMOUS_ADMIN = User(1087968824, "Group", "GroupAnonymousBot", is_bot=True)
 # Methods that a chat-targeted fault (fail_next(chat_id, ...)) applies to.
-MESSAGE_METHODS = frozenset({"sendmessage", "sendphoto", "editmessagetext",
+MESSAGE_METHODS = frozenset({"sendmessage", "sendphoto", "sendrichmessage", "editmessagetext",
                              "editmessagereplymarkup"})
+RICH_ONLY_METHODS = frozenset({"sendrichmessage"})
 _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
 _BAD_GATEWAY = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" \
                b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n" \
@@ -58,8 +59,10 @@ class FakeTelegram(BotApiMethods):
     def __init__(self, *, port: int = 0, host: str = "127.0.0.1", token: str | None = None,
                  speed: float = 1.0, flood_limits: bool = True,
                  integer_retry_after: bool = True, bot_id: int = 7000000001,
-                 bot_username: str = "digest_test_bot") -> None:
+                 bot_username: str = "digest_test_bot", rich_messages: bool = True) -> None:
         self.host, self.port = host, port
+        # False: an older Bot API server (< 10.1): sendRichMessage is 404, rich_message ignored
+        self.rich_messages = rich_messages
         self.bot = User(bot_id, "Digest Test Bot", bot_username, is_bot=True)
         self.token = token or f"{bot_id}:AA{secrets.token_urlsafe(24)[:33]}"
         self.speed = speed
@@ -298,9 +301,10 @@ class FakeTelegram(BotApiMethods):
 
         kinds: "429" (retry_after), "500", "502" (nginx HTML page, like the real one),
         "timeout" (hold the request ``hold`` s, then drop the connection; with
-        ``delivered=True`` the message is really sent first), "parse" (400 can't parse entities).
+        ``delivered=True`` the message is really sent first), "parse" (400 can't parse entities),
+        "rich" (400 ``RICH_MESSAGE_INVALID``, as Telegram refuses a rich message's content).
         """
-        if kind not in ("429", "500", "502", "timeout", "parse"):
+        if kind not in ("429", "500", "502", "timeout", "parse", "rich"):
             raise ValueError(f"unknown fault kind {kind!r}")
         key: int | str | None = method.lower() if method else (
             self.chat(chat_id).id if chat_id is not None else None)
@@ -372,6 +376,10 @@ class FakeTelegram(BotApiMethods):
 
     def reopen_topic(self, chat_id: int | str, thread_id: int) -> None:
         self.chat(chat_id).closed_topics.discard(thread_id)
+
+    def set_rich_messages(self, enabled: bool) -> None:
+        """False: behave like a Bot API server older than 10.1 (sendRichMessage -> 404)."""
+        self.rich_messages = bool(enabled)
 
     def fail_photo_url(self, url: str,
                        description: str = "wrong type of the web page content") -> None:
@@ -484,6 +492,8 @@ class FakeTelegram(BotApiMethods):
         self.stats.requests[record.method] = self.stats.requests.get(record.method, 0) + 1
         self._notify()  # lets tests wait_until() a request has arrived
         handler = getattr(self, f"api_{method}", None)
+        if method in RICH_ONLY_METHODS and not self.rich_messages:
+            handler = None  # an older server: the method does not exist
         try:
             record.params = await self._read_params(request)
             if handler is None:
@@ -521,6 +531,8 @@ class FakeTelegram(BotApiMethods):
         if fault.kind == "parse":
             raise bad_request("can't parse entities: Unsupported start tag \"fault\" at byte "
                               "offset 0")
+        if fault.kind == "rich":
+            raise bad_request("RICH_MESSAGE_INVALID: refused by the test (fail_next kind 'rich')")
         if fault.kind == "500":
             raise ApiError(500, "Internal Server Error")
         if fault.kind == "502":
@@ -549,7 +561,7 @@ class FakeTelegram(BotApiMethods):
         "add_user", "add_private_chat", "add_group", "add_supergroup", "add_channel",
         "send_text", "send_channel_post", "press_button", "push_update", "fail_next",
         "migrate_group", "set_bot_status", "kick_bot", "block_bot", "close_topic",
-        "reopen_topic", "fail_photo_url", "reset_records"})
+        "reopen_topic", "fail_photo_url", "reset_records", "set_rich_messages"})
 
     async def _handle_control_post(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
 MemberStatus = Literal["creator", "administrator", "member", "restricted", "left", "kicked"]
-FaultKind = Literal["429", "500", "502", "timeout", "parse"]
+FaultKind = Literal["429", "500", "502", "timeout", "parse", "rich"]
 
 
 class ApiError(Exception):
@@ -90,7 +90,7 @@ class Chat:
 class SentMessage:
     """One message the bot sent (``tg.sent``) or edited (``tg.edits``), as accepted."""
 
-    method: str  # sendMessage | sendPhoto | editMessageText | editMessageReplyMarkup
+    method: str  # sendMessage | sendPhoto | sendRichMessage | editMessageText | edit…ReplyMarkup
     chat_id: int
     message_id: int
     message_thread_id: int | None = None
@@ -105,11 +105,16 @@ class SentMessage:
     protect_content: bool = False
     link_preview_options: dict[str, Any] | None = None
     reply_parameters: dict[str, Any] | None = None
+    # rich messages: the InputRichMessage as sent, and the RichBlock dicts stored from it
+    rich_message: dict[str, Any] | None = None
+    rich_blocks: list[dict[str, Any]] | None = None
     time: float = field(default_factory=time.monotonic)
 
     @property
     def html(self) -> str:
-        """The text or caption as the bot sent it."""
+        """The text, caption or rich HTML as the bot sent it."""
+        if self.rich_message is not None:
+            return str(self.rich_message.get("html") or "")
         return (self.text if self.text is not None else self.caption) or ""
 
     @property
