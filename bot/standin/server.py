@@ -36,7 +36,8 @@ from bot.standin.telegram_html import utf16_len
 ANONYMOUS_ADMIN = User(1087968824, "Group", "GroupAnonymousBot", is_bot=True)
 # Methods that a chat-targeted fault (fail_next(chat_id, ...)) applies to.
 MESSAGE_METHODS = frozenset({"sendmessage", "sendphoto", "sendrichmessage", "editmessagetext",
-                             "editmessagereplymarkup"})
+                             "editmessagereplymarkup", "editmessagecaption", "editmessagemedia",
+                             "deletemessage"})
 RICH_ONLY_METHODS = frozenset({"sendrichmessage"})
 _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
 _BAD_GATEWAY = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" \
@@ -87,6 +88,11 @@ class FakeTelegram(BotApiMethods):
         self._bad_photo_urls: dict[str, str] = {}
         self._file_ids: set[str] = set()
         self._faults: dict[int | str | None, deque[Fault]] = {}
+        self._uneditable: set[tuple[int, int]] = set()
+        self._photo_urls: dict[tuple[int, int], str] = {}
+        # the server's wall clock runs this many seconds ahead (advance_clock): message dates
+        # and the 48-hour delete window follow it
+        self.clock_offset = 0.0
         self._event: asyncio.Event | None = None
         self._closing: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
@@ -150,6 +156,14 @@ class FakeTelegram(BotApiMethods):
         event = self._changed()
         self._event = asyncio.Event()
         event.set()
+
+    def now(self) -> float:
+        """The server's wall clock (unix time), moved on by advance_clock()."""
+        return time.time() + self.clock_offset
+
+    def advance_clock(self, seconds: float) -> None:
+        """Let `seconds` pass for message ages (e.g. 49 h: too old for deleteMessage)."""
+        self.clock_offset += float(seconds)
 
     # ================================================================== chats and users
 
@@ -240,7 +254,7 @@ class FakeTelegram(BotApiMethods):
             if chat.type != "private" and not anonymous_admin:
                 raise ValueError("user_id is required outside private chats")
             user_id = chat.id
-        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(time.time()),
+        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(self.now()),
                                    "chat": chat.to_api(), "text": text}
         if anonymous_admin:
             message["from"] = ANONYMOUS_ADMIN.to_api()
@@ -264,7 +278,7 @@ class FakeTelegram(BotApiMethods):
         chat = self.chat(chat_id)
         if chat.type != "channel":
             raise ValueError(f"chat {chat.id} is not a channel")
-        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(time.time()),
+        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(self.now()),
                                    "chat": chat.to_api(), "sender_chat": chat.to_api(),
                                    "text": text}
         if entities := command_entities(text):
@@ -302,9 +316,12 @@ class FakeTelegram(BotApiMethods):
         kinds: "429" (retry_after), "500", "502" (nginx HTML page, like the real one),
         "timeout" (hold the request ``hold`` s, then drop the connection; with
         ``delivered=True`` the message is really sent first), "parse" (400 can't parse entities),
-        "rich" (400 ``RICH_MESSAGE_INVALID``, as Telegram refuses a rich message's content).
+        "rich" (400 ``RICH_MESSAGE_INVALID``, as Telegram refuses a rich message's content),
+        "not_modified" / "edit_not_found" (400 ``message is not modified`` / ``message to edit
+        not found``, for edit methods).
         """
-        if kind not in ("429", "500", "502", "timeout", "parse", "rich"):
+        if kind not in ("429", "500", "502", "timeout", "parse", "rich", "not_modified",
+                        "edit_not_found"):
             raise ValueError(f"unknown fault kind {kind!r}")
         key: int | str | None = method.lower() if method else (
             self.chat(chat_id).id if chat_id is not None else None)
@@ -340,10 +357,10 @@ class FakeTelegram(BotApiMethods):
             anyone = next(iter(old.members), None)
             sender = self.users[anyone].to_api() if anyone is not None else ANONYMOUS_ADMIN.to_api()
             self.push_update({"message": {"message_id": old.new_message_id(),
-                                          "date": int(time.time()), "chat": old.to_api(),
+                                          "date": int(self.now()), "chat": old.to_api(),
                                           "from": sender, "migrate_to_chat_id": new_id}})
             self.push_update({"message": {"message_id": new.new_message_id(),
-                                          "date": int(time.time()), "chat": new.to_api(),
+                                          "date": int(self.now()), "chat": new.to_api(),
                                           "sender_chat": new.to_api(), "from": sender,
                                           "migrate_from_chat_id": old_id}})
         return new
@@ -358,7 +375,7 @@ class FakeTelegram(BotApiMethods):
             actor = next((uid for uid, s in chat.members.items() if s == "creator"), chat.id)
             self.push_update({"my_chat_member": {
                 "chat": chat.to_api(), "from": self.add_user(actor).to_api(),
-                "date": int(time.time()), "old_chat_member": member_json(self.bot, old),
+                "date": int(self.now()), "old_chat_member": member_json(self.bot, old),
                 "new_chat_member": member_json(self.bot, status)}})
 
     def kick_bot(self, chat_id: int | str, *, notify: bool = True) -> None:
@@ -376,6 +393,15 @@ class FakeTelegram(BotApiMethods):
 
     def reopen_topic(self, chat_id: int | str, thread_id: int) -> None:
         self.chat(chat_id).closed_topics.discard(thread_id)
+
+    def delete_as_admin(self, chat_id: int | str, message_id: int) -> None:
+        """A chat admin deletes a bot message: edits answer ``message to edit not found``."""
+        chat = self.chat(chat_id)
+        del chat.messages[message_id]
+
+    def make_uneditable(self, chat_id: int | str, message_id: int) -> None:
+        """Edits of that message answer ``400 Bad Request: message can't be edited``."""
+        self._uneditable.add((self.chat(chat_id).id, message_id))
 
     def set_rich_messages(self, enabled: bool) -> None:
         """False: behave like a Bot API server older than 10.1 (sendRichMessage -> 404)."""
@@ -531,6 +557,12 @@ class FakeTelegram(BotApiMethods):
         if fault.kind == "parse":
             raise bad_request("can't parse entities: Unsupported start tag \"fault\" at byte "
                               "offset 0")
+        if fault.kind == "not_modified":
+            raise bad_request("message is not modified: specified new message content and reply "
+                              "markup are exactly the same as a current content and reply "
+                              "markup of the message")
+        if fault.kind == "edit_not_found":
+            raise bad_request("message to edit not found")
         if fault.kind == "rich":
             raise bad_request("RICH_MESSAGE_INVALID: refused by the test (fail_next kind 'rich')")
         if fault.kind == "500":
@@ -561,7 +593,8 @@ class FakeTelegram(BotApiMethods):
         "add_user", "add_private_chat", "add_group", "add_supergroup", "add_channel",
         "send_text", "send_channel_post", "press_button", "push_update", "fail_next",
         "migrate_group", "set_bot_status", "kick_bot", "block_bot", "close_topic",
-        "reopen_topic", "fail_photo_url", "reset_records", "set_rich_messages"})
+        "reopen_topic", "fail_photo_url", "reset_records", "set_rich_messages",
+        "advance_clock", "delete_as_admin", "make_uneditable"})
 
     async def _handle_control_post(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
