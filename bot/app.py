@@ -26,6 +26,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults, ExtBot
 
 from bot.config import ConfigError, Settings
+from bot.delivery.corrections import Corrector
 from bot.delivery.jobs import PushJobs
 from bot.delivery.outbox import ReplyOutbox
 from bot.delivery.push import DeliveryService
@@ -36,6 +37,7 @@ from bot.logging_setup import setup_logging
 from bot.schedule import PushScheduler
 from bot.services import SERVICES_KEY, Services, get_services
 from bot.store import Store
+from bot.store.records import SyncReport
 from handlers import ADMIN_MENU, CHAT_ADMIN_MENU, GROUP_MENU, PRIVATE_MENU, register_all
 
 log = logging.getLogger("digestbot")
@@ -92,8 +94,17 @@ async def _follow_content(services: Services) -> None:
     follow `store.index_generation`, so nothing needs telling here.
     """
     settings = services.settings
+
+    def correct(_report: SyncReport) -> None:
+        # every round, not only when files changed: a correction paused behind a running
+        # push goes on once the push is done (an unchanged journal costs one query)
+        if services.corrector is not None:
+            services.corrector.kick()
+
+    if services.corrector is not None:  # resume a correction a crash or stop interrupted
+        services.corrector.kick()
     await asyncio.sleep(settings.rescan_seconds)
-    await services.store.watch(settings.content_dir, settings.rescan_seconds)
+    await services.store.watch(settings.content_dir, settings.rescan_seconds, on_report=correct)
 
 
 async def _post_init(application: Application) -> None:
@@ -120,6 +131,8 @@ async def _post_init(application: Application) -> None:
             outbox=ReplyOutbox(),
             user_limit=UserRateLimit(),
         )
+        services.corrector = Corrector(settings=settings, store=store, delivery=delivery,
+                                       bot=application.bot)
         application.bot_data[SERVICES_KEY] = services
         await delivery.sync_config_targets()  # DIGEST_CHATS become stored push targets
         await set_menus(application.bot, settings)
@@ -149,6 +162,8 @@ async def _post_stop(application: Application) -> None:
         services.watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await services.watcher
+    if services.corrector is not None:
+        await services.corrector.stop()
     # unfinished jobs stay in the database: the next start resumes them
     await services.jobs.stop()
     await services.outbox.stop()

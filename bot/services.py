@@ -15,6 +15,7 @@ from bot.library import DigestLibrary
 from bot.store import Store
 
 if TYPE_CHECKING:
+    from bot.delivery.corrections import Corrector
     from bot.delivery.jobs import PushJobs
     from bot.delivery.outbox import ReplyOutbox
     from bot.delivery.push import DeliveryService
@@ -37,6 +38,8 @@ class Services:
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     # background task that keeps the index in step with the content folder
     watcher: asyncio.Task[None] | None = None
+    # corrects chats when a pushed digest changes (None only in tests that build Services)
+    corrector: Corrector | None = None
     # short keys for long callback arguments (search queries): key -> text
     callback_keys: dict[str, str] = field(default_factory=dict)
 

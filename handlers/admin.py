@@ -160,7 +160,34 @@ async def status_text(services: Services) -> str:
         lines.append(f"• <code>{esc(where)}</code>{name}{state} — {last}")
     if len(summaries) > 25:
         lines.append(f"… and {len(summaries) - 25} more")
+    lines += await _correction_lines(services)
     return "\n".join(lines)
+
+
+_CORRECTION_STATES = {
+    "done": "corrected", "running": "correcting…", "failed": "failed",
+    "outside_window": "changed after the correction window: not sent",
+    "off": "changed, CORRECTIONS=off: not sent",
+    "file_deleted": "file deleted: nothing deleted in chats"}
+
+
+async def _correction_lines(services: Services) -> list[str]:
+    settings = services.settings
+    records = await services.store.last_corrections(5)
+    mode = (f"<code>CORRECTIONS={esc(settings.corrections)}</code>, window "
+            f"{settings.correction_window_hours} h")
+    if not records:
+        return [f"Corrections ({mode}): none yet"]
+    lines = [f"Last corrections ({mode}):"]
+    for rec in records:
+        when = rec.started_at.astimezone(settings.timezone).strftime("%m-%d %H:%M")
+        state = _CORRECTION_STATES.get(rec.state, rec.state)
+        counts = (f" — {rec.edited} edited, {rec.added} added, {rec.removed} removed in "
+                  f"{rec.chats} chats" if rec.state in ("done", "running", "failed") else
+                  f" ({rec.chats} chats)" if rec.chats else "")
+        failed = f", {rec.failed} failed" if rec.failed else ""
+        lines.append(f"• {esc(when)} <b>{esc(rec.title)}</b>: {esc(state)}{counts}{failed}")
+    return lines
 
 
 # -- /reload -------------------------------------------------------------------------------------
@@ -169,6 +196,8 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if services is None:
         return
     report = await services.store.sync_content(services.settings.content_dir)
+    if services.corrector is not None:  # a fixed digest is corrected in the chats
+        services.corrector.kick()
     lines = [f"Rescanned: {report.added} added, {report.changed} changed, {report.removed} "
              f"removed, {report.unchanged} unchanged."]
     lines += [f"• {esc(b.path)}: {esc(b.reason)}" for b in report.errors[:10]]

@@ -49,14 +49,14 @@ async def test_text_caption_and_media_edits_are_checked_and_recorded(
                  bot.edit_message_media(InputMediaPhoto("https://example.com/b.png",
                                                         caption="cap 3"),
                                         GROUP, photo.message_id)):
-        with pytest.raises(BadRequest, match="(?i)message is not modified"):
+        with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
             await call
     # kinds do not mix: no caption on a text message, no media in place of text
-    with pytest.raises(BadRequest, match="(?i)no caption in the message"):
+    with pytest.raises(BadRequest, match=r"(?i)no caption in the message"):
         await bot.edit_message_caption(GROUP, text.message_id, caption="x")
-    with pytest.raises(BadRequest, match="(?i)no media in the message"):
+    with pytest.raises(BadRequest, match=r"(?i)no media in the message"):
         await bot.edit_message_media(InputMediaPhoto(PHOTO), GROUP, text.message_id)
-    with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await bot.edit_message_caption(GROUP, photo.message_id, caption="<b>x",
                                        parse_mode="HTML")
     await bot.shutdown()
@@ -69,16 +69,16 @@ async def test_gone_and_locked_messages_and_the_48_hour_delete_window(
     bot = await _bot(tg)
     a, b, c = [await bot.send_message(-500, f"m{n}") for n in range(3)]
     tg.delete_as_admin(-500, a.message_id)
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("x", -500, a.message_id)
     tg.make_uneditable(-500, b.message_id)
-    with pytest.raises(BadRequest, match="(?i)message can't be edited"):
+    with pytest.raises(BadRequest, match=r"(?i)message can't be edited"):
         await bot.edit_message_text("x", -500, b.message_id)
     assert await bot.delete_message(-500, b.message_id)
-    with pytest.raises(BadRequest, match="(?i)message to delete not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
         await bot.delete_message(-500, b.message_id)
     tg.advance_clock(48 * 3600 + 1)
-    with pytest.raises(BadRequest, match="(?i)message can't be deleted"):
+    with pytest.raises(BadRequest, match=r"(?i)message can't be deleted"):
         await bot.delete_message(-500, c.message_id)
     await bot.edit_message_text("still editable", -500, c.message_id)  # edits have no window
     assert tg.deleted == [(-500, b.message_id)]
@@ -104,10 +104,10 @@ async def test_injected_edit_faults(unlimited: FakeTelegram) -> None:
     bot = await _bot(tg)
     sent = await bot.send_message(GROUP, "v0")
     tg.fail_next(GROUP, "not_modified")
-    with pytest.raises(BadRequest, match="(?i)message is not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_text("v1", GROUP, sent.message_id)
     tg.fail_next(GROUP, "edit_not_found")
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("v1", GROUP, sent.message_id)
     assert tg.edits == []
     await bot.shutdown()

@@ -1,33 +1,44 @@
-"""What the journal keeps of a part: its kind, its media and a hash of exactly what was sent.
+"""What the journal keeps of a part: its kind, its photo and the hash of what was sent. Pure.
 
-Pure. The hash covers the whole request body a push makes for the part (method, text or
-caption, photo, parse mode: `OutgoingMessage.to_json()`), so any change a reader could see
-changes it, in every layout.
+The hash is the push's own (`bot.delivery.push.part_hash`: method, photo URL and HTML), so a
+part that renders the same as what a chat received compares equal, in every layout.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
+from typing import Protocol
 
 from bot.delivery.corrections_plan import NewPart, PartKind
+from bot.delivery.push import part_hash as _push_hash
 from bot.digest.model import OutgoingMessage
 
 
-def part_kind(message: OutgoingMessage) -> PartKind:
-    if message.method == "sendPhoto":
+class PartLike(Protocol):
+    """An OutgoingMessage or a layout's OutgoingCall: all that identifies a part's content."""
+
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def photo(self) -> str | None: ...
+
+    @property
+    def html(self) -> str: ...
+
+
+def part_kind(part: PartLike) -> PartKind:
+    if part.method == "sendPhoto":
         return "photo"
-    if message.method == "sendRichMessage":  # type: ignore[comparison-overlap]  # layouts
+    if part.method == "sendRichMessage":
         return "rich"
     return "text"
 
 
-def part_hash(message: OutgoingMessage) -> str:
-    body = json.dumps(message.to_json(), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+def part_hash(part: PartLike) -> str:
+    return _push_hash(part)  # type: ignore[arg-type]  # reads only method, photo, html
 
 
-def new_parts(messages: Sequence[OutgoingMessage]) -> list[NewPart]:
-    return [NewPart(n, part_hash(m), part_kind(m), m.photo if m.method == "sendPhoto" else None)
-            for n, m in enumerate(messages)]
+def new_parts(parts: Sequence[PartLike | OutgoingMessage]) -> list[NewPart]:
+    return [NewPart(n, part_hash(p), part_kind(p), p.photo if p.method == "sendPhoto" else None)
+            for n, p in enumerate(parts)]

@@ -398,7 +398,10 @@ class DeliveryService:
                 raise
             await self.store.deliver_claimed(digest.id, chat, thread, part, owner=self.owner,
                                              message_id=sent.message_id,
-                                             content_hash=part_hash(messages[part]))
+                                             content_hash=part_hash(messages[part]),
+                                             # a refused photo went out as text (sender)
+                                             kind="photo" if sent.photo else "text",
+                                             media=messages[part].photo if sent.photo else None)
             result.sent += 1
             emit(PushEvent("sent", chat, thread, part, len(messages)))
             if part == 0 and self.settings.pin_first_message and is_group_chat(chat):

@@ -527,7 +527,8 @@ class BotApiMethods:
             raise bad_request("wrong remote file identifier specified: Wrong string length")
         raw, visible, entities = self._formatted(media, "caption", caption=True)
         markup = check_reply_markup(get_json(params, "reply_markup"))
-        if (url == self._photo_urls.get((chat.id, message["message_id"])) and visible == (message.get("caption") or "")
+        if (url == self._photo_urls.get((chat.id, message["message_id"]))
+                and visible == (message.get("caption") or "")
                 and entities == message.get("caption_entities", [])
                 and markup == message.get("reply_markup")):
             raise bad_request(_NOT_MODIFIED)

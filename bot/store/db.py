@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.store.corrections import CorrectionsMixin
 from bot.store.index import IndexMixin
 from bot.store.jobs import JobsMixin
 from bot.store.journal import JournalMixin
@@ -11,7 +12,7 @@ from bot.store.search import SearchMixin
 from bot.store.targets import TargetsMixin
 
 
-class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin, JobsMixin):
+class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin, JobsMixin, CorrectionsMixin):
     """All methods are async. Open with `await Store.open(path)`; close with `await close()`.
 
     One aiosqlite connection serves everything; write transactions are serialised by an
