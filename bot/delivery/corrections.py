@@ -212,11 +212,14 @@ class Corrector:
         except (DigestError, OSError) as exc:  # changed again under us: the next sync retries
             _LOG.warning("correction of %s: cannot load it (%s)", digest_id, exc)
             return None
+        if await self.store.digest_push_running(digest_id):
+            return None  # the push finishes first (with the current file); then we compare
         legacy = pushed.reconciled_hash is None
         self._rendered = {}  # every target of one layout compares against one rendering
         differing = [t for t in await self.store.delivered_targets(digest_id)
                      if await self._differs(digest, *t, adopt=legacy)]
         if not differing:
+            await self._close_paused(digest_id, digest.title)
             await self.store.mark_reconciled(digest_id, pushed.file_hash)
             return None
         window = dt.timedelta(hours=self.settings.correction_window_hours)
@@ -232,6 +235,16 @@ class Corrector:
             await self.store.mark_reconciled(digest_id, pushed.file_hash)
             return CorrectionReport(digest_id, digest.title, state)
         return await self.correct(digest, pushed.file_hash, differing, progress)
+
+    async def _close_paused(self, digest_id: str, title: str) -> None:
+        """A correction paused earlier (a chat migrating, a push starting) that has nothing
+        left to do: reported if it changed chats, else forgotten."""
+        for rec in await self.store.running_corrections(digest_id):
+            if not (rec.edited or rec.added or rec.removed):
+                await self.store.forget_correction(rec.id)
+            elif await self.store.finish_correction(rec.id, "done"):
+                report = CorrectionReport(digest_id, title, "done")
+                await self._tell_admins(report, await self.store.get_correction(rec.id))
 
     async def _record(self, digest_id: str, title: str, file_hash: str, state: str,
                       **counts: int) -> None:

@@ -103,6 +103,12 @@ class CorrectionsMixin(StoreBase):
             (digest_id, chat_key(chat_id), thread_key(thread_id)))
         return row is not None
 
+    async def digest_push_running(self, digest_id: str) -> bool:
+        """A push job of this digest is unfinished: a correction waits until it is done (the
+        push sends the current version; the journal is complete only then)."""
+        return await self._one("SELECT 1 FROM push_jobs WHERE digest_id = ? AND"
+                               " state = 'running'", (digest_id,)) is not None
+
     # -- one target's rows -----------------------------------------------------------------
     async def journal_rows(self, digest_id: str, chat_id: int | str,
                            thread_id: int | None) -> list[JournalRow]:
@@ -187,6 +193,16 @@ class CorrectionsMixin(StoreBase):
                                 (new_id,))
         assert found is not None
         return _correction(found)
+
+    async def running_corrections(self, digest_id: str) -> list[CorrectionRecord]:
+        rows = await self._all(f"SELECT {_CORRECTION_COLUMNS} FROM corrections"
+                               " WHERE digest_id = ? AND state = 'running'", (digest_id,))
+        return [_correction(r) for r in rows]
+
+    async def forget_correction(self, correction_id: int) -> None:
+        """A correction row that did nothing (paused, then found nothing left to do)."""
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM corrections WHERE id = ?", (correction_id,))
 
     async def add_to_correction(self, correction_id: int, *, edited: int = 0, added: int = 0,
                                 removed: int = 0, chats: int = 0, failed: int = 0) -> None:
