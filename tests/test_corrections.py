@@ -114,7 +114,8 @@ async def assert_shows(world: World, new) -> None:
     for chat, thread in TARGETS:
         parts = await world.store.journal_rows(_digest_id(world), chat, thread)
         assert [r.part for r in parts] == list(range(len(new)))
-        assert [shown(world.tg, chat, r.message_id) for r in parts] == [visible(m.html) for m in new]
+        seen = [shown(world.tg, chat, r.message_id) for r in parts]
+        assert seen == [visible(m.html) for m in new]
 
 
 def _digest_id(world: World) -> str:
