@@ -32,6 +32,7 @@ from bot.delivery.outbox import ReplyOutbox
 from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
 from bot.delivery.userlimit import UserRateLimit
+from bot.digest.limits import set_limits
 from bot.library import DigestLibrary
 from bot.logging_setup import setup_logging
 from bot.schedule import PushScheduler
@@ -63,6 +64,7 @@ def build_application(settings: Settings, *,
     """The bot, fully wired; the store opens and the loops start in post_init."""
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+    set_limits(settings.size_limits)  # MAX_DIGEST_BYTES / MAX_DIGEST_MESSAGES
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
         link_preview_options=LinkPreviewOptions(is_disabled=not settings.link_previews),
@@ -238,12 +240,21 @@ async def stop_application(application: Application) -> None:
 
 def run_bot(settings: Settings) -> int:
     """`digestbot run`: poll Telegram until interrupted. 0 on a clean stop."""
-    redactor = setup_logging(settings.log_level, [settings.token or ""])
+    redactor = setup_logging(settings.log_level, [settings.token or ""],
+                             log_payloads=settings.log_payloads)
     application = build_application(settings)
     try:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
-    except InvalidToken:
-        print("error: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
+    except InvalidToken as exc:
+        # PTB raises InvalidToken for 401 and 404 alike (getMe's own error is the cause); the
+        # token's shape is checked at start, so a 404 means the URL is not the Bot API
+        cause = exc.__cause__ if isinstance(exc.__cause__, TelegramError) else exc
+        if "not found" in cause.message.lower():
+            print(redactor.redact(f"error: the Bot API answered 404 Not Found: "
+                                  f"TELEGRAM_API_BASE_URL ({settings.api_base_url}) looks wrong "
+                                  "(it should end in /bot)"), file=sys.stderr)
+        else:
+            print("error: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
         return 2
     except NetworkError as exc:
         print(redactor.redact(f"error: cannot reach the Bot API at {settings.api_base_url}: "

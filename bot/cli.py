@@ -18,6 +18,7 @@ from telegram.constants import MessageLimit
 
 from bot import __version__
 from bot.config import ConfigError, Settings
+from bot.digest.limits import check_messages, set_limits
 from bot.digest.loader import find, latest, load_all, load_digest, parse_day
 from bot.digest.model import Digest, DigestError, OutgoingMessage
 
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits on --help/--version/bad usage: report its status
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     try:
+        _apply_size_limits()
         if args.command == "render":
             return _render(args, sys.stdout)
         if args.command == "check":
@@ -85,6 +87,16 @@ def main(argv: list[str] | None = None) -> int:
         # `digestbot render | head`: the reader left; silence the exit flush (Python docs recipe).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def _apply_size_limits() -> None:
+    """MAX_DIGEST_BYTES / MAX_DIGEST_MESSAGES hold for every command, token or not; another bad
+    setting is reported by the command that needs it (render/check need none of them)."""
+    try:
+        set_limits(Settings.from_env(require_token=False).size_limits)
+    except ConfigError as exc:
+        if exc.variable.startswith("MAX_DIGEST_"):
+            raise
 
 
 # ---------------------------------------------------------------------------- render
@@ -205,6 +217,10 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
             problems.append(f"{digest.path}: cannot render ({type(exc).__name__}: {exc})")
             continue
         messages_total += len(messages)
+        try:
+            check_messages(digest.path, len(messages))
+        except DigestError as exc:
+            problems.append(str(exc))
         if not messages:
             problems.append(f"{digest.path}: renders to no message")
         for number, msg in enumerate(messages, 1):

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from dotenv import dotenv_values
 
+from bot.digest.limits import MAX_DIGEST_BYTES, MAX_DIGEST_MESSAGES, SizeLimits
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _CHAT_RE = re.compile(r"^(?P<chat>-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})(?::(?P<thread>\d+))?$")
@@ -73,6 +75,14 @@ class Settings:
     # a pushed digest that changed: edit the chats' messages ("edit") or only log it ("off")
     corrections: str = "edit"
     correction_window_hours: int = 72  # later changes are logged and shown in /status only
+    # a digest above either is refused by name (bot/digest/limits.py)
+    max_digest_bytes: int = MAX_DIGEST_BYTES
+    max_digest_messages: int = MAX_DIGEST_MESSAGES
+    log_payloads: bool = False  # DEBUG lines with whole Bot API payloads (message texts)
+
+    @property
+    def size_limits(self) -> SizeLimits:
+        return SizeLimits(self.max_digest_bytes, self.max_digest_messages)
 
     @classmethod
     def from_env(
@@ -150,6 +160,9 @@ class Settings:
             corrections=_choice(env, "CORRECTIONS", ("edit", "off"), cls.corrections),
             correction_window_hours=_int(env, "CORRECTION_WINDOW_HOURS",
                                          cls.correction_window_hours),
+            max_digest_bytes=_positive(env, "MAX_DIGEST_BYTES", cls.max_digest_bytes),
+            max_digest_messages=_positive(env, "MAX_DIGEST_MESSAGES", cls.max_digest_messages),
+            log_payloads=_bool(env, "LOG_PAYLOADS", cls.log_payloads),
         )
 
 
@@ -169,6 +182,13 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default
     if raw not in allowed:
         raise ConfigError(name, f"{raw!r} is not one of {', '.join(allowed)}")
     return raw
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(name, "must be at least 1")
+    return value
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -18,9 +18,9 @@ from typing import TypeVar
 
 from telegram.constants import MessageLimit
 
+from bot.digest.limits import limited_messages
 from bot.digest.loader import load_digest, parse_day
 from bot.digest.model import OutgoingMessage
-from bot.digest.split import build_messages
 from bot.digest.tags import normalize_tag
 from bot.digest.tghtml import escape, escape_attr, utf16_len
 from bot.store import DigestRecord, Page, SearchHit, Store
@@ -270,7 +270,7 @@ class DigestLibrary:
             return cached
         path = self.content_dir / record.path
         messages = await asyncio.to_thread(
-            lambda: build_messages(load_digest(path, self.content_dir)))
+            lambda: limited_messages(load_digest(path, self.content_dir)))
         self._cache[key] = messages
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)

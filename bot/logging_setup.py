@@ -54,8 +54,24 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# PTB's DEBUG lines that carry whole request parameters / answers (message texts, user data)
+_PAYLOAD_LINES = ("Calling Bot API endpoint", "Call to Bot API endpoint")
+
+
+class PayloadFilter(logging.Filter):
+    """Without LOG_PAYLOADS, PTB's per-request DEBUG lines keep the endpoint, not the payload."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith(_PAYLOAD_LINES):
+            endpoint = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            verb = "Calling" if record.msg.startswith("Calling") else "Answer from"
+            record.msg, record.args = f"{verb} Bot API endpoint `%s` (LOG_PAYLOADS=true for "\
+                                      "the payload)", (endpoint,)
+        return True
+
+
 def setup_logging(level: str, secrets: Iterable[str] = (), *,
-                  stream: TextIO | None = None) -> RedactingFilter:
+                  stream: TextIO | None = None, log_payloads: bool = False) -> RedactingFilter:
     """Configure the root logger once: level, one stream handler, the redacting filter.
 
     Every handler already on the root logger gets the filter too. httpx (request URLs at INFO)
@@ -70,9 +86,13 @@ def setup_logging(level: str, secrets: Iterable[str] = (), *,
     for old in [h for h in root.handlers if h.get_name() == "digestbot"]:
         root.removeHandler(old)  # setting up twice (tests) must not log every line twice
     root.addHandler(handler)
+    payloads = PayloadFilter()
     for existing in root.handlers:
-        for old_filter in [f for f in existing.filters if isinstance(f, RedactingFilter)]:
+        for old_filter in [f for f in existing.filters
+                           if isinstance(f, (RedactingFilter, PayloadFilter))]:
             existing.removeFilter(old_filter)
+        if not log_payloads:  # before the redactor: it formats the record
+            existing.addFilter(payloads)
         existing.addFilter(redactor)
     # httpx/httpcore: URLs and wire details; apscheduler: a line per job run; aiosqlite: a line
     # per SQL statement

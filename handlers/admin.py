@@ -22,6 +22,7 @@ from bot.delivery.sender import DeliveryError
 from bot.digest.model import Digest
 from bot.library import fit_lines
 from bot.services import Services, get_services
+from handlers.common import echo
 
 _LOG = logging.getLogger(__name__)
 
@@ -58,10 +59,10 @@ async def _find_or_explain(update: Update, services: Services, spec: str | None,
     try:
         digests = await services.delivery.find_digests(spec)
     except ValueError as exc:
-        await _reply(update, f"Not a date: {esc(exc)}. {usage}")
+        await _reply(update, f"Not a date: {echo(str(exc), 40)}. {usage}")
         return []
     if not digests:
-        await _reply(update, f"No digest found for {esc(spec or 'latest')}.")
+        await _reply(update, f"No digest found for {echo(spec or 'latest', 40)}.")
     return digests
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 
 from telegram import (
@@ -18,6 +19,7 @@ from telegram.ext import ContextTypes, filters
 
 from bot.delivery.outbox import Send
 from bot.delivery.sender import SendOptions, send_part
+from bot.digest.limits import DigestTooLarge
 from bot.digest.tghtml import escape
 from bot.library import card_html, message_link, shorten
 from bot.services import Services, get_services
@@ -65,9 +67,18 @@ def offset_arg(data: str | None, index: int = 1) -> int:
         return 0
 
 
+# C0 control characters (NUL, ESC, ...) and DEL, except tab and newline
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def strip_controls(text: str) -> str:
+    """User text without control characters: a NUL echoed back can break clients and logs."""
+    return _CONTROLS.sub("", text)
+
+
 def echo(text: str, max_chars: int = 100) -> str:
-    """User text shown back to them: shortened and HTML-escaped."""
-    return escape(shorten(text, max_chars))
+    """User text shown back to them: control characters removed, shortened, HTML-escaped."""
+    return escape(shorten(strip_controls(text), max_chars))
 
 
 def deep_link(bot_username: str, digest_id: str) -> str:
@@ -201,6 +212,11 @@ async def deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, record: Di
     sends: list[Send] = []
     if note:
         sends.append(lambda: context.bot.send_message(chat.id, note))
-    for part in await svc.library.messages(record):
+    try:
+        parts = await svc.library.messages(record)
+    except DigestTooLarge as exc:  # over MAX_DIGEST_MESSAGES: say so, send nothing
+        await show(update, context, f"Sorry, I cannot send that digest: {escape(exc.reason)}")
+        return
+    for part in parts:
         sends.append(functools.partial(send_part, context.bot, chat.id, None, part, options))
     reply_later(update, context, sends)

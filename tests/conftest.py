@@ -30,3 +30,15 @@ async def fast_telegram() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram(speed=50) as tg:
         yield tg
 # --------------------------------------------------------- end running bot (helper F) ---
+
+
+# ------------------------------------------------------------------ size limits (issue 7) ---
+@pytest.fixture(autouse=True)
+def default_size_limits():
+    """`digestbot` commands and the bot set the process-wide MAX_DIGEST_* limits from the
+    environment: put the defaults back so no test leaks its limits into the next."""
+    from bot.digest.limits import SizeLimits, set_limits
+
+    yield
+    set_limits(SizeLimits())
+# -------------------------------------------------------------- end size limits (issue 7) ---

@@ -68,3 +68,15 @@ async def test_a_rejected_token_is_one_line_and_exit_2(fake_telegram: FakeTelegr
     assert err.decode().strip().splitlines()[-1] == (
         "error: TELEGRAM_BOT_TOKEN was rejected by Telegram")
     assert wrong not in out.decode() + err.decode()
+
+
+async def test_a_404_from_getme_says_the_base_url_looks_wrong(fake_telegram: FakeTelegram,
+                                                             tmp_path: Path) -> None:
+    env = _env(fake_telegram, tmp_path, fake_telegram.token)
+    env["TELEGRAM_API_BASE_URL"] = fake_telegram.url + "/not-the-bot-api/bot"
+    proc = await _spawn(env, tmp_path)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2
+    last = err.decode().strip().splitlines()[-1]
+    assert "404" in last and "TELEGRAM_API_BASE_URL" in last and "looks wrong" in last
+    assert fake_telegram.token not in out.decode() + err.decode()

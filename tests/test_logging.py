@@ -109,3 +109,20 @@ async def _chat_and_fail(tg: FakeTelegram, tmp_path: Path) -> None:
         (bot.content_dir / "2026-01-24.md").unlink()
         (apology,) = await bot.ask(5, 5, "/digest 2026-01-24")  # fails: logs a traceback
         assert apology.parsed_text.startswith("Sorry")
+
+
+@pytest.mark.parametrize("payloads", [False, True])
+async def test_debug_logs_carry_message_payloads_only_with_log_payloads(
+        clean_root: logging.Logger, fake_telegram: FakeTelegram, tmp_path: Path,
+        payloads: bool) -> None:
+    tg = fake_telegram
+    out = io.StringIO()
+    setup_logging("DEBUG", [tg.token], stream=out, log_payloads=payloads)
+    tg.add_private_chat(5, "Eve")
+    files = {"2026-01-25.md": digest_text("2026-01-25", "One", {"A": ["A secret-ish item"]})}
+    async with running_bot(tg, tmp_path, content_files=files,
+                           env_overrides={"LOG_LEVEL": "DEBUG"}) as bot:
+        await bot.ask(5, 5, "/latest")
+    logged = out.getvalue()
+    assert "Bot API endpoint `sendMessage`" in logged  # DEBUG still says what was called
+    assert ("A secret-ish item" in logged) is payloads

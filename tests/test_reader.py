@@ -104,6 +104,9 @@ async def test_digest_by_date_both_spellings_and_bad_input(bot: RunningBot) -> N
 
     (reply,) = await bot.ask(USER, USER, "/digest <b>soon</b>")
     assert reply.html.startswith("“&lt;b&gt;soon&lt;/b&gt;” is not a date")
+    # NUL and other control characters never come back (tab and newline may)
+    (reply,) = await bot.ask(USER, USER, "/digest so\x00o\x1bn\x7f!")
+    assert reply.html.startswith("“soon!” is not a date")
 
     (reply,) = await bot.ask(USER, USER, "/digest 2026-01-22")
     assert reply.parsed_text == "No digest on 2026-01-22. The nearest days with one:"

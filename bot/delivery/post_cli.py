@@ -25,7 +25,7 @@ from bot.store import Store
 def post_command(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
-    setup_logging(settings.log_level, [settings.token])
+    setup_logging(settings.log_level, [settings.token], log_payloads=settings.log_payloads)
     try:
         targets = [ChatTarget.parse(args.chat, "--chat")] if args.chat else None
     except ConfigError as exc:

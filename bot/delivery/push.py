@@ -37,9 +37,9 @@ from bot.delivery.sender import (
     TopicClosed,
     send_part,
 )
+from bot.digest.limits import limited_messages
 from bot.digest.loader import load_digest, parse_day, sort_key
 from bot.digest.model import Digest, OutgoingMessage
-from bot.digest.split import build_messages
 from bot.store.jobs import JobKind, new_owner, retire_owner
 
 _LOG = logging.getLogger(__name__)
@@ -264,7 +264,8 @@ class DeliveryService:
 
     @staticmethod
     def messages(digest: Digest) -> list[OutgoingMessage]:
-        return build_messages(digest)
+        """The parts; DigestError above MAX_DIGEST_MESSAGES (never push thousands)."""
+        return limited_messages(digest)
 
     # -- pushing ---------------------------------------------------------------------------
     async def resolve_targets(

@@ -23,6 +23,13 @@ from typing import Any
 import frontmatter
 import yaml
 
+from bot.digest.limits import (
+    EXACT_COUNT_BYTES,
+    SizeLimits,
+    check_bytes,
+    current_limits,
+    limited_messages,
+)
 from bot.digest.model import Digest, DigestError
 from bot.digest.tags import display_tag, normalize_tag
 
@@ -235,9 +242,20 @@ def _relative(path: Path, root: Path) -> str:
 # ---------------------------------------------------------------------------- public API
 
 
-def load_digest(path: Path, root: Path | None = None) -> Digest:
-    """Read one digest file. Raises DigestError(path, reason) if it cannot be a digest."""
+_SECTION_RE = re.compile(r"^## ", re.M)
+
+
+def load_digest(path: Path, root: Path | None = None, *,
+                limits: SizeLimits | None = None) -> Digest:
+    """Read one digest file. Raises DigestError(path, reason) if it cannot be a digest or is
+    over the size limits (bot/digest/limits.py)."""
     path = Path(path)
+    limits = limits or current_limits()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DigestError(path, f"cannot read file ({exc.strerror or exc})") from None
+    check_bytes(path, size, limits)
     text = _read_text(path)
     if not text.strip():
         raise DigestError(path, "empty file")
@@ -280,7 +298,7 @@ def load_digest(path: Path, root: Path | None = None) -> Digest:
     cover = next((_text_or_none(meta.get(key)) for key in _COVER_KEYS if meta.get(key)), None)
     extra = {key: value for key, value in raw_meta.items() if key.lower() not in _KNOWN_KEYS}
 
-    return Digest(
+    digest = Digest(
         id=digest_id(day, path, root),
         path=path,
         title=title,
@@ -293,6 +311,13 @@ def load_digest(path: Path, root: Path | None = None) -> Digest:
         cover_image=cover,
         extra=extra,
     )
+    # The parts are counted exactly (by rendering) only when they may be too many: a big file,
+    # or more `## ` lines than the limit (each section is one message at least; the regex may
+    # also see lines in code blocks, hence the exact count then, never a refusal on a guess).
+    sections = len(_SECTION_RE.findall(body))
+    if size > EXACT_COUNT_BYTES or sections + 1 > limits.max_messages:
+        limited_messages(digest, limits)
+    return digest
 
 
 def iter_digest_files(root: Path) -> list[Path]:

@@ -50,6 +50,8 @@ Simulated users (each queues an update for getUpdates and returns what it built)
 * ``await tg.press_button(chat_id, user_id, message_id, callback_data)`` -> callback query id
   (ValueError unless that bot message has that button). Answers land in
   ``tg.callback_answers[query_id]`` ({"text", "show_alert", "url"}).
+  ``tg.forge_button_press(chat_id, user_id, message_id, data)``: the same without the button
+  check (a modified client can send any callback data on any message).
 * ``await tg.send_channel_post(chat_id, text)``; ``tg.push_update({"message": {...}})`` (raw).
 
 Recording (in order; SentMessage fields: method, chat_id, message_id, message_thread_id, text,

@@ -297,6 +297,18 @@ class FakeTelegram(BotApiMethods):
         rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
         if not any(b.get("callback_data") == callback_data for row in rows for b in row):
             raise ValueError(f"message {message_id} has no button with data {callback_data!r}")
+        return self.forge_button_press(chat_id, user_id, message_id, callback_data)
+
+    def forge_button_press(self, chat_id: int | str, user_id: int, message_id: int,
+                           callback_data: str) -> str:
+        """What a modified client can do: a callback query with any data on any message of the
+        chat, buttons or not (Telegram only checks the data's size). Returns the query id."""
+        chat = self.chat(chat_id)
+        message = chat.messages.get(message_id)
+        if message is None:
+            raise ValueError(f"no message {message_id} in chat {chat.id}")
+        if not 1 <= len(callback_data.encode()) <= 64:
+            raise ValueError("callback data must be 1-64 bytes")
         query_id = str(next_id() * 1000003)
         self._open_queries.add(query_id)
         self.push_update({"callback_query": {

@@ -153,10 +153,13 @@ class StoreBase:
                 raise
             await self._db.execute("COMMIT")
 
+    # Reads run start to finish in ONE call on aiosqlite's thread: a statement left open across
+    # an await would hold a read snapshot while another task's BEGIN IMMEDIATE runs on this
+    # connection, and with a second process writing that upgrade can never succeed ("database
+    # is locked" after the busy timeout, both processes stuck).
     async def _all(self, sql: str, params: tuple | list = ()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._db.execute_fetchall(sql, params))
 
     async def _one(self, sql: str, params: tuple | list = ()) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = list(await self._db.execute_fetchall(sql, params))  # callers ask for one row
+        return rows[0] if rows else None
