@@ -18,6 +18,7 @@ from telegram.constants import MessageLimit
 
 from bot import __version__
 from bot.config import ConfigError, Settings
+from bot.digest.calls import DEFAULT_LAYOUT, LAYOUTS, OutgoingCall
 from bot.digest.limits import check_messages, set_limits
 from bot.digest.loader import find, latest, load_all, load_digest, parse_day
 from bot.digest.model import Digest, DigestError, OutgoingMessage
@@ -39,7 +40,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "spec", nargs="?", default="latest", metavar="FILE|DATE|latest",
         help="a digest file, a date (2026-01-25 or 20260125: every edition) or 'latest' (default)",
     )
-    render.add_argument("--json", action="store_true", help="JSON array of Bot API payloads")
+    render.add_argument("--json", action="store_true",
+                        help='JSON: [{"digest", "title", "calls": [Bot API calls]}] per edition')
+    render.add_argument("--layout", choices=LAYOUTS, default=DEFAULT_LAYOUT,
+                        help="how a push sends it: one message per ## section (default), "
+                             "sections packed into few messages, or one rich message")
     render.add_argument("--content-dir", type=Path, help="content folder (default: CONTENT_DIR)")
 
     check = sub.add_parser("check", help="load and render every digest; report problems")
@@ -140,40 +145,108 @@ def _is_under(path: Path, root: Path) -> bool:
 
 
 def _render(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.digest.split import build_messages  # lazy: written alongside, see docs
+    from bot.digest.calls import build_calls  # lazy: written alongside, see docs
 
     try:
         digests = _select(args.spec, args.content_dir)
     except DigestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    batches = [(digest, build_messages(digest)) for digest in digests]
+    batches = [(digest, build_calls(digest, args.layout)) for digest in digests]
     if args.json:
-        payload = [msg.to_json() for _, messages in batches for msg in messages]
+        payload = [{"digest": digest.id, "title": digest.title,
+                    "calls": [call.to_json() for call in calls]} for digest, calls in batches]
         json.dump(payload, out, ensure_ascii=False, indent=2)
         out.write("\n")
         return 0
-    for digest, messages in batches:
-        _print_digest(digest, messages, out)
+    for digest, calls in batches:
+        _print_digest(digest, calls, args.layout, out)
     return 0
 
 
-def _print_digest(digest: Digest, messages: Sequence[OutgoingMessage], out: TextIO) -> None:
+def _print_digest(digest: Digest, calls: Sequence[OutgoingCall], layout: str,
+                  out: TextIO) -> None:
     from bot.digest.tghtml import measure
 
     out.write(f"=== {digest.id}  {digest.path}\n")
-    out.write(f"=== {digest.title}  ({digest.date:%Y-%m-%d}, {len(messages)} messages)\n")
-    for number, msg in enumerate(messages, 1):
-        size = measure(msg.html)
-        kind, limit = _limit(msg)
-        out.write(
-            f"\n--- [{number}/{len(messages)}] {msg.method}  {kind} {size.utf16}/{limit} UTF-16, "
-            f"{size.entities} entities  section: {msg.section or '-'}\n"
-        )
-        if msg.photo:
-            out.write(f"photo: {msg.photo}\n")
-        out.write(msg.html.rstrip("\n") + "\n")
+    out.write(f"=== {digest.title}  ({digest.date:%Y-%m-%d}, {len(calls)} messages, "
+              f"layout {layout})\n")
+    for number, call in enumerate(calls, 1):
+        sections = ", ".join(s or "-" for s in call.sections) or "-"
+        head = f"\n--- [{number}/{len(calls)}] {call.method}  "
+        if call.method == "sendRichMessage":
+            out.write(head + f"section: {sections}\n")
+            _print_rich_outline(call.html, out)
+            continue
+        size = measure(call.html)
+        kind, limit = ("caption", int(MessageLimit.CAPTION_LENGTH)) if call.photo else (
+            "text", int(MessageLimit.MAX_TEXT_LENGTH))
+        out.write(head + f"{kind} {size.utf16}/{limit} UTF-16, {size.entities} entities  "
+                  f"section: {sections}\n")
+        if call.photo:
+            out.write(f"photo: {call.photo}\n")
+        out.write(call.html.rstrip("\n") + "\n")
     out.write("\n")
+
+
+def _print_rich_outline(html: str, out: TextIO) -> None:
+    """A rich message as an indented outline of its blocks (the fake server's stored shape)."""
+    from bot.standin.rich_html import (
+        MAX_BLOCKS,
+        MAX_DEPTH,
+        MAX_MEDIA,
+        MAX_TEXT,
+        RichHTMLError,
+        validate_rich_html,
+    )
+
+    try:
+        parsed = validate_rich_html(html)
+    except RichHTMLError as exc:  # a renderer bug: show it, with the raw HTML to debug
+        out.write(f"INVALID: {exc}\n{html}\n")
+        return
+    c = parsed.counts
+    out.write(f"{c.text}/{MAX_TEXT} characters, {c.blocks}/{MAX_BLOCKS} blocks, "
+              f"depth {c.depth}/{MAX_DEPTH}, {c.media}/{MAX_MEDIA} media\n")
+    for line in rich_outline(parsed.blocks):
+        out.write(line + "\n")
+
+
+def rich_outline(blocks: Sequence[dict], indent: str = "") -> list[str]:
+    """One line per block: its type and a short text; nested blocks indented."""
+    from bot.standin.rich_html import plain
+
+    lines = []
+    for block in blocks:
+        kind = block["type"]
+        label = kind + (f" {block['size']}" if kind == "heading" else "") + (
+            f" ({block['language']})" if block.get("language") else "")
+        text = plain(block.get("text", block.get("summary", ""))).replace("\n", " / ")
+        if block.get("url"):
+            text = block["url"] + (f"  caption: {plain(block['caption']['text'])}"
+                                   if block.get("caption") else "")
+        if kind == "table":
+            text = f"{len(block['cells'])} rows x {max(map(len, block['cells']), default=0)} cols"
+        if kind == "list":
+            text = f"{len(block['items'])} items"
+        lines.append(f"{indent}{label}: {_short(text)}" if text else f"{indent}{label}")
+        if kind == "list":
+            for item in block["items"]:
+                inner = rich_outline(item["blocks"], indent + "    ")
+                first = inner[0].strip() if inner else ""
+                lines.append(f"{indent}  {item['label']} {first}")
+                lines.extend(inner[1:])
+        elif kind == "table":
+            lines.extend(f"{indent}  | " + " | ".join(_short(plain(c["text"]), 20) for c in row)
+                         for row in block["cells"])
+        elif "blocks" in block:
+            lines.extend(rich_outline(block["blocks"], indent + "  "))
+    return lines
+
+
+def _short(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _limit(msg: OutgoingMessage) -> tuple[str, int]:

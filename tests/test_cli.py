@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,11 +71,13 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return content
 
 
-def _json(capsys: pytest.CaptureFixture[str]) -> list[dict[str, str]]:
+def _json(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    """The calls of every edition, in order (the JSON groups them per edition)."""
     out = capsys.readouterr().out
     data = json.loads(out)
     assert isinstance(data, list)
-    return data
+    assert all(set(edition) == {"digest", "title", "calls"} for edition in data)
+    return [call for edition in data for call in edition["calls"]]
 
 
 # ---------------------------------------------------------------------------- render
@@ -86,10 +89,15 @@ def test_render_latest_json_shape(env: Path, capsys: pytest.CaptureFixture[str])
     assert data and all(m["parse_mode"] == "HTML" for m in data)
     for message in data:
         if message["method"] == "sendPhoto":
-            assert set(message) == {"method", "photo", "caption", "parse_mode"}
+            assert set(message) == {"method", "photo", "caption", "parse_mode",
+                                    "disable_notification"}
         else:
             assert message["method"] == "sendMessage"
-            assert set(message) == {"method", "text", "parse_mode"}
+            assert set(message) == {"method", "text", "parse_mode", "disable_notification",
+                                    "link_preview_options"}
+            assert message["link_preview_options"] == {"is_disabled": True}
+    # only the first message of a push makes a sound
+    assert [m["disable_notification"] for m in data] == [False] + [True] * (len(data) - 1)
     body = "".join(m.get("text", "") + m.get("caption", "") for m in data)
     assert "Evening edition" in body and "Morning edition" not in body  # latest only
     assert "https://example.com/2" in body
@@ -285,7 +293,7 @@ def test_python_dash_m_entry_point(env: Path) -> None:
         capture_output=True, text=True, cwd=PROJECT, check=False, timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)[0]["method"] in {"sendMessage", "sendPhoto"}
+    assert json.loads(result.stdout)[0]["calls"][0]["method"] in {"sendMessage", "sendPhoto"}
 
 
 # ---------------------------------------------------------------------------- check's own rules

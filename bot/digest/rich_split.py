@@ -107,16 +107,16 @@ def _cut_point(text: str, room: int) -> int:
     return hi
 
 
-def _pieces(el: El, depth: int) -> list[El]:
-    """`el` as one or more elements of the same kind, each fitting an empty message."""
-    if cost(el, depth).fits():
+def _pieces(el: El, depth: int, outer: Cost = Cost()) -> list[El]:
+    """`el` as one or more elements of the same kind, each fitting an empty message inside
+    its ancestors' wrappers (`outer`: their tags' cost)."""
+    if (outer + cost(el, depth)).fits():
         return [el]
-    wrapper = cost(el.copy_with([]), depth)
+    wrapper = outer + cost(el.copy_with([]), depth)
     parts: list[El | str] = []
     for child in el.children:
         if isinstance(child, El):
-            parts.extend(_pieces(child, depth + 1) if not (cost(child, depth + 1) + wrapper)
-                         .fits() else [child])
+            parts.extend(_pieces(child, depth + 1, wrapper))
         else:
             parts.extend(_split_text(child, MAX_TEXT - wrapper.text))
     out: list[El] = []
