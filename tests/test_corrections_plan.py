@@ -9,6 +9,7 @@ step never sends a part twice.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from bot.delivery.corrections_plan import (
     plan_correction,
 )
 from bot.delivery.parts import new_parts
+from bot.digest.calls import build_calls
 from bot.digest.model import Digest, OutgoingMessage
 from bot.digest.split import build_messages
 
@@ -258,3 +260,37 @@ def test_a_photo_part_never_becomes_a_text_edit() -> None:
     assert [(r.kind, r.how) for r in plan.removals] == [("photo", "delete")]
     assert [s.position for s in plan.sends] == [0]
     assert all(s.reply_to == 100 for s in plan.sends)  # the push's first message
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data(), st.sampled_from(["compact", "rich"]))
+def test_packed_layouts_touch_at_most_the_messages_from_the_changed_one_onward(
+        data: st.DataObject, layout: str) -> None:
+    doc = data.draw(docs())
+    after, changed = data.draw(edited(doc))
+    old, new = build_calls(doc.digest(), layout), build_calls(after.digest(), layout)
+    chat = Chat(old, NOW)  # type: ignore[arg-type]  # calls carry html and photo alike
+    plan = plan_correction(chat.old_parts(), new_parts(new), now=NOW)
+    # where the changes sit in the old messages: a changed section's message, or for a new
+    # section the message of the old section before it (packing may fill that one); a packed
+    # message names only its first section, so look at the text; None: the header
+    before = {t for t, _ in doc.sections}
+    order = [t for t, _ in after.sections]
+    anchors: set[str | None] = set()
+    for title in changed:
+        if title is None or title in before:
+            anchors.add(title)
+            continue
+        k = order.index(title) - 1
+        while k >= 0 and order[k] not in before:
+            k -= 1
+        anchors.add(order[k] if k >= 0 else None)
+    titles = [re.compile(re.escape(t) + r"(?!\d)") for t in anchors if t is not None]
+    holding = [n for n, call in enumerate(old) if any(t.search(call.html) for t in titles)]
+    first = 0 if None in anchors else min(holding, default=len(old))
+    assert all(slot >= first for slot in plan.touched_slots)
+    assert all(s.position >= first for s in plan.sends)
+    for action, calls in chat.actions(plan, new):  # type: ignore[arg-type]
+        chat.apply(action, calls)
+    _check_final(chat, plan, new)  # type: ignore[arg-type]

@@ -60,7 +60,7 @@ disable_notification, protect_content, link_preview_options, reply_parameters, t
 properties ``.html`` (text or caption as sent) and ``.buttons``):
 
 * ``tg.sent`` new messages (sendMessage, sendPhoto); ``tg.edits`` (editMessageText,
-  editMessageReplyMarkup); ``tg.sent_to(chat_id, thread=None)`` (thread None = whole chat);
+  editMessageCaption, editMessageMedia, editMessageReplyMarkup); ``tg.sent_to(chat_id, thread=None)`` (thread None = whole chat);
   ``tg.requests`` every request (RequestRecord: method, params, status, description, time);
   ``tg.errors`` those answered >= 400; ``tg.deleted`` [(chat, message_id)]; ``tg.chat_actions``
   [(chat, action, thread)]; ``tg.chat(id).pinned``; ``tg.commands(scope=None, language_code="")``;
@@ -86,7 +86,14 @@ Faults and chat events:
   (``chat_id=None``: any chat; ``method="getUpdates"`` with chat_id None: that method). kinds:
   "429", "500" (-> NetworkError), "502" (nginx HTML page -> NetworkError), "timeout" (held
   ``hold`` s then the connection is dropped -> ``telegram.error.TimedOut`` once the client's
-  read timeout passes; ``delivered=True`` = the message really was sent first), "parse" (400).
+  read timeout passes; ``delivered=True`` = the message really was sent first), "parse" (400),
+  "not_modified" / "edit_not_found" (400 for an edit).
+* Corrections: edits of text, caption and media count against the flood limits like sends and
+  answer ``message is not modified`` for the same content; ``tg.delete_as_admin(chat, mid)``
+  (a chat admin deleted it: edits -> ``message to edit not found``),
+  ``tg.make_uneditable(chat, mid)`` (-> ``message can't be edited``); deleteMessage refuses
+  messages 48 h old or more (``message can't be deleted``) on the server's clock, which
+  ``tg.advance_clock(seconds)`` moves on (``tg.now()``; message dates follow it).
 * ``tg.migrate_group(old_id, new_id)`` -> the old id answers 400 with ``migrate_to_chat_id``
   (``telegram.error.ChatMigrated``); the new supergroup exists; migrate service messages queued.
 * ``tg.kick_bot(chat_id)`` -> 403 ``Forbidden: bot was kicked from the group chat`` (and a
@@ -97,7 +104,7 @@ Faults and chat events:
 Bot API methods: getMe, getUpdates (offset/limit/timeout long-poll/allowed_updates; a second
 concurrent poll ends the first with 409 Conflict), deleteWebhook, getWebhookInfo, setWebhook
 (400), logOut, close, sendMessage, sendPhoto (URL or a file_id it returned), editMessageText,
-editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands, getMyCommands,
+editMessageCaption, editMessageMedia (photos), editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands, getMyCommands,
 deleteMyCommands, getChat, getChatMember, getChatAdministrators, pinChatMessage,
 unpinChatMessage, sendChatAction. Bodies: JSON, form-encoded or multipart (as PTB sends).
 
