@@ -285,3 +285,46 @@ async def test_a_deleted_file_deletes_nothing_and_shows_in_status(
         assert not tg.deleted and not tg.edits
         reply = await bot.ask(ADMIN, ADMIN, "/status")
         assert "file deleted: nothing deleted in chats" in reply[-1].parsed_text
+
+
+async def test_edits_are_paced_like_sends_so_a_big_correction_meets_no_429(
+        tg: FakeTelegram, tmp_path: Path) -> None:
+    # 24 sections, every one fixed: 24 edits in one group, above its 20 per minute
+    many = {f"Part {n}": [f"Item {n}"] for n in range(24)}
+    async with World(tg, tmp_path) as world:
+        world.write(many)
+        await world.push()
+        tg.reset_records()
+        [report] = await world.change({k: [v[0] + " (fixed)"] for k, v in many.items()})
+        assert report.total("edited") == 24 * len(TARGETS)
+        assert tg.stats.sent_429 == 0  # the fake counts edits against the limits too
+        await assert_shows(world, world.messages())
+        group_edits = sorted(e.time for e in tg.edits if e.chat_id == GROUP)
+        # the 21st edit in the group waited for the group's minute (scaled by SPEED)
+        assert group_edits[20] - group_edits[0] >= 60 / SPEED * 0.95
+
+
+async def test_readers_get_the_corrected_text_and_status_lists_the_correction(
+        fast_telegram: FakeTelegram, tmp_path: Path) -> None:
+    tg = fast_telegram
+    tg.add_private_chat(ADMIN, "Admin")
+    tg.add_private_chat(7, "Reader")
+    tg.add_supergroup(GROUP, "Group")
+    text = digest_text(DAY, "Daily AI", BEFORE, summary="Today.")
+    env = {"DIGEST_CHATS": str(GROUP)}
+    async with running_bot(tg, tmp_path, content_files={f"{DAY}.md": text}, admins=[ADMIN],
+                           env_overrides=env) as bot:
+        [digest] = await bot.services.delivery.find_digests(DAY.isoformat())
+        assert (await bot.services.delivery.push(digest)).ok
+        before = await bot.ask(7, 7, f"/digest {DAY}")
+        assert any("Model A ships" in m.parsed_text for m in before)
+        bot.write(f"{DAY}.md", digest_text(DAY, "Daily AI", AFTER, summary="Today."))
+        await bot.ask(ADMIN, ADMIN, "/reload")  # the sync that sees the change
+        await tg.wait_until(lambda: len([e for e in tg.edits if e.chat_id == GROUP]) >= 3,
+                            timeout=20)
+        after = await bot.ask(7, 7, f"/digest {DAY}")
+        assert any("Model A shipped (fixed)" in m.parsed_text for m in after)
+        assert not any("Model A ships" in m.parsed_text for m in after)
+        status = await bot.ask(ADMIN, ADMIN, "/status")
+        assert "Daily AI: corrected — 3 edited, 0 added, 0 removed in 1 chats" in \
+            status[-1].parsed_text
