@@ -53,7 +53,7 @@ async def run(chats: int, parts: int, scale: float) -> int:
             await bot.initialize()
             try:
                 service = DeliveryService(settings=settings, store=store, bot=bot)
-                expected = [m.html for m in service.messages(digest)]
+                expected = [m.html for m in service.catalog.messages(digest)]
                 assert len(expected) == parts, f"digest split into {len(expected)} parts"
                 started = time.monotonic()
                 report = await service.push(digest)

@@ -30,6 +30,7 @@ from bot.delivery.corrections import Corrector
 from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
 from bot.digest.loader import load_digest
+from bot.ingest import sync_content
 from bot.digest.split import build_messages
 from bot.standin import FakeTelegram
 from bot.standin.telegram_html import validate_message
@@ -71,14 +72,14 @@ async def _case(root: Path, case: str, chats: int, parts: int, scale: float) -> 
         delivery = DeliveryService(settings=settings, store=store, bot=bot)
         corrector = Corrector(settings=settings, store=store, delivery=delivery, bot=bot)
         try:
-            await store.sync_content(content)
+            await sync_content(store, content)
             digest = load_digest(path, content)
             started = time.monotonic()
             await delivery.push(digest)
             push_wall, push_calls = time.monotonic() - started, len(tg.requests)
             path.write_text(_fix(path.read_text(encoding="utf-8"), case, parts),
                             encoding="utf-8")
-            await store.sync_content(content)
+            await sync_content(store, content)
             tg.reset_records()
             started = time.monotonic()
             [report] = await corrector.reconcile()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.ingest import sync_content
 from bot.store import Store
 
 _ZH = (
@@ -106,7 +107,7 @@ async def run(count: int, work: Path) -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     store = await Store.open(db)
     started, cpu = time.perf_counter(), cpu_seconds()
-    report = await store.sync_content(content)
+    report = await sync_content(store, content)
     cold, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     print(f"cold sync: {cold:.2f}s wall, {cpu:.2f}s CPU ({report.added} added,"
           f" {len(report.errors)} bad) = {count / cold:.0f} digests/s")
@@ -114,7 +115,7 @@ async def run(count: int, work: Path) -> None:
 
     store = await Store.open(db)
     started, cpu = time.perf_counter(), cpu_seconds()
-    report = await store.sync_content(content)
+    report = await sync_content(store, content)
     warm, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     print(f"warm sync after reopen: {warm:.3f}s wall, {cpu:.3f}s CPU"
           f" ({report.unchanged} unchanged)")

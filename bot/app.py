@@ -12,19 +12,12 @@ import contextlib
 import logging
 import sys
 
-from telegram import (
-    BotCommand,
-    BotCommandScopeAllChatAdministrators,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    BotCommandScopeChat,
-    LinkPreviewOptions,
-    Update,
-)
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults, ExtBot
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults
 
+from bot.catalog import Catalog
 from bot.config import ConfigError, Settings
 from bot.delivery.corrections import Corrector
 from bot.delivery.jobs import PushJobs
@@ -33,17 +26,18 @@ from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
 from bot.delivery.userlimit import UserRateLimit
 from bot.digest.limits import set_limits
-from bot.library import DigestLibrary
+from bot.ingest import sync_content, watch
 from bot.logging_setup import setup_logging
+from bot.reader.service import ReaderService
 from bot.schedule import PushScheduler
-from bot.services import SERVICES_KEY, Services, get_services
+from bot.services import CONTEXT_TYPES, BotData, Services
 from bot.store import Store
 from bot.store.records import SyncReport
-from handlers import ADMIN_MENU, CHAT_ADMIN_MENU, GROUP_MENU, PRIVATE_MENU, register_all
+from handlers import register_all
+from handlers.menus import set_menus
 
 log = logging.getLogger("digestbot")
 
-SETTINGS_KEY = "settings"
 # read connections for /search (besides the store's own): a search holds its connection ~10 ms,
 # so users searching at once queue behind one; SQLite runs queries outside the GIL (WAL readers
 # in parallel), so a few connections let searches overlap
@@ -75,6 +69,7 @@ def build_application(settings: Settings, *,
         .base_url(settings.api_base_url)
         .base_file_url(file_base_url(settings.api_base_url))
         .defaults(defaults)
+        .context_types(CONTEXT_TYPES)  # context.services, bot_data.settings: typed
         # every request goes through the limiter: it paces sends and resends after a 429
         .rate_limiter(rate_limiter or FloodLimiter())
         # users should not wait for each other's replies (a digest is several sends)
@@ -84,7 +79,7 @@ def build_application(settings: Settings, *,
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.bot_data[SETTINGS_KEY] = settings
+    application.bot_data.settings = settings
     register_all(application)
     return application
 
@@ -106,27 +101,32 @@ async def _follow_content(services: Services) -> None:
     if services.corrector is not None:  # resume a correction a crash or stop interrupted
         services.corrector.kick()
     await asyncio.sleep(settings.rescan_seconds)
-    await services.store.watch(settings.content_dir, settings.rescan_seconds, on_report=correct)
+    await watch(services.store, settings.content_dir, settings.rescan_seconds, on_report=correct)
 
 
 async def _post_init(application: Application) -> None:
-    settings: Settings = application.bot_data[SETTINGS_KEY]
+    bot_data: BotData = application.bot_data
+    settings = bot_data.settings
+    assert settings is not None  # set by build_application
     store = await Store.open(settings.database_path)
     search_stores: list[Store] = []
     try:
         if settings.content_dir.is_dir():
-            await store.sync_content(settings.content_dir)
+            await sync_content(store, settings.content_dir)
         else:
             log.warning("content folder %s does not exist yet; watching for it",
                         settings.content_dir)
-        for _ in range(SEARCH_CONNECTIONS):  # read-only use: see DigestLibrary
+        for _ in range(SEARCH_CONNECTIONS):  # read-only use: see ReaderService
             search_stores.append(await Store.open(settings.database_path))
-        delivery = DeliveryService(settings=settings, store=store, bot=application.bot)
+        catalog = Catalog(store, settings.content_dir)
+        delivery = DeliveryService(settings=settings, store=store, bot=application.bot,
+                                   catalog=catalog)
         services = Services(
-            settings=settings, store=store,
+            settings=settings, store=store, catalog=catalog,
             # cached query results live no longer than one rescan interval
-            library=DigestLibrary(store, settings.content_dir, search_stores=search_stores,
-                                  query_ttl=max(settings.rescan_seconds, 1)),
+            reader=ReaderService(store, settings.content_dir, catalog=catalog,
+                                 search_stores=search_stores,
+                                 query_ttl=max(settings.rescan_seconds, 1)),
             delivery=delivery,
             scheduler=PushScheduler(settings=settings, store=store, delivery=delivery),
             jobs=PushJobs(delivery, application.bot),
@@ -135,7 +135,7 @@ async def _post_init(application: Application) -> None:
         )
         services.corrector = Corrector(settings=settings, store=store, delivery=delivery,
                                        bot=application.bot)
-        application.bot_data[SERVICES_KEY] = services
+        bot_data.services = services
         await delivery.sync_config_targets()  # DIGEST_CHATS become stored push targets
         await set_menus(application.bot, settings)
         services.watcher = asyncio.create_task(_follow_content(services),
@@ -156,7 +156,7 @@ async def _post_init(application: Application) -> None:
 
 
 async def _post_stop(application: Application) -> None:
-    services = application.bot_data.get(SERVICES_KEY)
+    services = application.bot_data.services
     if services is None:
         return
     await services.scheduler.stop()
@@ -173,36 +173,12 @@ async def _post_stop(application: Application) -> None:
 
 
 async def _post_shutdown(application: Application) -> None:
-    services = application.bot_data.pop(SERVICES_KEY, None)
+    services, application.bot_data.services = application.bot_data.services, None
     if services is not None:
-        for search_store in services.library.search_stores:
+        for search_store in services.reader.search_stores:
             if search_store is not services.store:
                 await search_store.close()
         await services.store.close()
-
-
-def _commands(menu: list[tuple[str, str]]) -> list[BotCommand]:
-    seen: dict[str, str] = {}
-    for command, description in menu:
-        seen.setdefault(command, description)
-    return [BotCommand(c, d) for c, d in seen.items()]
-
-
-async def set_menus(bot: ExtBot, settings: Settings) -> None:
-    """Command menus per audience; a failure here is logged, never fatal."""
-    scopes = [
-        (BotCommandScopeAllPrivateChats(), PRIVATE_MENU),
-        (BotCommandScopeAllGroupChats(), GROUP_MENU),
-        (BotCommandScopeAllChatAdministrators(), CHAT_ADMIN_MENU),
-        # each configured admin's private chat: everything (fails until they /start the bot)
-        *((BotCommandScopeChat(admin), [*PRIVATE_MENU, *ADMIN_MENU])
-          for admin in sorted(settings.admin_ids)),
-    ]
-    for scope, menu in scopes:
-        try:
-            await bot.set_my_commands(_commands(menu), scope=scope)
-        except TelegramError as exc:
-            log.warning("setMyCommands for %s failed: %s", scope.type, exc)
 
 
 async def start_application(application: Application, *, poll_timeout: int = 10) -> None:
@@ -263,5 +239,4 @@ def run_bot(settings: Settings) -> int:
     return 0
 
 
-__all__ = ["build_application", "get_services", "run_bot", "start_application",
-           "stop_application"]
+__all__ = ["build_application", "run_bot", "start_application", "stop_application"]

@@ -16,11 +16,11 @@ from typing import TextIO
 
 from telegram.constants import MessageLimit
 
-from bot import __version__
+from bot import __version__, catalog
 from bot.config import ConfigError, Settings
 from bot.digest.calls import DEFAULT_LAYOUT, LAYOUTS, OutgoingCall
 from bot.digest.limits import check_messages, set_limits
-from bot.digest.loader import find, latest, load_all, load_digest, parse_day
+from bot.digest.loader import load_all, load_digest, parse_day
 from bot.digest.model import Digest, DigestError, OutgoingMessage
 
 
@@ -132,9 +132,9 @@ def _select(spec: str, content_dir: Path | None) -> list[Digest]:
     if errors:
         print(f"note: {len(errors)} file(s) under {root} skipped, see `digestbot check`",
               file=sys.stderr)
-    chosen = find(digests, spec)
+    chosen = catalog.find(digests, spec)
     if not chosen:
-        nearest = latest(digests)
+        nearest = catalog.latest(digests)
         hint = f" (latest is {nearest.date:%Y-%m-%d})" if nearest else ""
         raise DigestError(root, f"no digest for {spec}{hint}")
     return chosen
@@ -145,14 +145,13 @@ def _is_under(path: Path, root: Path) -> bool:
 
 
 def _render(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.digest.calls import build_calls  # lazy: written alongside, see docs
-
     try:
         digests = _select(args.spec, args.content_dir)
     except DigestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    batches = [(digest, build_calls(digest, args.layout)) for digest in digests]
+    messages_of = catalog.Catalog(None, Path(".")).messages  # folder use: no store needed
+    batches = [(digest, messages_of(digest)) for digest in digests]
     if args.json:
         payload = [{"digest": digest.id, "title": digest.title,
                     "calls": [call.to_json() for call in calls]} for digest, calls in batches]

@@ -20,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import Settings
 from bot.delivery.push import DeliveryService, PushReport
+from bot.ingest import sync_content
 
 _LOG = logging.getLogger(__name__)
 # Step past a fire time. Arithmetic is done in UTC: adding to an aware local time is wall-clock
@@ -56,8 +57,6 @@ class PushScheduler:
                                                 timezone=settings.timezone)
         self.grace = dt.timedelta(minutes=settings.push_grace_minutes)
         self.wait = dt.timedelta(minutes=settings.wait_for_digest_minutes)
-        self.last_report: PushReport | None = None
-        self.last_fire: dt.datetime | None = None
         self._next: dt.datetime | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -130,18 +129,16 @@ class PushScheduler:
     async def fire(self, fire: dt.datetime) -> PushReport | None:
         """One scheduled push: today's digest to whoever lacks it; if today's file is not there
         yet, rescan the content folder every `recheck` until `wait_for_digest_minutes` passed."""
-        self.last_fire = fire
         today = fire.astimezone(self.settings.timezone).date()
         deadline = fire.astimezone(dt.UTC) + self.wait
         while True:
             try:
-                await self.store.sync_content(self.settings.content_dir)
+                await sync_content(self.store, self.settings.content_dir)
             except Exception:  # a broken content folder: still push what the index holds
                 _LOG.exception("content rescan failed")
             if await self.store.on_date(today):
                 report = await self.delivery.push_due(fire)
                 if report is not None:
-                    self.last_report = report
                     return report
                 # Every edition dated today is already delivered (e.g. the morning one, at an
                 # evening fire time): the edition this fire is for is late, keep looking.

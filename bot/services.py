@@ -1,6 +1,8 @@
-"""The services every handler reaches through `context.bot_data["services"]`.
+"""The services every handler reaches through its typed context: `context.services`.
 
 Built once in `bot.app` (post_init) after the store is open; handlers never construct these.
+The application is built with `CONTEXT_TYPES`, so `context.bot_data` is a `BotData` (typed
+attributes, not string keys) and every callback gets a `BotContext`.
 """
 
 from __future__ import annotations
@@ -8,10 +10,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from bot.catalog import Catalog
 from bot.config import Settings
-from bot.library import DigestLibrary
+from bot.reader.service import ReaderService
 from bot.store import Store
 
 if TYPE_CHECKING:
@@ -22,14 +27,13 @@ if TYPE_CHECKING:
     from bot.delivery.userlimit import UserRateLimit
     from bot.schedule import PushScheduler
 
-SERVICES_KEY = "services"
-
 
 @dataclass
 class Services:
     settings: Settings
     store: Store
-    library: DigestLibrary
+    catalog: Catalog  # find, load and render digests (shared by readers and the push)
+    reader: ReaderService  # the reader commands' queries
     delivery: DeliveryService
     scheduler: PushScheduler
     jobs: PushJobs
@@ -40,13 +44,28 @@ class Services:
     watcher: asyncio.Task[None] | None = None
     # corrects chats when a pushed digest changes (None only in tests that build Services)
     corrector: Corrector | None = None
-    # short keys for long callback arguments (search queries): key -> text
-    callback_keys: dict[str, str] = field(default_factory=dict)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids
 
 
-def get_services(bot_data: dict[str, Any]) -> Services:
-    """The Services of a running application (KeyError before post_init has run)."""
-    return bot_data[SERVICES_KEY]
+class BotData:
+    """`application.bot_data`: the settings from the start, the services once post_init ran."""
+
+    def __init__(self) -> None:
+        self.settings: Settings | None = None
+        self.services: Services | None = None
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, BotData]):
+    """The context every handler gets: `context.services` instead of digging in bot_data."""
+
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.services
+        if services is None:  # PTB runs no handler before post_init: a wiring bug
+            raise RuntimeError("services are not ready (post_init has not run)")
+        return services
+
+
+CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData)

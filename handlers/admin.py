@@ -8,42 +8,48 @@ admin gets a summary when it ends.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot import __version__
 from bot.config import ChatTarget
 from bot.delivery.notify import esc
 from bot.delivery.sender import DeliveryError
 from bot.digest.model import Digest
-from bot.library import fit_lines
-from bot.services import Services, get_services
+from bot.ingest import sync_content
+from bot.reader.views import fit_lines
+from bot.services import BotContext, Services
 from handlers.common import echo
 
 _LOG = logging.getLogger(__name__)
 
-ADMIN_COMMANDS: list[tuple[str, str]] = [
-    ("post", "push a digest now: /post [date] [here]"),
-    ("preview", "the digest as it would be pushed, to you: /preview [date]"),
-    ("status", "next push, last push per target, index"),
-    ("reload", "rescan the content folder now"),
-]
-
 REFUSAL = "Sorry, this command is for the bot's administrators."
 
 
-async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Services | None:
-    services = get_services(context.bot_data)
-    user = update.effective_user
-    if services.is_admin(user.id if user else None):
-        return services
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(REFUSAL)
-    return None
+Handler = Callable[[Update, BotContext], Awaitable[None]]
+
+
+def admin_only(handler: Handler) -> Handler:
+    """Run `handler` for ADMIN_IDS users only; everyone else gets one polite refusal.
+
+    A decorator, not filters.User: a refused command must still be answered, and a filter would
+    pass the update on to no handler at all."""
+
+    @functools.wraps(handler)
+    async def gated(update: Update, context: BotContext) -> None:
+        user = update.effective_user
+        if context.services.is_admin(user.id if user else None):
+            await handler(update, context)
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(REFUSAL)
+
+    return gated
 
 
 async def _reply(update: Update, html: str) -> None:
@@ -57,7 +63,7 @@ async def _find_or_explain(update: Update, services: Services, spec: str | None,
                            usage: str) -> list[Digest]:
     """The digests `spec` names (a date, or None for the newest); [] after telling the admin why."""
     try:
-        digests = await services.delivery.find_digests(spec)
+        digests = await services.catalog.find_digests(spec)
     except ValueError as exc:
         await _reply(update, f"Not a date: {echo(str(exc), 40)}. {usage}")
         return []
@@ -67,10 +73,9 @@ async def _find_or_explain(update: Update, services: Services, spec: str | None,
 
 
 # -- /post ---------------------------------------------------------------------------------------
-async def post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = await _admin(update, context)
-    if services is None:
-        return
+@admin_only
+async def post(update: Update, context: BotContext) -> None:
+    services = context.services
     args = [a for a in context.args or []]
     here = any(a.lower() == "here" for a in args)
     spec = next((a for a in args if a.lower() != "here"), None)
@@ -94,9 +99,10 @@ async def post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # -- /preview ------------------------------------------------------------------------------------
-async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = await _admin(update, context)
-    if services is None or update.effective_user is None:
+@admin_only
+async def preview(update: Update, context: BotContext) -> None:
+    services = context.services
+    if update.effective_user is None:
         return
     spec = (context.args or [None])[0]
     digests = await _find_or_explain(update, services, spec, "Use /preview 2026-01-25.")
@@ -121,10 +127,9 @@ def _ago(delta: dt.timedelta) -> str:
     return (f"{days}d " if days else "") + f"{hours}h {minutes}m"
 
 
-async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = await _admin(update, context)
-    if services is None:
-        return
+@admin_only
+async def status(update: Update, context: BotContext) -> None:
+    services = context.services
     await _reply(update, await status_text(services))
 
 
@@ -192,11 +197,10 @@ async def _correction_lines(services: Services) -> list[str]:
 
 
 # -- /reload -------------------------------------------------------------------------------------
-async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = await _admin(update, context)
-    if services is None:
-        return
-    report = await services.store.sync_content(services.settings.content_dir)
+@admin_only
+async def reload(update: Update, context: BotContext) -> None:
+    services = context.services
+    report = await sync_content(services.store, services.settings.content_dir)
     if services.corrector is not None:  # a fixed digest is corrected in the chats
         services.corrector.kick()
     lines = [f"Rescanned: {report.added} added, {report.changed} changed, {report.removed} "

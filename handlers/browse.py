@@ -3,124 +3,116 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.library import (
-    ARCHIVE_PAGE,
-    TAGS_PAGE,
-    records_page_html,
-    shorten,
-    tag_key,
-    tags_page_html,
-)
+from bot.reader.keys import tag_key
+from bot.reader.views import ARCHIVE_PAGE, TAGS_PAGE, records_page_html, tags_page_html
+from bot.services import BotContext
 from bot.store import DigestRecord, Page
+from bot.textcut import shorten
+from handlers.buttons import ArchivePage, TagPage, TagsPage
 from handlers.common import (
-    ARCHIVE,
     NEW_MESSAGES,
-    TAG,
-    TAGS,
-    callback,
+    button,
     command_argument,
     echo,
     keyboard,
-    offset_arg,
     open_button,
     pager_row,
-    services,
     show,
 )
-
-COMMANDS = [
-    ("archive", "All issues, newest first"),
-    ("tags", "Tags and how many issues carry each"),
-    ("tag", "Issues with a tag: /tag rust"),
-]
 
 
 def _records_keyboard(page: Page[DigestRecord], pager: list[InlineKeyboardButton]):
     return keyboard([*([open_button(r)] for r in page.items), pager])
 
 
-async def _archive(update: Update, context: ContextTypes.DEFAULT_TYPE, offset: int) -> None:
-    page = await services(context).library.page(offset, ARCHIVE_PAGE)
+async def _archive(update: Update, context: BotContext, offset: int) -> None:
+    page = await context.services.reader.page(offset, ARCHIVE_PAGE)
     if offset and not page.items and page.total:  # the archive shrank under the pager
         offset = max((page.total - 1) // ARCHIVE_PAGE * ARCHIVE_PAGE, 0)
-        page = await services(context).library.page(offset, ARCHIVE_PAGE)
+        page = await context.services.reader.page(offset, ARCHIVE_PAGE)
     text = records_page_html("<b>Archive</b>", page, offset)
     await show(update, context, text, _records_keyboard(
-        page, pager_row(ARCHIVE, offset, page.total, ARCHIVE_PAGE)))
+        page, pager_row(ArchivePage, offset, page.total, ARCHIVE_PAGE)))
 
 
-async def archive(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def archive(update: Update, context: BotContext) -> None:
     await _archive(update, context, 0)
 
 
-async def archive_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def archive_pressed(update: Update, context: BotContext) -> None:
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await _archive(update, context, offset_arg(update.callback_query.data))
+    pressed = ArchivePage.unpack(update.callback_query.data)
+    if pressed is not None:
+        await _archive(update, context, pressed.offset)
 
 
-async def _tags(update: Update, context: ContextTypes.DEFAULT_TYPE, offset: int) -> None:
-    counts = await services(context).library.tag_counts()
+async def _tags(update: Update, context: BotContext, offset: int) -> None:
+    counts = await context.services.reader.tag_counts()
     shown = counts[offset:offset + TAGS_PAGE]
-    buttons = [InlineKeyboardButton(f"{shorten(tag, 30)} ({n})",
-                                    callback_data=callback(TAG, 0, tag_key(tag)))
-               for tag, n in shown]
+    buttons = [button(f"{shorten(tag, 30)} ({n})", TagPage(0, tag_key(tag))) for tag, n in shown]
     rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    rows.append(pager_row(TAGS, offset, len(counts), TAGS_PAGE))
+    rows.append(pager_row(TagsPage, offset, len(counts), TAGS_PAGE, arrows=("« Prev", "Next »")))
     await show(update, context, tags_page_html(shown, offset, len(counts)), keyboard(rows))
 
 
-async def tags(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def tags(update: Update, context: BotContext) -> None:
     await _tags(update, context, 0)
 
 
-async def tags_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def tags_pressed(update: Update, context: BotContext) -> None:
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await _tags(update, context, offset_arg(update.callback_query.data))
+    pressed = TagsPage.unpack(update.callback_query.data)
+    if pressed is not None:
+        await _tags(update, context, pressed.offset)
 
 
-async def _tag_page(update: Update, context: ContextTypes.DEFAULT_TYPE, tag: str,
+async def _tag_page(update: Update, context: BotContext, tag: str,
                     offset: int) -> bool:
     """Show one page of a tag's issues; False if no issue carries that tag."""
-    page = await services(context).library.by_tag(tag, offset, ARCHIVE_PAGE)
+    page = await context.services.reader.by_tag(tag, offset, ARCHIVE_PAGE)
     if not page.total:
         return False
     heading = f"<b>Tag</b> “{echo(tag, 60)}”"
-    pager = pager_row(TAG, offset, page.total, ARCHIVE_PAGE, tag_key(tag))
-    await show(update, context,
-               records_page_html(heading, page, offset), _records_keyboard(page, pager))
+    key = tag_key(tag)
+    pager = pager_row(lambda at: TagPage(at, key), offset, page.total, ARCHIVE_PAGE)
+    await show(update, context, records_page_html(heading, page, offset),
+               _records_keyboard(page, pager))
     return True
 
 
-async def tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def tag(update: Update, context: BotContext) -> None:
     name = command_argument(update.effective_message)
     if not name:
         await show(update, context, "Which tag? Send <code>/tag name</code>, or see /tags.")
         return
     if await _tag_page(update, context, name, 0):
         return
-    similar = await services(context).store.similar_tags(name, limit=5)
+    similar = await context.services.store.similar_tags(name, limit=5)
     if not similar:
         await show(update, context, f"No issue has the tag “{echo(name)}”. See /tags for all tags.")
         return
-    buttons = [[InlineKeyboardButton(shorten(t, 40), callback_data=callback(TAG, 0, tag_key(t)))]
-               for t in similar]
-    await show(update, context,
-               f"No issue has the tag “{echo(name)}”. Did you mean:", keyboard(buttons))
+    buttons = [[button(shorten(t, 40), TagPage(0, tag_key(t)))] for t in similar]
+    await show(update, context, f"No issue has the tag “{echo(name)}”. Did you mean:",
+               keyboard(buttons))
 
 
-async def tag_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def tag_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    name = await services(context).library.resolve_tag(query.data.split(":")[-1])
+    assert query is not None
+    pressed = TagPage.unpack(query.data)
+    if pressed is None:  # forged or broken data
+        await query.answer()
+        return
+    name = await context.services.reader.resolve_tag(pressed.key)
     if name is None:
         await query.answer("That tag is gone.", show_alert=True)
         return
     await query.answer()
-    if not await _tag_page(update, context, name, offset_arg(query.data)):
+    if not await _tag_page(update, context, name, pressed.offset):
         await show(update, context, f"No issue has the tag “{echo(name)}” any more.")
 
 
@@ -128,6 +120,6 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("archive", archive, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("tags", tags, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("tag", tag, filters=NEW_MESSAGES))
-    app.add_handler(CallbackQueryHandler(archive_pressed, pattern=rf"^{ARCHIVE}:"))
-    app.add_handler(CallbackQueryHandler(tags_pressed, pattern=rf"^{TAGS}:"))
-    app.add_handler(CallbackQueryHandler(tag_pressed, pattern=rf"^{TAG}:"))
+    app.add_handler(CallbackQueryHandler(archive_pressed, pattern=ArchivePage.pattern()))
+    app.add_handler(CallbackQueryHandler(tags_pressed, pattern=TagsPage.pattern()))
+    app.add_handler(CallbackQueryHandler(tag_pressed, pattern=TagPage.pattern()))

@@ -6,7 +6,9 @@ import logging
 
 from telegram import Update
 from telegram.error import NetworkError, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.services import BotContext
 
 log = logging.getLogger("digestbot.errors")
 
@@ -29,7 +31,7 @@ def describe(update: object) -> str:
     return ", ".join(parts)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     if update is None and isinstance(context.error, NetworkError):
         # polling hit a network problem; PTB retries by itself: one line, no traceback
         log.warning("Bot API not reachable (%s); polling retries", context.error)
@@ -49,7 +51,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("could not apologise for %s: %s", describe(update), exc)
 
 
-async def unhandled_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unhandled_button(update: Update, context: BotContext) -> None:
     """A button no feature handles: the page counter ("n"), or stale / forged data. Answer it
     anyway, or the user's client shows a spinner on the button until Telegram gives up."""
     assert update.callback_query is not None

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from handlers.common import services
+from bot.services import BotContext
 
 _LOG = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ def _counts(update: Update) -> bool:
     return bool(message and message.text and message.text.startswith("/"))
 
 
-async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
+async def guard(update: Update, context: BotContext) -> None:
+    svc = context.services
     user = update.effective_user
     if (user is not None and not svc.is_admin(user.id) and _counts(update)
             and not await svc.user_limit.allow(user.id)):
@@ -51,7 +51,7 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             raise ApplicationHandlerStop
 
 
-async def _tell_slow_down(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _tell_slow_down(update: Update, context: BotContext) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer(SLOW_DOWN, show_alert=True)
         return
@@ -60,7 +60,7 @@ async def _tell_slow_down(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if chat is None:
         return
     thread = message.message_thread_id if message and message.is_topic_message else None
-    services(context).outbox.notice_once(chat.id, ("notice", "slow-down"), lambda: (
+    context.services.outbox.notice_once(chat.id, ("notice", "slow-down"), lambda: (
         context.bot.send_message(chat.id, SLOW_DOWN, message_thread_id=thread)))
 
 

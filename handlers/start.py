@@ -5,14 +5,11 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler
 
-from handlers.common import NEW_MESSAGES, command_argument, deliver, is_group, services, show
-
-COMMANDS = [
-    ("start", "What this bot does"),
-    ("help", "The commands you can use"),
-]
+from bot.services import BotContext
+from handlers.common import NEW_MESSAGES, command_argument, deliver, is_group, show
+from handlers.menus import help_for
 
 # deep-link payloads are [A-Za-z0-9_-]{1,64} (Telegram's rule for the start parameter)
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -21,26 +18,16 @@ GREETING = ("Hello! I publish a daily news digest. Read today's issue with /toda
             "browse past ones with /archive and /tags, or look for something with /search.")
 
 
-def help_text(member: list[tuple[str, str]], admin: list[tuple[str, str]]) -> str:
-    lines = ["<b>Commands</b>", *(f"/{c} — {d}" for c, d in member)]
-    if admin:
-        lines += ["", "<b>Admin commands</b>", *(f"/{c} — {d}" for c, d in admin)]
-    return "\n".join(lines)
-
-
-def _help_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    from handlers import ADMIN_MENU, GROUP_MENU, PRIVATE_MENU  # the menus, defined once
-
+def _help_for(update: Update, context: BotContext) -> str:
     user = update.effective_user
-    admin = ADMIN_MENU if services(context).is_admin(user.id if user else None) else []
-    member = GROUP_MENU if is_group(update.effective_chat) else PRIVATE_MENU
-    return help_text(member, [c for c in admin if c not in member])
+    return help_for(is_admin=context.services.is_admin(user.id if user else None),
+                    in_group=is_group(update.effective_chat))
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     payload = command_argument(update.effective_message)
     if payload and _PAYLOAD.match(payload):
-        record = await services(context).store.get_digest(payload)
+        record = await context.services.catalog.get(payload)
         if record is not None:
             await deliver(update, context, record)
             return
@@ -49,7 +36,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await show(update, context, GREETING + "\n\n" + _help_for(update, context))
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     await show(update, context, _help_for(update, context))
 
 

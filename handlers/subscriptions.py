@@ -12,20 +12,15 @@ import logging
 from telegram import ChatMember, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot.delivery.notify import esc
-from bot.services import Services, get_services
+from bot.services import BotContext, Services
 
 _LOG = logging.getLogger(__name__)
 
-SUBSCRIPTION_COMMANDS: list[tuple[str, str]] = [
-    ("subscribe", "deliver the daily digest to this group, channel or topic"),
-    ("unsubscribe", "stop the daily digest here"),
-]
 
-
-async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def may_manage(update: Update, context: BotContext,
                      services: Services) -> bool:
     chat = update.effective_chat
     message = update.effective_message
@@ -60,8 +55,8 @@ async def _where(update: Update, services: Services) -> tuple[int, int | None]:
     return chat.id, thread
 
 
-async def _checked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Services | None:
-    services = get_services(context.bot_data)
+async def _checked(update: Update, context: BotContext) -> Services | None:
+    services = context.services
     message = update.effective_message
     chat = update.effective_chat
     if message is None or chat is None:
@@ -75,7 +70,7 @@ async def _checked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Servic
     return services
 
 
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def subscribe(update: Update, context: BotContext) -> None:
     services = await _checked(update, context)
     if services is None:
         return
@@ -90,7 +85,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unsubscribe(update: Update, context: BotContext) -> None:
     services = await _checked(update, context)
     if services is None:
         return

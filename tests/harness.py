@@ -25,7 +25,7 @@ from telegram.ext import Application
 from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
 from bot.delivery.ratelimit import FloodLimiter
-from bot.services import Services, get_services
+from bot.services import Services
 from bot.standin import FakeTelegram, SentMessage
 
 
@@ -60,7 +60,9 @@ class RunningBot:
 
     @property
     def services(self) -> Services:
-        return get_services(self.app.bot_data)
+        services = self.app.bot_data.services
+        assert services is not None, "the bot is not running"
+        return services
 
     @property
     def username(self) -> str:

@@ -51,8 +51,8 @@ async def test_post_pushes_once_through_the_journal(fast_telegram, tmp_path):
     setup_chats(tg)
     write_digest(tmp_path / "content", DAY)
     async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
-        parts = len(bot.services.delivery.messages(
-            (await bot.services.delivery.find_digests(None))[0]))
+        parts = len(bot.services.catalog.messages(
+            (await bot.services.catalog.find_digests(None))[0]))
         await bot.ask(ADMIN, ADMIN, "/post")
         summary = await wait_summary(tg, ADMIN)
         assert "2/2 targets complete" in summary.parsed_text
@@ -91,8 +91,8 @@ async def test_preview_status_and_reload(fast_telegram, tmp_path):
     setup_chats(tg)
     write_digest(tmp_path / "content", DAY)
     async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
-        expected = [m.html for m in bot.services.delivery.messages(
-            (await bot.services.delivery.find_digests(None))[0])]
+        expected = [m.html for m in bot.services.catalog.messages(
+            (await bot.services.catalog.find_digests(None))[0])]
         replies = await bot.ask(ADMIN, ADMIN, "/preview")
         assert [m.html for m in replies] == expected  # exactly as a push would send it
         assert tg.sent_to(GROUP) == []

@@ -11,7 +11,7 @@ import pytest
 
 from bot import __version__
 from bot.cli import main
-from bot.digest.tghtml import utf16_len, visible_text
+from bot.digest.tghtml import html_to_plain, utf16_len
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -238,9 +238,9 @@ def test_shipped_content_checks_clean_and_splits_the_long_section(
     # two editions on the newest date; one section longer than a Telegram message
     assert main(["render", "latest", "--json", "--content-dir", str(content)]) == 0
     data = _json(capsys)
-    assert all(utf16_len(visible_text(m.get("text") or m.get("caption") or "")) <= 4096
+    assert all(utf16_len(html_to_plain(m.get("text") or m.get("caption") or "")) <= 4096
                for m in data)
-    assert sum(utf16_len(visible_text(m.get("text", ""))) for m in data) > 4096
+    assert sum(utf16_len(html_to_plain(m.get("text", ""))) for m in data) > 4096
     assert main(["render", "2026-11-25", "--json", "--content-dir", str(content)]) == 0
     assert sum(m["method"] == "sendPhoto" for m in _json(capsys)) == 2
 

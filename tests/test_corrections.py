@@ -21,6 +21,7 @@ from bot.delivery.corrections import NOTE_HTML, Corrector
 from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
 from bot.digest.loader import load_digest
+from bot.ingest import sync_content
 from bot.digest.split import build_messages
 from bot.standin import FakeTelegram
 from bot.standin.telegram_html import validate_message
@@ -85,14 +86,14 @@ class World:
         return build_messages(load_digest(self.path, self.root))
 
     async def push(self) -> None:
-        await self.store.sync_content(self.root)
-        [digest] = await self.delivery.find_digests(DAY.isoformat())
+        await sync_content(self.store, self.root)
+        [digest] = await self.delivery.catalog.find_digests(DAY.isoformat())
         report = await self.delivery.push(digest)
         assert report.ok, report.summary()
 
     async def change(self, sections: dict[str, list[str]], **kw: object) -> list:
         self.write(sections, **kw)
-        await self.store.sync_content(self.root)
+        await sync_content(self.store, self.root)
         self.tg.reset_records()
         return await self.corrector.reconcile()
 
@@ -271,7 +272,7 @@ async def test_a_deleted_file_deletes_nothing_and_shows_in_status(
     env = {"DIGEST_CHATS": str(GROUP), "RESCAN_SECONDS": "1"}
     async with running_bot(tg, tmp_path, content_files={f"{DAY}.md": text}, admins=[ADMIN],
                            env_overrides=env) as bot:
-        [digest] = await bot.services.delivery.find_digests(DAY.isoformat())
+        [digest] = await bot.services.delivery.catalog.find_digests(DAY.isoformat())
         assert (await bot.services.delivery.push(digest)).ok
         (bot.content_dir / f"{DAY}.md").unlink()
         # the bot's own content watch (RESCAN_SECONDS=1) notices and records it
@@ -314,7 +315,7 @@ async def test_readers_get_the_corrected_text_and_status_lists_the_correction(
     env = {"DIGEST_CHATS": str(GROUP)}
     async with running_bot(tg, tmp_path, content_files={f"{DAY}.md": text}, admins=[ADMIN],
                            env_overrides=env) as bot:
-        [digest] = await bot.services.delivery.find_digests(DAY.isoformat())
+        [digest] = await bot.services.delivery.catalog.find_digests(DAY.isoformat())
         assert (await bot.services.delivery.push(digest)).ok
         before = await bot.ask(7, 7, f"/digest {DAY}")
         assert any("Model A ships" in m.parsed_text for m in before)

@@ -18,6 +18,7 @@ from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
 from bot.delivery.sender import RetryPolicy
 from bot.digest.loader import load_digest
+from bot.ingest import sync_content
 from bot.standin import FakeTelegram
 from bot.store import Store
 from tests.delivery_helpers import write_digest
@@ -86,7 +87,7 @@ def assert_exactly_once(tg: FakeTelegram, chat, digest_parts: list[str], thread=
 async def test_every_target_gets_every_part_once_in_order(tg, env):
     service, digest = env
     svc = await service([str(GROUP), "@digest_chan", f"{FORUM}:{TOPIC}"])
-    parts = [m.html for m in svc.messages(digest)]
+    parts = [m.html for m in svc.catalog.messages(digest)]
     assert len(parts) == 5
     report = await svc.push(digest)
     assert report.ok and report.sent == 15
@@ -106,13 +107,13 @@ async def test_every_target_gets_every_part_once_in_order(tg, env):
 async def test_push_due_finds_todays_digest_and_resumes_after_a_partial_push(tg, env, store):
     service, digest = env
     svc = await service([str(GROUP), str(CHANNEL)])
-    await store.sync_content(svc.settings.content_dir)
+    await sync_content(store, svc.settings.content_dir)
     # the journal says GROUP already got parts 0-2 (e.g. a push interrupted by a crash)
     for part in range(3):
         await store.record_delivery(digest.id, GROUP, None, part, 1000 + part)
     report = await svc.push_due(dt.datetime(2026, 11, 25, 8, tzinfo=dt.UTC))
     assert report is not None and report.ok
-    parts = [m.html for m in svc.messages(digest)]
+    parts = [m.html for m in svc.catalog.messages(digest)]
     assert [m.html for m in tg.sent_to(GROUP)] == parts[3:]
     assert_exactly_once(tg, CHANNEL, parts)
     assert await svc.push_due(dt.datetime(2026, 11, 25, 20, tzinfo=dt.UTC)) is None
@@ -129,7 +130,7 @@ async def test_429_5xx_and_network_errors_are_waited_out_and_nothing_is_lost(tg,
     tg.fail_next(FORUM, "timeout", hold=1.0)  # dropped before delivery: resent once
     report = await svc.push(digest)
     assert report.ok, report.summary()
-    parts = [m.html for m in svc.messages(digest)]
+    parts = [m.html for m in svc.catalog.messages(digest)]
     assert_exactly_once(tg, GROUP, parts)
     assert_exactly_once(tg, CHANNEL, parts)
     assert_exactly_once(tg, FORUM, parts, TOPIC)
@@ -142,7 +143,7 @@ async def test_a_timeout_after_delivery_repeats_at_most_that_one_message(tg, env
     tg.fail_next(GROUP, "timeout", hold=1.0, delivered=True)
     report = await svc.push(digest)
     assert report.ok
-    parts = [m.html for m in svc.messages(digest)]
+    parts = [m.html for m in svc.catalog.messages(digest)]
     got = [m.html for m in tg.sent_to(GROUP)]
     assert got == [parts[0], *parts]  # part 0 twice (the one in flight), nothing else
 
@@ -158,7 +159,7 @@ async def test_migration_kick_closed_topic_and_parse_errors(tg, env, store):
     tg.close_topic(-1005, 7)
     tg.fail_next(GROUP, "parse")
     report = await svc.push(digest)
-    parts = [m.html for m in svc.messages(digest)]
+    parts = [m.html for m in svc.catalog.messages(digest)]
     by_chat = {r.chat_id: r for r in report.results}
     # migration: carried on under the new id, which the store now holds
     assert by_chat[-55].complete and by_chat[-55].migrated_to == -1009
@@ -226,7 +227,7 @@ async def test_a_scheduled_and_a_manual_push_at_once_send_each_part_once(tg, env
     svc = await service([str(GROUP), str(CHANNEL)])
     first, second = await asyncio.gather(svc.push(digest), svc.push(digest))
     assert first.ok and second.ok and first.sent + second.sent == 10
-    parts = [m.html for m in svc.messages(digest)]
+    parts = [m.html for m in svc.catalog.messages(digest)]
     assert_exactly_once(tg, GROUP, parts)
     assert_exactly_once(tg, CHANNEL, parts)
 
@@ -238,7 +239,7 @@ async def test_scheduler_catches_up_after_downtime_and_a_restart_never_pushes_ag
 
     service, digest = env
     svc = await service([str(GROUP), f"{FORUM}:{TOPIC}"])
-    parts = [m.html for m in svc.messages(digest)]
+    parts = [m.html for m in svc.catalog.messages(digest)]
     # down at 08:00 (UTC), back at 09:30: within the 180-minute grace period
     for restart in range(2):
         clock = FakeClock(dt.datetime(2026, 11, 25, 9, 30 + restart, tzinfo=dt.UTC))
@@ -277,7 +278,7 @@ async def test_a_channel_subscribed_by_id_and_configured_by_name_gets_each_part_
     svc = await service(["@Digest_Chan", str(GROUP)])  # usernames are case-insensitive
     report = await svc.push(digest)
     assert report.ok and report.sent == 10
-    parts = [m.html for m in svc.messages(digest)]
+    parts = [m.html for m in svc.catalog.messages(digest)]
     assert_exactly_once(tg, CHANNEL, parts)
     assert_exactly_once(tg, GROUP, parts)
     # ONE target per chat; 'config' is sticky, so /unsubscribe cannot remove it
@@ -301,7 +302,7 @@ async def test_a_chat_pushed_under_its_name_is_not_pushed_again_once_resolved(
     await store.upsert_target(CHANNEL, None, "subscribe")  # and an admin /subscribed it
     again = await restarted.push(digest)
     assert again.ok and again.sent == 0
-    parts = [m.html for m in restarted.messages(digest)]
+    parts = [m.html for m in restarted.catalog.messages(digest)]
     assert_exactly_once(tg, CHANNEL, parts)
     assert [(t.chat_id, t.active) for t in await store.all_targets()] == [(CHANNEL, True)]
     assert len(await store.delivered_parts(digest.id, CHANNEL, None)) == len(parts)
@@ -311,7 +312,7 @@ async def test_a_chat_pushed_under_its_name_is_not_pushed_again_once_resolved(
     day2 = load_digest(write_digest(tmp_path / "content", DAY + dt.timedelta(days=1),
                                     sections=1), tmp_path / "content")
     assert (await restarted.push(day2)).ok
-    assert_exactly_once(tg, CHANNEL, parts + [m.html for m in restarted.messages(day2)])
+    assert_exactly_once(tg, CHANNEL, parts + [m.html for m in restarted.catalog.messages(day2)])
 
 
 async def test_a_name_getchat_cannot_resolve_still_receives_the_push(tg, env, store, caplog):
@@ -321,7 +322,7 @@ async def test_a_name_getchat_cannot_resolve_still_receives_the_push(tg, env, st
     report = await svc.push(digest)
     assert report.ok and report.sent == 10
     assert [e.method for e in tg.errors] == ["getChat"]
-    parts = [m.html for m in svc.messages(digest)]
+    parts = [m.html for m in svc.catalog.messages(digest)]
     assert_exactly_once(tg, CHANNEL, parts)
     assert {t.chat_id for t in await store.active_targets()} == {"@digest_chan", GROUP}
     assert any("could not resolve @digest_chan" in r.getMessage() for r in caplog.records)
@@ -336,7 +337,7 @@ async def test_a_restart_whose_getchat_fails_uses_the_remembered_id(tg, env, sto
     service, digest = env
     first = await service(["@digest_chan"])  # getChat answers: stored and pushed under the id
     assert (await first.push(digest)).ok
-    parts = [m.html for m in first.messages(digest)]
+    parts = [m.html for m in first.catalog.messages(digest)]
     # the next start cannot reach getChat at all: the name must not become a second target
     tg.fail_next(None, "500", method="getChat", times=50)
     restarted = await service(["@digest_chan"])

@@ -30,8 +30,8 @@ async def test_post_completes_whatever_happens_to_the_acknowledgement(
     setup_chats(tg)
     write_digest(tmp_path / "content", DAY)
     async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
-        parts = len(bot.services.delivery.messages(
-            (await bot.services.delivery.find_digests(None))[0]))
+        parts = len(bot.services.catalog.messages(
+            (await bot.services.catalog.find_digests(None))[0]))
         tg.fail_next(ADMIN, kind, times, hold=hold)  # the next message to the admin fails
         await tg.send_text(ADMIN, ADMIN, "/post")
         summary = await tg.wait_for(
@@ -75,8 +75,8 @@ def _flood_digest(root) -> None:
 
 
 async def _timed_push(bot, tg: FakeTelegram, groups: list[int]) -> float:
-    digest = (await bot.services.delivery.find_digests(None))[0]
-    parts = len(bot.services.delivery.messages(digest))
+    digest = (await bot.services.catalog.find_digests(None))[0]
+    parts = len(bot.services.catalog.messages(digest))
     start = time.monotonic()
     await tg.send_text(ADMIN, ADMIN, f"/post {DAY.isoformat()}")
     await tg.wait_until(lambda: all(len(tg.sent_to(g)) >= parts for g in groups), timeout=120)

@@ -1,11 +1,11 @@
-"""DigestLibrary spreads searches over its read connections: the least busy one first."""
+"""ReaderService spreads searches over its read connections: the least busy one first."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
-from bot.library import DigestLibrary
+from bot.reader.service import ReaderService
 from bot.store import Page
 
 
@@ -26,7 +26,7 @@ class FakeStore:
 
 async def test_concurrent_searches_use_every_connection() -> None:
     main, a, b = FakeStore("main"), FakeStore("a"), FakeStore("b")
-    library = DigestLibrary(main, Path("."), search_stores=[a, b])  # type: ignore[list-item,arg-type]
+    library = ReaderService(main, Path("."), search_stores=[a, b])  # type: ignore[list-item,arg-type]
     assert library.search_store is a
     await asyncio.gather(*(library.search(f"q{n}", 0, 10) for n in range(6)))
     assert sorted(a.seen + b.seen) == [f"q{n}" for n in range(6)]
@@ -37,7 +37,7 @@ async def test_concurrent_searches_use_every_connection() -> None:
 
 async def test_one_connection_or_the_store_itself() -> None:
     main, only = FakeStore("main"), FakeStore("only")
-    assert DigestLibrary(main, Path("."), search_store=only).search_stores == [only]  # type: ignore[arg-type]
-    library = DigestLibrary(main, Path("."))  # type: ignore[arg-type]
+    assert ReaderService(main, Path("."), search_store=only).search_stores == [only]  # type: ignore[arg-type]
+    library = ReaderService(main, Path("."))  # type: ignore[arg-type]
     await library.search("x", 0, 10)
     assert library.search_stores == [main] and main.seen == ["x"]

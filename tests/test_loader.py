@@ -11,10 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.catalog import find, latest
 from bot.digest.loader import (
-    find,
     iter_digest_files,
-    latest,
     load_all,
     load_digest,
     merge_tags,

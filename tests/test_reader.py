@@ -334,6 +334,30 @@ async def test_buttons_keep_working_after_a_restart(fast_telegram: FakeTelegram,
     _no_errors(fast_telegram)
 
 
+async def test_buttons_made_before_a_restart_work_after_it(
+        fast_telegram: FakeTelegram, tmp_path: Path) -> None:
+    """Callback data holds nothing that lives only in memory: a search pager, a tag pager and
+    an open button pressed after the bot restarted do what they did before."""
+    _setup_chats(fast_telegram)
+    files = {f"2026-04-{d:02d}.md": digest_text(f"2026-04-{d:02d}", f"April {d}",
+                                                {"S": ["common words here"]}, tags=["Rust"])
+             for d in range(1, 13)}
+    async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
+        (search,) = await bot.ask(USER, USER, "/search common words")
+        (tagged,) = await bot.ask(USER, USER, "/tag rust")
+    async with running_bot(fast_telegram, tmp_path) as bot:  # a new process, same database
+        _, edits = await bot.press(USER, USER, search.message_id,
+                                   search.buttons[-1]["callback_data"])
+        assert edits[0].parsed_text.startswith("Search “common words” — 6–10 of 12")
+        sent, _ = await bot.press(USER, USER, tagged.message_id,
+                                  tagged.buttons[0]["callback_data"])
+        assert sent and sent[0].parsed_text.startswith("April 12")
+        _, edits = await bot.press(USER, USER, tagged.message_id,
+                                   tagged.buttons[-1]["callback_data"])
+        assert edits[0].parsed_text.startswith("Tag “Rust” — 11–12 of 12")
+    _no_errors(fast_telegram)
+
+
 async def test_search_pages_of_a_forgotten_query_explain_themselves(
         fast_telegram: FakeTelegram, tmp_path: Path) -> None:
     _setup_chats(fast_telegram)
@@ -342,9 +366,14 @@ async def test_search_pages_of_a_forgotten_query_explain_themselves(
              for d in range(1, 9)}
     async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
         (page,) = await bot.ask(USER, USER, "/search common words")
-    async with running_bot(fast_telegram, tmp_path) as bot:
-        query_id = await bot.tg.press_button(USER, USER, page.message_id,
-                                             page.buttons[-1]["callback_data"])
+        # a key the store does not know (its query was let go long ago, or the data is forged)
+        forgotten = page.buttons[-1]["callback_data"].rsplit(":", 1)[0] + ":0000000000"
+        query_id = "800000"
+        bot.tg._open_queries.add(query_id)
+        bot.tg.push_update({"callback_query": {
+            "id": query_id, "from": bot.tg.add_user(USER).to_api(),
+            "message": bot.tg.chat(USER).messages[page.message_id],
+            "chat_instance": "1", "data": forgotten}})
         await bot.settle()
         answer = bot.tg.callback_answers[query_id]
         assert answer.get("text") == "This search has expired: send /search again."

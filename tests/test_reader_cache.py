@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from bot.library import QueryCache
+from bot.ingest import sync_content
+from bot.reader.service import QueryCache
 
 
 class Counter:
@@ -67,7 +68,7 @@ async def test_bounded_size() -> None:
 
 
 async def test_any_sync_that_changed_the_index_refreshes_cached_reads(tmp_path) -> None:
-    from bot.library import DigestLibrary
+    from bot.reader.service import ReaderService
     from bot.store import Store
     from tests.harness import digest_text
 
@@ -76,15 +77,15 @@ async def test_any_sync_that_changed_the_index_refreshes_cached_reads(tmp_path) 
     (content / "a.md").write_text(digest_text("2026-01-01", "First", {"S": ["x"]}))
     store = await Store.open(tmp_path / "db.sqlite3")
     try:
-        await store.sync_content(content)
-        library = DigestLibrary(store, content, query_ttl=3600)
+        await sync_content(store, content)
+        library = ReaderService(store, content, query_ttl=3600)
         assert (await library.page(0, 10)).total == 1
         (content / "b.md").write_text(digest_text("2026-01-02", "Second", {"S": ["y"]}))
         assert (await library.page(0, 10)).total == 1  # cached: nothing synced yet
-        await store.sync_content(content)  # as /reload or the scheduler do, not the library
+        await sync_content(store, content)  # as /reload or the scheduler do, not the library
         assert (await library.page(0, 10)).total == 2
         generation = store.index_generation
-        await store.sync_content(content)  # nothing changed: the cache stays valid
+        await sync_content(store, content)  # nothing changed: the cache stays valid
         assert store.index_generation == generation
     finally:
         await store.close()

@@ -9,23 +9,23 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.library import (
+from bot.reader.keys import short_key, tag_key
+from bot.reader.service import parse_date_arg
+from bot.reader.views import (
     ARCHIVE_PAGE,
     SEARCH_PAGE,
     TAGS_PAGE,
     card_html,
     message_link,
-    parse_date_arg,
     records_page_html,
     search_page_html,
-    short_key,
-    shorten,
-    tag_key,
     tags_page_html,
 )
 from bot.standin.telegram_html import validate_message
 from bot.store import DigestRecord, Page, SearchHit
-from handlers.common import ARCHIVE, SEARCH, TAG, callback, echo, pager_row
+from bot.textcut import shorten
+from handlers.buttons import ArchivePage, SearchPage, TagPage
+from handlers.common import echo, pager_row
 
 # Text that stresses escaping and length: markup characters, CJK, astral emoji, ZWJ sequences.
 nasty_text = st.lists(
@@ -137,11 +137,11 @@ def test_message_links() -> None:
 @settings(max_examples=200, deadline=None)
 @given(nasty_text, st.integers(0, 10**9))
 def test_callback_data_fits_64_bytes(text: str, offset: int) -> None:
-    for prefix, key in ((TAG, tag_key(text)), (SEARCH, short_key(text))):
-        row = pager_row(prefix, offset, offset + 100, 10, key)
+    for kind, key in ((TagPage, tag_key(text)), (SearchPage, short_key(text))):
+        row = pager_row(lambda at, kind=kind, key=key: kind(at, key), offset, offset + 100, 10)
         for button in row:
             assert len(button.callback_data.encode()) <= 64
-    assert len(callback(ARCHIVE, offset).encode()) <= 64
+    assert len(ArchivePage(offset).pack().encode()) <= 64
 
 
 def test_tag_key_merges_spellings_the_store_merges() -> None:
@@ -156,10 +156,10 @@ def test_echo_is_escaped(text: str) -> None:
 
 
 def test_pager_buttons() -> None:
-    assert pager_row(ARCHIVE, 0, 5, 10) == []  # one page: no pager
-    labels = [b.callback_data for b in pager_row(ARCHIVE, 10, 35, 10)]
+    assert pager_row(ArchivePage, 0, 5, 10) == []  # one page: no pager
+    labels = [b.callback_data for b in pager_row(ArchivePage, 10, 35, 10)]
     assert labels == ["a:0", "n", "a:20"]
-    assert [b.text for b in pager_row(ARCHIVE, 30, 35, 10)][-1] == "4/4"
+    assert [b.text for b in pager_row(ArchivePage, 30, 35, 10)][-1] == "4/4"
 
 
 def test_a_search_hit_does_not_repeat_its_title_in_the_snippet() -> None:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+import bot.ingest as index_module
 import bot.store.base as index_module_base
-import bot.store.index as index_module
+from bot.ingest import sync_content, watch
 from bot.store import BadFile, Store
 
 
@@ -63,28 +64,28 @@ async def test_sync_add_change_delete_and_unchanged_not_reparsed(
 ) -> None:
     a = write(content, "2026-01-01-a.md", title="A", date="2026-01-01")
     write(content, "sub/2026-01-02-b.md", title="B", date="2026-01-02")
-    report = await store.sync_content(content)
+    report = await sync_content(store, content)
     assert (report.added, report.changed, report.removed, report.unchanged) == (2, 0, 0, 0)
     assert len(load_calls) == 2
     assert await store.digest_count() == 2
 
     load_calls.clear()
-    report = await store.sync_content(content)
+    report = await sync_content(store, content)
     assert (report.added, report.changed, report.removed, report.unchanged) == (0, 0, 0, 2)
     assert load_calls == []  # same mtime and size: not parsed again
 
     # touched but same bytes: hashed, not parsed
     os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 5_000_000_000))
-    report = await store.sync_content(content)
+    report = await sync_content(store, content)
     assert report.unchanged == 2 and report.changed == 0 and load_calls == []
-    report = await store.sync_content(content)  # and the new stamp was remembered
+    report = await sync_content(store, content)  # and the new stamp was remembered
     assert report.unchanged == 2 and load_calls == []
 
     write(content, "2026-01-01-a.md", title="A edited", date="2026-01-01")
     os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 10_000_000_000))
     write(content, "2026-01-03-c.md", title="C", date="2026-01-03")
     (content / "sub" / "2026-01-02-b.md").unlink()
-    report = await store.sync_content(content)
+    report = await sync_content(store, content)
     assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 1, 0)
     assert sorted(p.name for p in load_calls) == ["2026-01-01-a.md", "2026-01-03-c.md"]
     titles = [r.title for r in (await store.page(0, 10)).items]
@@ -97,7 +98,7 @@ async def test_record_fields(store: Store, content: Path) -> None:
     write(content, "2026-01-25-x.md", title="Title X", date="2026-01-25 08:30",
           tags=["AI", "#Rust"], summary="Short summary",
           body="## One\n\n### a\n\nx\n\n## Two\n\ntext\n")
-    await store.sync_content(content)
+    await sync_content(store, content)
     rec = await store.latest()
     assert rec is not None
     assert rec.path == "2026-01-25-x.md" and rec.title == "Title X"
@@ -117,7 +118,7 @@ async def test_bad_file_logged_recorded_skipped_and_cleared(
     bad = content / "2026-01-02-bad.md"
     bad.write_text("---\ntitle: [unclosed\ndate: 2026-01-02\n---\nbody\n", encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="digestbot.store"):
-        report = await store.sync_content(content)
+        report = await sync_content(store, content)
     assert report.added == 1
     assert [e.path for e in report.errors] == ["2026-01-02-bad.md"]
     assert "YAML" in report.errors[0].reason
@@ -127,21 +128,21 @@ async def test_bad_file_logged_recorded_skipped_and_cleared(
     assert await store.digest_count() == 1
 
     load_calls.clear()
-    report = await store.sync_content(content)  # untouched bad file: not parsed, not repeated
+    report = await sync_content(store, content)  # untouched bad file: not parsed, not repeated
     assert load_calls == [] and report.errors == []
     assert len(await store.bad_files()) == 1
 
     write(content, "2026-01-02-bad.md", title="Fixed", date="2026-01-02")
     os.utime(bad, ns=(bad.stat().st_atime_ns, bad.stat().st_mtime_ns + 10**10))
-    report = await store.sync_content(content)
+    report = await sync_content(store, content)
     assert report.added == 1 and await store.bad_files() == []
 
     bad.write_text("", encoding="utf-8")  # a good file that breaks leaves the index
-    report = await store.sync_content(content)
+    report = await sync_content(store, content)
     assert [e.path for e in report.errors] == ["2026-01-02-bad.md"]
     assert [r.title for r in (await store.page(0, 5)).items] == ["Good"]
     bad.unlink()
-    await store.sync_content(content)
+    await sync_content(store, content)
     assert await store.bad_files() == []
 
 
@@ -154,7 +155,7 @@ async def test_loader_crash_is_a_bad_file(
         raise RuntimeError("loader bug")
 
     monkeypatch.setattr(index_module, "load_digest", boom)
-    report = await store.sync_content(content)
+    report = await sync_content(store, content)
     assert report.errors == [BadFile("2026-01-01-a.md", "internal error: RuntimeError: loader bug")]
 
 
@@ -165,7 +166,7 @@ async def test_many_files_across_batches(
     for n in range(30):
         day = f"2026-02-{n % 28 + 1:02d}"
         write(content, f"{day}-{n}.md", title=f"D{n}", date=day)
-    report = await store.sync_content(content)
+    report = await sync_content(store, content)
     assert report.added == 30 and await store.digest_count() == 30
 
 
@@ -174,7 +175,7 @@ async def test_on_date_editions_nearest_dates_and_paging(store: Store, content: 
     write(content, "2026-03-01-morning.md", title="Morning", date="2026-03-01 08:00")
     write(content, "2026-03-05.md", title="Fifth", date="2026-03-05")
     write(content, "2026-02-20.md", title="Feb", date="2026-02-20")
-    await store.sync_content(content)
+    await sync_content(store, content)
 
     editions = await store.on_date(dt.date(2026, 3, 1))
     assert [e.title for e in editions] == ["Morning", "Evening"]
@@ -182,7 +183,6 @@ async def test_on_date_editions_nearest_dates_and_paging(store: Store, content: 
     assert await store.nearest_dates(dt.date(2026, 3, 3)) == [
         dt.date(2026, 3, 5), dt.date(2026, 3, 1), dt.date(2026, 2, 20)]  # tie: later day first
     assert await store.nearest_dates(dt.date(2026, 3, 4), limit=1) == [dt.date(2026, 3, 5)]
-    assert await store.dates() == [dt.date(2026, 3, 5), dt.date(2026, 3, 1), dt.date(2026, 2, 20)]
 
     first = await store.page(0, 2)
     second = await store.page(2, 2)
@@ -198,7 +198,7 @@ async def test_tags_merge_case_insensitively(store: Store, content: Path) -> Non
     write(content, "2026-01-02.md", title="Two", date="2026-01-02", tags=["ai", "Python"])
     write(content, "2026-01-03.md", title="Three", date="2026-01-03", tags=["Ai", "#AI日报"])
     write(content, "2026-01-04.md", title="Four", date="2026-01-04", tags=["rust", "AI"])
-    await store.sync_content(content)
+    await sync_content(store, content)
     counts = await store.tag_counts()
     assert counts[0] == ("AI", 4)  # "AI" is the most used spelling
     # case variants merged; a tie between spellings goes to the one sorting first
@@ -222,11 +222,11 @@ async def test_store_reopen_keeps_index_and_warm_sync_parses_nothing(
     write(content, "2026-01-01.md", title="One", date="2026-01-01")
     db = tmp_path / "db.sqlite3"
     s = await Store.open(db)
-    await s.sync_content(content)
+    await sync_content(s, content)
     await s.close()
     load_calls.clear()
     s = await Store.open(db)
-    report = await s.sync_content(content)
+    report = await sync_content(s, content)
     assert report.unchanged == 1 and load_calls == []
     assert (await s.latest()).title == "One"  # type: ignore[union-attr]
     await s.close()
@@ -236,12 +236,12 @@ async def test_missing_content_dir_keeps_index_empty_dir_clears_it(
     store: Store, content: Path
 ) -> None:
     write(content, "2026-01-01.md", title="One", date="2026-01-01")
-    await store.sync_content(content)
-    report = await store.sync_content(content / "nowhere")
+    await sync_content(store, content)
+    report = await sync_content(store, content / "nowhere")
     assert report.removed == 0 and len(report.errors) == 1
     assert await store.digest_count() == 1
     (content / "2026-01-01.md").unlink()
-    report = await store.sync_content(content)
+    report = await sync_content(store, content)
     assert report.removed == 1 and await store.digest_count() == 0
 
 
@@ -257,7 +257,7 @@ async def test_bulk_sync_in_worker_processes_builds_search_index(
         write(content, f"2026-04-0{n + 1}.md", title=f"Day {n}", date=f"2026-04-0{n + 1}",
               body=f"## S\n\n### Item {n}\n\nunique{n}word and 共同文本\n")
     (content / "2026-04-09-bad.md").write_text("no front matter, no title", encoding="utf-8")
-    report = await store.sync_content(content)
+    report = await sync_content(store, content)
     assert report.added == 8 and [e.path for e in report.errors] == ["2026-04-09-bad.md"]
     assert (await store.search("unique3word", 0, 5)).total == 1
     assert (await store.search("共同文本", 0, 20)).total == 8
@@ -266,7 +266,7 @@ async def test_bulk_sync_in_worker_processes_builds_search_index(
 
     # after bulk mode the triggers keep the index current again
     (content / "2026-04-01.md").unlink()
-    await store.sync_content(content)
+    await sync_content(store, content)
     assert (await store.search("共同文本", 0, 20)).total == 7
     assert (await store.search("unique0word", 0, 5)).total == 0
 
@@ -285,17 +285,17 @@ async def test_cold_bulk_sync_indexes_per_batch_and_later_bulk_syncs_rebuild(
     monkeypatch.setattr(index_module, "BULK_MIN_FILES", 1)
     monkeypatch.setattr(index_module, "BATCH_SIZE", 2)
     rebuilds: list[bool] = []
-    end_bulk = Store._end_bulk
+    end_bulk = Store.end_bulk
 
     async def spy(self: Store, rebuild: bool = True) -> None:
         rebuilds.append(rebuild)
         await end_bulk(self, rebuild)
 
-    monkeypatch.setattr(Store, "_end_bulk", spy)
+    monkeypatch.setattr(Store, "end_bulk", spy)
     for n in range(5):
         write(content, f"2026-05-0{n + 1}.md", title=f"Day {n}", date=f"2026-05-0{n + 1}",
               body=f"## S\n\n### Item {n}\n\nfirst{n}word 共同\n\n- **粗体{n}**：正文\n")
-    assert (await store.sync_content(content)).added == 5
+    assert (await sync_content(store, content)).added == 5
     assert rebuilds == [False]
     await _fts_matches_items(store)
     assert (await store.search("first3word", 0, 5)).total == 1
@@ -304,7 +304,7 @@ async def test_cold_bulk_sync_indexes_per_batch_and_later_bulk_syncs_rebuild(
     for n in range(5):  # every file changes: bulk again, now replacing items
         write(content, f"2026-05-0{n + 1}.md", title=f"Day {n}", date=f"2026-05-0{n + 1}",
               body=f"## S\n\n### Item {n}\n\nsecond{n}word\n")
-    assert (await store.sync_content(content)).changed == 5
+    assert (await sync_content(store, content)).changed == 5
     assert rebuilds == [False, True]
     await _fts_matches_items(store)
     assert (await store.search("first3word", 0, 5)).total == 0
@@ -317,11 +317,11 @@ async def test_cold_bulk_sync_rebuilds_if_items_appeared_from_elsewhere(
     """Another writer's items (its triggers paused by our bulk flag) are not lost."""
     monkeypatch.setattr(index_module, "BULK_MIN_FILES", 1)
     monkeypatch.setattr(index_module, "BATCH_SIZE", 2)
-    write_batch = Store._write_batch
+    write_batch = Store.write_batch
 
     async def meddle(self: Store, results, known, *, fts=False):  # type: ignore[no-untyped-def]
         out = await write_batch(self, results, known, fts=fts)
-        if not self._fts_rows_added or await self.digest_count() > 2:
+        if not self.fts_rows_added or await self.digest_count() > 2:
             return out
         async with self.transaction() as db:  # as if another process had synced one file
             await db.execute(_INSERT_OTHER)
@@ -329,11 +329,11 @@ async def test_cold_bulk_sync_rebuilds_if_items_appeared_from_elsewhere(
                              " VALUES ('other', 1, NULL, 'Other', 'slipped in elsewhere')")
         return out
 
-    monkeypatch.setattr(Store, "_write_batch", meddle)
+    monkeypatch.setattr(Store, "write_batch", meddle)
     for n in range(4):
         write(content, f"2026-06-0{n + 1}.md", title=f"Day {n}", date=f"2026-06-0{n + 1}",
               body=f"## S\n\n### Item {n}\n\nword{n}x\n")
-    await store.sync_content(content)
+    await sync_content(store, content)
     await _fts_matches_items(store)
     assert (await store.search("slipped", 0, 5)).total == 1
     assert (await store.search("word3x", 0, 5)).total == 1
@@ -351,8 +351,8 @@ async def test_interrupted_bulk_sync_is_repaired_on_open(tmp_path: Path, content
           body="## S\n\n### Findable item\n\ntext\n")
     db = tmp_path / "db.sqlite3"
     s = await Store.open(db)
-    await s._begin_bulk()
-    await s.sync_content(content)
+    await s.begin_bulk()
+    await sync_content(s, content)
     assert (await s.search("Findable", 0, 5)).total == 0  # not in the FTS index yet
 
     # a second Store (the bot's search connection, the CLI) must not break a running bulk sync
@@ -375,8 +375,8 @@ async def test_interrupted_bulk_sync_is_repaired_on_open(tmp_path: Path, content
 
 async def test_concurrent_syncs_and_watch(store: Store, content: Path) -> None:
     write(content, "2026-01-01.md", title="One", date="2026-01-01")
-    first, second = await asyncio.gather(store.sync_content(content),
-                                         store.sync_content(content))
+    first, second = await asyncio.gather(sync_content(store, content),
+                                         sync_content(store, content))
     assert (first.added, second.added, second.unchanged) == (1, 0, 1)  # serialised
 
     reports: list = []
@@ -387,7 +387,7 @@ async def test_concurrent_syncs_and_watch(store: Store, content: Path) -> None:
         if report.added:
             added.set()
 
-    task = asyncio.create_task(store.watch(content, 0.01, on_report))
+    task = asyncio.create_task(watch(store, content, 0.01, on_report))
     write(content, "2026-01-02.md", title="Two", date="2026-01-02")
     await asyncio.wait_for(added.wait(), timeout=10)
     task.cancel()

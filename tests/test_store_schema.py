@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import bot.store.base as base_module
+from bot.ingest import sync_content
 from bot.store import Store
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION, V1
 
@@ -62,7 +63,7 @@ async def test_v1_database_upgrades_in_place_and_keeps_data(tmp_path: Path) -> N
     assert (await store.get_target(-100777, None)).deactivated_reason == "kicked"  # type: ignore[union-attr]
     await store.record_failure("20260105-aaaaaaaa", -100777, None, 1, "boom")
     # v1 had no items: the upgrade made the next sync parse the old file again
-    report = await store.sync_content(content)
+    report = await sync_content(store, content)
     assert report.changed + report.added == 1
     hits = await store.search("trigram", 0, 5)
     assert [h.item_title for h in hits.items] == ["Ferris learns trigram search"]

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.ingest import sync_content
 from bot.store import Store
 from bot.store.search import fts_phrase, like_pattern, make_snippet, split_terms
 
@@ -57,7 +58,7 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     write(content, "2026-01-09-zh.md", "AI 日报：旧闻", "2026-01-09",
           "## 旧闻\n\n### 英伟达发布新显卡\n\n显卡性能提升。\n")
     s = await Store.open(tmp_path / "db.sqlite3")
-    await s.sync_content(content)
+    await sync_content(s, content)
     yield s
     await s.close()
 
@@ -173,7 +174,7 @@ async def test_real_corpus_sync_and_search(tmp_path: Path) -> None:
     """The real Chinese digests (read in place, never copied) index and search cleanly."""
     store = await Store.open(tmp_path / "db.sqlite3")
     try:
-        report = await store.sync_content(CORPUS / "aicode-ai-daily")
+        report = await sync_content(store, CORPUS / "aicode-ai-daily")
         assert report.added > 100 and report.errors == []
         for query in ("阿里", "多模态", "OpenAI 发布"):
             page = await store.search(query, 0, 20)
@@ -203,7 +204,7 @@ async def test_search_total_is_capped_and_paging_stays_exact(
             f"---\ntitle: Day {n}\ndate: 2026-02-{n + 1:02d}\n---\n\n## S\n\n"
             f"### Alpha {n}\n\ncommonword 机 text\n\n### Beta {n}\n\ncommonword 机 more\n",
             encoding="utf-8")
-    await store.sync_content(content)
+    await sync_content(store, content)
     full = await store.search("commonword 机", 0, 100)
     assert full.total == 24 and not full.capped
     monkeypatch.setattr(search_module, "COUNT_CAP", 5)

@@ -208,7 +208,7 @@ class Corrector:
             return None
         record = await self.store.get_digest(digest_id)
         try:
-            digest = self.delivery.load(record)
+            digest = self.delivery.catalog.load(record)
         except (DigestError, OSError) as exc:  # changed again under us: the next sync retries
             _LOG.warning("correction of %s: cannot load it (%s)", digest_id, exc)
             return None

@@ -20,7 +20,7 @@ from telegram import Bot
 from bot.delivery.notify import best_effort_send, esc
 from bot.delivery.push import DeliveryService, PushReport, TargetLike
 from bot.digest.model import Digest, DigestError
-from bot.library import fit_lines
+from bot.reader.views import fit_lines
 
 _LOG = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class PushJobs:
             try:
                 if record is None:
                     raise DigestError(job.digest_id, "no longer in the content folder")
-                digest = self.delivery.load(record)
+                digest = self.delivery.catalog.load(record)
             except DigestError as exc:
                 _LOG.warning("push job %d (%s) cannot resume: %s", job.id, job.digest_id,
                              exc.reason)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from collections.abc import Iterable
 
@@ -10,14 +11,12 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, TelegramError
 
-from bot.digest.tghtml import escape
-
 _LOG = logging.getLogger(__name__)
 
 
 def esc(value: object) -> str:
     """Anything echoed from outside (chat titles, Telegram error texts) is escaped for HTML."""
-    return escape(str(value))
+    return html.escape(str(value), quote=False)
 
 
 async def notify_admins(bot: Bot, admin_ids: Iterable[int], text_html: str) -> int:

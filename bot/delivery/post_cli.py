@@ -18,6 +18,7 @@ from bot.config import ChatTarget, ConfigError, Settings
 from bot.delivery.corrections import CorrectionEvent, CorrectionReport, Corrector
 from bot.delivery.push import DeliveryService, PushEvent, PushReport
 from bot.delivery.ratelimit import FloodLimiter
+from bot.ingest import sync_content
 from bot.logging_setup import setup_logging
 from bot.store import Store
 
@@ -47,11 +48,11 @@ async def _post(settings: Settings, spec: str | None,
     bot = _bot(settings)
     try:
         if settings.content_dir.is_dir():
-            await store.sync_content(settings.content_dir)
+            await sync_content(store, settings.content_dir)
         await bot.initialize()
         delivery = DeliveryService(settings=settings, store=store, bot=bot)
         try:
-            digests = await delivery.find_digests(spec)
+            digests = await delivery.catalog.find_digests(spec)
         except ValueError:
             print(f"digestbot post: error: {spec!r} is not a date (2026-01-25)", file=sys.stderr)
             return 2
@@ -99,7 +100,7 @@ async def _correct_with_bar(corrector: Corrector,
 
 
 async def _push_with_bar(delivery: DeliveryService, digest, targets) -> PushReport:
-    parts = len(delivery.messages(digest))
+    parts = len(delivery.catalog.messages(digest))  # rendered once: the push reuses it
     counted: dict[tuple[object, object], int] = {}
     with tqdm(total=parts * len(targets), desc=digest.id, unit="msg", file=sys.stderr,
               dynamic_ncols=True) as bar:

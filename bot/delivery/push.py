@@ -20,12 +20,12 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal, Protocol
 
 from telegram import Bot
 from telegram.error import ChatMigrated, TelegramError
 
+from bot.catalog import Catalog
 from bot.config import ChatTarget, Settings
 from bot.delivery.notify import esc, notify_admins
 from bot.delivery.ratelimit import is_group_chat
@@ -37,8 +37,6 @@ from bot.delivery.sender import (
     TopicClosed,
     send_part,
 )
-from bot.digest.limits import limited_messages
-from bot.digest.loader import load_digest, parse_day, sort_key
 from bot.digest.model import Digest, OutgoingMessage
 from bot.store.jobs import JobKind, new_owner, retire_owner
 
@@ -132,9 +130,11 @@ def _is_name(chat_id: int | str) -> bool:
 
 class DeliveryService:
     def __init__(self, *, settings: Settings, store, bot: Bot,
-                 retry: RetryPolicy | None = None) -> None:
+                 retry: RetryPolicy | None = None, catalog: Catalog | None = None) -> None:
         self.settings = settings
         self.store = store
+        # where digests are found and rendered (shared with the reader side in the bot)
+        self.catalog = catalog or Catalog(store, settings.content_dir)
         self.bot = bot
         self.retry = retry or RetryPolicy()
         # One lock per (digest, chat, thread): a scheduled push and a /post running at once
@@ -245,28 +245,6 @@ class DeliveryService:
         if stored:
             _LOG.info("target %s is chat %s: merged", name, chat_id)
 
-    def load(self, record) -> Digest:
-        """The Digest behind a store record (the index holds no body)."""
-        root = Path(self.settings.content_dir)
-        return load_digest(root / record.path, root)
-
-    async def find_digests(self, spec: str | None) -> list[Digest]:
-        """`None`/`latest`: the newest digest; a date: every edition of that day, oldest first
-        (send order). Raises ValueError for text that is not a date."""
-        if spec is None or spec.strip().lower() == "latest":
-            record = await self.store.latest()
-            return [self.load(record)] if record else []
-        day = parse_day(spec)
-        if day is None:
-            raise ValueError(spec)
-        records = await self.store.on_date(day)
-        return sorted((self.load(r) for r in records), key=sort_key)
-
-    @staticmethod
-    def messages(digest: Digest) -> list[OutgoingMessage]:
-        """The parts; DigestError above MAX_DIGEST_MESSAGES (never push thousands)."""
-        return limited_messages(digest)
-
     # -- pushing ---------------------------------------------------------------------------
     async def resolve_targets(
         self, targets: Sequence[TargetLike] | None,
@@ -306,7 +284,7 @@ class DeliveryService:
         """Deliver every part of `digest` not yet in the journal to every target (default: all
         active targets), targets side by side, under a job (a new one unless `job` is given as
         create_job returned it). Never raises for a chat's error: see the report."""
-        messages = self.messages(digest)
+        messages = self.catalog.messages(digest)
         job_id, where = job if job is not None else await self.create_job(digest, targets,
                                                                           kind=kind)
         report = PushReport(digest.id, digest.title, len(messages), job_id=job_id)
@@ -440,7 +418,7 @@ class DeliveryService:
     async def preview(self, digest: Digest, chat_id: int) -> int:
         """Send the digest exactly as a push would (same parts, same options) to one chat,
         outside the journal. Returns the number of parts sent."""
-        messages = self.messages(digest)
+        messages = self.catalog.messages(digest)
         for part, message in enumerate(messages):
             options = SendOptions(notify=part == 0, link_previews=self.settings.link_previews)
             await send_part(self.bot, chat_id, None, message, options, retry=self.retry)
@@ -450,14 +428,11 @@ class DeliveryService:
     async def due_digest(self, now: dt.datetime) -> Digest | None:
         """The newest digest dated today (TIMEZONE) if some active target lacks a part of it."""
         today = now.astimezone(self.settings.timezone).date()
-        records = await self.store.on_date(today)
-        if not records:
+        newest = await self.catalog.newest_on(today)  # several editions a day: the last one
+        if newest is None:
             return None
-        # several editions a day: the latest published (ISO text sorts like the time)
-        newest = max(records, key=lambda r: (r.published_at.isoformat() if r.published_at
-                                             else "", r.path))
-        digest = self.load(newest)
-        parts = len(self.messages(digest))
+        digest = self.catalog.load(newest)
+        parts = len(self.catalog.messages(digest))
         for target in await self.active_targets():
             done = await self.store.delivered_parts(digest.id, target.chat_id, target.thread_id)
             if len(done) < parts:

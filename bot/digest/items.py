@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from bot.digest.model import Digest
+from bot.textcut import truncate
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -180,8 +181,7 @@ class _Builder:
             return None
         title = self.title or self.first_strong or text.split("\n", 1)[0]
         title = _tidy(title).replace("\n", " ")
-        if len(title) > TITLE_MAX:
-            title = title[: TITLE_MAX - 1].rstrip() + "…"
+        title = truncate(title, TITLE_MAX)
         return Item(self.section, title, text, self.url)
 
 

@@ -14,9 +14,11 @@ An explicit `date` that cannot be read is an error too (rather than silently usi
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
+import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -320,42 +322,72 @@ def load_digest(path: Path, root: Path | None = None, *,
     return digest
 
 
-def iter_digest_files(root: Path) -> list[Path]:
-    """Every .md/.markdown file under root (recursively), sorted; hidden files/dirs skipped."""
+def scan_digest_files(root: Path) -> tuple[list[Path], list[DigestError]]:
+    """Every .md/.markdown file under root (recursively), sorted, hidden files/dirs skipped; and
+    what could not be looked at, each named with its reason: a symlink loop, a broken symlink,
+    a folder that cannot be read. Symlinked folders are not followed (they could loop or
+    repeat the tree) and are reported once each, so none is skipped without a word."""
     root = Path(root)
     if not root.is_dir():
-        return []
-    files = [
-        path
-        for path in root.rglob("*")
-        if path.suffix.lower() in DIGEST_SUFFIXES
-        and path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(root).parts)
-    ]
-    return sorted(files)
+        return [], []
+    files: list[Path] = []
+    problems: list[DigestError] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else root
+        problems.append(DigestError(where, f"cannot read folder ({exc.strerror or exc})"))
+
+    for folder, dirs, names in os.walk(root, onerror=unreadable):
+        base = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in list(dirs):
+            if (base / name).is_symlink():
+                dirs.remove(name)  # os.walk would not descend anyway; say why it is left out
+                problems.append(_symlink_problem(base / name, "folder"))
+        for name in names:
+            path = base / name
+            if name.startswith(".") or path.suffix.lower() not in DIGEST_SUFFIXES:
+                continue
+            if path.is_file():
+                files.append(path)
+            elif path.is_symlink():
+                problems.append(_symlink_problem(path, "file"))
+    return sorted(files), sorted(problems, key=lambda e: e.path)
+
+
+def _symlink_problem(path: Path, kind: str) -> DigestError:
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return DigestError(path, "symlink loop: it leads back to itself")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return DigestError(path, "symlink loop: it leads back to itself")
+        return DigestError(path, f"broken symlink (to {os.readlink(path)})")
+    if kind == "folder":
+        if path.parent.resolve().is_relative_to(target):
+            return DigestError(path, f"symlink loop: it leads back to {target}")
+        return DigestError(path, f"symlink to a folder ({target}), not followed")
+    return DigestError(path, f"symlink to something that is not a file ({target})")
+
+
+def iter_digest_files(root: Path) -> list[Path]:
+    """Every .md/.markdown file under root (recursively), sorted; hidden files/dirs skipped."""
+    return scan_digest_files(root)[0]
 
 
 def load_all(root: Path) -> tuple[list[Digest], list[DigestError]]:
-    """Load every digest under root; one bad file never stops the others."""
+    """Load every digest under root; one bad file never stops the others. The errors include
+    what could not be looked at (scan_digest_files)."""
     digests: list[Digest] = []
-    errors: list[DigestError] = []
-    for path in iter_digest_files(root):
+    files, errors = scan_digest_files(root)
+    for path in files:
         try:
             digests.append(load_digest(path, root))
         except DigestError as exc:
             errors.append(exc)
+    errors.sort(key=lambda e: e.path)
     return digests, errors
-
-
-def sort_key(digest: Digest) -> tuple[dt.date, dt.datetime, str]:
-    """Newest last: by date, then published_at (wall time as written), then path."""
-    moment = digest.published_at.replace(tzinfo=None) if digest.published_at else dt.datetime.min
-    return digest.date, moment, digest.path.as_posix()
-
-
-def latest(digests: Iterable[Digest]) -> Digest | None:
-    """The newest digest, or None if there is none."""
-    return max(digests, key=sort_key, default=None)
 
 
 def parse_day(spec: str) -> dt.date | None:
@@ -368,19 +400,3 @@ def parse_day(spec: str) -> dt.date | None:
     if not match:
         return None
     return dt.date(*map(int, match.groups()))
-
-
-def find(digests: Sequence[Digest], spec: str) -> list[Digest]:
-    """Digests matching spec, oldest first (send order).
-
-    spec: `latest`, a date (`2026-01-25` or `20260125`: every edition of that day) or a file path.
-    Raises ValueError for a date-shaped spec that is not a real date.
-    """
-    if spec.strip().lower() == "latest":
-        newest = latest(digests)
-        return [newest] if newest else []
-    day = parse_day(spec)
-    if day is not None:
-        return sorted((d for d in digests if d.date == day), key=sort_key)
-    wanted = Path(spec).resolve()
-    return [d for d in digests if d.path.resolve() == wanted]

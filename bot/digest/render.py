@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -81,7 +81,6 @@ class _Ctx:
     in_link: bool = False
     in_quote: bool = False
     depth: int = 0  # list nesting
-    links: list[tuple[str, str]] = field(default_factory=list)  # plain mode: (text, href)
 
 
 InlineRule = Callable[[SyntaxTreeNode, _Ctx], str]

@@ -28,6 +28,7 @@ from bot.digest.tghtml import (
     tokenize,
     utf16_len,
 )
+from bot.textcut import truncate
 
 TEXT_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096 UTF-16 code units
 CAPTION_LIMIT = int(MessageLimit.CAPTION_LENGTH)  # 1024
@@ -47,15 +48,7 @@ _LINE, _SENTENCE, _SPACE, _GRAPHEME = range(4)
 
 def _truncate(text: str, limit: int) -> str:
     """At most `limit` UTF-16 units of `text`, cut between grapheme clusters, with '…'."""
-    if utf16_len(text) <= limit:
-        return text
-    out, used = [], 1
-    for g in iter_graphemes(text):
-        used += utf16_len(g)
-        if used > limit:
-            break
-        out.append(g)
-    return "".join(out).rstrip() + "…"
+    return truncate(text, limit, size=utf16_len)
 
 
 def continuation_marker(title: str) -> str:

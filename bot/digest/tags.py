@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
+
+from bot.tagnorm import LEADING_HASHES as _LEADING
+from bot.tagnorm import normalize_tag
+
+__all__ = ["display_tag", "hashtag", "normalize_tag"]
 
 # Telegram (tdlib `is_hashtag_letter`) accepts letters and decimal digits of any script, '_',
 # ZERO WIDTH NON-JOINER and MIDDLE DOT. Combining marks are kept too: without them words in
 # scripts such as Devanagari or Thai would be mangled. No library exposes this rule, hence by hand.
 _EXTRA_HASHTAG_CHARS = frozenset({"_", "\u200c", "\u00b7"})
 _HASHTAG_CATEGORIES = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Mn", "Mc"})
-_LEADING = re.compile(r"^[\s#＃]+")
 
 
-def normalize_tag(tag: str) -> str:
-    """Comparison form of a tag: stripped, leading '#'s dropped, casefolded.
-
-    `normalize_tag("#AI 日报 ") == normalize_tag("ai 日报")`. Idempotent.
-    """
-    # NFKC + casefold so full-width '＃'/letters and case variants compare equal; repeated until
-    # stable because casefolding can un-normalise a few characters (keeps this idempotent).
-    text = tag
-    for _ in range(4):
-        folded = _LEADING.sub("", unicodedata.normalize("NFKC", text.casefold())).rstrip()
-        if folded == text:
-            break
-        text = folded
-    return text
 
 
 def display_tag(tag: str) -> str:

@@ -33,13 +33,14 @@ def utf16_len(text: str) -> int:
 
 
 def escape(text: str) -> str:
-    """Escape text for Telegram HTML: only `&`, `<`, `>` need it in text nodes."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape text for Telegram HTML: only `&`, `<`, `>` need it in text nodes (stdlib)."""
+    return html.escape(text, quote=False)
 
 
 def escape_attr(value: str) -> str:
-    """Escape an attribute value written inside double quotes (href, class)."""
-    return escape(value).replace('"', "&quot;")
+    """Escape an attribute value written inside double quotes (href, class): stdlib, which also
+    writes `'` as `&#x27;`, a numeric reference Telegram decodes."""
+    return html.escape(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,16 +115,3 @@ def reopen_tags(stack: list[Token]) -> str:
 def html_to_plain(fragment: str) -> str:
     """Visible text of a fragment: tags dropped, escapes decoded (for a plain-text resend)."""
     return "".join(tok.visible for tok in tokenize(fragment) if tok.kind in ("text", "entity"))
-
-
-def visible_text(fragment: str) -> str:
-    """Alias of html_to_plain, named for what the splitter measures."""
-    return html_to_plain(fragment)
-
-
-_HREF_RE = re.compile(r'<a\s+href="([^"]*)"')
-
-
-def link_urls(fragment: str) -> list[str]:
-    """Every `<a href>` URL of a fragment in order (decoded), for checks that no link is lost."""
-    return [html.unescape(u) for u in _HREF_RE.findall(fragment)]

@@ -45,11 +45,11 @@ class StoreBase:
         self.path = path
         self._lock = asyncio.Lock()
         # one content sync at a time (the rescan loop and /reload may overlap)
-        self._sync_lock = asyncio.Lock()
+        self.sync_lock = asyncio.Lock()
         # bumped by every sync that changed the index, whoever ran it (rescan loop, /reload,
         # the scheduler): readers key their caches on it
         self.index_generation = 0
-        self._fts_rows_added = 0  # items a running cold bulk sync put in the search index itself
+        self.fts_rows_added = 0  # items a running cold bulk sync put in the search index itself
 
     @classmethod
     async def open(cls, path: Path | str) -> StoreBase:
@@ -109,7 +109,7 @@ class StoreBase:
         row = await self._one("SELECT bulk FROM fts_state WHERE id = 1")
         if row and row[0] and not self._bulk_owner_alive(int(row[0])):
             log.warning("search index was left in bulk mode (interrupted sync); rebuilding it")
-            await self._end_bulk()
+            await self.end_bulk()
 
     def _bulk_owner_alive(self, pid: int) -> bool:
         """Is the sync that set bulk mode still running (another Store, maybe another process)?"""
@@ -126,15 +126,15 @@ class StoreBase:
     def _bulk_key(self) -> str:
         return str(self.path.resolve())
 
-    async def _begin_bulk(self) -> None:
-        """Bulk mode: the FTS triggers stand still (for every connection) until _end_bulk()."""
+    async def begin_bulk(self) -> None:
+        """Bulk mode: the FTS triggers stand still (for every connection) until end_bulk()."""
         _BULK_IN_PROGRESS.add(self._bulk_key())
         async with self.transaction() as db:
             await db.execute("UPDATE fts_state SET bulk = ? WHERE id = 1", (os.getpid(),))
 
-    async def _end_bulk(self, rebuild: bool = True) -> None:
+    async def end_bulk(self, rebuild: bool = True) -> None:
         """Rebuild the full-text index from `items` and leave bulk mode, in one transaction.
-        rebuild=False: the sync kept the index complete itself (see IndexMixin._sync)."""
+        rebuild=False: the sync kept the index complete itself (see bot.ingest._sync)."""
         async with self.transaction() as db:
             if rebuild:
                 await db.execute("INSERT INTO items_fts(items_fts) VALUES ('rebuild')")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.store.buttons import ButtonsMixin
 from bot.store.corrections import CorrectionsMixin
 from bot.store.index import IndexMixin
 from bot.store.jobs import JobsMixin
@@ -12,7 +13,8 @@ from bot.store.search import SearchMixin
 from bot.store.targets import TargetsMixin
 
 
-class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin, JobsMixin, CorrectionsMixin):
+class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin, ButtonsMixin, JobsMixin,
+            CorrectionsMixin):
     """All methods are async. Open with `await Store.open(path)`; close with `await close()`.
 
     One aiosqlite connection serves everything; write transactions are serialised by an

@@ -1,33 +1,23 @@
-"""The digest index follows the content folder: sync_content() and the digest/tag queries."""
+"""The digest index in SQL: rows of parsed files written per batch, and the digest/tag queries.
+
+Which files to parse, and parsing them, is bot.ingest's job: the store never reads markdown.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import difflib
-import hashlib
 import json
 import logging
-import multiprocessing as mp
-import os
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.digest.items import extract_items_and_sections
-from bot.digest.loader import iter_digest_files, load_digest
-from bot.digest.model import Digest, DigestError
-from bot.digest.tags import normalize_tag
 from bot.store.base import StoreBase
-from bot.store.records import BadFile, DigestRecord, Page, SyncReport
+from bot.store.records import BadFile, DigestRecord, Page
+from bot.tagnorm import normalize_tag
 
 log = logging.getLogger("digestbot.store")
-
-BATCH_SIZE = 250  # files parsed per worker hop and written per transaction
-PROCESS_POOL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
-BULK_MIN_FILES = 500  # from this many files to parse, rebuild the search index once at the end
 
 # every query returning DigestRecord selects these columns, in this order
 RECORD_COLUMNS = """
@@ -55,25 +45,25 @@ def record_from_row(row: Sequence) -> DigestRecord:
 
 
 @dataclass(frozen=True)
-class _Stamp:
+class FileStamp:
     mtime_ns: int
     size: int
     content_hash: str
 
 
 @dataclass(frozen=True)
-class _Todo:
+class FileTodo:
     path: Path
     rel: str
     known_hash: str | None  # hash of the indexed version, if any
 
 
 @dataclass(frozen=True)
-class _Parsed:
+class ParsedFile:
     """A parsed file, already as table rows: cheap to pickle back from a worker process."""
 
     rel: str
-    stamp: _Stamp
+    stamp: FileStamp
     digest_id: str
     digest_row: tuple  # digests columns after `id, path` (see _INSERT_DIGEST)
     tag_rows: list[tuple[str, str, int]]  # (tag_norm, tag_display, position)
@@ -81,17 +71,17 @@ class _Parsed:
 
 
 @dataclass(frozen=True)
-class _Same:
+class SameFile:
     """Stamp changed (touched, copied) but the bytes are identical: no parse needed."""
 
     rel: str
-    stamp: _Stamp
+    stamp: FileStamp
 
 
 @dataclass(frozen=True)
-class _Bad:
+class BrokenFile:
     rel: str
-    stamp: _Stamp
+    stamp: FileStamp
     reason: str
 
 
@@ -102,205 +92,44 @@ _INSERT_DIGEST = (
 )
 
 
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-
-
-def _rows(digest: Digest, stamp: _Stamp, rel: str) -> _Parsed:
-    items, sections = extract_items_and_sections(digest)
-    digest_row = (
-        digest.date.isoformat(), digest.published_at.isoformat() if digest.published_at else None,
-        digest.title, digest.summary, digest.category, stamp.content_hash, stamp.mtime_ns,
-        stamp.size, json.dumps(sections, ensure_ascii=False),
-    )
-    tag_rows = [(normalize_tag(tag), tag, n) for n, tag in enumerate(digest.tags)]
-    # position 0: the digest itself (title + summary), so they are searchable like items
-    head_text = digest.title + ("\n" + digest.summary if digest.summary else "")
-    item_rows = [(0, None, digest.title, head_text, None)]
-    item_rows.extend(
-        (n, item.section, item.title, item.text, item.url) for n, item in enumerate(items, 1)
-    )
-    return _Parsed(rel, stamp, digest.id, digest_row, [t for t in tag_rows if t[0]], item_rows)
-
-
-def _parse_one(todo: _Todo, root: Path) -> _Parsed | _Same | _Bad:
-    """Runs in a worker: read, hash, and only if the bytes changed, parse."""
-    try:
-        st = os.stat(todo.path)
-        data = todo.path.read_bytes()
-    except OSError as exc:
-        return _Bad(todo.rel, _Stamp(-1, -1, ""), f"cannot read file ({exc.strerror or exc})")
-    stamp = _Stamp(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
-    if stamp.content_hash == todo.known_hash:
-        return _Same(todo.rel, stamp)
-    try:
-        return _rows(load_digest(todo.path, root), stamp, todo.rel)
-    except DigestError as exc:
-        return _Bad(todo.rel, stamp, exc.reason)
-    except Exception as exc:  # a loader bug must not stop the other files
-        log.exception("unexpected error loading %s", todo.rel)
-        return _Bad(todo.rel, stamp, f"internal error: {type(exc).__name__}: {exc}")
-
-
-def _parse_batch(batch: list[_Todo], root: Path) -> list[_Parsed | _Same | _Bad]:
-    return [_parse_one(todo, root) for todo in batch]
-
-
-def _list_files(root: Path) -> dict[str, tuple[Path, int, int]]:
-    """rel path -> (path, mtime_ns, size). Runs in a thread: stat of 10k files takes a while."""
-    found: dict[str, tuple[Path, int, int]] = {}
-    for path in iter_digest_files(root):
-        try:
-            st = path.stat()
-        except OSError:
-            continue  # vanished between listing and stat: it is simply not there
-        found[_rel(path, root)] = (path, st.st_mtime_ns, st.st_size)
-    return found
-
-
-def _pool_workers(files: int) -> int:
-    """Worker processes for a sync of `files` files; 0 = parse in a thread instead."""
-    cpus = os.cpu_count() or 1
-    if files < PROCESS_POOL_MIN_FILES or cpus < 2:
-        return 0
-    return min(cpus, 4)
-
-
 class IndexMixin(StoreBase):
-    # ------------------------------------------------------------------ sync
+    # ------------------------------------------------------------------ writes (bot.ingest drives)
 
-    async def sync_content(self, content_dir: Path | str) -> SyncReport:
-        """Make the index match the folder: add new, re-parse changed, drop deleted files."""
-        async with self._sync_lock:
-            return await self._sync(Path(content_dir))
+    async def file_stamps(self) -> tuple[dict[str, tuple[int, int, str]],
+                                         dict[str, tuple[int, int, str]]]:
+        """(indexed, bad): rel path -> (mtime_ns, size, content_hash) of every known file."""
+        known = {rel: (mtime, size, h) for rel, mtime, size, h in await self._all(
+            "SELECT path, mtime_ns, size, content_hash FROM digests")}
+        known_bad = {rel: (mtime, size, h) for rel, mtime, size, h in await self._all(
+            "SELECT path, mtime_ns, size, content_hash FROM bad_files")}
+        return known, known_bad
 
-    async def _sync(self, content_dir: Path) -> SyncReport:
-        started = time.perf_counter()
-        root = Path(content_dir)
-        if not await asyncio.to_thread(root.is_dir):
-            # an unmounted or mistyped folder must not wipe the index: report and keep it
-            log.error("content folder %s does not exist; index left as it is", root)
-            return SyncReport(errors=[BadFile(str(root), "content folder does not exist")])
-        files = await asyncio.to_thread(_list_files, root)
-        known: dict[str, tuple[int, int, str]] = {}
-        for rel, mtime, size, content_hash in await self._all(
-            "SELECT path, mtime_ns, size, content_hash FROM digests"
-        ):
-            known[rel] = (mtime, size, content_hash)
-        known_bad: dict[str, tuple[int, int, str]] = {}
-        for rel, mtime, size, content_hash in await self._all(
-            "SELECT path, mtime_ns, size, content_hash FROM bad_files"
-        ):
-            known_bad[rel] = (mtime, size, content_hash)
+    async def clear_search_index(self) -> None:
+        async with self.transaction() as db:
+            await db.execute("INSERT INTO items_fts(items_fts) VALUES ('delete-all')")
 
-        todo: list[_Todo] = []
-        unchanged = 0
-        for rel, (path, mtime, size) in files.items():
-            old = known.get(rel) or known_bad.get(rel)
-            if old is not None and old[0] == mtime and old[1] == size:
-                unchanged += 1
-                continue
-            todo.append(_Todo(path, rel, old[2] if old else None))
-        gone = [rel for rel in known if rel not in files]
-        gone_bad = [rel for rel in known_bad if rel not in files]
+    async def item_count(self) -> int:
+        row = await self._one("SELECT count(*) FROM items")
+        return int(row[0]) if row else 0
 
-        added = changed = 0
-        errors: list[BadFile] = []
-        batches = [todo[i : i + BATCH_SIZE] for i in range(0, len(todo), BATCH_SIZE)]
-        # many files relative to the whole: a rebuild of the search index at the end is cheaper
-        bulk = len(todo) >= BULK_MIN_FILES and len(todo) * 3 >= len(files)
-        # An index built from nothing (cold start) only ever inserts items: then each batch adds
-        # its own rows to the search index, in this process while the workers parse the next
-        # batches, instead of a rebuild at the end that runs alone on one core. A sync that
-        # replaces or deletes items must rebuild (the paused triggers miss the deletions).
-        incremental = bulk and not known
-        self._fts_rows_added = 0
-        if bulk:
-            await self._begin_bulk()
-            if incremental:
-                async with self.transaction() as db:
-                    await db.execute("INSERT INTO items_fts(items_fts) VALUES ('delete-all')")
-        complete = False  # the search index holds every item (no rebuild needed)
-        try:
-            async for results in self._parsed_batches(batches, root):
-                a, c, u, bad = await self._write_batch(results, known, fts=incremental)
-                added, changed, unchanged = added + a, changed + c, unchanged + u
-                errors.extend(bad)
-            if incremental:
-                # every item is one this sync indexed (no other writer slipped any in)
-                row = await self._one("SELECT count(*) FROM items")
-                complete = bool(row) and row[0] == self._fts_rows_added
-        finally:
-            if bulk:
-                await self._end_bulk(rebuild=not complete)
-        if gone or gone_bad:
-            async with self.transaction() as db:
-                await db.executemany("DELETE FROM digests WHERE path = ?", [(r,) for r in gone])
-                await db.executemany("DELETE FROM bad_files WHERE path = ?",
-                                     [(r,) for r in gone_bad])
-            for rel in gone:
-                log.info("digest removed from index: %s", rel)
-        report = SyncReport(added, changed, len(gone), unchanged, errors,
-                            time.perf_counter() - started)
-        if report.touched:
-            self.index_generation += 1
-            log.info("content sync: %d added, %d changed, %d removed, %d unchanged, %d bad (%.2fs)",
-                     added, changed, len(gone), unchanged, len(errors), report.seconds)
-        return report
+    async def remove_files(self, gone: Sequence[str], gone_bad: Sequence[str]) -> None:
+        async with self.transaction() as db:
+            await db.executemany("DELETE FROM digests WHERE path = ?", [(r,) for r in gone])
+            await db.executemany("DELETE FROM bad_files WHERE path = ?", [(r,) for r in gone_bad])
 
-    async def _parsed_batches(
-        self, batches: list[list[_Todo]], root: Path
-    ) -> AsyncIterator[list[_Parsed | _Same | _Bad]]:
-        """Parse results batch by batch, in order, while the caller writes the previous batch.
-
-        Parsing is CPU work (markdown-it-py is pure Python, ~2 ms for a 3 KB digest), so it never
-        runs on the event loop. A large sync (cold start) uses worker processes: threads would
-        share one core because of the GIL, and SQLite's FTS indexing needs the other one.
-        """
-        workers = _pool_workers(sum(len(b) for b in batches))
-        if workers:
-            loop = asyncio.get_running_loop()
-            # spawn, not fork: forking a process that runs threads (aiosqlite) can deadlock
-            with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-                futures = [loop.run_in_executor(pool, _parse_batch, b, root) for b in batches]
-                try:
-                    for future in futures:
-                        yield await future
-                finally:
-                    for future in futures:
-                        future.cancel()
-            return
-        # small syncs: a thread, one batch ahead of the writer
-        pending: asyncio.Task | None = None
-        try:
-            for n, _ in enumerate(batches):
-                if pending is None:
-                    pending = asyncio.create_task(asyncio.to_thread(_parse_batch, batches[n], root))
-                results = await pending
-                pending = None
-                if n + 1 < len(batches):
-                    pending = asyncio.create_task(
-                        asyncio.to_thread(_parse_batch, batches[n + 1], root))
-                yield results
-        finally:
-            if pending is not None:
-                pending.cancel()
-
-    async def _write_batch(
-        self, results: list[_Parsed | _Same | _Bad], known: dict[str, tuple[int, int, str]],
+    async def write_batch(
+        self, results: list[ParsedFile | SameFile | BrokenFile],
+        known: dict[str, tuple[int, int, str]],
         *, fts: bool = False,
     ) -> tuple[int, int, int, list[BadFile]]:
         """fts: also add the batch's new items to the search index (bulk mode, inserts only)."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         added = changed = unchanged = 0
-        bad: list[_Bad] = []
+        bad: list[BrokenFile] = []
         async with self.transaction() as db:
-            same = [r for r in results if isinstance(r, _Same)]
-            parsed = [r for r in results if isinstance(r, _Parsed)]
-            bad = [r for r in results if isinstance(r, _Bad)]
+            same = [r for r in results if isinstance(r, SameFile)]
+            parsed = [r for r in results if isinstance(r, ParsedFile)]
+            bad = [r for r in results if isinstance(r, BrokenFile)]
             unchanged = len(same)
             for table in ("digests", "bad_files"):
                 await db.executemany(
@@ -314,11 +143,11 @@ class IndexMixin(StoreBase):
                 owners = dict(await self._all(
                     f"SELECT id, path FROM digests WHERE id IN ({','.join('?' * len(ids))})", ids
                 ))
-                accepted: list[_Parsed] = []
+                accepted: list[ParsedFile] = []
                 for p in parsed:
                     owner = owners.get(p.digest_id)
                     if owner is not None and owner != p.rel:
-                        bad.append(_Bad(p.rel, p.stamp, f"digest id {p.digest_id} is already "
+                        bad.append(BrokenFile(p.rel, p.stamp, f"digest id {p.digest_id} is already "
                                                         f"used by {owner}"))
                         continue
                     owners[p.digest_id] = p.rel
@@ -350,7 +179,7 @@ class IndexMixin(StoreBase):
             if first_item is not None:
                 await db.execute("INSERT INTO items_fts(rowid, doc)"
                                  " SELECT id, doc FROM items_doc WHERE id > ?", (first_item,))
-                self._fts_rows_added += sum(len(p.item_rows) for p in parsed)
+                self.fts_rows_added += sum(len(p.item_rows) for p in parsed)
             await db.executemany(
                 "INSERT OR REPLACE INTO bad_files (path, reason, mtime_ns, size, content_hash,"
                 " seen_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -365,26 +194,6 @@ class IndexMixin(StoreBase):
         for b in bad:
             log.warning("bad digest file skipped: %s: %s", b.rel, b.reason)
         return added, changed, unchanged, [BadFile(b.rel, b.reason) for b in bad]
-
-    async def watch(
-        self,
-        content_dir: Path | str,
-        interval: float,
-        on_report: Callable[[SyncReport], Awaitable[None] | None] | None = None,
-    ) -> None:
-        """Sync every `interval` seconds until cancelled; a failing sync is logged, not fatal."""
-        while True:
-            try:
-                report = await self.sync_content(content_dir)
-                if on_report is not None:
-                    result = on_report(report)
-                    if asyncio.iscoroutine(result):
-                        await result
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("content sync failed; retrying in %ss", interval)
-            await asyncio.sleep(interval)
 
     # ------------------------------------------------------------------ queries
 
@@ -425,11 +234,6 @@ class IndexMixin(StoreBase):
     async def digest_count(self) -> int:
         row = await self._one("SELECT count(*) FROM digests")
         return int(row[0]) if row else 0
-
-    async def dates(self) -> list[dt.date]:
-        """Every day that has a digest, newest first (for calendars/archives)."""
-        rows = await self._all("SELECT DISTINCT date FROM digests ORDER BY date DESC")
-        return [dt.date.fromisoformat(r[0]) for r in rows]
 
     async def bad_files(self) -> list[BadFile]:
         rows = await self._all("SELECT path, reason FROM bad_files ORDER BY path")

@@ -92,7 +92,7 @@ class JobsMixin(StoreBase):
     # -- jobs ------------------------------------------------------------------------------
     async def create_job(
         self, digest_id: str, kind: JobKind, targets: Iterable[tuple[int | str, int | None]],
-        *, owner: str, layout: str = "sections", requested_by: int | None = None,
+        *, owner: str, layout: str = "classic", requested_by: int | None = None,
         report_chat: int | None = None, report_thread: int | None = None,
     ) -> int:
         """The job and its targets, committed before the first message goes out."""
@@ -219,7 +219,7 @@ class JobsMixin(StoreBase):
 
     async def deliver_claimed(self, digest_id: str, chat_id: int | str, thread_id: int | None,
                               part: int, *, owner: str, message_id: int,
-                              content_hash: str | None, layout: str = "sections",
+                              content_hash: str | None, layout: str = "classic",
                               kind: str | None = None, media: str | None = None) -> bool:
         """Journal the part Telegram confirmed and drop its claim, in one transaction.
         False (first row kept) if the journal already held it. `kind`/`media`: what message

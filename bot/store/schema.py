@@ -171,17 +171,28 @@ CREATE TABLE chat_names (
 );
 """
 
-# v5 (issue 7): pushes are durable jobs, and every part is claimed in the database before it is
+# v5: texts behind the short keys of buttons (search queries): a button made before a restart
+# still finds its query. A key is a hash of its text (bot.reader.keys), so rows never conflict.
+V5 = """
+CREATE TABLE button_texts (
+    key TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    used_at TEXT NOT NULL
+);
+CREATE INDEX button_texts_used ON button_texts (used_at);
+"""
+
+# v6 (issue 7): pushes are durable jobs, and every part is claimed in the database before it is
 # sent, so two processes on one database never both send it (see bot/store/jobs.py).
 # Planned on: issue 9 (layouts: each target's push records the layout it used) and issue 10
 # (corrections: a delivered part's row gets the new content hash and message id once Telegram
 # confirms the edit), hence `layout` on jobs and job targets and `content_hash` per delivery.
-V5 = """
+V6 = """
 CREATE TABLE push_jobs (
     id            INTEGER PRIMARY KEY,
     digest_id     TEXT NOT NULL,
     kind          TEXT NOT NULL CHECK (kind IN ('scheduled', 'manual', 'cli')),
-    layout        TEXT NOT NULL DEFAULT 'sections',
+    layout        TEXT NOT NULL DEFAULT 'classic',
     state         TEXT NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done', 'failed')),
     requested_by  INTEGER,          -- the admin who asked (/post), told the result at the end
     report_chat   INTEGER,          -- where that admin asked
@@ -198,7 +209,7 @@ CREATE TABLE push_job_targets (
     job_id    INTEGER NOT NULL REFERENCES push_jobs(id) ON DELETE CASCADE,
     chat_id   NOT NULL,
     thread_id INTEGER NOT NULL DEFAULT 0,
-    layout    TEXT NOT NULL DEFAULT 'sections',
+    layout    TEXT NOT NULL DEFAULT 'classic',
     state     TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
     sent      INTEGER NOT NULL DEFAULT 0,
     error     TEXT,
@@ -219,9 +230,9 @@ CREATE TABLE part_claims (
 ) WITHOUT ROWID;
 CREATE INDEX part_claims_by_owner ON part_claims(owner);
 
--- sha256 of the part as rendered (method, photo, HTML); NULL for rows journaled before v5
+-- sha256 of the part as rendered (method, photo, HTML); NULL for rows journaled before v6
 ALTER TABLE deliveries ADD COLUMN content_hash TEXT;
-ALTER TABLE deliveries ADD COLUMN layout TEXT NOT NULL DEFAULT 'sections';
+ALTER TABLE deliveries ADD COLUMN layout TEXT NOT NULL DEFAULT 'classic';
 -- messages the bot created as interactive lists (pager buttons): the only ones a button press
 -- may edit (forged callback data on any other message is ignored)
 CREATE TABLE interactive_messages (
@@ -232,11 +243,11 @@ CREATE TABLE interactive_messages (
 ) WITHOUT ROWID;
 """
 
-# v6 (issue 10): corrections. Per delivered part its kind and photo URL (which edit fits it) and
+# v7 (issue 10): corrections. Per delivered part its kind and photo URL (which edit fits it) and
 # whether Telegram said the message is gone (deleted by a chat admin: never sent again); the
 # digest file version each pushed digest was last reconciled with; one row per correction for
 # the admins' report and /status.
-V6 = """
+V7 = """
 ALTER TABLE deliveries ADD COLUMN kind TEXT;
 ALTER TABLE deliveries ADD COLUMN media TEXT;
 ALTER TABLE deliveries ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;
@@ -265,5 +276,5 @@ CREATE TABLE corrections (
 CREATE INDEX corrections_by_digest ON corrections(digest_id, file_hash);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6]
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]
 SCHEMA_VERSION = len(MIGRATIONS)

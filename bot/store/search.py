@@ -7,6 +7,7 @@ import re
 from bot.store.base import StoreBase
 from bot.store.index import NEWEST_FIRST, RECORD_COLUMNS, record_from_row
 from bot.store.records import Page, SearchHit
+from bot.textcut import truncate
 
 MAX_TERMS = 8  # bounds the cost of one query; more words add little
 MAX_QUERY_CHARS = 256
@@ -51,11 +52,9 @@ def make_snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> str
     if len(flat) <= width:
         return flat
     start = 0 if first is None else max(0, min(first - width // 4, len(flat) - width))
-    piece = flat[start : start + width]
-    # Python strs hold code points, so no surrogate pair can be cut; a cut emoji ZWJ sequence
-    # would leave a dangling joiner/variation selector: drop those
-    piece = piece.rstrip("\u200d\ufe0f")
-    return ("…" if start > 0 else "") + piece + ("…" if start + width < len(flat) else "")
+    # the window ends on a grapheme edge (no half emoji sequence); "…" marks cut-off ends
+    piece = truncate(flat[start:], width, ellipsis="")
+    return ("…" if start > 0 else "") + piece + ("…" if start + len(piece) < len(flat) else "")
 
 
 class SearchMixin(StoreBase):
