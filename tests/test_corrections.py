@@ -21,8 +21,8 @@ from bot.delivery.corrections import NOTE_HTML, Corrector
 from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
 from bot.digest.loader import load_digest
-from bot.ingest import sync_content
 from bot.digest.split import build_messages
+from bot.ingest import sync_content
 from bot.standin import FakeTelegram
 from bot.standin.telegram_html import validate_message
 from bot.store import Store

@@ -60,7 +60,8 @@ disable_notification, protect_content, link_preview_options, reply_parameters, t
 properties ``.html`` (text or caption as sent) and ``.buttons``):
 
 * ``tg.sent`` new messages (sendMessage, sendPhoto); ``tg.edits`` (editMessageText,
-  editMessageCaption, editMessageMedia, editMessageReplyMarkup); ``tg.sent_to(chat_id, thread=None)`` (thread None = whole chat);
+  editMessageCaption, editMessageMedia, editMessageReplyMarkup);
+  ``tg.sent_to(chat_id, thread=None)`` (thread None = whole chat);
   ``tg.requests`` every request (RequestRecord: method, params, status, description, time);
   ``tg.errors`` those answered >= 400; ``tg.deleted`` [(chat, message_id)]; ``tg.chat_actions``
   [(chat, action, thread)]; ``tg.chat(id).pinned``; ``tg.commands(scope=None, language_code="")``;
@@ -104,7 +105,8 @@ Faults and chat events:
 Bot API methods: getMe, getUpdates (offset/limit/timeout long-poll/allowed_updates; a second
 concurrent poll ends the first with 409 Conflict), deleteWebhook, getWebhookInfo, setWebhook
 (400), logOut, close, sendMessage, sendPhoto (URL or a file_id it returned), editMessageText,
-editMessageCaption, editMessageMedia (photos), editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands, getMyCommands,
+editMessageCaption, editMessageMedia (photos), editMessageReplyMarkup, deleteMessage,
+answerCallbackQuery, setMyCommands, getMyCommands,
 deleteMyCommands, getChat, getChatMember, getChatAdministrators, pinChatMessage,
 unpinChatMessage, sendChatAction. Bodies: JSON, form-encoded or multipart (as PTB sends).
 
