@@ -150,8 +150,11 @@ def _render(args: argparse.Namespace, out: TextIO) -> int:
     except DigestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    messages_of = catalog.Catalog(None, Path(".")).messages  # folder use: no store needed
-    batches = [(digest, messages_of(digest)) for digest in digests]
+    # Each call exactly as the push makes it, in any layout. (catalog.messages caches the
+    # classic layout only so far; wiring layouts into delivery moves this behind it.)
+    from bot.digest.calls import build_calls
+
+    batches = [(digest, build_calls(digest, args.layout)) for digest in digests]
     if args.json:
         payload = [{"digest": digest.id, "title": digest.title,
                     "calls": [call.to_json() for call in calls]} for digest, calls in batches]

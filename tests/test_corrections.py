@@ -329,3 +329,57 @@ async def test_readers_get_the_corrected_text_and_status_lists_the_correction(
         status = await bot.ask(ADMIN, ADMIN, "/status")
         assert "Daily AI: corrected — 3 edited, 0 added, 0 removed in 1 chats" in \
             status[-1].parsed_text
+
+
+async def _push_by_hand(world: World, chat: int, layout: str) -> None:
+    """A push in `layout` as the layouts work journals it (the push itself is wired there)."""
+    digest = load_digest(world.path, world.root)
+    owner = world.delivery.owner
+    for n, call in enumerate(world.corrector.render(digest, layout)):
+        message_id, kind = await world.corrector._send_call(chat, None, call.call, None)
+        assert await world.store.claim_part(digest.id, chat, None, n, owner=owner,
+                                            ttl=30) == "claimed"
+        await world.store.deliver_claimed(digest.id, chat, None, n, owner=owner,
+                                          message_id=message_id,
+                                          content_hash=call.new.content_hash, layout=layout,
+                                          kind=kind, media=call.new.media)
+
+
+def _html_now(before: dict[tuple[int, int], str], tg: FakeTelegram, chat: int,
+              message_id: int) -> str:
+    """The HTML a message shows: its last edit or send since `before` was taken, else then."""
+    records = [m for m in [*tg.sent, *tg.edits] if m.chat_id == chat and m.message_id == message_id]
+    return records[-1].html if records else before[(chat, message_id)]
+
+
+@pytest.mark.parametrize("layout", ["compact", "rich"])
+async def test_compact_and_rich_targets_are_corrected_in_their_own_layout(
+        tg: FakeTelegram, tmp_path: Path, layout: str) -> None:
+    async with World(tg, tmp_path) as world:
+        # long enough for several messages: 4096 characters each (compact), 32768 (rich)
+        words = "words " * (60 if layout == "compact" else 250)
+        many = {f"Part {n}": [f"Item {n} " + words] * 3 for n in range(8)}
+        world.write(many)
+        await sync_content(world.store, world.root)
+        await _push_by_hand(world, GROUP, layout)
+        digest_id = _digest_id(world)
+        old = world.corrector.render(load_digest(world.path, world.root), layout)
+        fixed = dict(many)
+        fixed["Part 6"] = ["Item 6 fixed " + words] * 3
+        before = {(m.chat_id, m.message_id): m.html for m in tg.sent}
+        [report] = await world.change(fixed)
+        new = world.corrector.render(load_digest(world.path, world.root), layout)
+        changed_from = next(n for n, (a, b) in enumerate(zip(old, new, strict=False))
+                            if a.new.content_hash != b.new.content_hash)
+        edits = [e for e in tg.edits if e.chat_id == GROUP]
+        rows = await world.store.journal_rows(digest_id, GROUP, None)
+        # only messages from the changed one onward (that one included), each in its own kind
+        onward = {r.message_id for r in rows[changed_from:]}
+        assert {e.message_id for e in edits} <= onward
+        assert rows[changed_from].message_id in {e.message_id for e in edits}
+        assert changed_from > 0  # the fix sits in a later message: the first one untouched
+        assert edits and all((e.rich_message is not None) == (layout == "rich") for e in edits)
+        assert [r.part for r in rows] == list(range(len(new)))
+        assert [_html_now(before, tg, GROUP, r.message_id) for r in rows] == [
+            p.call.html for p in new]
+        assert report.state == "done" and tg.stats.sent_429 == 0

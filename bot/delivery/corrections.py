@@ -201,8 +201,9 @@ class Corrector:
         digest_id = pushed.digest_id
         if pushed.file_hash is None:
             if pushed.reconciled_hash != "":
-                _LOG.warning("digest %s was pushed and its file is gone: its messages stay in "
-                             "the chats (a deleted file deletes nothing)", digest_id)
+                _LOG.warning("digest %s was pushed and its file is gone (deleted, or broken: "
+                             "see the bad files): its messages stay in the chats (a deleted "
+                             "file deletes nothing)", digest_id)
                 await self._record(digest_id, pushed.title or digest_id, "", "file_deleted")
                 await self.store.mark_reconciled(digest_id, "")
             return None
@@ -406,10 +407,8 @@ class Corrector:
                          call: OutgoingCall, plain: bool) -> object:
         mode = None if plain else ParseMode.HTML
         if method == "editRich":
-            from bot.delivery.rich_api import edit_rich_message
-
-            return await edit_rich_message(self.bot, chat, message_id,
-                                           call.rich_message or {"html": call.html})
+            return await self._edit_rich(chat, message_id,
+                                         dict(call.rich_message or {"html": call.html}))
         if method == "editMessageText":
             text = plain_fallback(call.html) if plain else call.html
             previews = LinkPreviewOptions(is_disabled=not self.settings.link_previews)
@@ -424,6 +423,14 @@ class Corrector:
                 media, chat, message_id, rate_limit_args=PACED)  # type: ignore[call-arg]
         return await self.bot.edit_message_caption(
             chat, message_id, caption=caption, parse_mode=mode,
+            rate_limit_args=PACED)  # type: ignore[call-arg]
+
+    async def _edit_rich(self, chat: int | str, message_id: int, rich: dict) -> object:
+        # editMessageText with `rich_message` (Bot API 10.1; PTB 22.8 has no parameter for
+        # it), like bot/delivery/rich_api.edit_rich_message but paced as correction traffic
+        return await self.bot.do_api_request(
+            "editMessageText", api_kwargs={"chat_id": chat, "message_id": message_id,
+                                           "rich_message": rich},
             rate_limit_args=PACED)  # type: ignore[call-arg]
 
     async def _send(self, digest_id: str, send: Send, part: RenderedPart, layout: str,
@@ -486,9 +493,7 @@ class Corrector:
         text = "(removed in a correction)" if plain else NOTE_HTML
         mode = None if plain else ParseMode.HTML
         if row.kind == "rich":
-            from bot.delivery.rich_api import edit_rich_message
-
-            return await edit_rich_message(self.bot, chat, row.message_id, NOTE_RICH)
+            return await self._edit_rich(chat, row.message_id, dict(NOTE_RICH))
         if row.kind == "photo":
             return await self.bot.edit_message_caption(
                 chat, row.message_id, caption=text, parse_mode=mode,
