@@ -383,3 +383,19 @@ async def test_compact_and_rich_targets_are_corrected_in_their_own_layout(
         assert [_html_now(before, tg, GROUP, r.message_id) for r in rows] == [
             p.call.html for p in new]
         assert report.state == "done" and tg.stats.sent_429 == 0
+
+
+async def test_a_chat_that_removed_the_bot_is_deactivated_and_the_others_corrected(
+        tg: FakeTelegram, tmp_path: Path) -> None:
+    async with World(tg, tmp_path) as world:
+        world.write(BEFORE)
+        await world.push()
+        tg.kick_bot(CHANNEL)
+        [report] = await world.change(AFTER)
+        assert [r.label for r in report.failed] == [str(CHANNEL)]
+        assert "forbidden" in (report.failed[0].error or "")
+        target = await world.store.get_target(CHANNEL, None)
+        assert target is not None and not target.active
+        assert {e.chat_id for e in tg.edits} == {GROUP, FORUM}
+        [admin] = tg.sent_to(ADMIN)
+        assert "in 2 chats" in admin.parsed_text and str(CHANNEL) in admin.parsed_text
