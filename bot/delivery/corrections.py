@@ -465,9 +465,9 @@ class Corrector:
         if call.method == "sendRichMessage":
             from bot.delivery.rich_api import send_rich_message
 
-            sent = await send_rich_message(self.bot, chat, call.rich_message or {},
+            rich = await send_rich_message(self.bot, chat, call.rich_message or {},
                                            message_thread_id=thread, disable_notification=True)
-            return sent.message_id, "rich"
+            return rich.message_id, "rich"
         message = OutgoingMessage("sendPhoto" if call.method == "sendPhoto" else "sendMessage",
                                   call.html, photo=call.photo)
         options = SendOptions(notify=False, link_previews=self.settings.link_previews,

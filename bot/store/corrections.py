@@ -63,8 +63,9 @@ _CORRECTION_COLUMNS = ("id, digest_id, title, state, edited, added, removed, cha
 
 
 def _correction(row) -> CorrectionRecord:
-    return CorrectionRecord(int(row[0]), row[1], row[2], row[3], *(int(v) for v in row[4:9]),
-                            dt.datetime.fromisoformat(row[9]),
+    edited, added, removed, chats, failed = (int(v) for v in row[4:9])
+    return CorrectionRecord(int(row[0]), row[1], row[2], row[3], edited, added, removed, chats,
+                            failed, dt.datetime.fromisoformat(row[9]),
                             dt.datetime.fromisoformat(row[10]) if row[10] else None)
 
 
@@ -125,7 +126,8 @@ class CorrectionsMixin(StoreBase):
                        part: int, *, content_hash: str, kind: str | None, media: str | None,
                        message_id: int | None = None, gone: bool | None = None) -> None:
         """Telegram confirmed the part shows `content_hash` (or that its message is gone)."""
-        sets, args = ["content_hash = ?", "kind = ?", "media = ?"], [content_hash, kind, media]
+        sets = ["content_hash = ?", "kind = ?", "media = ?"]
+        args: list[str | int | None] = [content_hash, kind, media]
         if message_id is not None:
             sets.append("message_id = ?")
             args.append(message_id)
