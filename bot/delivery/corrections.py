@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -35,6 +36,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.delivery.corrections_plan import (
@@ -428,10 +430,13 @@ class Corrector:
     async def _edit_rich(self, chat: int | str, message_id: int, rich: dict) -> object:
         # editMessageText with `rich_message` (Bot API 10.1; PTB 22.8 has no parameter for
         # it), like bot/delivery/rich_api.edit_rich_message but paced as correction traffic
-        return await self.bot.do_api_request(
-            "editMessageText", api_kwargs={"chat_id": chat, "message_id": message_id,
-                                           "rich_message": rich},
-            rate_limit_args=PACED)  # type: ignore[call-arg]
+        with warnings.catch_warnings():
+            # PTB suggests its own editMessageText, which cannot send `rich_message`
+            warnings.simplefilter("ignore", PTBUserWarning)
+            return await self.bot.do_api_request(
+                "editMessageText", api_kwargs={"chat_id": chat, "message_id": message_id,
+                                               "rich_message": rich},
+                rate_limit_args=PACED)  # type: ignore[call-arg]
 
     async def _send(self, digest_id: str, send: Send, part: RenderedPart, layout: str,
                     result: TargetCorrection, chat: int | str, thread: int | None) -> None:
