@@ -164,12 +164,15 @@ class DeliveryService:
             await self.store.release_all(self.owner)
 
     async def _renew_forever(self) -> None:
+        """Renew while pushes run (each push and create_job starts this again)."""
         while True:
             await asyncio.sleep(self.claim_ttl / 4)
             try:
                 await self.store.renew(self.owner, self.claim_ttl)
             except Exception:  # a locked database now and then: try again next round
                 _LOG.warning("could not renew push claims", exc_info=True)
+            if self._running == 0:
+                return
 
     def _ensure_heartbeat(self) -> None:
         if self._heartbeat is None or self._heartbeat.done():
