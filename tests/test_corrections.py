@@ -399,3 +399,25 @@ async def test_a_chat_that_removed_the_bot_is_deactivated_and_the_others_correct
         assert {e.chat_id for e in tg.edits} == {GROUP, FORUM}
         [admin] = tg.sent_to(ADMIN)
         assert "in 2 chats" in admin.parsed_text and str(CHANNEL) in admin.parsed_text
+
+
+async def test_two_correctors_on_one_database_send_each_added_part_once(
+        tg: FakeTelegram, tmp_path: Path) -> None:
+    # the bot and `digestbot post` correcting the same change at the same moment: separate
+    # connections, separate claim owners, no shared lock
+    async with World(tg, tmp_path) as world, World(tg, tmp_path) as other:
+        world.write(BEFORE)
+        await world.push()
+        after = {**AFTER, "Jobs": ["Hiring"], "More": ["Even more"]}
+        world.write(after)
+        await sync_content(world.store, world.root)
+        tg.reset_records()
+        await asyncio.gather(world.corrector.reconcile(), other.corrector.reconcile())
+        new = world.messages()
+        for chat, thread in TARGETS:
+            added = Counter(m.html for m in tg.sent_to(chat, thread))
+            assert added == Counter(m.html for m in new[4:])  # Jobs and More, once each
+        # whatever the interleaving, the journal ends as one push of the new version would
+        for _ in range(2):
+            await world.corrector.reconcile()
+        await assert_shows(world, new)

@@ -345,8 +345,9 @@ class Corrector:
                                  result, chat, thread)
                 emit(CorrectionEvent("step", chat, thread))
             for send in plan.sends:
+                twin = parts[send.position].new.content_hash
                 await self._send(digest.id, send, parts[send.position], layout, result,
-                                 chat, thread)
+                                 chat, thread, sum(p.content_hash == twin for p in news))
                 emit(CorrectionEvent("step", chat, thread))
             for removal in plan.removals:
                 await self._remove(digest.id, by_slot[removal.slot], removal, result,
@@ -377,9 +378,9 @@ class Corrector:
         rows = await self.store.journal_rows(digest.id, chat, thread)
         final = plan_correction(_old_parts(rows, parts), news, now=self.now())
         if final.empty:
-            await self.store.renumber_parts(digest.id, chat, thread,
-                                            {slot: pos for pos, slot in
-                                             final.final_slots().items()})
+            placed = await self.store.renumber_parts(
+                digest.id, chat, thread, {slot: pos for pos, slot in final.final_slots().items()})
+            result.retry = result.retry or not placed  # another corrector moved them first
         else:  # cannot happen unless the journal changed under us: the next sync looks again
             _LOG.warning("correction of %s in %s left work undone; retrying later",
                          digest.id, result.label)
@@ -439,7 +440,9 @@ class Corrector:
                 rate_limit_args=PACED)  # type: ignore[call-arg]
 
     async def _send(self, digest_id: str, send: Send, part: RenderedPart, layout: str,
-                    result: TargetCorrection, chat: int | str, thread: int | None) -> None:
+                    result: TargetCorrection, chat: int | str, thread: int | None,
+                    copies: int) -> None:
+        """`copies`: how many parts of the new version have this content (normally 1)."""
         # a temporary slot no pushed part uses; claimed like a push part so that two
         # processes (the bot and `digestbot post`) never both send it
         slot = -(send.position + 1)
@@ -452,6 +455,10 @@ class Corrector:
             if state == "claimed":
                 break
             await asyncio.sleep(self.delivery.claim_poll)
+        if await self.store.hash_count(digest_id, chat, thread, part.new.content_hash) >= copies:
+            # another process sent it and already renumbered it out of the temporary slot
+            await self.store.release_part(digest_id, chat, thread, slot, owner=owner)
+            return
         try:
             message_id, kind = await self._send_call(chat, thread, part.call, send.reply_to)
         except BaseException:

@@ -140,6 +140,15 @@ class CorrectionsMixin(StoreBase):
                 " AND thread_id = ? AND part = ?",
                 (*args, digest_id, chat_key(chat_id), thread_key(thread_id), part))
 
+    async def hash_count(self, digest_id: str, chat_id: int | str, thread_id: int | None,
+                         content_hash: str) -> int:
+        """How many messages of that chat are journaled as showing this part (by anyone)."""
+        row = await self._one(
+            "SELECT count(*) FROM deliveries WHERE digest_id = ? AND chat_id = ?"
+            " AND thread_id = ? AND content_hash = ?",
+            (digest_id, chat_key(chat_id), thread_key(thread_id), content_hash))
+        return int(row[0]) if row else 0
+
     async def drop_part(self, digest_id: str, chat_id: int | str, thread_id: int | None,
                         part: int) -> None:
         """The part's message was deleted or turned into a "removed" note."""
@@ -160,20 +169,27 @@ class CorrectionsMixin(StoreBase):
                 [(h, k, m, *key, part) for part, (h, k, m) in parts.items()])
 
     async def renumber_parts(self, digest_id: str, chat_id: int | str, thread_id: int | None,
-                             positions: dict[int, int]) -> None:
-        """slot -> new position for every row, in one transaction (rows not named are dropped:
-        none should be left once the chat shows the new version)."""
+                             positions: dict[int, int]) -> bool:
+        """slot -> new position for every row, in one transaction. False (nothing changed) when
+        the rows are not exactly the slots named."""
         key = (digest_id, chat_key(chat_id), thread_key(thread_id))
         where = "digest_id = ? AND chat_id = ? AND thread_id = ?"
         # park every row on a number no position or temporary slot uses, then place it
         park = 1_000_000_000
         async with self.transaction() as db:
+            # another process may have renumbered since the caller looked: then the mapping
+            # is stale and applying it would drop rows; leave it, the next look sees no work
+            async with db.execute(f"SELECT part FROM deliveries WHERE {where}", key) as cur:
+                present = {int(r[0]) for r in await cur.fetchall()}
+            if present != set(positions):
+                return False
             await db.execute(f"UPDATE deliveries SET part = -? - part WHERE {where}",
                              (park, *key))
             await db.executemany(f"UPDATE deliveries SET part = ? WHERE {where} AND part = ?",
                                  [(pos, *key, -park - slot) for slot, pos in positions.items()])
             await db.execute(f"DELETE FROM deliveries WHERE {where} AND part <= ?",
                              (*key, -park // 2))
+        return True
 
     # -- correction records ------------------------------------------------------------------
     async def open_correction(self, digest_id: str, title: str, file_hash: str,
