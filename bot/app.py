@@ -92,11 +92,12 @@ async def _follow_content(services: Services) -> None:
     """
     settings = services.settings
 
-    def correct(_report: SyncReport) -> None:
-        # every round, not only when files changed: a correction paused behind a running
-        # push goes on once the push is done (an unchanged journal costs one query)
-        if services.corrector is not None:
-            services.corrector.kick()
+    def correct(report: SyncReport) -> None:
+        # after a sync that changed files (or removed them), and every round while a
+        # correction waits behind a running push: then it goes on once the push is done
+        corrector = services.corrector
+        if corrector is not None and (report.touched or corrector.paused):
+            corrector.kick()
 
     if services.corrector is not None:  # resume a correction a crash or stop interrupted
         services.corrector.kick()

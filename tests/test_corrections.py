@@ -421,3 +421,19 @@ async def test_two_correctors_on_one_database_send_each_added_part_once(
         for _ in range(2):
             await world.corrector.reconcile()
         await assert_shows(world, new)
+
+
+async def test_parts_journaled_before_hashes_are_adopted_then_corrected(
+        tg: FakeTelegram, tmp_path: Path) -> None:
+    # a database from before corrections: rows without hash or kind
+    async with World(tg, tmp_path) as world:
+        world.write(BEFORE)
+        await world.push()
+        async with world.store.transaction() as db:
+            await db.execute("UPDATE deliveries SET content_hash = NULL, kind = NULL")
+        tg.reset_records()
+        assert await world.corrector.reconcile() == []  # adopted as showing this version
+        assert tg.requests == []
+        [report] = await world.change(AFTER)
+        assert report.total("edited") == 9  # the same three edits per chat as with hashes
+        await assert_shows(world, world.messages())

@@ -154,6 +154,9 @@ class Corrector:
         self._rendered: dict[tuple[str, str], list[RenderedPart]] = {}  # within one digest
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        # something was left for later (a push still running, a chat migrating): the sync
+        # loop looks again every round until it is done, not only when files change
+        self.paused = False
 
     # -- running in the bot ----------------------------------------------------------------
     def kick(self) -> None:
@@ -186,6 +189,7 @@ class Corrector:
         (`only`: just these digest ids). Never raises for one digest's trouble."""
         reports: list[CorrectionReport] = []
         async with self._lock:
+            self.paused = False
             for pushed in await self.store.pushed_digests():
                 if only is not None and pushed.digest_id not in only:
                     continue
@@ -216,6 +220,7 @@ class Corrector:
             _LOG.warning("correction of %s: cannot load it (%s)", digest_id, exc)
             return None
         if await self.store.digest_push_running(digest_id):
+            self.paused = True
             return None  # the push finishes first (with the current file); then we compare
         legacy = pushed.reconciled_hash is None
         self._rendered = {}  # every target of one layout compares against one rendering
@@ -300,6 +305,7 @@ class Corrector:
                                for r in report.results))
         if any(r.retry for r in report.results):
             _LOG.info("correction of %s paused: %s", digest.id, report.summary())
+            self.paused = True
             return report  # reconciled stays behind: the next sync carries on
         report.state = "done"
         await self.store.mark_reconciled(digest.id, file_hash)
