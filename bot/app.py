@@ -1,8 +1,9 @@
 """THE one wiring point: settings -> a python-telegram-bot Application with every service.
 
-`run_bot` runs it with long polling (what `digestbot run` does). Tests and benchmarks start the
-very same application with `start_application` / `stop_application`, which mirror what
-`Application.run_polling` does minus its signal handling and its own event loop.
+`run_bot` (what `digestbot run` does) runs it until SIGINT/SIGTERM with `start_application` /
+`stop_application`, which mirror what `Application.run_polling` does; tests and benchmarks
+start the very same application with them. Updates come by long polling, or by webhook when
+WEBHOOK_URL is set (bot/webhook.py); HEALTH_LISTEN adds /healthz and /metrics (bot/ops.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 
 from telegram import LinkPreviewOptions, Update
@@ -28,6 +30,15 @@ from bot.delivery.userlimit import UserRateLimit
 from bot.digest.limits import set_limits
 from bot.ingest import sync_content, watch
 from bot.logging_setup import setup_logging
+from bot.metrics import (
+    BotMetrics,
+    ObservedLimiter,
+    ObservedRequest,
+    Pulse,
+    TimedUpdateProcessor,
+    command_labeller,
+)
+from bot.ops import ObservedDelivery, Operations, get_ops
 from bot.reader.service import ReaderService
 from bot.schedule import PushScheduler
 from bot.services import CONTEXT_TYPES, BotData, Services
@@ -42,6 +53,9 @@ log = logging.getLogger("digestbot")
 # so users searching at once queue behind one; SQLite runs queries outside the GIL (WAL readers
 # in parallel), so a few connections let searches overlap
 SEARCH_CONNECTIONS = 2
+# users should not wait for each other's replies (a digest is several sends): PTB's default
+# for concurrent_updates(True)
+CONCURRENT_UPDATES = 256
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -58,6 +72,8 @@ def build_application(settings: Settings, *,
     """The bot, fully wired; the store opens and the loops start in post_init."""
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+    metrics, pulse = BotMetrics(), Pulse()
+    processor = TimedUpdateProcessor(CONCURRENT_UPDATES, metrics)
     set_limits(settings.size_limits)  # MAX_DIGEST_BYTES / MAX_DIGEST_MESSAGES
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
@@ -70,17 +86,21 @@ def build_application(settings: Settings, *,
         .base_file_url(file_base_url(settings.api_base_url))
         .defaults(defaults)
         .context_types(CONTEXT_TYPES)  # context.services, bot_data.settings: typed
+        # PTB's own HTTPX transport (same pool sizes as its defaults), counting every call
+        .request(ObservedRequest(metrics, pulse, connection_pool_size=256))
+        .get_updates_request(ObservedRequest(metrics, pulse, connection_pool_size=1))
         # every request goes through the limiter: it paces sends and resends after a 429
-        .rate_limiter(rate_limiter or FloodLimiter())
-        # users should not wait for each other's replies (a digest is several sends)
-        .concurrent_updates(True)
+        .rate_limiter(ObservedLimiter(rate_limiter or FloodLimiter(), metrics))
+        .concurrent_updates(processor)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data.settings = settings
+    application.bot_data.ops = Operations.create(application, settings, metrics, pulse)
     register_all(application)
+    processor.label = command_labeller(application)
     return application
 
 
@@ -120,8 +140,10 @@ async def _post_init(application: Application) -> None:
         for _ in range(SEARCH_CONNECTIONS):  # read-only use: see ReaderService
             search_stores.append(await Store.open(settings.database_path))
         catalog = Catalog(store, settings.content_dir)
-        delivery = DeliveryService(settings=settings, store=store, bot=application.bot,
-                                   catalog=catalog)
+        ops = get_ops(application.bot_data)
+        delivery: DeliveryService = ObservedDelivery(settings=settings, store=store,
+                                                     bot=application.bot, catalog=catalog,
+                                                     ops=ops)
         services = Services(
             settings=settings, store=store, catalog=catalog,
             # cached query results live no longer than one rescan interval
@@ -146,6 +168,7 @@ async def _post_init(application: Application) -> None:
         resumed = await services.jobs.resume()
         if resumed:
             log.info("resuming %d interrupted push job(s)", resumed)
+        ops.health.store = store  # the index is loaded: /healthz may say ok
     except BaseException:
         await store.close()
         for search_store in search_stores:
@@ -174,6 +197,7 @@ async def _post_stop(application: Application) -> None:
 
 
 async def _post_shutdown(application: Application) -> None:
+    get_ops(application.bot_data).health.store = None
     services, application.bot_data.services = application.bot_data.services, None
     if services is not None:
         for search_store in services.reader.search_stores:
@@ -183,12 +207,20 @@ async def _post_shutdown(application: Application) -> None:
 
 
 async def start_application(application: Application, *, poll_timeout: int = 10) -> None:
-    """Initialize, run post_init, start, and poll: `run_polling` without its signal handling."""
+    """Initialize, run post_init, start, and poll (or set the webhook): `run_polling` without
+    its signal handling. The HTTP listeners start before post_init, so /healthz already
+    answers (503, "starting") while a cold index loads."""
+    ops = get_ops(application.bot_data)
     await application.initialize()
     try:
+        await ops.listeners.start()
         if application.post_init is not None:
             await application.post_init(application)
         await application.start()
+        ops.start_probe(application)
+        if ops.webhook is not None:
+            await ops.webhook.activate()
+            return
         assert application.updater is not None
 
         def polling_error(exc: TelegramError) -> None:  # as run_polling: to the error handlers
@@ -204,6 +236,9 @@ async def start_application(application: Application, *, poll_timeout: int = 10)
 
 async def stop_application(application: Application) -> None:
     """The same steps, in the same order, as the end of `run_polling`."""
+    ops = get_ops(application.bot_data)
+    await ops.listeners.stop()  # no new webhook updates (Telegram keeps and resends them)
+    await ops.stop_probe()
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:
@@ -215,13 +250,30 @@ async def stop_application(application: Application) -> None:
         await application.post_shutdown(application)
 
 
+async def serve(application: Application) -> None:
+    """Run until SIGINT or SIGTERM (`docker stop`), then stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl+C still works
+            loop.add_signal_handler(signum, stop.set)
+    await start_application(application)
+    try:
+        await stop.wait()
+    finally:
+        await stop_application(application)
+
+
 def run_bot(settings: Settings) -> int:
-    """`digestbot run`: poll Telegram until interrupted. 0 on a clean stop."""
-    redactor = setup_logging(settings.log_level, [settings.token or ""],
+    """`digestbot run`: poll Telegram (or serve the webhook) until interrupted. 0 on a clean
+    stop."""
+    redactor = setup_logging(settings.log_level,
+                             [settings.token or "", settings.webhook_secret or ""],
                              log_payloads=settings.log_payloads)
     application = build_application(settings)
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(application))
     except InvalidToken as exc:
         # PTB raises InvalidToken for 401 and 404 alike (getMe's own error is the cause); the
         # token's shape is checked at start, so a 404 means the URL is not the Bot API
@@ -236,6 +288,9 @@ def run_bot(settings: Settings) -> int:
     except NetworkError as exc:
         print(redactor.redact(f"error: cannot reach the Bot API at {settings.api_base_url}: "
                               f"{exc.message}"), file=sys.stderr)
+        return 1
+    except OSError as exc:  # WEBHOOK_LISTEN / HEALTH_LISTEN address in use or not ours
+        print(f"error: {exc.strerror or exc}", file=sys.stderr)
         return 1
     return 0
 

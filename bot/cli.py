@@ -52,6 +52,8 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="content folder (default: CONTENT_DIR)")
 
     sub.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)")
+    sub.add_parser("healthcheck", help="exit 0 if the running bot's /healthz (HEALTH_LISTEN) "
+                                       "says ok, else 1 (for Docker's HEALTHCHECK)")
 
     post = sub.add_parser("post", help="push a digest now through the delivery journal")
     post.add_argument("date", nargs="?", default=None, metavar="DATE",
@@ -73,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             return _render(args, sys.stdout)
         if args.command == "check":
             return _check(args, sys.stdout)
+        if args.command == "healthcheck":
+            return _healthcheck()
         # Settings first: a missing token is a one-line error even before the bot code loads.
         settings = Settings.from_env()
         if args.command == "run":
@@ -92,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         # `digestbot render | head`: the reader left; silence the exit flush (Python docs recipe).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def _healthcheck() -> int:
+    from bot.healthcheck import main as healthcheck
+
+    return healthcheck()
 
 
 def _apply_size_limits() -> None:

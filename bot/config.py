@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from dotenv import dotenv_values
 
 from bot.digest.limits import MAX_DIGEST_BYTES, MAX_DIGEST_MESSAGES, SizeLimits
+from bot.healthcheck import parse_listen
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
@@ -75,6 +77,13 @@ class Settings:
     # a pushed digest that changed: edit the chats' messages ("edit") or only log it ("off")
     corrections: str = "edit"
     correction_window_hours: int = 72  # later changes are logged and shown in /status only
+    # deployment (bot/webhook.py, bot/health.py, bot/error_report.py)
+    webhook_url: str | None = None  # set: updates arrive by webhook instead of long polling
+    webhook_listen: tuple[str, int] = ("127.0.0.1", 8443)
+    webhook_secret: str | None = None
+    health_listen: tuple[str, int] | None = None  # /healthz and /metrics
+    health_max_silence: int = 60  # /healthz: 503 when no Bot API call succeeded for this long
+    error_chat: ChatTarget | None = None  # where handler errors and failed pushes are reported
     # a digest above either is refused by name (bot/digest/limits.py)
     max_digest_bytes: int = MAX_DIGEST_BYTES
     max_digest_messages: int = MAX_DIGEST_MESSAGES
@@ -141,6 +150,10 @@ class Settings:
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError("LOG_LEVEL", f"{log_level!r} is not DEBUG, INFO, WARNING or ERROR")
 
+        webhook_url, webhook_listen, webhook_secret = _webhook(get)
+        health_raw = get("HEALTH_LISTEN")
+        error_raw = get("ERROR_CHAT_ID")
+
         return cls(
             token=token,
             api_base_url=base_url,
@@ -160,10 +173,64 @@ class Settings:
             corrections=_choice(env, "CORRECTIONS", ("edit", "off"), cls.corrections),
             correction_window_hours=_int(env, "CORRECTION_WINDOW_HOURS",
                                          cls.correction_window_hours),
+            webhook_url=webhook_url,
+            webhook_listen=webhook_listen,
+            webhook_secret=webhook_secret,
+            health_listen=listen_address(health_raw, "HEALTH_LISTEN") if health_raw else None,
+            health_max_silence=_positive(env, "HEALTH_MAX_SILENCE", cls.health_max_silence),
+            error_chat=ChatTarget.parse(error_raw, "ERROR_CHAT_ID") if error_raw else None,
             max_digest_bytes=_positive(env, "MAX_DIGEST_BYTES", cls.max_digest_bytes),
             max_digest_messages=_positive(env, "MAX_DIGEST_MESSAGES", cls.max_digest_messages),
             log_payloads=_bool(env, "LOG_PAYLOADS", cls.log_payloads),
         )
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the webhook listens on: WEBHOOK_URL's own (a TLS proxy passes it through)."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+
+# Telegram's rules for setWebhook: secret_token 1-256 characters A-Z a-z 0-9 _ -; the URL
+# must be HTTPS on one of these ports.
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+WEBHOOK_PORTS = (443, 80, 88, 8443)
+
+
+def listen_address(raw: str, variable: str) -> tuple[str, int]:
+    """`host:port` (IPv6 in brackets: `[::1]:8080`) -> (host, port); port 0 = any free one."""
+    address = parse_listen(raw)
+    if address is None:
+        raise ConfigError(variable, f"{raw.strip()!r} is not host:port (127.0.0.1:8080, "
+                                    "0.0.0.0:8443 in a container, [::1]:8080)")
+    return address
+
+
+def _webhook(get: Callable[[str], str | None]) -> tuple[str | None, tuple[str, int], str | None]:
+    url, listen, secret = get("WEBHOOK_URL"), get("WEBHOOK_LISTEN"), get("WEBHOOK_SECRET")
+    if url is None:
+        for name, value in (("WEBHOOK_LISTEN", listen), ("WEBHOOK_SECRET", secret)):
+            if value is not None:
+                raise ConfigError(name, "is only used with WEBHOOK_URL (unset: long polling)")
+        return None, Settings.webhook_listen, None
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ConfigError("WEBHOOK_URL", f"{url!r} is not an https:// URL (Telegram only "
+                                         "delivers to HTTPS; terminate TLS in a proxy)")
+    try:
+        port = parts.port or 443
+    except ValueError:
+        raise ConfigError("WEBHOOK_URL", f"{url!r} has a bad port") from None
+    if port not in WEBHOOK_PORTS:
+        raise ConfigError("WEBHOOK_URL", f"port {port}: Telegram delivers only to ports "
+                                         + ", ".join(map(str, WEBHOOK_PORTS)))
+    if secret is None:
+        raise ConfigError("WEBHOOK_SECRET", "is required with WEBHOOK_URL (1-256 characters "
+                                            "A-Z a-z 0-9 _ -; Telegram sends it with every update)")
+    if not _SECRET_RE.match(secret):
+        raise ConfigError("WEBHOOK_SECRET", "must be 1-256 characters A-Z a-z 0-9 _ -")
+    address = (listen_address(listen, "WEBHOOK_LISTEN") if listen is not None
+               else Settings.webhook_listen)
+    return url, address, secret
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

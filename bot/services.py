@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.delivery.outbox import ReplyOutbox
     from bot.delivery.push import DeliveryService
     from bot.delivery.userlimit import UserRateLimit
+    from bot.ops import Operations
     from bot.schedule import PushScheduler
 
 
@@ -50,11 +51,14 @@ class Services:
 
 
 class BotData:
-    """`application.bot_data`: the settings from the start, the services once post_init ran."""
+    """`application.bot_data`: the settings and ops from the start, the services once post_init
+    ran."""
 
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.services: Services | None = None
+        # metrics, health, webhook, error reports (bot/ops.py): from build_application on
+        self.ops: Operations | None = None
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, BotData]):

@@ -1,4 +1,5 @@
-"""The error handler: log the failure with the update's context, apologise, keep serving."""
+"""The error handler: log the failure with the update's context, apologise, report it to
+ERROR_CHAT_ID (bot/error_report.py: once per distinct error per 10 minutes), keep serving."""
 
 from __future__ import annotations
 
@@ -37,8 +38,14 @@ async def on_error(update: object, context: BotContext) -> None:
         log.warning("Bot API not reachable (%s); polling retries", context.error)
         return
     log.error("handler failed for %s", describe(update), exc_info=context.error)
-    if not isinstance(update, Update):
-        return
+    if isinstance(update, Update):
+        await _apologise(update, context)
+    ops = context.bot_data.ops
+    if ops is not None and context.error is not None:
+        await ops.errors.report_exception(context.error, describe(update))
+
+
+async def _apologise(update: Update, context: BotContext) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(APOLOGY, show_alert=True)

@@ -19,12 +19,14 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram.ext import Application
 
 from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
 from bot.delivery.ratelimit import FloodLimiter
+from bot.ops import Operations, get_ops
 from bot.services import Services
 from bot.standin import FakeTelegram, SentMessage
 
@@ -63,6 +65,15 @@ class RunningBot:
         services = self.app.bot_data.services
         assert services is not None, "the bot is not running"
         return services
+
+    @property
+    def ops(self) -> Operations:
+        return get_ops(self.app.bot_data)
+
+    def listener_url(self, address: tuple[str, int] | None) -> str:
+        """http://127.0.0.1:PORT of the bot's HEALTH_LISTEN / WEBHOOK_LISTEN server."""
+        assert address is not None
+        return self.ops.listeners.url(address)
 
     @property
     def username(self) -> str:
@@ -140,6 +151,10 @@ async def running_bot(tg: FakeTelegram, tmp_path: Path, *,
         path.write_text(text, encoding="utf-8")
     app = build_application(settings, rate_limiter=limiter or FloodLimiter(scale=tg.speed))
     await start_application(app, poll_timeout=1)
+    if settings.webhook_url:  # the TLS proxy of a real deployment: public URL -> our listener
+        public = urlsplit(settings.webhook_url)
+        tg.route_webhook(f"{public.scheme}://{public.netloc}",
+                         get_ops(app.bot_data).listeners.url(settings.webhook_listen))
     try:
         yield RunningBot(app, settings, tg, settings.content_dir)
     finally:

@@ -32,6 +32,7 @@ from telegram.error import (
 from bot.delivery.ratelimit import retry_after_seconds
 from bot.digest.model import OutgoingMessage
 from bot.digest.tghtml import html_to_plain, utf16_len
+from bot.metrics import count_retry
 
 _LOG = logging.getLogger(__name__)
 
@@ -151,6 +152,7 @@ async def send_part(
             if attempt >= retry.attempts:
                 raise SendFailed(f"network: {exc.message} (after {attempt} tries)") from exc
             delay = retry.delay(attempt)
+            count_retry(bot, "network")
             _LOG.info("chat %s: %s; retry %d in %.1fs", chat_id, exc.message, attempt, delay)
         except TelegramError as exc:
             raise SendFailed(f"{type(exc).__name__}: {exc.message}") from exc

@@ -103,8 +103,11 @@ Faults and chat events:
   ``tg.reopen_topic``; ``tg.fail_photo_url(url, description)`` -> sendPhoto with that URL is 400.
 
 Bot API methods: getMe, getUpdates (offset/limit/timeout long-poll/allowed_updates; a second
-concurrent poll ends the first with 409 Conflict), deleteWebhook, getWebhookInfo, setWebhook
-(400), logOut, close, sendMessage, sendPhoto (URL or a file_id it returned), editMessageText,
+concurrent poll ends the first with 409 Conflict; 409 while a webhook is set), setWebhook /
+deleteWebhook / getWebhookInfo (queued updates are POSTed to the webhook with the secret header;
+``tg.route_webhook(public, local)`` maps the HTTPS URL to the bot's listener like a TLS proxy,
+``await tg.post_webhook(update, secret_token=...)`` sends a forged one; see webhook.py), logOut,
+close, sendMessage, sendPhoto (URL or a file_id it returned), editMessageText,
 editMessageCaption, editMessageMedia (photos), editMessageReplyMarkup, deleteMessage,
 answerCallbackQuery, setMyCommands, getMyCommands,
 deleteMyCommands, getChat, getChatMember, getChatAdministrators, pinChatMessage,
@@ -117,7 +120,8 @@ lines become messages from a private user). HTTP control API mirroring the Pytho
 ``POST /_control/<method>`` with a JSON object of keyword arguments for add_private_chat,
 add_group, add_supergroup, add_channel, add_user, send_text, send_channel_post, press_button,
 push_update, fail_next, migrate_group, set_bot_status, kick_bot, block_bot, close_topic,
-reopen_topic, fail_photo_url, reset_records -> ``{"ok": true, "result": ...}``.
+reopen_topic, fail_photo_url, reset_records, route_webhook, post_webhook -> ``{"ok": true,
+"result": ...}``.
 """
 
 from bot.standin.ratelimit import FloodLimits

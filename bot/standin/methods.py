@@ -234,25 +234,16 @@ class BotApiMethods:
     async def api_close(self, params: Params) -> Any:
         return True
 
-    async def api_deletewebhook(self, params: Params) -> Any:
-        if get_bool(params, "drop_pending_updates"):
-            self._updates.clear()
-        return True
-
-    async def api_setwebhook(self, params: Params) -> Any:
-        raise bad_request("bad webhook: the fake server supports only getUpdates")
-
-    async def api_getwebhookinfo(self, params: Params) -> Any:
-        return {"url": "", "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
-
     def _allowed(self, update: dict[str, Any]) -> bool:
         kind = next(k for k in update if k != "update_id")
         if self._allowed_updates:
             return kind in self._allowed_updates
         return kind not in _NOT_DEFAULT_UPDATES
 
+    def refuse_polling_with_webhook(self) -> None: ...  # bot/standin/webhook.py
+
     async def api_getupdates(self, params: Params) -> Any:
+        self.refuse_polling_with_webhook()
         offset = get_int(params, "offset")
         limit = min(max(get_int(params, "limit", 100) or 100, 1), 100)
         timeout = max(get_int(params, "timeout", 0) or 0, 0)
@@ -273,6 +264,7 @@ class BotApiMethods:
                 return self._updates[:limit]
             if generation != self._poll_generation:
                 raise ApiError(409, _CONFLICT)
+            self.refuse_polling_with_webhook()  # setWebhook during a long poll
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self._closing_event().is_set():
                 return []

@@ -32,6 +32,7 @@ from bot.standin.state import (
     next_id,
 )
 from bot.standin.telegram_html import utf16_len
+from bot.standin.webhook import WebhookMethods
 
 ANONYMOUS_ADMIN = User(1087968824, "Group", "GroupAnonymousBot", is_bot=True)
 # Methods that a chat-targeted fault (fail_next(chat_id, ...)) applies to.
@@ -51,7 +52,7 @@ def command_entities(text: str) -> list[dict[str, Any]]:
              "length": utf16_len(m.group())} for m in _COMMAND.finditer(text)]
 
 
-class FakeTelegram(BotApiMethods):
+class FakeTelegram(WebhookMethods, BotApiMethods):
     """A strict fake of the Telegram Bot API, served over real HTTP on 127.0.0.1.
 
     See the package docstring (``bot/standin/__init__.py``) for the full guide.
@@ -96,6 +97,7 @@ class FakeTelegram(BotApiMethods):
         self._event: asyncio.Event | None = None
         self._closing: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
+        self._init_webhooks()
 
     # ================================================================== lifecycle
 
@@ -127,10 +129,13 @@ class FakeTelegram(BotApiMethods):
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
         self._closing_event().clear()
+        if self.webhook is not None:  # started again after a stop: deliveries resume
+            self._start_delivery()
         return self
 
     async def stop(self) -> None:
         self._closing_event().set()  # releases long polls and held "timeout" requests
+        await self.stop_webhook_delivery()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -606,7 +611,7 @@ class FakeTelegram(BotApiMethods):
         "send_text", "send_channel_post", "press_button", "push_update", "fail_next",
         "migrate_group", "set_bot_status", "kick_bot", "block_bot", "close_topic",
         "reopen_topic", "fail_photo_url", "reset_records", "set_rich_messages",
-        "advance_clock", "delete_as_admin", "make_uneditable"})
+        "advance_clock", "delete_as_admin", "make_uneditable", "route_webhook", "post_webhook"})
 
     async def _handle_control_post(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
