@@ -20,7 +20,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults
 
 from bot.catalog import Catalog
-from bot.config import ConfigError, Settings
+from bot.config import MISSING_TOKEN, ConfigError, Settings
 from bot.delivery.corrections import Corrector
 from bot.delivery.jobs import PushJobs
 from bot.delivery.outbox import ReplyOutbox
@@ -29,7 +29,7 @@ from bot.delivery.ratelimit import FloodLimiter
 from bot.delivery.userlimit import UserRateLimit
 from bot.digest.limits import set_limits
 from bot.ingest import sync_content, watch
-from bot.logging_setup import setup_logging
+from bot.logging_setup import REDACTED, setup_logging
 from bot.metrics import (
     BotMetrics,
     ObservedLimiter,
@@ -39,6 +39,7 @@ from bot.metrics import (
     command_labeller,
 )
 from bot.ops import ObservedDelivery, Operations, get_ops
+from bot.polling import PollingErrors
 from bot.reader.service import ReaderService
 from bot.schedule import PushScheduler
 from bot.services import CONTEXT_TYPES, BotData, Services
@@ -71,7 +72,7 @@ def build_application(settings: Settings, *,
                       rate_limiter: BaseRateLimiter | None = None) -> Application:
     """The bot, fully wired; the store opens and the loops start in post_init."""
     if not settings.token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+        raise ConfigError("TELEGRAM_BOT_TOKEN", MISSING_TOKEN)
     metrics, pulse = BotMetrics(), Pulse()
     processor = TimedUpdateProcessor(CONCURRENT_UPDATES, metrics)
     set_limits(settings.size_limits)  # MAX_DIGEST_BYTES / MAX_DIGEST_MESSAGES
@@ -99,6 +100,8 @@ def build_application(settings: Settings, *,
     )
     application.bot_data.settings = settings
     application.bot_data.ops = Operations.create(application, settings, metrics, pulse)
+    # polling failures reach the error handler with update=None (handlers/errors.py)
+    application.bot_data.polling_errors = PollingErrors(settings.api_base_url)
     register_all(application)
     processor.label = command_labeller(application)
     return application
@@ -250,6 +253,17 @@ async def stop_application(application: Application) -> None:
         await application.post_shutdown(application)
 
 
+class _StartupTracebacks(logging.Filter):
+    """PTB logs its own traceback when the start-up getMe fails; run_bot reports that failure
+    in one line instead, so those records are dropped (every other PTB record passes)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg)
+        return not (text.startswith("%s Invalid token")
+                    or text.startswith("Network Retry Loop (Bootstrap")
+                    or "Bootstrap" in str(record.args or ""))
+
+
 async def serve(application: Application) -> None:
     """Run until SIGINT or SIGTERM (`docker stop`), then stop cleanly."""
     stop = asyncio.Event()
@@ -266,10 +280,18 @@ async def serve(application: Application) -> None:
 
 def run_bot(settings: Settings) -> int:
     """`digestbot run`: poll Telegram (or serve the webhook) until interrupted. 0 on a clean
-    stop."""
+    stop.
+
+    Start-up failures are one line on stderr, no traceback: Telegram unreachable (exit 1),
+    token rejected or a wrong base URL (exit 2). A second instance on the same token is a
+    polling failure (409), reported by handlers/errors.py through bot.polling while this one
+    keeps retrying."""
     redactor = setup_logging(settings.log_level,
                              [settings.token or "", settings.webhook_secret or ""],
                              log_payloads=settings.log_payloads)
+    ptb_log = logging.getLogger("telegram.ext")
+    quiet = _StartupTracebacks()
+    ptb_log.addFilter(quiet)
     application = build_application(settings)
     try:
         with contextlib.suppress(KeyboardInterrupt):
@@ -283,15 +305,19 @@ def run_bot(settings: Settings) -> int:
                                   f"TELEGRAM_API_BASE_URL ({settings.api_base_url}) looks wrong "
                                   "(it should end in /bot)"), file=sys.stderr)
         else:
-            print("error: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
+            print("error: TELEGRAM_BOT_TOKEN was rejected by Telegram (getMe said "
+                  "Unauthorized): check the token from @BotFather in .env", file=sys.stderr)
         return 2
     except NetworkError as exc:
-        print(redactor.redact(f"error: cannot reach the Bot API at {settings.api_base_url}: "
-                              f"{exc.message}"), file=sys.stderr)
+        url = f"{settings.api_base_url.rstrip('/')}{REDACTED}/getMe"
+        print(redactor.redact(f"error: Telegram not reachable at {url}: {exc.message}"),
+              file=sys.stderr)
         return 1
     except OSError as exc:  # WEBHOOK_LISTEN / HEALTH_LISTEN address in use or not ours
         print(f"error: {exc.strerror or exc}", file=sys.stderr)
         return 1
+    finally:
+        ptb_log.removeFilter(quiet)
     return 0
 
 

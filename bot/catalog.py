@@ -22,17 +22,18 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from bot.digest.limits import limited_messages
+from bot.digest.calls import DEFAULT_LAYOUT, LAYOUTS, OutgoingCall, build_calls, check_layout
+from bot.digest.limits import check_messages, limited_messages
 from bot.digest.loader import load_digest, parse_day
 from bot.digest.model import Digest, OutgoingMessage
 
 if TYPE_CHECKING:
     from bot.store import DigestRecord, Store
 
-# Layouts a digest can be cut into. Only the classic one exists today; the argument is here so
-# more can be added without touching the callers' signatures (the cache key includes it).
+# `messages()` is the classic (one message per `##` section) cut, as OutgoingMessage; `calls()` is
+# any layout (bot.digest.calls.LAYOUTS) as the exact Bot API calls a push makes.
 CLASSIC = "classic"
-LAYOUTS = (CLASSIC,)
+_MESSAGES = "messages"  # cache-key tag of messages() results (calls() use the layout name)
 
 
 class Edition(Protocol):
@@ -95,7 +96,7 @@ class Catalog:
                  cache_size: int = 64) -> None:
         self.store = store
         self.content_dir = Path(content_dir)
-        self._cache: OrderedDict[tuple[str, str], list[OutgoingMessage]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str], list] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()  # messages() runs in worker threads too
         self.renders = 0  # digests rendered (not served from the cache): for tests/benchmarks
@@ -146,38 +147,65 @@ class Catalog:
     # -- messages ---------------------------------------------------------------------------
     @staticmethod
     def _key(item: Digest | DigestRecord, layout: str) -> tuple[str, str]:
-        if layout not in LAYOUTS:
+        if layout == CLASSIC:
+            layout = _MESSAGES
+        elif layout not in LAYOUTS:
             raise ValueError(f"unknown layout {layout!r} (known: {', '.join(LAYOUTS)})")
         return (_content_key(item) if isinstance(item, Digest) else item.content_hash, layout)
 
-    def _cached(self, key: tuple[str, str]) -> list[OutgoingMessage] | None:
+    def _cached(self, key: tuple[str, str]) -> list | None:
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
             return cached
 
-    def messages(self, item: Digest | DigestRecord, *,
-                 layout: str = CLASSIC) -> list[OutgoingMessage]:
-        """The messages of a digest (loaded, or a store record: loaded here), in order.
-
-        Cached by content (a record's file hash; a loaded digest's fields) and layout, so an
-        edited file is rendered afresh and the same one never twice. Raises DigestError if a
-        record's file broke or the digest is over MAX_DIGEST_MESSAGES (DigestTooLarge),
-        ValueError for an unknown layout.
-        """
-        key = self._key(item, layout)
+    def _built(self, item: Digest | DigestRecord, key: tuple[str, str], build) -> list:
         cached = self._cached(key)
         if cached is not None:
             return cached
         digest = item if isinstance(item, Digest) else self.load(item)
-        built = limited_messages(digest)  # DigestTooLarge above MAX_DIGEST_MESSAGES
+        built = build(digest)
         with self._lock:
             self.renders += 1
             self._cache[key] = built
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return built
+
+    def messages(self, item: Digest | DigestRecord, *,
+                 layout: str = CLASSIC) -> list[OutgoingMessage]:
+        """The classic messages of a digest (loaded, or a store record: loaded here), in order.
+
+        Cached by content (a record's file hash; a loaded digest's fields), so an edited file
+        is rendered afresh and the same one never twice. Raises DigestError if a record's file
+        broke or the digest is over MAX_DIGEST_MESSAGES (DigestTooLarge), ValueError for
+        another layout than classic (use calls() for layouts).
+        """
+        if layout != CLASSIC:
+            raise ValueError(f"unknown layout {layout!r} for messages() (use calls())")
+        return self._built(item, self._key(item, CLASSIC), limited_messages)
+
+    def calls(self, item: Digest | DigestRecord, *,
+              layout: str = DEFAULT_LAYOUT) -> list[OutgoingCall]:
+        """Every Bot API call of the digest's push in `layout`, cached like messages().
+        DigestTooLarge above MAX_DIGEST_MESSAGES, ValueError for an unknown layout."""
+        check_layout(layout)
+
+        def build(digest: Digest) -> list[OutgoingCall]:
+            calls = build_calls(digest, layout)
+            check_messages(digest.path, len(calls))
+            return calls
+
+        return self._built(item, self._key(item, layout), build)
+
+    async def calls_async(self, item: Digest | DigestRecord, *,
+                          layout: str = DEFAULT_LAYOUT) -> list[OutgoingCall]:
+        """calls() off the event loop (see messages_async)."""
+        cached = self._cached(self._key(item, layout))
+        if cached is not None:
+            return cached
+        return await asyncio.to_thread(self.calls, item, layout=layout)
 
     async def messages_async(self, item: Digest | DigestRecord, *,
                              layout: str = CLASSIC) -> list[OutgoingMessage]:

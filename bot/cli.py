@@ -12,16 +12,19 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from telegram.constants import MessageLimit
 
 from bot import __version__, catalog
 from bot.config import ConfigError, Settings
 from bot.digest.calls import DEFAULT_LAYOUT, LAYOUTS, OutgoingCall
-from bot.digest.limits import check_messages, set_limits
+from bot.digest.limits import set_limits
 from bot.digest.loader import load_all, load_digest, parse_day
 from bot.digest.model import Digest, DigestError, OutgoingMessage
+
+if TYPE_CHECKING:
+    from bot.digest.lint import Finding
 
 
 class UsageError(Exception):
@@ -47,9 +50,11 @@ def _build_parser() -> argparse.ArgumentParser:
                              "sections packed into few messages, or one rich message")
     render.add_argument("--content-dir", type=Path, help="content folder (default: CONTENT_DIR)")
 
-    check = sub.add_parser("check", help="load and render every digest; report problems")
-    check.add_argument("directory", nargs="?", type=Path, metavar="DIR",
-                       help="content folder (default: CONTENT_DIR)")
+    check = sub.add_parser(
+        "check", help="check digest files for publishing: errors (exit 1) and warnings")
+    check.add_argument("paths", nargs="*", type=Path, metavar="FILE|DIR",
+                       help="digest files and folders (default: CONTENT_DIR)")
+    check.add_argument("--strict", action="store_true", help="warnings fail the check too")
 
     sub.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)")
     sub.add_parser("healthcheck", help="exit 0 if the running bot's /healthz (HEALTH_LISTEN) "
@@ -128,7 +133,7 @@ def _select(spec: str, content_dir: Path | None) -> list[Digest]:
     path = Path(spec)
     if spec.strip().lower() != "latest" and path.is_file():
         root = _content_dir(content_dir)
-        return [load_digest(path, root if _is_under(path, root) else None)]
+        return [load_digest(path, root if _is_under(path, root) else None, drafts=True)]
     try:
         day = parse_day(spec)
     except ValueError as exc:
@@ -160,11 +165,13 @@ def _render(args: argparse.Namespace, out: TextIO) -> int:
     except DigestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    # Each call exactly as the push makes it, in any layout. (catalog.messages caches the
-    # classic layout only so far; wiring layouts into delivery moves this behind it.)
-    from bot.digest.calls import build_calls
-
-    batches = [(digest, build_calls(digest, args.layout)) for digest in digests]
+    # each call exactly as the push makes it (the catalogue the push asks; folder use: no store)
+    calls_of = catalog.Catalog(None, Path(".")).calls
+    try:
+        batches = [(digest, calls_of(digest, layout=args.layout)) for digest in digests]
+    except DigestError as exc:  # over MAX_DIGEST_MESSAGES: the bot would refuse it too
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if args.json:
         payload = [{"digest": digest.id, "title": digest.title,
                     "calls": [call.to_json() for call in calls]} for digest, calls in batches]
@@ -269,56 +276,85 @@ def _limit(msg: OutgoingMessage) -> tuple[str, int]:
 
 # ---------------------------------------------------------------------------- check
 
+GROUP_MIN_FILES = 3  # a reason shared by this many files is printed once, with the file names
+
 
 def message_problems(msg: OutgoingMessage) -> list[str]:
     """Limits Telegram would reject a message for (length after parsing, entity count)."""
-    from bot.digest.tghtml import measure
+    from bot.digest.lint import message_problems as problems
 
-    size = measure(msg.html)
-    kind, limit = _limit(msg)
-    problems = []
-    if size.utf16 > limit:
-        problems.append(f"{kind} is {size.utf16} UTF-16 units (limit {limit})")
-    if size.entities > MessageLimit.MESSAGE_ENTITIES:
-        problems.append(f"{size.entities} entities (limit {int(MessageLimit.MESSAGE_ENTITIES)})")
-    if not size.utf16:
-        problems.append(f"empty {kind}")
-    return problems
+    return problems(msg)
+
+
+def _check_targets(
+    args: argparse.Namespace,
+) -> tuple[list[tuple[Path, Path | None, str]], int, list[DigestError]]:
+    """(file, root for its id, name to print in groups) of every digest named; how many named
+    files are not digests; what could not be looked at (symlink loops, unreadable folders)."""
+    from bot.digest.loader import has_front_matter, is_digest_name, scan_digest_files
+
+    paths = args.paths or [_content_dir(None)]
+    targets: list[tuple[Path, Path | None, str]] = []
+    unreadable: list[DigestError] = []
+    skipped = 0
+    for given in paths:
+        if given.is_dir():
+            files, problems = scan_digest_files(given)
+            unreadable.extend(problems)
+            targets.extend((f, given, f.relative_to(given).as_posix()) for f in files)
+        elif given.is_file():
+            if is_digest_name(given) and (given.suffix.lower() != ".txt"
+                                          or has_front_matter(given)):
+                root = _content_dir(None)
+                targets.append((given, root if _is_under(given, root) else None, str(given)))
+            else:
+                skipped += 1
+        else:
+            raise UsageError(f"argument FILE|DIR: {str(given)!r} is no such file or directory")
+    return targets, skipped, unreadable
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.digest.split import build_messages  # lazy: written alongside, see docs
+    from bot.digest.lint import Finding, check_file
 
-    root = args.directory if args.directory is not None else _content_dir(None)
-    if not root.is_dir():
-        raise UsageError(f"argument DIR: {str(root)!r} is not a directory")
-    digests, errors = load_all(root)
-    problems = [f"{err.path}: {err.reason}" for err in errors]
-    messages_total = 0
-    for digest in digests:
-        try:
-            messages = build_messages(digest)
-        except Exception as exc:  # a renderer bug must name the file, not abort the whole check
-            problems.append(f"{digest.path}: cannot render ({type(exc).__name__}: {exc})")
-            continue
-        messages_total += len(messages)
-        try:
-            check_messages(digest.path, len(messages))
-        except DigestError as exc:
-            problems.append(str(exc))
-        if not messages:
-            problems.append(f"{digest.path}: renders to no message")
-        for number, msg in enumerate(messages, 1):
-            problems.extend(
-                f"{digest.path}: message {number}: {problem}" for problem in message_problems(msg)
-            )
-    if not digests and not errors:
-        problems.append(f"{root}: no digest files (.md, .markdown) found")
-    for line in problems:
-        out.write(line + "\n")
-    files = len(digests) + len(errors)
-    out.write(
-        f"checked {files} file(s): {len(digests)} digest(s), {messages_total} message(s), "
-        f"{len(problems)} problem(s)\n"
-    )
-    return 0 if not problems else 1
+    targets, skipped, unreadable = _check_targets(args)
+    reports = [(check_file(path, root), name) for path, root, name in targets]
+    findings: list[tuple[Finding, str]] = [
+        (Finding("error", Path(err.path), None, err.reason), err.path) for err in unreadable]
+    findings.extend((f, name) for r, name in reports for f in r.findings)
+    if not targets and not unreadable:
+        where = ", ".join(str(p) for p in (args.paths or [_content_dir(None)]))
+        findings.append((Finding("error", Path(where), None,
+                                 "no digest files (.md, .markdown, .txt) found"), where))
+    for level in ("error", "warning"):
+        for line in _grouped([(f, n) for f, n in findings if f.level == level]):
+            out.write(line + "\n")
+    drafts = [r for r, _ in reports if r.digest is not None and r.digest.draft]
+    for report in drafts:
+        out.write(f"{report.path}: draft (draft: true): checked, but the bot does not send it\n")
+    errors = sum(f.level == "error" for f, _ in findings)
+    warnings = len(findings) - errors
+    digests = sum(r.digest is not None for r, _ in reports)
+    summary = (f"checked {len(targets)} file(s): {digests} digest(s) ({len(drafts)} draft(s)), "
+               f"{sum(r.messages for r, _ in reports)} message(s), {errors} error(s), "
+               f"{warnings} warning(s)")
+    out.write(summary + (f", {skipped} skipped (not digests)" if skipped else "") + "\n")
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def _grouped(findings: list[tuple[Finding, str]]) -> list[str]:
+    """One line per finding, except a reason shared by many files: one line naming them."""
+    by_reason: dict[str, list[tuple[Finding, str]]] = {}
+    for finding, name in findings:
+        by_reason.setdefault(finding.reason, []).append((finding, name))
+    lines: list[str] = []
+    for reason, group in by_reason.items():
+        names = list(dict.fromkeys(name for _, name in group))
+        level = "" if group[0][0].level == "error" else "warning: "
+        if len(names) >= GROUP_MIN_FILES:
+            shown = ", ".join(names[:GROUP_MIN_FILES])
+            more = f" … (+{len(names) - GROUP_MIN_FILES})" if len(names) > GROUP_MIN_FILES else ""
+            lines.append(f"{len(names)} files: {level}{reason}: {shown}{more}")
+        else:
+            lines.extend(f"{f.where()}: {level}{f.text()}" for f, _ in group)
+    return lines

@@ -19,10 +19,19 @@ from dotenv import dotenv_values
 
 from bot.digest.limits import MAX_DIGEST_BYTES, MAX_DIGEST_MESSAGES, SizeLimits
 from bot.healthcheck import parse_listen
+from bot.i18n import parse_language
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
-_CHAT_RE = re.compile(r"^(?P<chat>-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})(?::(?P<thread>\d+))?$")
+_CHAT_RE = re.compile(r"^(?P<chat>-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})(?::(?P<thread>\d+))?"
+                      r"(?::(?P<layout>[A-Za-z]+))?$")
+# the layouts of bot.digest.calls (kept literal here: config must not import the renderers)
+LAYOUT_NAMES = ("sections", "compact", "rich")
+
+
+# what `digestbot run` says without a token: where to put it
+MISSING_TOKEN = ("is required: put the token from @BotFather in .env as "
+                 "TELEGRAM_BOT_TOKEN=123456:ABC... (or set it in the environment)")
 
 
 class ConfigError(Exception):
@@ -35,10 +44,12 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class ChatTarget:
-    """A push destination: a chat id (or @channel) and, for forum topics, a thread id."""
+    """A push destination: a chat id (or @channel), for forum topics a thread id, and the
+    layout it was configured with (None: DIGEST_LAYOUT)."""
 
     chat_id: int | str
     thread_id: int | None = None
+    layout: str | None = None
 
     @classmethod
     def parse(cls, raw: str, variable: str = "DIGEST_CHATS") -> ChatTarget:
@@ -46,12 +57,15 @@ class ChatTarget:
         if not match:
             raise ConfigError(
                 variable,
-                f"{raw.strip()!r} is not a chat "
-                "(-1001234567890, @channelname or -100123:42 for a topic)",
+                f"{raw.strip()!r} is not a chat (-1001234567890, @channelname or -100123:42 "
+                "for a topic, optionally :sections, :compact or :rich)",
             )
-        chat = match["chat"]
-        thread = match["thread"]
-        return cls(chat if chat.startswith("@") else int(chat), int(thread) if thread else None)
+        chat, thread, layout = match["chat"], match["thread"], match["layout"]
+        if layout is not None and layout.lower() not in LAYOUT_NAMES:
+            raise ConfigError(variable, f"{raw.strip()!r}: unknown layout {layout!r} "
+                                        f"(use {', '.join(LAYOUT_NAMES)})")
+        return cls(chat if chat.startswith("@") else int(chat), int(thread) if thread else None,
+                   layout.lower() if layout else None)
 
     def __str__(self) -> str:
         return f"{self.chat_id}:{self.thread_id}" if self.thread_id else str(self.chat_id)
@@ -65,6 +79,8 @@ class Settings:
     database_path: Path = Path("data/digestbot.sqlite3")
     admin_ids: frozenset[int] = frozenset()
     digest_chats: tuple[ChatTarget, ...] = ()
+    # layout of every target without its own (never rich by default: not every app shows it)
+    digest_layout: str = "sections"
     push_schedule: str = "0 8 * * *"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     log_level: str = "INFO"
@@ -77,6 +93,9 @@ class Settings:
     # a pushed digest that changed: edit the chats' messages ("edit") or only log it ("off")
     corrections: str = "edit"
     correction_window_hours: int = 72  # later changes are logged and shown in /status only
+    # groups and channels (private chats follow the reader's Telegram language); /language
+    # overrides it per chat. A catalog name of bot.i18n: "en" or "zh_Hans".
+    bot_language: str = "en"
     # deployment (bot/webhook.py, bot/health.py, bot/error_report.py)
     webhook_url: str | None = None  # set: updates arrive by webhook instead of long polling
     webhook_listen: tuple[str, int] = ("127.0.0.1", 8443)
@@ -113,7 +132,7 @@ class Settings:
 
         token = get("TELEGRAM_BOT_TOKEN")
         if token is None and require_token:
-            raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+            raise ConfigError("TELEGRAM_BOT_TOKEN", MISSING_TOKEN)
         if token is not None and not _TOKEN_RE.match(token):
             raise ConfigError("TELEGRAM_BOT_TOKEN",
                               "does not look like a bot token (123456:ABC...)")
@@ -134,6 +153,11 @@ class Settings:
             for part in (get("DIGEST_CHATS") or "").split(",") if part.strip()
         )
 
+        layout = (get("DIGEST_LAYOUT") or cls.digest_layout).lower()
+        if layout not in LAYOUT_NAMES:
+            raise ConfigError("DIGEST_LAYOUT", f"{layout!r} is not a layout "
+                                               f"(use {', '.join(LAYOUT_NAMES)})")
+
         schedule = get("PUSH_SCHEDULE") or cls.push_schedule
         tz_name = get("TIMEZONE") or "UTC"
         try:
@@ -150,6 +174,13 @@ class Settings:
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError("LOG_LEVEL", f"{log_level!r} is not DEBUG, INFO, WARNING or ERROR")
 
+        bot_language = "en"
+        if get("BOT_LANGUAGE"):
+            parsed = parse_language(get("BOT_LANGUAGE") or "")
+            if parsed is None:
+                raise ConfigError("BOT_LANGUAGE",
+                                  f"{get('BOT_LANGUAGE')!r} is not a language (en or zh)")
+            bot_language = parsed
         webhook_url, webhook_listen, webhook_secret = _webhook(get)
         health_raw = get("HEALTH_LISTEN")
         error_raw = get("ERROR_CHAT_ID")
@@ -161,6 +192,7 @@ class Settings:
             database_path=Path(get("DATABASE_PATH") or "data/digestbot.sqlite3"),
             admin_ids=frozenset(admin_ids),
             digest_chats=chats,
+            digest_layout=layout,
             push_schedule=schedule,
             timezone=timezone,
             log_level=log_level,
@@ -173,6 +205,7 @@ class Settings:
             corrections=_choice(env, "CORRECTIONS", ("edit", "off"), cls.corrections),
             correction_window_hours=_int(env, "CORRECTION_WINDOW_HOURS",
                                          cls.correction_window_hours),
+            bot_language=bot_language,
             webhook_url=webhook_url,
             webhook_listen=webhook_listen,
             webhook_secret=webhook_secret,

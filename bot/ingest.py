@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from bot.digest.items import extract_items_and_sections
+from bot.digest.items import extract_items_and_sections, head_text
 from bot.digest.limits import current_limits
 from bot.digest.loader import load_digest, scan_digest_files
 from bot.digest.model import Digest, DigestError
@@ -49,9 +49,9 @@ def _rows(digest: Digest, stamp: FileStamp, rel: str) -> ParsedFile:
         stamp.size, json.dumps(sections, ensure_ascii=False),
     )
     tag_rows = [(normalize_tag(tag), tag, n) for n, tag in enumerate(digest.tags)]
-    # position 0: the digest itself (title + summary), so they are searchable like items
-    head_text = digest.title + ("\n" + digest.summary if digest.summary else "")
-    item_rows = [(0, None, digest.title, head_text, None)]
+    # position 0: the digest itself (title, plain summary, seo/keywords), searchable like items
+    item_rows: list[tuple[int, str | None, str, str, str | None]] = [
+        (0, None, digest.title, head_text(digest), None)]
     item_rows.extend(
         (n, item.section, item.title, item.text, item.url) for n, item in enumerate(items, 1)
     )

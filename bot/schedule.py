@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.delivery.push import DeliveryService, PushReport
 from bot.ingest import sync_content
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.schedule")
 # Step past a fire time. Arithmetic is done in UTC: adding to an aware local time is wall-clock
 # arithmetic in Python and would land back on the repeated autumn hour.
 _TICK = dt.timedelta(seconds=1)

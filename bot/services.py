@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from telegram.error import TelegramError
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.catalog import Catalog
@@ -57,6 +59,8 @@ class BotData:
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.services: Services | None = None
+        # polling failures (409 Conflict, network) go here from the error handler: bot.polling
+        self.polling_errors: Callable[[TelegramError], None] | None = None
         # metrics, health, webhook, error reports (bot/ops.py): from build_application on
         self.ops: Operations | None = None
 

@@ -29,6 +29,10 @@ def truncate(text: str, limit: int, *, size: Callable[[str], int] = len,
         if used > limit:
             break
         kept.append(grapheme)
+    # a cluster ending in a ZWJ was to join the grapheme cut off after it (`<` ZWJ `<`): keeping
+    # it would glue the ellipsis on, so it goes with its partner
+    while kept and kept[-1].endswith("\u200d"):
+        kept.pop()
     return "".join(kept).rstrip() + ellipsis
 
 

@@ -7,9 +7,23 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import admin, browse, errors, guard, reader, search, start, subscriptions
+from handlers import (
+    admin,
+    browse,
+    chat_settings,
+    errors,
+    guard,
+    layout,
+    reader,
+    search,
+    start,
+    subscriptions,
+)
+from handlers.instrument import instrument
 
 
 def register_all(application: Application) -> None:
-    for module in (guard, start, reader, browse, search, admin, subscriptions, errors):
+    for module in (guard, start, reader, browse, search, admin, subscriptions, chat_settings,
+                   layout, errors):
         module.register(application)
+    instrument(application)  # language + one log line per update, around every handler

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.i18n import _
 from bot.reader.keys import tag_key
 from bot.reader.views import ARCHIVE_PAGE, TAGS_PAGE, records_page_html, tags_page_html
 from bot.services import BotContext
@@ -32,7 +33,7 @@ async def _archive(update: Update, context: BotContext, offset: int) -> None:
     if offset and not page.items and page.total:  # the archive shrank under the pager
         offset = max((page.total - 1) // ARCHIVE_PAGE * ARCHIVE_PAGE, 0)
         page = await context.services.reader.page(offset, ARCHIVE_PAGE)
-    text = records_page_html("<b>Archive</b>", page, offset)
+    text = records_page_html(_("<b>Archive</b>"), page, offset)
     await show(update, context, text, _records_keyboard(
         page, pager_row(ArchivePage, offset, page.total, ARCHIVE_PAGE)))
 
@@ -54,7 +55,8 @@ async def _tags(update: Update, context: BotContext, offset: int) -> None:
     shown = counts[offset:offset + TAGS_PAGE]
     buttons = [button(f"{shorten(tag, 30)} ({n})", TagPage(0, tag_key(tag))) for tag, n in shown]
     rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    rows.append(pager_row(TagsPage, offset, len(counts), TAGS_PAGE, arrows=("« Prev", "Next »")))
+    rows.append(pager_row(TagsPage, offset, len(counts), TAGS_PAGE,
+                          arrows=(_("« Prev"), _("Next »"))))
     await show(update, context, tags_page_html(shown, offset, len(counts)), keyboard(rows))
 
 
@@ -76,7 +78,7 @@ async def _tag_page(update: Update, context: BotContext, tag: str,
     page = await context.services.reader.by_tag(tag, offset, ARCHIVE_PAGE)
     if not page.total:
         return False
-    heading = f"<b>Tag</b> “{echo(tag, 60)}”"
+    heading = _("<b>Tag</b> “{tag}”").format(tag=echo(tag, 60))
     key = tag_key(tag)
     pager = pager_row(lambda at: TagPage(at, key), offset, page.total, ARCHIVE_PAGE)
     await show(update, context, records_page_html(heading, page, offset),
@@ -87,16 +89,18 @@ async def _tag_page(update: Update, context: BotContext, tag: str,
 async def tag(update: Update, context: BotContext) -> None:
     name = command_argument(update.effective_message)
     if not name:
-        await show(update, context, "Which tag? Send <code>/tag name</code>, or see /tags.")
+        await show(update, context, _("Which tag? Send <code>/tag name</code>, or see /tags."))
         return
     if await _tag_page(update, context, name, 0):
         return
     similar = await context.services.store.similar_tags(name, limit=5)
     if not similar:
-        await show(update, context, f"No issue has the tag “{echo(name)}”. See /tags for all tags.")
+        await show(update, context, _(
+            "No issue has the tag “{tag}”. See /tags for all tags.").format(tag=echo(name)))
         return
     buttons = [[button(shorten(t, 40), TagPage(0, tag_key(t)))] for t in similar]
-    await show(update, context, f"No issue has the tag “{echo(name)}”. Did you mean:",
+    await show(update, context,
+               _("No issue has the tag “{tag}”. Did you mean:").format(tag=echo(name)),
                keyboard(buttons))
 
 
@@ -109,11 +113,12 @@ async def tag_pressed(update: Update, context: BotContext) -> None:
         return
     name = await context.services.reader.resolve_tag(pressed.key)
     if name is None:
-        await query.answer("That tag is gone.", show_alert=True)
+        await query.answer(_("That tag is gone."), show_alert=True)
         return
     await query.answer()
     if not await _tag_page(update, context, name, pressed.offset):
-        await show(update, context, f"No issue has the tag “{echo(name)}” any more.")
+        await show(update, context,
+                   _("No issue has the tag “{tag}” any more.").format(tag=echo(name)))
 
 
 def register(app: Application) -> None:

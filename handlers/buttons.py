@@ -133,5 +133,15 @@ class PageCounter(Button):
     PREFIX = "n"
 
 
+
+
+@dataclass(frozen=True)
+class ChooseLayout(Button):
+    """A /layout button: this chat/topic (or this private reader) gets `layout`."""
+
+    PREFIX = "l"
+    layout: str  # checked against bot.digest.calls.LAYOUTS by the handler
+
+
 BUTTON_KINDS: tuple[type[Button], ...] = (OpenDigest, OpenDay, ArchivePage, TagsPage, TagPage,
-                                          SearchPage, PageCounter)
+                                          SearchPage, PageCounter, ChooseLayout)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Sequence
 
@@ -18,10 +17,13 @@ from telegram.error import BadRequest
 from telegram.ext import filters
 from telegram.helpers import create_deep_linked_url
 
+from bot.delivery.layouts import FALLBACK, reader_sends
 from bot.delivery.outbox import Send
-from bot.delivery.sender import SendOptions, send_part
+from bot.delivery.sender import SendOptions
 from bot.digest.limits import DigestTooLarge
+from bot.i18n import N_, _, format_date
 from bot.reader.views import card_html, html_text, message_link
+from bot.reader_text import part_label
 from bot.services import BotContext
 from bot.store import DigestRecord
 from bot.textcut import shorten
@@ -62,16 +64,17 @@ def button(label: str, data: Button) -> InlineKeyboardButton:
 
 
 def open_button(record: DigestRecord, label: str | None = None) -> InlineKeyboardButton:
-    return button(label or f"{record.date:%Y-%m-%d} · {shorten(record.title, 40)}",
+    return button(label or f"{format_date(record.date)} · {shorten(record.title, 40)}",
                   OpenDigest(record.id))
 
 
 def pager_row(page: Callable[[int], Button], offset: int, total: int, size: int, *,
-              arrows: tuple[str, str] = ("« Newer", "Older »")) -> list[InlineKeyboardButton]:
+              arrows: tuple[str, str] | None = None) -> list[InlineKeyboardButton]:
     """« prev | page x/y | next » (only the buttons that lead somewhere); `page(offset)` is the
     button data of the page at that offset."""
     if total <= size:
         return []
+    arrows = arrows or (_("« Newer"), _("Older »"))
     row = []
     if offset > 0:
         row.append(button(arrows[0], page(max(offset - size, 0))))
@@ -86,8 +89,8 @@ def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMa
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-STILL_SENDING = "Still sending your previous request: one moment, please."
-OUTBOX_FULL = "I'm still sending you earlier replies: please wait a moment and ask again."
+STILL_SENDING = N_("Still sending your previous request: one moment, please.")
+OUTBOX_FULL = N_("I'm still sending you earlier replies: please wait a moment and ask again.")
 
 
 def request_key(update: Update) -> tuple[object, ...]:
@@ -121,7 +124,8 @@ def reply_later(update: Update, context: BotContext, sends: list[Send]) -> None:
         return
     if verdict == "duplicate" and not outbox.mark_noticed(chat.id, key):
         return  # told once for this request already
-    text = STILL_SENDING if verdict == "duplicate" else OUTBOX_FULL
+    template = STILL_SENDING if verdict == "duplicate" else OUTBOX_FULL
+    text = _(template)
     outbox.notice_once(chat.id, ("notice", verdict), lambda: context.bot.send_message(
         chat.id, text, message_thread_id=thread))
 
@@ -153,15 +157,32 @@ async def show(update: Update, context: BotContext, text: str,
 async def card(context: BotContext, chat: Chat, record: DigestRecord,
                note: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
     """A group's compact card: text plus the button that opens the digest in a private chat."""
-    store = context.services.store
-    deliveries = list(await store.deliveries_in_chat(record.id, chat.id))
-    if chat.username:  # pushed to "@name" targets are journaled under that name
-        deliveries += await store.deliveries_in_chat(record.id, f"@{chat.username}")
-    posted = [message_link(chat.id, chat.username, thread, msg) for thread, msg in deliveries]
-    text = card_html(record, note=note, posted=posted)
-    button = InlineKeyboardButton("Read it here in full",
+    text = card_html(record, note=note, posted=await posted_parts(context, chat, record))
+    button = InlineKeyboardButton(_("Read it in full in a private chat"),
                                   url=create_deep_linked_url(context.bot.username, record.id))
     return text, InlineKeyboardMarkup([[button]])
+
+
+async def posted_parts(context: BotContext, chat: Chat,
+                       record: DigestRecord) -> list[tuple[str, str | None]]:
+    """(part label, message link) of each part of `record` this chat already received: the
+    header and each section by name, so a reader can jump to the one they want."""
+    store = context.services.store
+    keys: list[int | str] = [chat.id]
+    if chat.username:  # pushed to "@name" targets are journaled under that name
+        keys.append(f"@{chat.username}")
+    posted: list[tuple[str, str | None]] = []
+    messages = None
+    for key in keys:
+        for thread, _first in await store.deliveries_in_chat(record.id, key):
+            if messages is None:
+                messages = await context.services.catalog.messages_async(record)
+            parts = await store.delivered_parts(record.id, key, thread)
+            for part, message_id in sorted(parts.items()):
+                section = messages[part].section if part < len(messages) else None
+                posted.append((part_label(part, section),
+                               message_link(chat.id, chat.username, thread, message_id)))
+    return posted
 
 
 async def deliver(update: Update, context: BotContext, record: DigestRecord,
@@ -172,18 +193,27 @@ async def deliver(update: Update, context: BotContext, record: DigestRecord,
     assert chat is not None
     if is_group(chat):
         text, markup = await card(context, chat, record, note)
+        query = update.callback_query
+        if query is not None and isinstance(query.message, Message):
+            # chosen from a list (search results, an archive page): the card comes as a new
+            # reply, the list stays for the next choice
+            await query.message.reply_text(text, reply_markup=markup)
+            return
         await show(update, context, text, markup)
         return
     svc = context.services
     options = SendOptions(notify=True, link_previews=svc.settings.link_previews)
+    layout = await svc.delivery.layouts.for_target(chat.id, None)  # the reader's /layout
     try:
-        parts = await svc.catalog.messages_async(record)
+        calls = await svc.catalog.calls_async(record, layout=layout)
     except DigestTooLarge as exc:  # over MAX_DIGEST_MESSAGES: say so, send nothing
-        await show(update, context, f"Sorry, I cannot send that digest: {html_text(exc.reason)}")
+        await show(update, context, _("Sorry, I cannot send that digest: {reason}").format(
+            reason=html_text(exc.reason)))
         return
     sends: list[Send] = []
     if note:
         sends.append(lambda: context.bot.send_message(chat.id, note))
-    for part in parts:
-        sends.append(functools.partial(send_part, context.bot, chat.id, None, part, options))
+    sends += reader_sends(context.bot, svc.delivery.layouts, chat.id, None, calls, options,
+                          layout=layout, retry=svc.delivery.retry,
+                          fallback=lambda: svc.catalog.calls_async(record, layout=FALLBACK))
     reply_later(update, context, sends)

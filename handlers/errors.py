@@ -6,14 +6,16 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.i18n import N_, _, set_language
 from bot.services import BotContext
+from handlers.instrument import language_for
 
 log = logging.getLogger("digestbot.errors")
 
-APOLOGY = "Sorry, something went wrong on my side. Please try again later."
+APOLOGY = N_("Sorry, something went wrong on my side. Please try again later.")
 
 
 def describe(update: object) -> str:
@@ -28,14 +30,20 @@ def describe(update: object) -> str:
     if update.callback_query:
         parts.append(f"button {update.callback_query.data!r}")
     elif update.effective_message and update.effective_message.text:
-        parts.append(f"text {update.effective_message.text[:80]!r}")
+        # the command word only: the rest is what a person wrote (the log is not theirs)
+        parts.append(f"command {update.effective_message.text.split(maxsplit=1)[0][:40]!r}")
     return ", ".join(parts)
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    if update is None and isinstance(context.error, NetworkError):
-        # polling hit a network problem; PTB retries by itself: one line, no traceback
-        log.warning("Bot API not reachable (%s); polling retries", context.error)
+    if update is None and isinstance(context.error, TelegramError):
+        # polling failed (network, 409 Conflict); PTB retries with backoff by itself: one
+        # warning, then a reminder a minute at most, never a traceback
+        polling_errors = context.bot_data.polling_errors
+        if polling_errors is not None:
+            polling_errors(context.error)
+        else:
+            log.warning("polling failed (%s); retrying", context.error)
         return
     log.error("handler failed for %s", describe(update), exc_info=context.error)
     if isinstance(update, Update):
@@ -46,13 +54,14 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 async def _apologise(update: Update, context: BotContext) -> None:
+    set_language(await language_for(update, context.bot_data))  # in their language
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(APOLOGY, show_alert=True)
+            await update.callback_query.answer(_(APOLOGY), show_alert=True)
         elif update.effective_chat is not None:
             message = update.effective_message
             thread = message.message_thread_id if message and message.is_topic_message else None
-            await context.bot.send_message(update.effective_chat.id, APOLOGY,
+            await context.bot.send_message(update.effective_chat.id, _(APOLOGY),
                                            message_thread_id=thread)
     except TelegramError as exc:  # e.g. the query is too old to answer: nothing more to do
         log.warning("could not apologise for %s: %s", describe(update), exc)

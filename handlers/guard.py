@@ -13,13 +13,14 @@ import logging
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
+from bot.i18n import N_, _
 from bot.services import BotContext
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.guard")
 
-SLOW_DOWN = ("You're sending requests faster than I can answer. Please wait a few seconds; "
-             "I'll answer again then.")
-STALE_BUTTON = "This button no longer works here."
+SLOW_DOWN = N_("You're sending requests faster than I can answer. Please wait a few seconds; "
+               "I'll answer again then.")
+STALE_BUTTON = N_("This button no longer works here.")
 
 
 def _counts(update: Update) -> bool:
@@ -47,13 +48,13 @@ async def guard(update: Update, context: BotContext) -> None:
                                                                  message.message_id):
             _LOG.info("ignored button %r on message %s (not an interactive list of this chat)",
                       query.data, message.message_id if message else query.inline_message_id)
-            await query.answer(STALE_BUTTON)
+            await query.answer(_(STALE_BUTTON))
             raise ApplicationHandlerStop
 
 
 async def _tell_slow_down(update: Update, context: BotContext) -> None:
     if update.callback_query is not None:
-        await update.callback_query.answer(SLOW_DOWN, show_alert=True)
+        await update.callback_query.answer(_(SLOW_DOWN), show_alert=True)
         return
     chat = update.effective_chat
     message = update.effective_message
@@ -61,7 +62,7 @@ async def _tell_slow_down(update: Update, context: BotContext) -> None:
         return
     thread = message.message_thread_id if message and message.is_topic_message else None
     context.services.outbox.notice_once(chat.id, ("notice", "slow-down"), lambda: (
-        context.bot.send_message(chat.id, SLOW_DOWN, message_thread_id=thread)))
+        context.bot.send_message(chat.id, _(SLOW_DOWN), message_thread_id=thread)))
 
 
 def register(app: Application) -> None:

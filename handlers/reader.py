@@ -7,6 +7,7 @@ import datetime as dt
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.i18n import N_, _, format_date, ngettext
 from bot.reader.service import DayResult, parse_date_arg
 from bot.services import BotContext
 from bot.textcut import shorten
@@ -22,7 +23,7 @@ from handlers.common import (
     show,
 )
 
-NO_DIGESTS = "There are no digests yet."
+NO_DIGESTS = N_("There are no digests yet.")
 
 
 async def today(update: Update, context: BotContext) -> None:
@@ -34,17 +35,18 @@ async def today(update: Update, context: BotContext) -> None:
         return
     newest = await svc.catalog.newest()
     if newest is None:
-        await show(update, context, f"No digest for today ({day:%Y-%m-%d}) yet, and none before.")
+        await show(update, context, _("No digest for today ({day}) yet, and none before.").format(
+            day=format_date(day)))
         return
-    note = (f"No digest for today ({day:%Y-%m-%d}) yet. "
-            f"The newest is from <b>{newest.date:%Y-%m-%d}</b>:")
+    note = _("No digest for today ({day}) yet. The newest is from <b>{newest}</b>:").format(
+        day=format_date(day), newest=format_date(newest.date))
     await deliver(update, context, newest, note)
 
 
 async def latest(update: Update, context: BotContext) -> None:
     newest = await context.services.catalog.newest()
     if newest is None:
-        await show(update, context, NO_DIGESTS)
+        await show(update, context, _(NO_DIGESTS))
         return
     await deliver(update, context, newest)
 
@@ -52,14 +54,16 @@ async def latest(update: Update, context: BotContext) -> None:
 async def digest(update: Update, context: BotContext) -> None:
     arg = command_argument(update.effective_message)
     if not arg:
-        await show(update, context, "Which day? Send <code>/digest 2026-01-25</code> "
-                                    "(or <code>/digest 20260125</code>).")
+        await show(update, context, _("Which day? Send <code>/digest {day:%Y-%m-%d}</code> "
+                             "(or <code>/digest {day:%Y%m%d}</code>).").format(
+                                 day=await _example_day(context)))
         return
     day = parse_date_arg(arg)
     if day is None:
-        await show(update, context,
-                   f"“{echo(arg)}” is not a date. Send <code>/digest 2026-01-25</code> "
-                   "(or <code>/digest 20260125</code>).")
+        await show(update, context, _(
+            "“{text}” is not a date. Send <code>/digest {day:%Y-%m-%d}</code> "
+            "(or <code>/digest {day:%Y%m%d}</code>).").format(
+                                 text=echo(arg), day=await _example_day(context)))
         return
     await _open_day(update, context, await context.services.reader.day(day))
 
@@ -71,17 +75,17 @@ async def _open_day(update: Update, context: BotContext, found: DayResult) -> No
         return
     if found.editions:
         rows = [[open_button(r, shorten(r.title, 60) or r.id)] for r in found.editions]
-        await show(update, context,
-                   f"{len(found.editions)} editions on <b>{found.day:%Y-%m-%d}</b>. Which one?",
-                   keyboard(rows))
+        n = len(found.editions)
+        await show(update, context, ngettext("{n} edition on <b>{day}</b>. Which one?",
+                                    "{n} editions on <b>{day}</b>. Which one?", n).format(
+                                        n=n, day=format_date(found.day)), keyboard(rows))
         return
     if not found.nearest:
-        await show(update, context, NO_DIGESTS)
+        await show(update, context, _(NO_DIGESTS))
         return
-    row = [button(f"{d:%Y-%m-%d}", OpenDay(d)) for d in sorted(found.nearest)]
-    await show(update, context,
-               f"No digest on <b>{found.day:%Y-%m-%d}</b>. The nearest days with one:",
-               keyboard([row]))
+    row = [button(format_date(d), OpenDay(d)) for d in sorted(found.nearest)]
+    await show(update, context, _("No digest on <b>{day}</b>. The nearest days with one:").format(
+        day=format_date(found.day)), keyboard([row]))
 
 
 async def open_pressed(update: Update, context: BotContext) -> None:
@@ -90,7 +94,7 @@ async def open_pressed(update: Update, context: BotContext) -> None:
     pressed = OpenDigest.unpack(query.data)
     record = await context.services.catalog.get(pressed.digest_id) if pressed else None
     if record is None:
-        await query.answer("That digest is no longer available.", show_alert=True)
+        await query.answer(_("That digest is no longer available."), show_alert=True)
         return
     await query.answer()
     await deliver(update, context, record)
@@ -105,10 +109,16 @@ async def day_pressed(update: Update, context: BotContext) -> None:
         return
     found = await context.services.reader.day(pressed.day)
     if not found.editions:
-        await query.answer("That day has no digest any more.", show_alert=True)
+        await query.answer(_("That day has no digest any more."), show_alert=True)
         return
     await query.answer()
     await _open_day(update, context, found)
+
+
+async def _example_day(context: BotContext) -> dt.date:
+    """A date that works as an example: the newest digest's (today's when there is none)."""
+    newest = await context.services.catalog.newest()
+    return newest.date if newest is not None else dt.date.today()
 
 
 def register(app: Application) -> None:

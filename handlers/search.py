@@ -1,10 +1,12 @@
-"""/search <words>: matching items across all issues, newest first, paged in one message."""
+"""/search <words>: matching items across all issues, most relevant first, paged in one
+message."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.i18n import _
 from bot.reader.views import SEARCH_PAGE, search_page_html
 from bot.services import BotContext
 from handlers.buttons import SearchPage
@@ -36,7 +38,7 @@ async def _results(update: Update, context: BotContext, query: str,
 async def search(update: Update, context: BotContext) -> None:
     query = command_argument(update.effective_message)[:MAX_QUERY]
     if not query:
-        await show(update, context, "Search for what? Send <code>/search words</code>.")
+        await show(update, context, _("Search for what? Send <code>/search words</code>."))
         return
     await _results(update, context, query, 0)
 
@@ -50,7 +52,8 @@ async def search_pressed(update: Update, context: BotContext) -> None:
         return
     query = await context.services.reader.resolve_query(pressed.key)
     if query is None:  # long unused: the store has let the query text go
-        await callback.answer("This search has expired: send /search again.", show_alert=True)
+        await callback.answer(_("This search has expired: send /search again."),
+                              show_alert=True)
         return
     await callback.answer()
     await _results(update, context, query, pressed.offset)

@@ -7,6 +7,8 @@ import re
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
+from bot.i18n import N_, _
+from bot.reader_text import help_examples
 from bot.services import BotContext
 from handlers.common import NEW_MESSAGES, command_argument, deliver, is_group, show
 from handlers.menus import help_for
@@ -14,14 +16,18 @@ from handlers.menus import help_for
 # deep-link payloads are [A-Za-z0-9_-]{1,64} (Telegram's rule for the start parameter)
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
-GREETING = ("Hello! I publish a daily news digest. Read today's issue with /today, "
-            "browse past ones with /archive and /tags, or look for something with /search.")
+GREETING = N_("Hello! I publish a daily news digest. Read today's issue with /today, "
+              "browse past ones with /archive and /tags, or look for something with /search.")
 
 
-def _help_for(update: Update, context: BotContext) -> str:
+async def _help_for(update: Update, context: BotContext) -> str:
+    """The commands, then examples that work with the content now (newest date, its tag)."""
     user = update.effective_user
-    return help_for(is_admin=context.services.is_admin(user.id if user else None),
+    text = help_for(is_admin=context.services.is_admin(user.id if user else None),
                     in_group=is_group(update.effective_chat))
+    newest = await context.services.catalog.newest()
+    examples = help_examples(newest.date, newest.title, newest.tags) if newest else []
+    return "\n".join([text, *examples])
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -31,13 +37,13 @@ async def start(update: Update, context: BotContext) -> None:
         if record is not None:
             await deliver(update, context, record)
             return
-        await show(update, context, "That digest is no longer available. " + GREETING)
+        await show(update, context, _("That digest is no longer available.") + " " + _(GREETING))
         return
-    await show(update, context, GREETING + "\n\n" + _help_for(update, context))
+    await show(update, context, _(GREETING) + "\n\n" + await _help_for(update, context))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    await show(update, context, _help_for(update, context))
+    await show(update, context, await _help_for(update, context))
 
 
 def register(app: Application) -> None:

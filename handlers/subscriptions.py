@@ -15,9 +15,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.delivery.notify import esc
+from bot.i18n import _
+from bot.schedule_text import describe_schedule
 from bot.services import BotContext, Services
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.subscriptions")
 
 
 async def may_manage(update: Update, context: BotContext,
@@ -50,6 +52,8 @@ async def _where(update: Update, services: Services) -> tuple[int, int | None]:
     message = update.effective_message
     thread = message.message_thread_id if message and message.is_topic_message else None
     chat = update.effective_chat
+    if chat is None:  # callers pass only updates _checked let through
+        raise ValueError("no chat in this update")
     if chat.username:
         await services.delivery.adopt_name(f"@{chat.username}", chat.id, title=chat.title)
     return chat.id, thread
@@ -62,42 +66,43 @@ async def _checked(update: Update, context: BotContext) -> Services | None:
     if message is None or chat is None:
         return None
     if chat.type == ChatType.PRIVATE:
-        await message.reply_text("Use this command in a group or channel where I am a member.")
+        await message.reply_text(_("Use this command in a group or channel where I am a member."))
         return None
     if not await may_manage(update, context, services):
-        await message.reply_text("Sorry, only an administrator of this chat can do that.")
+        await message.reply_text(_("Sorry, only an administrator of this chat can do that."))
         return None
     return services
 
 
 async def subscribe(update: Update, context: BotContext) -> None:
     services = await _checked(update, context)
-    if services is None:
+    message, chat = update.effective_message, update.effective_chat
+    if services is None or message is None or chat is None:  # _checked has answered
         return
     chat_id, thread = await _where(update, services)
-    await services.store.upsert_target(chat_id, thread, "subscribe",
-                                       title=update.effective_chat.title)
+    await services.store.upsert_target(chat_id, thread, "subscribe", title=chat.title)
     settings = services.settings
-    await update.effective_message.reply_text(
-        f"Subscribed: the digest will arrive here on schedule "
-        f"(<code>{esc(settings.push_schedule)}</code>, {esc(settings.timezone.key)}).",
+    schedule = describe_schedule(settings.push_schedule, settings.timezone.key)
+    await message.reply_text(
+        _("Subscribed: the digest will arrive here {schedule}.").format(schedule=esc(schedule)),
         parse_mode=ParseMode.HTML,
     )
 
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
     services = await _checked(update, context)
-    if services is None:
+    message = update.effective_message
+    if services is None or message is None:  # _checked has answered
         return
     chat_id, thread = await _where(update, services)
     if await services.store.remove_subscription(chat_id, thread):
-        text = "Unsubscribed: no more digests here."
+        text = _("Unsubscribed: no more digests here.")
     elif (target := await services.store.get_target(chat_id, thread)) is not None \
             and target.active and target.source == "config":
-        text = "This chat is set in the bot's configuration (DIGEST_CHATS); ask its operator."
+        text = _("This chat is set in the bot's configuration (DIGEST_CHATS); ask its operator.")
     else:
-        text = "This chat was not subscribed."
-    await update.effective_message.reply_text(text)
+        text = _("This chat was not subscribed.")
+    await message.reply_text(text)
 
 
 def register(application: Application) -> None:

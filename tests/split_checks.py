@@ -39,7 +39,8 @@ def check_digest(digest: Digest) -> tuple[RenderedDigest, list[OutgoingMessage]]
     # Expected visible text, in order: header, preamble, then each section title + blocks.
     header_text = "".join(validate_html(b).text for b in header_blocks(digest))
     expected = [header_text] + [validate_html(b).text for b in rendered.preamble]
-    expected_urls = [u for b in rendered.preamble for u in validate_html(b).urls]
+    header_urls = [u for b in header_blocks(digest) for u in validate_html(b).urls]
+    expected_urls = header_urls + [u for b in rendered.preamble for u in validate_html(b).urls]
     for s in rendered.sections:
         expected.append(s.title_text)
         expected_urls.extend(validate_html(s.title_html).urls)
@@ -62,6 +63,8 @@ def check_digest(digest: Digest) -> tuple[RenderedDigest, list[OutgoingMessage]]
 
     # Every link in order; a link cut in two appears in both parts, hence a subsequence check.
     urls = [u for m in texts for u in validate_html(m.html).urls]
+    if photo_full:  # the summary's links are in the caption
+        urls = parsed[0].urls + urls
     assert is_subsequence(expected_urls, urls), (expected_urls, urls)
     assert set(urls) == set(expected_urls)
     return rendered, messages

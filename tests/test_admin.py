@@ -28,8 +28,8 @@ def bot_env(**extra: str) -> dict[str, str]:
 
 
 async def wait_summary(tg, chat: int):
-    return await tg.wait_for(lambda m: m.chat_id == chat and "targets complete" in m.parsed_text,
-                             timeout=20)
+    return await tg.wait_for(lambda m: m.chat_id == chat and (
+        "targets complete" in m.parsed_text or "already pushed" in m.parsed_text), timeout=20)
 
 
 async def test_non_admins_get_a_polite_refusal_and_nothing_happens(fast_telegram, tmp_path):
@@ -55,13 +55,18 @@ async def test_post_pushes_once_through_the_journal(fast_telegram, tmp_path):
             (await bot.services.catalog.find_digests(None))[0]))
         await bot.ask(ADMIN, ADMIN, "/post")
         summary = await wait_summary(tg, ADMIN)
-        assert "2/2 targets complete" in summary.parsed_text
+        assert summary.parsed_text == (
+            f"Digest of 2026-11-25 (November 25, 2026): {2 * parts} messages sent; 2 of 2 "
+            "targets complete.")
         assert len(tg.sent_to(GROUP)) == parts and len(tg.sent_to(CHANNEL)) == parts
         # a second /post (e.g. after the scheduled one) repeats nothing
         before = len(tg.sent)
         await bot.ask(ADMIN, ADMIN, f"/post {DAY.isoformat()}")
-        await tg.wait_for(lambda m: m.chat_id == ADMIN and "0 messages sent" in m.parsed_text,
-                          timeout=20)
+        again = await tg.wait_for(lambda m: m.chat_id == ADMIN and "already" in m.parsed_text,
+                                  timeout=20)
+        assert again.parsed_text == ("Digest of 2026-11-25 (November 25, 2026): already pushed "
+                                     "to all 2 targets; nothing sent.")
+        assert not any(re.search(r"\d{8}-[0-9a-f]{8}", m.parsed_text) for m in tg.sent_to(ADMIN))
         assert len(tg.sent_to(GROUP)) == parts and len(tg.sent_to(CHANNEL)) == parts
         assert all(m.chat_id == ADMIN for m in tg.sent[before:])
         # the scheduled push of the same day has nothing left to do
@@ -75,10 +80,13 @@ async def test_post_here_only_this_chat_and_bad_dates(fast_telegram, tmp_path):
     write_digest(tmp_path / "content", DAY)
     async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
         await bot.ask(OTHER, ADMIN, "/post here")
-        await wait_summary(tg, OTHER)
+        # the admin is told in private; the group gets the digest and nothing else
+        summary = await wait_summary(tg, ADMIN)
+        assert summary.parsed_text.endswith("4 messages sent; 1 of 1 targets complete.")
+        assert tg.sent_to(ADMIN)[0].parsed_text == (
+            "Pushing Digest of 2026-11-25 (November 25, 2026) to 1 target…")
         assert tg.sent_to(GROUP) == [] and tg.sent_to(CHANNEL) == []
-        parts = [m for m in tg.sent_to(OTHER) if "targets complete" not in m.parsed_text
-                 and not m.parsed_text.startswith("Pushing")]
+        parts = tg.sent_to(OTHER)
         assert len(parts) == 4 and parts[0].parsed_text.startswith("Digest of 2026-11-25")
         replies = await bot.ask(ADMIN, ADMIN, "/post 2026-02-30")
         assert "Not a date" in replies[0].parsed_text
@@ -94,16 +102,21 @@ async def test_preview_status_and_reload(fast_telegram, tmp_path):
         expected = [m.html for m in bot.services.catalog.messages(
             (await bot.services.catalog.find_digests(None))[0])]
         replies = await bot.ask(ADMIN, ADMIN, "/preview")
-        assert [m.html for m in replies] == expected  # exactly as a push would send it
+        assert [m.html for m in replies[:-1]] == expected  # exactly as a push would send it
+        # then what was previewed, and each target's layout
+        digest = (await bot.services.catalog.find_digests(None))[0]
+        assert replies[-1].parsed_text.splitlines() == [
+            f"Preview of {digest.title} (November 25, 2026): {len(expected)} messages, "
+            "layout sections.", "Targets: -1001 sections, -1002 sections"]
         assert tg.sent_to(GROUP) == []
         status = (await bot.ask(ADMIN, ADMIN, "/status"))[0].parsed_text
-        assert re.search(r"Next push: \d{4}-\d\d-\d\d 08:00 UTC", status)
-        assert "Digests indexed: 1" in status and "Bad files: 0" in status
+        assert re.search(r"Next push: \w+ \d+, \d{4} 08:00 — daily at 08:00 \(UTC\)", status)
+        assert "Digests indexed: 1" in status and "Bad files: none" in status
         assert "-1001" in status and "never pushed" in status
         write_digest(tmp_path / "content", dt.date(2026, 11, 26))
         (tmp_path / "content" / "broken.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
         reload = (await bot.ask(ADMIN, ADMIN, "/reload"))[0].parsed_text
-        assert "1 added" in reload and "broken.md" in reload
+        assert "1 added" in reload and "broken.md" in reload and "`" not in reload
         status = (await bot.ask(ADMIN, ADMIN, "/status"))[0].parsed_text
         assert "Digests indexed: 2" in status and "Bad files: 1" in status
 

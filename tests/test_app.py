@@ -66,8 +66,72 @@ async def test_a_rejected_token_is_one_line_and_exit_2(fake_telegram: FakeTelegr
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 2
     assert err.decode().strip().splitlines()[-1] == (
-        "error: TELEGRAM_BOT_TOKEN was rejected by Telegram")
+        "error: TELEGRAM_BOT_TOKEN was rejected by Telegram (getMe said Unauthorized): "
+        "check the token from @BotFather in .env")
     assert wrong not in out.decode() + err.decode()
+    assert "Traceback" not in err.decode()  # even at DEBUG: PTB's own traceback is dropped
+
+
+async def test_unreachable_telegram_is_one_line_with_the_url_and_exit_1(
+        tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = "123456789:" + "A" * 35
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env.update(PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=token,
+               TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
+               CONTENT_DIR=str(tmp_path / "content"), DATABASE_PATH=str(tmp_path / "db.sqlite3"))
+    proc = await _spawn(env, tmp_path)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 1
+    lines = err.decode().strip().splitlines()
+    assert lines == [f"error: Telegram not reachable at http://127.0.0.1:{port}/bot[REDACTED]"
+                     "/getMe: httpx.ConnectError: All connection attempts failed"]
+    assert token.split(":")[1] not in out.decode() + err.decode()
+
+
+async def test_digestbot_run_without_a_token_says_where_to_put_it(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env.update(PYTHONPATH=str(ROOT))
+    proc = await _spawn(env, tmp_path)  # no .env in tmp_path
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2
+    (line,) = err.decode().strip().splitlines()
+    assert ".env" in line and "TELEGRAM_BOT_TOKEN=" in line
+
+
+async def test_two_bots_on_one_token_warn_once_not_a_traceback_per_poll(
+        fake_telegram: FakeTelegram, tmp_path: Path) -> None:
+    """409 Conflict: each instance logs one warning (reminders at most once a minute), and
+    both keep polling with backoff."""
+    tg = fake_telegram
+    procs = []
+    for n in (1, 2):
+        (tmp_path / f"b{n}" / "content").mkdir(parents=True)
+        env = _env(tg, tmp_path / f"b{n}", tg.token)
+        env["LOG_LEVEL"] = "INFO"
+        procs.append(await _spawn(env, tmp_path / f"b{n}"))
+    try:
+        deadline = asyncio.get_running_loop().time() + 90
+        while sum(1 for r in tg.errors if r.method == "getUpdates" and r.status == 409) < 4:
+            assert asyncio.get_running_loop().time() < deadline, "no 409 conflicts seen"
+            await asyncio.sleep(0.5)  # polled: a refused poll is no server event to wait on
+    finally:
+        logs = []
+        for proc in procs:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGINT)
+            out, err = await asyncio.wait_for(proc.communicate(), 30)
+            logs.append(out.decode() + err.decode())
+    conflicts = [[line for line in log.splitlines() if "409 Conflict" in line] for log in logs]
+    assert sum(len(c) for c in conflicts) >= 1
+    assert all(len(c) <= 1 for c in conflicts), conflicts  # well under a minute: no reminder
+    assert all("WARNING digestbot.polling: another instance is polling with this bot token"
+               in c[0] for c in conflicts if c)
+    assert not any("Traceback" in log for log in logs)
 
 
 async def test_a_404_from_getme_says_the_base_url_looks_wrong(fake_telegram: FakeTelegram,

@@ -85,6 +85,6 @@ async def test_a_push_renders_its_digest_once(tmp_path: Path) -> None:
         settings = Settings(token=None, content_dir=tmp_path)
         delivery = DeliveryService(settings=settings, store=store, bot=None)  # type: ignore[arg-type]
         (digest,) = await delivery.catalog.find_digests(None)
-        parts = len(delivery.catalog.messages(digest))
+        parts = len(delivery.catalog.calls(digest))  # the push's own layout: DIGEST_LAYOUT
         report = await delivery.push(digest, [])  # no targets: nothing is sent
         assert report.parts == parts and delivery.catalog.renders == 1

@@ -192,7 +192,8 @@ def test_check_all_fine(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(env)]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert out == [out[-1]]  # only the count line
-    assert out[-1].startswith("checked 3 file(s): 3 digest(s)") and "0 problem(s)" in out[-1]
+    assert out[-1].startswith("checked 3 file(s): 3 digest(s)")
+    assert out[-1].endswith("0 error(s), 0 warning(s)")
 
 
 def test_check_reports_each_bad_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -204,8 +205,8 @@ def test_check_reports_each_bad_file(env: Path, capsys: pytest.CaptureFixture[st
     assert len(lines) == 3
     assert lines[0].startswith(str(env / "issue-7.md") + ": no usable date")
     assert lines[1].startswith(str(env / "sub" / "2026-01-01.md") + ": front matter is not valid")
-    assert lines[2].startswith("checked 5 file(s): 3 digest(s), ")
-    assert lines[2].endswith(", 2 problem(s)")
+    assert lines[2].startswith("checked 5 file(s): 3 digest(s) ")
+    assert lines[2].endswith(", 2 error(s), 0 warning(s)")
 
 
 def test_check_default_dir_from_env_without_token(
@@ -224,7 +225,7 @@ def test_check_default_dir_from_env_without_token(
 def test_check_missing_dir(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(env / "absent")]) == 2
     err = capsys.readouterr().err
-    assert "DIR" in err and "absent" in err
+    assert "FILE|DIR" in err and "absent" in err
 
 
 def test_shipped_content_checks_clean_and_splits_the_long_section(
@@ -234,7 +235,7 @@ def test_shipped_content_checks_clean_and_splits_the_long_section(
     monkeypatch.delenv("CONTENT_DIR", raising=False)
     content = PROJECT / "content"
     assert main(["check", str(content)]) == 0
-    assert "0 problem(s)" in capsys.readouterr().out
+    assert "0 error(s)" in capsys.readouterr().out
     # two editions on the newest date; one section longer than a Telegram message
     assert main(["render", "latest", "--json", "--content-dir", str(content)]) == 0
     data = _json(capsys)
@@ -336,4 +337,4 @@ def test_check_names_the_file_a_renderer_fails_on(
     assert main(["check", str(env)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"{env / '2026-11-20.md'}: cannot render (RuntimeError: boom)"
-    assert lines[-1].endswith("1 problem(s)")
+    assert lines[-1].endswith("1 error(s), 0 warning(s)")

@@ -85,10 +85,50 @@ def test_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
 def test_env_example_documents_every_variable() -> None:
     text = (ROOT / ".env.example").read_text(encoding="utf-8")
     for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "CONTENT_DIR", "DATABASE_PATH",
-                 "ADMIN_IDS", "DIGEST_CHATS", "PUSH_SCHEDULE", "TIMEZONE", "LOG_LEVEL"):
+                 "ADMIN_IDS", "DIGEST_CHATS", "PUSH_SCHEDULE", "TIMEZONE", "LOG_LEVEL",
+                 "BOT_LANGUAGE"):
         lines = text.splitlines()
         index = next(i for i, line in enumerate(lines) if line.lstrip("# ").startswith(name + "="))
         assert lines[index - 1].startswith("#"), f"{name} has no comment above it"
+
+
+def test_env_example_shows_a_chinese_publishers_values_commented() -> None:
+    lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    assert "# TIMEZONE=Asia/Shanghai" in lines and "# BOT_LANGUAGE=zh" in lines
+    # and those commented values are valid settings
+    s = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "TIMEZONE": "Asia/Shanghai",
+                           "BOT_LANGUAGE": "zh"}, env_file=None)
+    assert s.bot_language == "zh_Hans" and s.timezone == ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize(("raw", "language"), [
+    ("en", "en"), ("EN", "en"), ("zh", "zh_Hans"), ("zh-CN", "zh_Hans"), ("zh_Hans", "zh_Hans"),
+    ("zh-TW", "zh_Hans"),  # no Traditional catalog: Simplified
+])
+def test_bot_language(raw: str, language: str) -> None:
+    s = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "BOT_LANGUAGE": raw}, env_file=None)
+    assert s.bot_language == language
+
+
+def test_bad_bot_language_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match=r"^BOT_LANGUAGE: 'klingon' is not a language"):
+        Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "BOT_LANGUAGE": "klingon"},
+                          env_file=None)
+
+
+def test_quick_start_can_run_twice(tmp_path: Path) -> None:
+    """The README's quick start copies .env.example to .env without failing when .env exists
+    (`cp -n` exits 1 then on newer coreutils) and without overwriting it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = next(x for x in readme.splitlines() if "digestbot run" in x and "venv" in x)
+    assert "cp -n" not in line
+    (step,) = [part.strip() for part in line.split("&&") if ".env.example" in part]
+    (tmp_path / ".env.example").write_text("TELEGRAM_BOT_TOKEN=\n", encoding="utf-8")
+    for _ in range(2):
+        done = subprocess.run(["sh", "-c", step], cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=mine\n", encoding="utf-8")
+    assert (tmp_path / ".env").read_text(encoding="utf-8") == "TELEGRAM_BOT_TOKEN=mine\n"
 
 
 @given(st.one_of(st.integers(-10**13, -1), st.integers(1, 10**13)),

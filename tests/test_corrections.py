@@ -17,7 +17,7 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.config import ChatTarget, Settings
-from bot.delivery.corrections import NOTE_HTML, Corrector
+from bot.delivery.corrections import NOTE_HTML, NOTE_TEXT, Corrector
 from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
 from bot.digest.loader import load_digest
@@ -204,7 +204,8 @@ async def test_parts_older_than_48_hours_become_a_removed_note(
         await world.change({k: v for k, v in BEFORE.items() if k != "Tools"}
                            | {"Papers": ["Paper X", "Paper Y"]})
         # Tools' message is too old to delete: edited to a one-line note instead
-        notes = [e for e in tg.edits if e.chat_id == GROUP and e.html == NOTE_HTML]
+        note = NOTE_HTML.format(note=NOTE_TEXT)
+        notes = [e for e in tg.edits if e.chat_id == GROUP and e.html == note]
         assert [n.message_id for n in notes] == [ids[2]]
         assert not tg.deleted
         assert not [r for r in tg.requests if r.method == "deleteMessage"]
@@ -327,7 +328,7 @@ async def test_readers_get_the_corrected_text_and_status_lists_the_correction(
         assert any("Model A shipped (fixed)" in m.parsed_text for m in after)
         assert not any("Model A ships" in m.parsed_text for m in after)
         status = await bot.ask(ADMIN, ADMIN, "/status")
-        assert "Daily AI: corrected — 3 edited, 0 added, 0 removed in 1 chats" in \
+        assert "Daily AI: corrected — 3 edited, 0 added, 0 removed in 1 chat" in \
             status[-1].parsed_text
 
 

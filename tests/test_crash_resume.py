@@ -1,6 +1,7 @@
 """A real crash: `digestbot post` in a subprocess, SIGKILLed in the middle of a push to 30 chats,
 then run again. Every part reaches every chat, in order; the only repeat allowed is the one
-message per chat that was in flight when the process died."""
+message per chat that was in flight when the process died. Once per layout, and the second run
+has another DIGEST_LAYOUT: the interrupted push still finishes in the layout it started with."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from bot.standin import FakeTelegram
 from tests.delivery_helpers import write_digest
 
@@ -20,7 +23,7 @@ CHATS = [-1001000 - n for n in range(30)]
 DAY = dt.date(2026, 11, 25)
 
 
-def _env(tg: FakeTelegram, tmp_path: Path) -> dict[str, str]:
+def _env(tg: FakeTelegram, tmp_path: Path, layout: str = "sections") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DIGEST_"))}
     env.update({
         "PYTHONPATH": str(REPO),
@@ -30,6 +33,7 @@ def _env(tg: FakeTelegram, tmp_path: Path) -> dict[str, str]:
         "DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3"),
         "DIGEST_CHATS": ",".join(str(c) for c in CHATS),
         "LOG_LEVEL": "WARNING",
+        "DIGEST_LAYOUT": layout,
     })
     return env
 
@@ -40,29 +44,39 @@ async def _post(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
-async def test_sigkill_mid_push_then_restart_delivers_everything_once(tmp_path: Path):
-    write_digest(tmp_path / "content", DAY, sections=5)  # 6 parts
+NEXT_LAYOUT = {"sections": "rich", "compact": "sections", "rich": "compact"}
+
+
+@pytest.mark.parametrize("layout", ["sections", "compact", "rich"])
+async def test_sigkill_mid_push_then_restart_delivers_everything_once(tmp_path: Path,
+                                                                     layout: str):
+    # sections: 6 parts; compact: fewer, packed; rich: long items so it takes several messages
+    write_digest(tmp_path / "content", DAY, sections=5,
+                 filler={"sections": 1, "compact": 8, "rich": 120}[layout])
+    from bot.digest.calls import build_calls
     from bot.digest.loader import load_digest
-    from bot.digest.split import build_messages
 
     digest = load_digest(tmp_path / "content" / f"{DAY}-test.md", tmp_path / "content")
-    parts = [m.html for m in build_messages(digest)]
-    assert len(parts) == 6
+    parts = [c.html for c in build_calls(digest, layout)]
+    others = [c.html for c in build_calls(digest, NEXT_LAYOUT[layout])]
+    assert len(parts) >= 2 and others != parts  # a resume in the other layout would show
     total = len(parts) * len(CHATS)
     # Telegram's real limits: 30 msg/s overall, so the push takes about 6 s
     async with FakeTelegram() as tg:
         for chat in CHATS:
             tg.add_supergroup(chat, f"Group {chat}")
-        env = _env(tg, tmp_path)
+        env = _env(tg, tmp_path, layout)
         first = await _post(env, tmp_path)
-        await tg.wait_until(lambda: len(tg.sent) >= total // 3, timeout=60)
+        # a third of the chats have a first part: the rest have only the job row's layout
+        await tg.wait_until(lambda: len(tg.sent) >= len(CHATS) // 3, timeout=60)
         first.send_signal(signal.SIGKILL)
         await first.wait()
         at_kill = len(tg.sent)
         assert first.returncode == -signal.SIGKILL
         assert at_kill < total, "the push ended before the kill: nothing was tested"
 
-        second = await _post(env, tmp_path)
+        # the layout changes while the push is interrupted: it resumes in the one it began with
+        second = await _post({**env, "DIGEST_LAYOUT": NEXT_LAYOUT[layout]}, tmp_path)
         out, err = await asyncio.wait_for(second.communicate(), timeout=120)
         assert second.returncode == 0, err.decode()
         assert "30/30 targets complete" in out.decode()

@@ -56,7 +56,7 @@ async def test_sigkill_mid_post_then_restart_resumes_the_manual_push(tmp_path: P
             report = await tg.wait_for(
                 lambda m: m.chat_id == ADMIN and "Resumed after a restart" in m.parsed_text,
                 timeout=120)
-            assert f"{len(CHATS)}/{len(CHATS)} targets complete" in report.parsed_text
+            assert f"{len(CHATS)} of {len(CHATS)} targets complete" in report.parsed_text
         finally:
             second.send_signal(signal.SIGTERM)
             _, err = await asyncio.wait_for(second.communicate(), timeout=60)

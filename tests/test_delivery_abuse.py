@@ -36,7 +36,7 @@ async def test_post_completes_whatever_happens_to_the_acknowledgement(
         await tg.send_text(ADMIN, ADMIN, "/post")
         summary = await tg.wait_for(
             lambda m: m.chat_id == ADMIN and "targets complete" in m.parsed_text, timeout=60)
-        assert "2/2 targets complete" in summary.parsed_text
+        assert "2 of 2 targets complete" in summary.parsed_text
         assert len(tg.sent_to(GROUP)) == parts and len(tg.sent_to(CHANNEL)) == parts
         jobs = await bot.services.store.job_states()
         assert [state for *_, state in jobs] == ["done"]

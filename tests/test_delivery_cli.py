@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 
@@ -32,7 +33,12 @@ async def test_post_cli_exit_codes_and_summary(tmp_path: Path):
         code, out, err = await _run(env, tmp_path, "2026-11-24")
         assert code == 1
         assert "1/2 targets complete" in out and "-1001001: deactivated" in out
-        assert "20261124" in err  # the progress bar names the digest
+        assert "Digest of 2026-11-24" in err  # the progress bar names the digest
+        # log lines (the kicked chat's) start a line of their own (tqdm's logging redirect),
+        # never glued to the end of a half-drawn progress bar
+        stamps = list(re.finditer(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ ", err))
+        assert any("to -1001001: failed" in err[m.end():m.end() + 200] for m in stamps)
+        assert all(m.start() == 0 or err[m.start() - 1] in "\r\n" for m in stamps), err
         assert tg.token not in out + err
         # only the 24th went out (2 parts), to the one chat that works
         assert len(tg.sent_to(-1001000)) == 2

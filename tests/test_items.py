@@ -70,6 +70,19 @@ def test_no_markup_or_html_leaks() -> None:
     assert item.title == "Bold title"
 
 
+def test_index_reads_the_renderers_dialect() -> None:
+    # the CJK-friendly rule closes `**要点：**`; tables and strikethrough are markup too
+    body = "## S\n\n**要点：**后文 ~~旧~~\n\n| a | b |\n|---|---|\n| [x](https://e.com) | y |\n"
+    first, table = extract_items(digest(body))
+    assert first.text == "要点：后文 旧" and first.title == "要点："
+    assert "|" not in table.text and "x" in table.text and table.url == "https://e.com"
+
+
+def test_item_url_is_a_link_the_messages_carry() -> None:
+    (item,) = extract_items(digest("- [a](javascript:x()) [b](mailto:m@x.org) [c](https://c.org)"))
+    assert item.url == "https://c.org" and item.text == "a b c"
+
+
 def test_sections_listed_in_order() -> None:
     _, sections = extract_items_and_sections(digest("## A\n\ntext\n\n## B\n\n## C\n\n- x\n"))
     assert sections == ["A", "B", "C"]
@@ -229,3 +242,9 @@ def test_fast_inline_gives_markdown_its_tokens(content: str) -> None:
     fast = items_module._fast_inline(content)
     if fast is not None:
         assert _token_key(fast) == _token_key(_full_inline(content)), content
+
+
+def test_head_text_is_plain_summary_and_search_only_keywords() -> None:
+    d = Digest(id="x", path=Path("x.md"), title="T", date=dt.date(2026, 1, 1), body="",
+               summary="- **a**\n- [b](https://e.com)", keywords=("seo word", "OpenAI"))
+    assert items_module.head_text(d) == "T\na\nb\nseo word OpenAI"

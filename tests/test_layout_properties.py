@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from bot.digest.model import Digest
 from tests.layout_checks import check_compact, check_rich
-from tests.test_split_properties import SETTINGS, digests
+from tests.test_split_properties import digests
+
+# fewer examples than the classic splitter's properties: each one renders in two layouts and
+# runs the strict validators (the corpus test covers 259 real digests besides)
+SETTINGS = settings(max_examples=60, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 @SETTINGS
@@ -59,7 +64,7 @@ def big_digests(draw: st.DrawFn) -> Digest:
                   cover_image="https://example.com/c.png")
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(big_digests())
 def test_big_digests_are_cut_into_several_valid_complete_rich_messages(digest: Digest) -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.catalog import find, latest
 from bot.digest.loader import (
+    DraftError,
     iter_digest_files,
     load_all,
     load_digest,
@@ -71,8 +72,10 @@ def test_seed_format(tmp_path: Path) -> None:
     assert digest.date == dt.date(2026, 1, 25)  # front matter wins over the file name
     assert digest.published_at is None
     assert digest.category == "AI 日报"
-    # tags + category + seo, deduplicated case-insensitively, '#' ignored, first display kept
-    assert digest.tags == ("AI", "AI 日报", "OpenAI")
+    # tags + category, deduplicated case-insensitively, '#' ignored, first display kept;
+    # seo is search-only
+    assert digest.tags == ("AI", "AI 日报")
+    assert digest.keywords == ("ai 日报", "OpenAI", "AI")
     assert digest.summary == "- 第一条\n- 第二条"
     assert digest.cover_image == "https://example.com/cover.png"
     assert digest.body.startswith("# 模型周报：小模型追平旗舰\n\n## 技术突破")
@@ -255,14 +258,25 @@ def test_tag_shapes(tmp_path: Path, line: str, expected: tuple[str, ...]) -> Non
     assert load_digest(write(tmp_path, "x.md", text)).tags == expected
 
 
-def test_tags_merge_category_seo_keywords(tmp_path: Path) -> None:
+def test_tags_are_tags_and_category_seo_keywords_feed_search_only(tmp_path: Path) -> None:
     text = front(
         title="T", date="2026-01-01", tags='["AI"]', category="AI 日报",
         seo='["ai 日报", "OpenAI"]', keywords="openai, Gemini",
     )
     digest = load_digest(write(tmp_path, "x.md", text))
-    assert digest.tags == ("AI", "AI 日报", "OpenAI", "Gemini")
+    assert digest.tags == ("AI", "AI 日报")
+    assert digest.keywords == ("ai 日报", "OpenAI", "Gemini")
     assert digest.category == "AI 日报"
+
+
+def test_draft_is_skipped_by_the_bot_but_loadable(tmp_path: Path) -> None:
+    path = write(tmp_path, "2026-01-01.md", front(title="T", draft="true"))
+    write(tmp_path, "2026-01-02.md", front(title="U", draft="false"))
+    with pytest.raises(DraftError, match="draft"):
+        load_digest(path)
+    assert load_digest(path, drafts=True).draft
+    digests, errors = load_all(tmp_path)
+    assert [d.title for d in digests] == ["U"] and errors == []
 
 
 @settings(max_examples=150, deadline=None)
@@ -369,11 +383,14 @@ def test_missing_file_is_a_digest_error(tmp_path: Path) -> None:
 def test_iter_digest_files(tmp_path: Path) -> None:
     for name in [
         "b.md", "a.markdown", "sub/c.md", "sub/deeper/d.MD", "notes.txt", ".hidden.md",
-        ".git/e.md", "sub/.drafts/f.md", "README.rst",
+        ".git/e.md", "sub/.drafts/f.md", "README.rst", "README.md", "sub/SOURCES.md",
+        "LICENSE.md", "licence-x.md", "_index.md", "sub/readme-first.markdown",
     ]:
         write(tmp_path, name, "x")
+    write(tmp_path, "digest.txt", "\ufeff\n---\ntitle: T\n---\nx")
     found = [p.relative_to(tmp_path).as_posix() for p in iter_digest_files(tmp_path)]
-    assert found == ["a.markdown", "b.md", "sub/c.md", "sub/deeper/d.MD"]
+    assert found == ["a.markdown", "b.md", "digest.txt", "licence-x.md", "sub/c.md",
+                     "sub/deeper/d.MD"]
     assert iter_digest_files(tmp_path / "missing") == []
 
 
@@ -488,3 +505,23 @@ def test_corpus_other_shapes() -> None:
     for path in sorted((CORPUS / "ruanyf-weekly").glob("issue-*.md")):
         with pytest.raises(DigestError, match="no usable date"):
             load_digest(path)
+
+
+_TAG_WORD = st.text(alphabet="abcAB中文 #", min_size=1, max_size=6).filter(lambda t: t.strip(" #"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_TAG_WORD, max_size=4), st.lists(_TAG_WORD, max_size=4),
+       st.lists(_TAG_WORD, max_size=4))
+def test_seo_and_keywords_never_become_tags(tags: list[str], seo: list[str],
+                                            keywords: list[str]) -> None:
+    import json
+    import tempfile
+
+    text = front(title="T", date="2026-01-01", tags=json.dumps(tags, ensure_ascii=False),
+                 seo=json.dumps(seo, ensure_ascii=False),
+                 keywords=json.dumps(keywords, ensure_ascii=False))
+    with tempfile.TemporaryDirectory() as folder:
+        digest = load_digest(write(Path(folder), "x.md", text))
+    assert digest.tags == merge_tags([tags])
+    assert digest.keywords == merge_tags([seo, keywords])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,10 +17,15 @@ import pytest
 
 from bot.digest.loader import load_digest
 from bot.digest.split import build_messages
+from bot.i18n import format_date
 from bot.standin import FakeTelegram
 from tests.harness import RunningBot, digest_text, running_bot
 
 USER, OTHER = 1001, 1002
+
+
+def en_date(day: dt.date) -> str:
+    return format_date(day, "en")
 GROUP = -1001234567890
 PUBLIC = -1009876543210
 
@@ -78,8 +84,8 @@ async def test_today_with_and_without_todays_digest(fast_telegram: FakeTelegram,
                            env_overrides={"TIMEZONE": tz, "RESCAN_SECONDS": "1"}) as bot:
         replies = await bot.ask(USER, USER, "/today")
         assert replies[0].parsed_text == (
-            f"No digest for today ({today:%Y-%m-%d}) yet. The newest is from "
-            f"{today - dt.timedelta(days=3):%Y-%m-%d}:")
+            f"No digest for today ({en_date(today)}) yet. The newest is from "
+            f"{en_date(today - dt.timedelta(days=3))}:")
         assert [m.html for m in replies[1:]] == _engine_messages(bot, "old.md")
 
         (archive,) = await bot.ask(USER, USER, "/archive")
@@ -109,9 +115,9 @@ async def test_digest_by_date_both_spellings_and_bad_input(bot: RunningBot) -> N
     assert reply.html.startswith("“soon!” is not a date")
 
     (reply,) = await bot.ask(USER, USER, "/digest 2026-01-22")
-    assert reply.parsed_text == "No digest on 2026-01-22. The nearest days with one:"
+    assert reply.parsed_text == "No digest on January 22, 2026. The nearest days with one:"
     days = [b["text"] for b in reply.buttons]
-    assert days == ["2026-01-20", "2026-01-24", "2026-01-25"]
+    assert days == ["January 20, 2026", "January 24, 2026", "January 25, 2026"]
     sent, _ = await bot.press(USER, USER, reply.message_id, "d:20260120")
     assert [m.html for m in sent] == _engine_messages(bot, "2026/2026-01-20.md")
     _no_errors(bot.tg)
@@ -126,27 +132,30 @@ async def test_several_editions_let_the_user_choose(fast_telegram: FakeTelegram,
     }
     async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
         (choice,) = await bot.ask(USER, USER, "/digest 2026-02-01")
-        assert choice.parsed_text == "2 editions on 2026-02-01. Which one?"
+        assert choice.parsed_text == "2 editions on February 1, 2026. Which one?"
         assert [b["text"] for b in choice.buttons] == ["Morning", "Evening"]
         sent, _ = await bot.press(USER, USER, choice.message_id, choice.buttons[1]["callback_data"])
         assert [m.html for m in sent] == _engine_messages(bot, "pm.md")
 
-        # in a group the choice is one message, and a choice turns it into the card
+        # in a group the choice is one message; a choice sends the card as a reply to it and
+        # keeps the list for the next reader
         (choice,) = await bot.ask(GROUP, USER, "/digest 20260201")
         sent, edits = await bot.press(GROUP, USER, choice.message_id,
                                       choice.buttons[0]["callback_data"])
-        assert sent == [] and len(edits) == 1
-        assert edits[0].parsed_text.startswith("Morning\n2026-02-01")
+        assert edits == [] and len(sent) == 1
+        assert sent[0].parsed_text.startswith("Morning\nFebruary 1, 2026")
+        assert (sent[0].reply_parameters or {}).get("message_id") == choice.message_id
     _no_errors(fast_telegram)
 
 
 async def test_group_gets_one_card_with_a_private_link(bot: RunningBot) -> None:
     (card,) = await bot.ask(GROUP, USER, "/latest")
-    assert card.parsed_text.splitlines()[:2] == ["AI 日报 <第 1 期>", "2026-01-25 · AI 日报, rust"]
+    assert card.parsed_text.splitlines()[:2] == ["AI 日报 <第 1 期>",
+                                                 "January 25, 2026 · AI 日报, rust"]
     assert "Today: models & tools" in card.parsed_text
     assert card.parsed_text.endswith("Sections (2)\n• 模型\n• Tools")
     record = await bot.services.store.latest()
-    assert card.buttons == [{"text": "Read it here in full",
+    assert card.buttons == [{"text": "Read it in full in a private chat",
                              "url": f"https://t.me/{bot.username}?start={record.id}"}]
     # the deep link opens it whole in the private chat
     replies = await bot.ask(USER, USER, f"/start {record.id}")
@@ -164,7 +173,11 @@ async def test_group_card_links_to_where_the_group_received_it(bot: RunningBot) 
     await store.record_delivery(record.id, "@public_news", 5, 0, 90)
     (card,) = await bot.ask(GROUP, USER, "/latest")
     links = [e["url"] for e in card.entities if e["type"] == "text_link"]
-    assert links == ["https://t.me/c/1234567890/77"]
+    # one link per part, named by what it holds: the header, then its section
+    assert links == ["https://t.me/c/1234567890/77", "https://t.me/c/1234567890/78"]
+    sections = [m.section for m in await bot.services.catalog.messages_async(record)]
+    assert card.parsed_text.splitlines()[-1] == (
+        f"Already posted here: header, {sections[1]}")
     (card,) = await bot.ask(PUBLIC, USER, "/latest")
     links = [e["url"] for e in card.entities if e["type"] == "text_link"]
     assert links == ["https://t.me/public_news/5/90"]
@@ -195,14 +208,14 @@ async def test_archive_pages_by_editing_one_message(fast_telegram: FakeTelegram,
         (page,) = await bot.ask(USER, USER, "/archive")
         lines = page.parsed_text.splitlines()
         assert lines[0] == "Archive — 1–10 of 23"
-        assert lines[2] == "1. 2025-12-23 · Issue 22"
+        assert lines[2] == "1. December 23, 2025 · Issue 22"
         assert [b["text"] for b in page.buttons[-2:]] == ["1/3", "Older »"]
         sent, edits = await bot.press(USER, USER, page.message_id, "a:10")
         assert sent == [] and [e.message_id for e in edits] == [page.message_id]
         assert edits[0].parsed_text.splitlines()[0] == "Archive — 11–20 of 23"
-        assert edits[0].parsed_text.splitlines()[2] == "11. 2025-12-13 · Issue 12"
+        assert edits[0].parsed_text.splitlines()[2] == "11. December 13, 2025 · Issue 12"
         sent, edits = await bot.press(USER, USER, page.message_id, "a:20")
-        assert edits[0].parsed_text.splitlines()[-1] == "23. 2025-12-01 · Issue 0"
+        assert edits[0].parsed_text.splitlines()[-1] == "23. December 1, 2025 · Issue 0"
         # open one from the list: the whole digest, as new messages
         open_data = next(b["callback_data"] for b in edits[0].reply_markup["inline_keyboard"][0])
         sent, edits = await bot.press(USER, USER, page.message_id, open_data)
@@ -217,7 +230,7 @@ async def test_tags_and_tag_with_spaces_chinese_and_close_matches(bot: RunningBo
 
     (page,) = await bot.ask(USER, USER, "/tag ai 日报")
     assert page.parsed_text.splitlines()[0] == "Tag “ai 日报” — 1–1 of 1"
-    assert page.parsed_text.splitlines()[2] == "1. 2026-01-25 · AI 日报 <第 1 期>"
+    assert page.parsed_text.splitlines()[2] == "1. January 25, 2026 · AI 日报 <第 1 期>"
 
     (page,) = await bot.ask(USER, USER, "/tag Rust Lang")
     assert "Issue 20" in page.parsed_text
@@ -245,12 +258,14 @@ async def test_search_is_paged_newest_first_and_opens_issues(fast_telegram: Fake
         (page,) = await bot.ask(USER, USER, "/search 大模型")
         lines = page.parsed_text.splitlines()
         assert lines[0] == "Search “大模型” — 1–5 of 12"
-        assert lines[2] == "1. 2026-03-12 · 模型"
+        # equally relevant hits: the newest first; the item title links to the item
+        assert lines[2:4] == ["1. 大模型 新闻 12", "March 12 · March 12, 2026 · 模型"]
         nxt = page.buttons[-1]
         assert nxt["text"] == "Older »"
         _, edits = await bot.press(USER, USER, page.message_id, nxt["callback_data"])
         assert edits[0].parsed_text.splitlines()[0] == "Search “大模型” — 6–10 of 12"
-        assert edits[0].parsed_text.splitlines()[2] == "6. 2026-03-07 · 模型"
+        assert edits[0].parsed_text.splitlines()[2:4] == [
+            "6. 大模型 新闻 7", "March 7 · March 7, 2026 · 模型"]
         # two-character Chinese query (below the trigram size) still finds items
         (page,) = await bot.ask(USER, USER, "/search 模型")
         assert "of 12" in page.parsed_text.splitlines()[0]
@@ -384,13 +399,17 @@ async def test_search_pages_of_a_forgotten_query_explain_themselves(
 async def test_polling_network_errors_are_one_line_and_polling_goes_on(
         bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
     bot.tg.fail_next(None, "502", method="getUpdates")
-    with caplog.at_level("WARNING", logger="digestbot.errors"):
+    with caplog.at_level("WARNING", logger="digestbot"):
         await bot.tg.wait_until(lambda: any(r.status == 502 for r in bot.tg.requests), 10)
         (reply,) = await bot.ask(USER, USER, "/help")  # still polling
     assert reply.parsed_text.startswith("Commands")
-    lines = [r for r in caplog.records if r.name == "digestbot.errors"]
+    lines = [r for r in caplog.records if r.name.startswith("digestbot")
+             and r.levelno >= logging.WARNING]
     assert [r.levelname for r in lines] == ["WARNING"]
-    assert lines[0].getMessage().startswith("Bot API not reachable") and not lines[0].exc_info
+    message = lines[0].getMessage()
+    assert message.startswith(f"Telegram not reachable at {bot.settings.api_base_url} (Bad "
+                              "Gateway (502).")
+    assert not lines[0].exc_info and "<html>" not in message
 
 
 async def test_tags_page_through_many_tags(fast_telegram: FakeTelegram, tmp_path: Path) -> None:

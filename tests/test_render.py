@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.digest.render import RULE_LINE, render_markdown, safe_href
+from bot.digest.links import safe_href
+from bot.digest.render import RULE_LINE, render_markdown
 from bot.digest.tghtml import html_to_plain, measure, utf16_len
 from bot.standin.telegram_html import validate_html
 
@@ -47,9 +48,22 @@ def test_list_items_are_separate_blocks() -> None:
 
 def test_links_only_safe_schemes_become_links() -> None:
     assert body("[a](https://x.org/p)") == '<a href="https://x.org/p">a</a>\n\n'
-    assert body("[m](mailto:me@x.org) [t](tg://resolve?domain=x)").count("<a href") == 2
+    assert body("[t](tg://resolve?domain=x)") == '<a href="tg://resolve?domain=x">t</a>\n\n'
     assert body("[rel](/local) [ftp](ftp://x.org) [anchor](#top)") == "rel ftp anchor\n\n"
-    assert "<a" not in body("[js](javascript:alert(1))")
+    # javascript: is text only, not the raw `[js](javascript:…)` markdown-it would leave
+    assert body("[js](javascript:alert(1))") == "js\n\n"
+
+
+def test_mailto_shows_the_address_as_text() -> None:
+    # Telegram turns a mailto: href into http://mailto:x/; it links a bare address itself
+    assert body("[mail me](mailto:me@x.org)") == "mail me (me@x.org)\n\n"
+    assert body("[me@x.org](mailto:me@x.org?subject=hi)") == "me@x.org\n\n"
+
+
+def test_link_with_invalid_host_shows_text_then_url() -> None:
+    assert body("[repo](https://https://github.com/a/b)") == (
+        "repo (https://https://github.com/a/b)\n\n")
+    assert body("[local](http://localhost:8080/x)") == "local (http://localhost:8080/x)\n\n"
 
 
 def test_href_is_escaped() -> None:
@@ -111,10 +125,37 @@ def test_images_become_links_to_the_image() -> None:
         '<a href="https://y.org">a</a>\n\n')
 
 
-def test_raw_html_blocks_dropped_inline_html_literal() -> None:
+def test_raw_html_blocks_dropped_unknown_inline_tags_keep_their_text() -> None:
     assert body("<div>\nembed\n</div>\n\n<!-- c -->\n\ntext") == "text\n\n"
-    assert body("a <span>x</span> & < b") == "a &lt;span&gt;x&lt;/span&gt; &amp; &lt; b\n\n"
-    assert body("a<br/>b") == "a\nb\n\n"
+    assert body("a <span>x</span> & < b") == "a x &amp; &lt; b\n\n"
+    assert body("<small>s</small><sup>2</sup><font color=red>f</font>") == "s2f\n\n"
+    assert body("a<br/>b<BR>c") == "a\nb\nc\n\n"
+
+
+@pytest.mark.parametrize("tag,telegram", [("b", "b"), ("strong", "b"), ("i", "i"), ("em", "i"),
+                                          ("u", "u"), ("ins", "u"), ("s", "s"), ("del", "s"),
+                                          ("code", "code")])
+def test_supported_inline_html_becomes_formatting(tag: str, telegram: str) -> None:
+    assert body(f"a <{tag}>x</{tag}> b") == f"a <{telegram}>x</{telegram}> b\n\n"
+
+
+def test_inline_html_links_and_media() -> None:
+    assert body('<a href="https://x.org">x *y*</a>') == '<a href="https://x.org">x <i>y</i></a>\n\n'
+    assert body('<a href="javascript:x()">t</a>') == "t\n\n"
+    assert body('<img src="https://x.org/i.png" alt="pic">') == (
+        '<a href="https://x.org/i.png">pic</a>\n\n')
+    assert body('<video src="https://x.org/v.mp4"></video>') == (
+        '<a href="https://x.org/v.mp4">video</a>\n\n')
+
+
+def test_inline_html_always_nests() -> None:
+    assert body("<b>open only") == "<b>open only</b>\n\n"
+    assert body("close only</b> x") == "close only x\n\n"
+    assert body("<b>a <i>b</b> c</i>") == "<b>a <i>b</i></b> c\n\n"
+    assert body("<b></b>x<code><b>y</b></code>") == "x<code>y</code>\n\n"
+    assert body('[a <code>c</code>](https://x.org)') == '<a href="https://x.org">a c</a>\n\n'
+    assert body('<a href="https://x.org">[in](https://y.org)</a>') == (
+        '<a href="https://x.org">in</a>\n\n')
 
 
 def test_entities_in_source_are_decoded_then_escaped_once() -> None:

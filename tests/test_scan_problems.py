@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -70,8 +71,10 @@ async def test_status_lists_them_and_resyncs_stay_quiet(fast_telegram, tmp_path)
         (status,) = await bot.ask(ADMIN, ADMIN, "/status")
         text = status.parsed_text
         assert "Bad files: 4" in text
-        assert "a.md: symlink loop" in text and "sub/up: symlink loop" in text
-        assert "gone.md: broken symlink" in text
+        # grouped by reason (bot/admin_views.bad_files_lines): "• symlink loop … — 1 file: a.md"
+        assert re.search(r"• symlink loop[^\n]* — 2 files: a\.md, b\.md", text), text
+        assert re.search(r"• symlink loop[^\n]* — 1 file: sub/up", text), text
+        assert "• broken symlink (to nowhere.md) — 1 file: gone.md" in text
         # the next sync neither re-reports them nor drops them
         from bot.ingest import sync_content
 

@@ -79,7 +79,9 @@ async def test_status_lists_the_refused_file_and_the_bot_keeps_serving(fast_tele
                            env_overrides={"MAX_DIGEST_MESSAGES": "5"}) as bot:
         (status,) = await bot.ask(ADMIN, ADMIN, "/status")
         assert "Bad files: 1" in status.parsed_text
-        assert "2026-11-25-test.md: renders to 7 messages" in status.parsed_text
+        # grouped by reason (bot/admin_views.bad_files_lines)
+        assert ("renders to 7 messages, over the limit MAX_DIGEST_MESSAGES (5) — 1 file: "
+                "2026-11-25-test.md") in status.parsed_text
         assert "MAX_DIGEST_MESSAGES (5)" in status.parsed_text
         replies = await bot.ask(ADMIN, ADMIN, "/latest")  # the file within the limits
         assert replies[0].parsed_text.startswith("Digest of 2026-11-24")

@@ -168,3 +168,73 @@ def test_section_title_with_many_links_stays_within_entity_limit() -> None:
     title = " ".join(f"[l{i}](https://x.org/{i})" for i in range(120))
     _, msgs = check_digest(make(f"## {title}\n\ntext"))
     assert all(len(validate_message(m.html).entities) <= 100 for m in msgs)
+
+
+# ---------------------------------------------------------------- issue 8: messages that read well
+
+def _last_line(html: str) -> str:
+    return html.rstrip().rsplit("\n", 1)[-1]
+
+
+def test_summary_is_markdown() -> None:
+    d = make("## S\n\nx", summary="- a\n- b\n- [link](https://e.com) *em*")
+    msgs = check_digest(d)[1]
+    assert msgs[0].html == ('<b>AI 日报</b>\n2026-01-25\n\n• a\n• b\n'
+                            '• <a href="https://e.com">link</a> <i>em</i>')
+
+
+def test_a_label_whose_block_does_not_fit_moves_with_it() -> None:
+    filler = "填充文字。" * 700  # 3500 units: the label fits after it, its list does not
+    body = f"## S\n\n{filler}\n\n**深度解读 & 洞察：**\n\n- " + "长的要点。" * 200
+    msgs = check_digest(make(body))[1][1:]
+    assert len(msgs) == 2
+    assert _last_line(msgs[0].html) != "<b>深度解读 &amp; 洞察：</b>"
+    assert msgs[1].html.startswith(continuation_marker("S") + "<b>深度解读 &amp; 洞察：</b>\n\n• ")
+
+
+def test_headings_in_a_row_travel_together_with_the_first_block() -> None:
+    filler = "x " * 1900
+    body = f"## S\n\n{filler}\n\n### One\n\n**Label**\n\n" + "word " * 300
+    msgs = check_digest(make(body))[1][1:]
+    assert "<b>One</b>\n\n<b>Label</b>\n\nword" in msgs[1].html
+    assert not msgs[0].html.rstrip().endswith("</b>")
+
+
+def test_a_cut_inside_a_block_never_leaves_a_label_line_last() -> None:
+    # one paragraph: text, then a bold label line, then its text (soft breaks keep lines)
+    body = "## S\n\n" + "a " * 1990 + "\n**要点**\n" + "b " * 1500
+    msgs = check_digest(make(body))[1][1:]
+    assert len(msgs) >= 2
+    for m in msgs:
+        assert _last_line(m.html) != "<b>要点</b>"
+
+
+def test_a_heading_ending_the_preamble_opens_the_first_section() -> None:
+    msgs = check_digest(make("intro\n\n# Updates\n\n## Blog posts\n\n- a\n"))[1]
+    assert msgs[0].html == "<b>AI 日报</b>\n2026-01-25\n\nintro"
+    assert msgs[1].html == "<b>Updates</b>\n\n<b>Blog posts</b>\n\n• a"
+    assert msgs[1].section == "Blog posts"
+
+
+def test_entity_budget_counts_auto_detected_entities() -> None:
+    # 60 bold runs + 60 mentions: 120 entities as Telegram counts them, so two messages
+    body = "## S\n\n" + "\n".join(f"- **b{n}** @user{n:04d}" for n in range(60))
+    msgs = check_digest(make(body))[1][1:]
+    assert len(msgs) == 2
+    from bot.digest.tghtml import measure
+    assert all(measure(m.html).entities <= 100 for m in msgs)
+    assert sum(measure(m.html).detected for m in msgs) == 60
+
+
+def test_entity_budget_inside_one_block_counts_auto_detected_entities() -> None:
+    body = "## S\n\n" + " ".join(f"**b{n}** #tag{n}" for n in range(70))  # one paragraph
+    msgs = check_digest(make(body))[1][1:]
+    from bot.digest.tghtml import measure
+    assert len(msgs) == 2 and all(measure(m.html).entities <= 100 for m in msgs)
+
+
+def test_header_hashtags_count_towards_the_budget() -> None:
+    from bot.digest.split import header_blocks
+    from bot.digest.tghtml import measure
+    d = make("x", tags=("AI", "Rust", "机器学习"))
+    assert measure("".join(header_blocks(d))).detected == 3

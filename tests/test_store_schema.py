@@ -99,3 +99,39 @@ async def test_newer_database_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(RuntimeError, match="newer"):
         await Store.open(db)
+
+
+async def test_v4_tag_keys_are_rewritten_and_search_ranks_after_upgrade(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """v7: tags stored under v4's keys ('ai 日报') answer the new ones ('ai日报'); two
+    spellings of one tag in one digest become one row; the index is searchable at once."""
+    db = tmp_path / "db.sqlite3"
+    with sqlite3.connect(db) as conn:  # a database as v4 left it
+        conn.executescript("\n".join(MIGRATIONS[:4]) + "\nPRAGMA user_version = 4;")
+        conn.execute(
+            "INSERT INTO digests VALUES ('20260105-aaaaaaaa', 'a.md', '2026-01-05', NULL, 'A',"
+            " NULL, NULL, 'abc', 1, 1, '[\"News\"]', '2026-01-05T00:00:00')")
+        conn.executemany("INSERT INTO digest_tags VALUES ('20260105-aaaaaaaa', ?, ?, ?)",
+                         [("ai 日报", "AI 日报", 0), ("ai-日报", "AI-日报", 1)])
+        conn.execute("INSERT INTO items (digest_id, position, section, title, text, url) VALUES"
+                     " ('20260105-aaaaaaaa', 1, 'News', 'Ferris ranks', 'Ferris ranks\nBody',"
+                     " NULL)")
+    conn.close()
+    with caplog.at_level("INFO", logger="digestbot.store"):
+        store = await Store.open(db)
+    try:
+        assert [r.getMessage() for r in caplog.records if "schema" in r.getMessage()] == [
+            f"database {db}: schema v4 -> v{SCHEMA_VERSION}"]  # one line
+        page = await store.by_tag("#AI日报", 0, 5)
+        assert page.total == 1
+        assert await store.tag_counts() == [("AI 日报", 1)]
+        assert (await store.search("ferris", 0, 5)).total == 1
+        assert await store.chat_language(-100) is None
+        await store.set_chat_language(-100, "zh_Hans")
+    finally:
+        await store.close()
+    store = await Store.open(db)  # the chat's language is stored, not only cached
+    try:
+        assert await store.chat_language("-100") == "zh_Hans"
+    finally:
+        await store.close()

@@ -17,7 +17,9 @@ PROPS = settings(max_examples=200, deadline=None)
     ("raw", "expected"),
     [
         ("AI", "ai"),
-        ("#AI 日报", "ai 日报"),
+        ("#AI 日报", "ai日报"),
+        ("this-week-in-rust", "thisweekinrust"),
+        ("snake_case", "snakecase"),
         ("  ##Rust  ", "rust"),
         ("＃ＡＩ", "ai"),  # full-width hash and letters
         ("Straße", "strasse"),
@@ -55,6 +57,35 @@ def test_hashtag_examples(raw: str, expected: str) -> None:
 def test_normalize_tag_is_idempotent(raw: str) -> None:
     once = normalize_tag(raw)
     assert normalize_tag(once) == once
+
+
+@pytest.mark.parametrize("spelling", ["#AI日报", "AI日报", "ai 日报", "AI 日报", "ai-日报",
+                                      "AI_日报", "＃ＡＩ日报"])
+def test_spellings_of_one_tag_have_one_key(spelling: str) -> None:
+    assert normalize_tag(spelling) == normalize_tag("AI 日报")
+
+
+def test_title_case_and_kebab_case_are_one_tag() -> None:
+    assert normalize_tag("This Week in Rust") == normalize_tag("this-week-in-rust")
+    assert normalize_tag("Rust") != normalize_tag("Rust Lang")
+
+
+@PROPS
+@given(st.text())
+def test_the_hashtag_the_bot_shows_finds_the_tag(raw: str) -> None:
+    # /tag #AI日报 (copied from a digest) must find the digests tagged "AI 日报"
+    tag = hashtag(raw)
+    if tag:
+        assert normalize_tag(tag) == normalize_tag(raw)
+
+
+@PROPS
+@given(st.lists(st.text(alphabet=st.characters(categories=["L", "Nd"]), min_size=1),
+                min_size=1, max_size=4),
+       st.lists(st.sampled_from([" ", "-", "_", "  ", " - "]), min_size=3, max_size=3))
+def test_separators_between_words_are_ignored(words: list[str], seps: list[str]) -> None:
+    joined = words[0] + "".join(s + w for s, w in zip(seps, words[1:], strict=False))
+    assert normalize_tag(joined) == normalize_tag("".join(words))
 
 
 @PROPS

@@ -61,14 +61,17 @@ from bot.delivery.sender import (
     plain_fallback,
     send_part,
 )
-from bot.digest.calls import OutgoingCall, build_calls
+from bot.digest.calls import DEFAULT_LAYOUT, OutgoingCall
 from bot.digest.model import Digest, DigestError, OutgoingMessage
+from bot.i18n import N_, _, ngettext
 from bot.store.corrections import JournalRow, PushedDigest
+from bot.store.layouts import normal_layout
 
 _LOG = logging.getLogger(__name__)
 
-NOTE_HTML = "<i>(removed in a correction)</i>"
-NOTE_RICH = {"html": "<p><i>(removed in a correction)</i></p>"}
+NOTE_TEXT = N_("(removed in a correction)")  # translated when sent (bot.i18n)
+NOTE_HTML = "<i>{note}</i>"
+NOTE_RICH = "<p><i>{note}</i></p>"
 _GONE = ("message to edit not found", "message can't be edited", "message_id_invalid",
          "there is no text in the message", "there is no caption in the message",
          "there is no media in the message", "message can't be edited: it is not a rich")
@@ -285,10 +288,12 @@ class Corrector:
         return self._rendered[key]
 
     def _render(self, digest: Digest, layout: str) -> list[RenderedPart]:
+        # the push's own catalogue, so the hashes match what the push journaled
+        # (rows journaled as 'classic' are the sections cut)
         try:
-            calls = build_calls(digest, layout, link_previews=self.settings.link_previews)
+            calls = self.delivery.catalog.calls(digest, layout=normal_layout(layout))
         except ValueError:  # a layout this version does not know: what a push would use
-            calls = build_calls(digest, "sections", link_previews=self.settings.link_previews)
+            calls = self.delivery.catalog.calls(digest, layout=DEFAULT_LAYOUT)
         return [RenderedPart(c, NewPart(n, part_hash(c), part_kind(c),
                                         c.photo if c.method == "sendPhoto" else None))
                 for n, c in enumerate(calls)]
@@ -508,10 +513,12 @@ class Corrector:
         await self.store.drop_part(digest_id, chat, thread, row.part)
 
     async def _note(self, chat: int | str, row: JournalRow, plain: bool) -> object:
-        text = "(removed in a correction)" if plain else NOTE_HTML
+        note = _(NOTE_TEXT)
+        text = note if plain else NOTE_HTML.format(note=esc(note))
         mode = None if plain else ParseMode.HTML
         if row.kind == "rich":
-            return await self._edit_rich(chat, row.message_id, dict(NOTE_RICH))
+            return await self._edit_rich(chat, row.message_id,
+                                         {"html": NOTE_RICH.format(note=esc(note))})
         if row.kind == "photo":
             return await self.bot.edit_message_caption(
                 chat, row.message_id, caption=text, parse_mode=mode,
@@ -565,13 +572,18 @@ class Corrector:
         added = final.added if final else report.total("added")
         removed = final.removed if final else report.total("removed")
         chats = final.chats if final else report.chats
-        lines = [f"✏️ Correction: <b>{esc(report.title)}</b>",
-                 f"{edited} parts edited, {added} added, {removed} removed in {chats} chats"]
+        lines = [_("✏️ Correction: <b>{title}</b>").format(title=esc(report.title)),
+                 ngettext("{edited} parts edited, {added} added, {removed} removed in {n} chat",
+                          "{edited} parts edited, {added} added, {removed} removed in {n} chats",
+                          chats).format(edited=edited, added=added, removed=removed, n=chats)]
         for failed in report.failed[:10]:
             lines.append(f"• <code>{esc(failed.label)}</code>: {esc(failed.error)}")
         gone = report.total("gone")
         if gone:
-            lines.append(f"{gone} parts were already deleted in their chat and stay deleted")
+            lines.append(ngettext(
+                "{n} part was already deleted in its chat and stays deleted",
+                "{n} parts were already deleted in their chat and stay deleted",
+                gone).format(n=gone))
         await notify_admins(self.bot, self.settings.admin_ids, "\n".join(lines))
 
 

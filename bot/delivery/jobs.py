@@ -12,29 +12,43 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import Bot
 
+from bot.admin_views import and_more, code_html, digest_name
 from bot.delivery.notify import best_effort_send, esc
 from bot.delivery.push import DeliveryService, PushReport, TargetLike
 from bot.digest.model import Digest, DigestError
+from bot.i18n import _, ngettext, use_language
 from bot.reader.views import fit_lines
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.jobs")
 
 # the final report waits this long for the acknowledgement to go out first (or fail)
 ACK_WAIT = 30.0
 
 
-def format_report(report: PushReport) -> str:
-    lines = [f"<b>{esc(report.title)}</b>", esc(report.summary())]
+def format_report(report: PushReport, digest: Digest) -> str:
+    """What a push did, named by title and date: "already pushed to all N targets" when the
+    journal held everything, else messages sent, targets complete and each failure."""
+    name = digest_name(digest.title, digest.date)
+    n = len(report.results)
+    if report.ok and report.sent == 0:
+        return ngettext("{name}: already pushed to its {n} target; nothing sent.",
+                        "{name}: already pushed to all {n} targets; nothing sent.",
+                        n).format(name=name, n=n)
+    done = sum(r.complete for r in report.results)
+    lines = [ngettext("{name}: {sent} message sent; {done} of {n} targets complete.",
+                      "{name}: {sent} messages sent; {done} of {n} targets complete.",
+                      report.sent).format(name=name, sent=report.sent, done=done, n=n)]
     for result in report.failed[:20]:
-        state = "deactivated" if result.deactivated else "failed"
-        lines.append(f"• <code>{esc(result.label)}</code> {state}: {esc(result.error)}")
+        state = _("deactivated") if result.deactivated else _("failed")
+        lines.append(f"• <code>{esc(result.label)}</code> {state}: "
+                     f"{code_html(result.error or '')}")
     if len(report.failed) > 20:
-        lines.append(f"… and {len(report.failed) - 20} more")
+        lines.append(and_more(len(report.failed) - 20))
     return "\n".join(lines)
 
 
@@ -75,9 +89,11 @@ class PushJobs:
 
     async def post(self, digests: Sequence[Digest], targets: Sequence[TargetLike] | None, *,
                    requested_by: int | None, report_chat: int | None,
-                   report_thread: int | None, ack_html: str | None = None) -> int:
+                   report_thread: int | None,
+                   ack: Callable[[int], str] | None = None) -> int:
         """/post: one durable job per digest (committed before this returns), pushed in order
-        in the background; returns the number of targets of the first job."""
+        in the background; returns the number of targets of the first job. `ack(count)` is
+        the acknowledgement's HTML."""
         jobs = []
         for digest in digests:
             job = await self.delivery.create_job(
@@ -85,11 +101,11 @@ class PushJobs:
                 report_chat=report_chat, report_thread=report_thread)
             jobs.append((digest, job))
         count = len(jobs[0][1][1]) if jobs else 0
-        ack = None
-        if ack_html is not None and report_chat is not None:
-            ack = self._spawn(best_effort_send(self.bot, report_chat, report_thread,
-                                               fit(ack_html.format(count=count))), "post-ack")
-        self._spawn(self._run(jobs, report_chat, report_thread, ack), "admin-post")
+        ack_task = None
+        if ack is not None and report_chat is not None:
+            ack_task = self._spawn(best_effort_send(self.bot, report_chat, report_thread,
+                                                    fit(ack(count))), "post-ack")
+        self._spawn(self._run(jobs, report_chat, report_thread, ack_task), "admin-post")
         return count
 
     async def _run(self, jobs: list[tuple[Digest, tuple[int, Any]]], report_chat: int | None,
@@ -98,7 +114,7 @@ class PushJobs:
         lines = []
         for digest, job in jobs:
             report = await self.delivery.push(digest, job=job)
-            lines.append(format_report(report))
+            lines.append(format_report(report, digest))
         if report_chat is None:
             return
         if ack is not None:  # the acknowledgement first, if it can still go out
@@ -121,17 +137,21 @@ class PushJobs:
             except DigestError as exc:
                 _LOG.warning("push job %d (%s) cannot resume: %s", job.id, job.digest_id,
                              exc.reason)
-                await self.delivery.store.finish_job(job.id, ok=False,
-                                                     summary=f"not resumed: {exc.reason}")
+                summary = f"not resumed: {exc.reason}"  # operator
+                await self.delivery.store.finish_job(job.id, ok=False, summary=summary)
                 if job.report_chat is not None:
-                    self._spawn(best_effort_send(
-                        self.bot, job.report_chat, job.report_thread,
-                        f"⚠️ The interrupted push of {esc(job.digest_id)} could not be resumed: "
-                        f"{esc(exc.reason)}"), "resume-report")
+                    with use_language(self.delivery.settings.bot_language):
+                        text = _("⚠️ The interrupted push of {name} could not be resumed: "
+                                 "{reason}").format(name=esc(record.title if record else
+                                                             job.digest_id),
+                                                    reason=code_html(exc.reason))
+                    self._spawn(best_effort_send(self.bot, job.report_chat, job.report_thread,
+                                                 text), "resume-report")
                 continue
             _LOG.info("resuming push job %d (%s, %s) to %d target(s)", job.id, job.digest_id,
                       job.kind, len(targets))
-            prefix = "Resumed after a restart:\n" if job.kind == "manual" else ""
+            with use_language(self.delivery.settings.bot_language):
+                prefix = _("Resumed after a restart:") + "\n" if job.kind == "manual" else ""
             self._spawn(self._run([(digest, (job.id, targets))], job.report_chat,
                                   job.report_thread, None, prefix), f"resume-job-{job.id}")
         return len(adopted)

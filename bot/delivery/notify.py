@@ -11,7 +11,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, TelegramError
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.notify")
 
 
 def esc(value: object) -> str:

@@ -13,8 +13,9 @@ import sys
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
-from bot.config import ChatTarget, ConfigError, Settings
+from bot.config import MISSING_TOKEN, ChatTarget, ConfigError, Settings
 from bot.delivery.corrections import CorrectionEvent, CorrectionReport, Corrector
 from bot.delivery.push import DeliveryService, PushEvent, PushReport
 from bot.delivery.ratelimit import FloodLimiter
@@ -25,7 +26,7 @@ from bot.store import Store
 
 def post_command(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token from @BotFather)")
+        raise ConfigError("TELEGRAM_BOT_TOKEN", MISSING_TOKEN)
     setup_logging(settings.log_level, [settings.token], log_payloads=settings.log_payloads)
     try:
         targets = [ChatTarget.parse(args.chat, "--chat")] if args.chat else None
@@ -100,17 +101,22 @@ async def _correct_with_bar(corrector: Corrector,
 
 
 async def _push_with_bar(delivery: DeliveryService, digest, targets) -> PushReport:
-    parts = len(delivery.catalog.messages(digest))  # rendered once: the push reuses it
+    total = 0
+    for target in targets:  # each in its layout, rendered once: the push reuses them
+        layout = await delivery.layout_for(digest, target.chat_id, target.thread_id)
+        total += len(delivery.catalog.calls(digest, layout=layout))
     counted: dict[tuple[object, object], int] = {}
-    with tqdm(total=parts * len(targets), desc=digest.id, unit="msg", file=sys.stderr,
-              dynamic_ncols=True) as bar:
+    # log lines (a chat's failure, a 429 wait) go through tqdm.write above the bar instead of
+    # breaking it; tqdm copies our handler's formatter and redacting filter
+    with logging_redirect_tqdm(), tqdm(total=total, desc=digest.title[:30],
+                                       unit="msg", file=sys.stderr, dynamic_ncols=True) as bar:
         def progress(event: PushEvent) -> None:
             key = (event.chat_id, event.thread_id)
             if event.kind in ("sent", "skipped"):
                 counted[key] = counted.get(key, 0) + 1
                 bar.update(1)
             elif event.kind == "failed":  # the rest of that target's parts will not come
-                bar.update(max(0, parts - counted.get(key, 0)))
+                bar.update(max(0, event.total - counted.get(key, 0)))
                 bar.set_postfix_str(f"failed: {event.chat_id}")
 
         return await delivery.push(digest, targets, progress=progress, kind="cli")

@@ -20,27 +20,32 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeGuard
 
 from telegram import Bot
 from telegram.error import ChatMigrated, TelegramError
 
+from bot.admin_views import code_html, digest_name
 from bot.catalog import Catalog
 from bot.config import ChatTarget, Settings
+from bot.delivery.layouts import FALLBACK, LayoutPolicy, RichRefused, send_call_kind, send_calls
 from bot.delivery.notify import esc, notify_admins
 from bot.delivery.ratelimit import is_group_chat
+from bot.delivery.rich_api import RichMessagesUnsupported
 from bot.delivery.sender import (
     ChatGone,
     DeliveryError,
     RetryPolicy,
+    SendFailed,
     SendOptions,
     TopicClosed,
-    send_part,
 )
+from bot.digest.calls import OutgoingCall
 from bot.digest.model import Digest, OutgoingMessage
+from bot.i18n import N_, _, use_language
 from bot.store.jobs import JobKind, new_owner, retire_owner
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.push")
 
 # A claim whose owner stops renewing it (a process on another host, or a hung one) is taken over
 # after CLAIM_TTL seconds; a dead process on this host loses its claims at once (pid check).
@@ -49,7 +54,7 @@ CLAIM_TTL = 30.0
 CLAIM_POLL = 0.1
 
 
-def part_hash(message: OutgoingMessage) -> str:
+def part_hash(message: OutgoingMessage | OutgoingCall) -> str:
     """sha256 of a part as rendered: what was delivered, for corrections to compare against."""
     text = f"{message.method}\n{message.photo or ''}\n{message.html}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -80,6 +85,7 @@ class TargetResult:
     chat_id: int | str
     thread_id: int | None
     total: int
+    layout: str = "sections"  # what this target's push uses (recorded in the journal)
     sent: int = 0  # parts delivered by this push
     already: int = 0  # parts the journal already held
     error: str | None = None
@@ -120,11 +126,12 @@ class PushReport:
     def summary(self) -> str:
         """One line: what happened, for logs, the CLI and admins (plain text)."""
         done = sum(r.complete for r in self.results)
-        return (f"{self.digest_id}: {self.parts} parts, {done}/{len(self.results)} targets "
-                f"complete, {self.sent} messages sent, {len(self.failed)} failed")
+        targets = f"{done}/{len(self.results)}"
+        return (f"{self.digest_id}: {self.parts} parts, {targets} targets complete, "  # operator
+                f"{self.sent} messages sent, {len(self.failed)} failed")  # operator
 
 
-def _is_name(chat_id: int | str) -> bool:
+def _is_name(chat_id: int | str) -> TypeGuard[str]:
     return isinstance(chat_id, str) and chat_id.startswith("@")
 
 
@@ -137,6 +144,9 @@ class DeliveryService:
         self.catalog = catalog or Catalog(store, settings.content_dir)
         self.bot = bot
         self.retry = retry or RetryPolicy()
+        # each chat's layout, and whether this server can send rich messages (bot/delivery/layouts)
+        self.layouts = LayoutPolicy(settings, store)
+        self._told_rich_refusal: set[int] = set()  # push jobs whose admins heard of a refusal
         # One lock per (digest, chat, thread): a scheduled push and a /post running at once
         # must not both read "part 3 missing" from the journal and both send it.
         self._locks: dict[tuple[str, int | str, int | None], asyncio.Lock] = {}
@@ -187,8 +197,11 @@ class DeliveryService:
         id (see resolve_chat), so a chat also subscribed by id is still ONE target."""
         if self._config_synced:
             return
-        chats = [ChatTarget(await self.resolve_chat(c.chat_id), c.thread_id)
-                 for c in self.settings.digest_chats]
+        chats = []
+        for configured in self.settings.digest_chats:
+            chat_id = await self.resolve_chat(configured.chat_id)
+            self.layouts.note_config_target(configured, chat_id)  # its layout under the id too
+            chats.append(ChatTarget(chat_id, configured.thread_id))
         await self.store.sync_config_targets(chats)
         self._config_synced = True
 
@@ -273,9 +286,11 @@ class DeliveryService:
     ) -> tuple[int, list[tuple[int | str, int | None]]]:
         """The durable job row for a push (committed before anything is sent)."""
         where = await self.resolve_targets(targets)
+        layouts = {(chat, thread): await self.layout_for(digest, chat, thread)
+                   for chat, thread in where}
         job_id = await self.store.create_job(
             digest.id, kind, where, owner=self.owner, requested_by=requested_by,
-            report_chat=report_chat, report_thread=report_thread)
+            report_chat=report_chat, report_thread=report_thread, target_layouts=layouts)
         self._ensure_heartbeat()
         return job_id, where
 
@@ -287,35 +302,52 @@ class DeliveryService:
         """Deliver every part of `digest` not yet in the journal to every target (default: all
         active targets), targets side by side, under a job (a new one unless `job` is given as
         create_job returned it). Never raises for a chat's error: see the report."""
-        messages = self.catalog.messages(digest)
         job_id, where = job if job is not None else await self.create_job(digest, targets,
                                                                           kind=kind)
-        report = PushReport(digest.id, digest.title, len(messages), job_id=job_id)
-        results = [TargetResult(chat, thread, len(messages)) for chat, thread in where]
+        started = await self.store.job_target_layouts(job_id)
+        results = []
+        for chat, thread in where:
+            # resumed or not, a target keeps the layout its push started with
+            layout = await self.layout_for(digest, chat, thread, started.get((chat, thread)))
+            results.append(TargetResult(chat, thread, len(self.catalog.calls(digest,
+                                                                             layout=layout)),
+                                        layout=layout))
+        # parts: the most any target gets (its layout's count); no target: DIGEST_LAYOUT's
+        default = self.layouts.usable(self.settings.digest_layout)
+        parts = max((r.total for r in results),
+                    default=len(self.catalog.calls(digest, layout=default)))
+        report = PushReport(digest.id, digest.title, parts, job_id=job_id)
         report.results = results
         emit = progress or (lambda _event: None)
         self._running += 1
         self._ensure_heartbeat()
         try:
-            await asyncio.gather(*(self._push_one(digest, messages, r, emit, job_id)
-                                   for r in results))
+            await asyncio.gather(*(self._push_one(digest, r, emit, job_id) for r in results))
             await self.store.finish_job(job_id, ok=report.ok, summary=report.summary())
         finally:
             self._running -= 1
-        _LOG.info("push %s", report.summary())
+        _LOG.info("push %r (%s): %s", digest.title, digest.date, report.summary())
         return report
 
-    async def _push_one(self, digest: Digest, messages: list[OutgoingMessage],
-                        result: TargetResult, emit: Callable[[PushEvent], None],
-                        job_id: int) -> None:
+    async def _push_one(self, digest: Digest, result: TargetResult,
+                        emit: Callable[[PushEvent], None], job_id: int) -> None:
         key = (digest.id, result.chat_id, result.thread_id)
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
             async with lock:
-                await self._deliver(digest, messages, result, emit)
+                await self._deliver(digest, result, emit, job_id)
         except Exception as exc:  # a bug must not take the other chats' tasks down
             _LOG.exception("push of %s to %s crashed", digest.id, result.label)
-            result.error = result.error or f"internal error: {exc!r}"
+            result.error = result.error or _("internal error: {error}").format(error=repr(exc))
+        # one line per target outcome, named by the digest's title (operators grep for it)
+        if result.complete:
+            _LOG.info("push %r (%s) to %s: %s", digest.title, digest.date, result.label,
+                      f"{result.sent} sent" + (f", {result.already} already there"
+                                               if result.already else ""))
+        else:
+            _LOG.warning("push %r (%s) to %s: failed after %d of %d parts: %s", digest.title,
+                         digest.date, result.label, result.sent + result.already,
+                         result.total, result.error)
         try:
             await self.store.finish_job_target(
                 job_id, result.chat_id, result.thread_id, ok=result.complete, sent=result.sent,
@@ -328,9 +360,10 @@ class DeliveryService:
             emit(PushEvent("failed", result.chat_id, result.thread_id, None, result.total,
                            result.error))
 
-    async def _deliver(self, digest: Digest, messages: list[OutgoingMessage],
-                       result: TargetResult, emit: Callable[[PushEvent], None]) -> None:
+    async def _deliver(self, digest: Digest, result: TargetResult,
+                       emit: Callable[[PushEvent], None], job_id: int) -> None:
         chat, thread = result.chat_id, result.thread_id
+        messages = self.catalog.calls(digest, layout=result.layout)
         part = 0
         while part < len(messages):
             # the journal is checked part by part, in the transaction that claims the part:
@@ -350,8 +383,18 @@ class DeliveryService:
                 continue
             options = SendOptions(notify=part == 0, link_previews=self.settings.link_previews)
             try:
-                sent = await send_part(self.bot, chat, thread, messages[part], options,
-                                       retry=self.retry)
+                sent_id, sent_kind = await send_call_kind(self.bot, chat, thread,
+                                                          messages[part], options,
+                                                          retry=self.retry)
+            except (RichRefused, RichMessagesUnsupported) as exc:
+                await self.store.release_part(digest.id, chat, thread, part, owner=self.owner)
+                if not await self._rich_fallback(digest, result, job_id, exc, part):
+                    reason = exc.reason if isinstance(exc, RichRefused) else str(exc)
+                    failure = SendFailed(_("rich message refused: {reason}").format(reason=reason))
+                    await self._chat_error(digest, chat, thread, part, failure, result)
+                    return
+                messages, part = self.catalog.calls(digest, layout=result.layout), 0
+                continue
             except ChatMigrated as exc:
                 await self.store.release_part(digest.id, chat, thread, part, owner=self.owner)
                 new_chat = int(exc.new_chat_id)
@@ -365,6 +408,7 @@ class DeliveryService:
                     # migrate_target keeps that inactive row, and the chat would silently stop
                     # getting digests. The old target was live, so the new one is too.
                     await self.store.upsert_target(new_chat, thread, before.source)
+                await self.layouts.follow_migration(chat, new_chat)
                 result.migrated_to = chat = new_chat
                 continue
             except DeliveryError as exc:
@@ -379,16 +423,56 @@ class DeliveryService:
                                                                  owner=self.owner))
                 raise
             await self.store.deliver_claimed(digest.id, chat, thread, part, owner=self.owner,
-                                             message_id=sent.message_id,
+                                             message_id=sent_id,
                                              content_hash=part_hash(messages[part]),
+                                             layout=result.layout, kind=sent_kind,
                                              # a refused photo went out as text (sender)
-                                             kind="photo" if sent.photo else "text",
-                                             media=messages[part].photo if sent.photo else None)
+                                             media=(messages[part].photo
+                                                    if sent_kind == "photo" else None))
             result.sent += 1
             emit(PushEvent("sent", chat, thread, part, len(messages)))
             if part == 0 and self.settings.pin_first_message and is_group_chat(chat):
-                await self._pin(chat, sent.message_id)
+                await self._pin(chat, sent_id)
             part += 1
+
+    # -- layouts -------------------------------------------------------------------------------
+    async def layout_for(self, digest: Digest, chat: int | str, thread: int | None,
+                         started: str | None = None) -> str:
+        """The layout of `digest`'s push to chat/thread: the one its delivered parts are in
+        (never two forms of one digest in a chat), else the one its push `started` with (this
+        job's, or an interrupted one's), else the target's current choice; rich is compact on
+        a server without rich messages (checked again when sending)."""
+        delivered = await self.store.journal_layout(digest.id, chat, thread)
+        if delivered is not None:
+            return delivered
+        chosen = (started or await self.store.unfinished_layout(digest.id, chat, thread)
+                  or await self.layouts.chosen(chat, thread))
+        return self.layouts.usable(chosen)
+
+    async def _rich_fallback(self, digest: Digest, result: TargetResult, job_id: int,
+                             exc: Exception, part: int) -> bool:
+        """Rich refused (400) or unknown to the server (404): switch this target's push to
+        compact if none of the digest's rich messages is out there yet (else False: the rest
+        cannot follow in another form). Recorded on the job; admins told once per push."""
+        if isinstance(exc, RichMessagesUnsupported):
+            self.layouts.mark_rich_unsupported(str(exc))  # logs once for the run
+        if part > 0 or result.sent or result.already:
+            return False
+        result.layout = FALLBACK
+        result.total = len(self.catalog.calls(digest, layout=FALLBACK))
+        await self.store.set_job_target_layout(job_id, result.chat_id, result.thread_id,
+                                               FALLBACK)
+        if isinstance(exc, RichRefused):
+            _LOG.warning("push of %s to %s: rich message refused (%s); sending %s",
+                         digest.id, result.label, exc.reason, FALLBACK)
+            if job_id not in self._told_rich_refusal:
+                self._told_rich_refusal.add(job_id)
+                await notify_admins(self.bot, self.settings.admin_ids, _(
+                    "⚠️ Telegram refused the rich message of {name} for {target}: {reason}\n"
+                    "Sent as {layout} instead (other targets may follow; told once).").format(
+                    name=esc(digest.title), target=f"<code>{esc(result.label)}</code>",
+                    reason=esc(exc.reason), layout=FALLBACK))
+        return True
 
     async def _chat_error(self, digest: Digest, chat: int | str, thread: int | None, part: int,
                           exc: DeliveryError, result: TargetResult) -> None:
@@ -400,16 +484,21 @@ class DeliveryService:
             result.deactivated = True
             # kicked / chat gone: every topic of that chat is dead too
             await self.store.deactivate_chat(chat, exc.reason)
-            text = (f"⚠️ Target <code>{esc(where)}</code> deactivated: {esc(exc.reason)}\n"
-                    f"Digest {esc(digest.id)} stopped at part {part + 1}. "
-                    "Re-add the bot and /subscribe (or fix DIGEST_CHATS) to resume.")
+            template = N_(
+                "⚠️ Target <code>{where}</code> deactivated: {reason}\n{name} stopped at part "
+                "{part}. Re-add the bot and /subscribe (or fix DIGEST_CHATS) to resume.")
         elif isinstance(exc, TopicClosed):
-            text = (f"⚠️ Topic <code>{esc(where)}</code> is closed or gone: {esc(exc.reason)}\n"
-                    f"Digest {esc(digest.id)} stopped at part {part + 1}; reopen the topic and "
-                    "/post to resume.")
+            template = N_(
+                "⚠️ Topic <code>{where}</code> is closed or gone: {reason}\n{name} stopped at "
+                "part {part}; reopen the topic and /post to resume.")
         else:
-            text = (f"⚠️ Push of {esc(digest.id)} to <code>{esc(where)}</code> failed at part "
-                    f"{part + 1}: {esc(exc.reason)}\n/post resumes where it stopped.")
+            template = N_(
+                "⚠️ Push of {name} to <code>{where}</code> failed at part {part}: {reason}\n"
+                "/post resumes where it stopped.")
+        # no reader asked: the admins get it in the bot's language (BOT_LANGUAGE)
+        with use_language(self.settings.bot_language):
+            text = _(template).format(where=esc(where), reason=code_html(exc.reason),
+                                    name=digest_name(digest.title, digest.date), part=part + 1)
         await notify_admins(self.bot, self.settings.admin_ids, text)
 
     async def _pin(self, chat: int | str, message_id: int) -> None:
@@ -418,14 +507,17 @@ class DeliveryService:
         except TelegramError as exc:  # no pin right: the digest itself is delivered, just log
             _LOG.warning("could not pin message %s in %s: %s", message_id, chat, exc)
 
-    async def preview(self, digest: Digest, chat_id: int) -> int:
-        """Send the digest exactly as a push would (same parts, same options) to one chat,
-        outside the journal. Returns the number of parts sent."""
-        messages = self.catalog.messages(digest)
-        for part, message in enumerate(messages):
-            options = SendOptions(notify=part == 0, link_previews=self.settings.link_previews)
-            await send_part(self.bot, chat_id, None, message, options, retry=self.retry)
-        return len(messages)
+    async def preview(self, digest: Digest, chat_id: int, *,
+                      layout: str | None = None) -> tuple[int, str]:
+        """Send the digest exactly as a push in `layout` would (same calls, same options,
+        the same compact fallback) to one chat, outside the journal. Returns (messages sent,
+        layout used)."""
+        layout = self.layouts.usable(layout or self.settings.digest_layout)
+        options = SendOptions(notify=True, link_previews=self.settings.link_previews)
+        return await send_calls(
+            self.bot, self.layouts, chat_id, None, self.catalog.calls(digest, layout=layout),
+            options, layout=layout, retry=self.retry, first_only_notifies=True,
+            fallback=lambda: asyncio.to_thread(self.catalog.calls, digest, layout=FALLBACK))
 
     # -- the scheduled push ------------------------------------------------------------------
     async def due_digest(self, now: dt.datetime) -> Digest | None:
@@ -435,8 +527,9 @@ class DeliveryService:
         if newest is None:
             return None
         digest = self.catalog.load(newest)
-        parts = len(self.catalog.messages(digest))
         for target in await self.active_targets():
+            layout = await self.layout_for(digest, target.chat_id, target.thread_id)
+            parts = len(self.catalog.calls(digest, layout=layout))
             done = await self.store.delivered_parts(digest.id, target.chat_id, target.thread_id)
             if len(done) < parts:
                 return digest

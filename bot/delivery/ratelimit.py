@@ -29,7 +29,7 @@ from telegram.constants import FloodLimit
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.ratelimit")
 
 # Small tolerance for float comparisons of booked times.
 _EPS = 1e-9

@@ -13,12 +13,14 @@ ChatMigrated) passes through unchanged, as from PTB's own send methods.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot
 from telegram.error import EndPointNotFound
+from telegram.warnings import PTBUserWarning
 
 
 class RichMessagesUnsupported(Exception):
@@ -68,7 +70,11 @@ async def edit_rich_message(bot: Bot, chat_id: int | str, message_id: int,
 
 async def _call(bot: Bot, method: str, params: dict[str, Any]) -> Any:
     try:
-        return await bot.do_api_request(method, api_kwargs=params)
+        with warnings.catch_warnings():
+            # PTB suggests its own edit_message_text, which cannot send rich_message yet
+            warnings.filterwarnings("ignore", category=PTBUserWarning,
+                                    message=".*Bot.editMessageText.*")
+            return await bot.do_api_request(method, api_kwargs=params)
     except EndPointNotFound as exc:
         raise RichMessagesUnsupported(f"{method}: {exc.message}") from exc
 

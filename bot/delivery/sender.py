@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict
 
 from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import MessageLimit, ParseMode
@@ -34,7 +35,7 @@ from bot.digest.model import OutgoingMessage
 from bot.digest.tghtml import html_to_plain, utf16_len
 from bot.metrics import count_retry
 
-_LOG = logging.getLogger(__name__)
+_LOG = logging.getLogger("digestbot.sender")
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -159,12 +160,22 @@ async def send_part(
         await sleep(delay)
 
 
+class _CommonArgs(TypedDict):
+    """The arguments send_message and send_photo share (typed for the ** below)."""
+
+    chat_id: int | str
+    message_thread_id: int | None
+    disable_notification: bool
+    parse_mode: str | None
+    reply_parameters: NotRequired[ReplyParameters]  # a correction's added part
+
+
 async def _call(
     bot: Bot, chat_id: int | str, thread_id: int | None, message: OutgoingMessage,
     options: SendOptions, *, plain: bool, as_text: bool,
 ) -> Message:
     parse_mode = None if plain else ParseMode.HTML
-    common = {"chat_id": chat_id, "message_thread_id": thread_id,
+    common: _CommonArgs = {"chat_id": chat_id, "message_thread_id": thread_id,
               "disable_notification": not options.notify, "parse_mode": parse_mode}
     if options.reply_to is not None:
         common["reply_parameters"] = ReplyParameters(options.reply_to,

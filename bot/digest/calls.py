@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypedDict, get_args
 
 from bot.digest.model import Digest, OutgoingMessage
 
@@ -67,8 +67,16 @@ class OutgoingCall:
         return self.text if self.text is not None else (self.caption or "")
 
 
+class _ClassicArgs(TypedDict):
+    """The OutgoingCall fields sendMessage and sendPhoto share (typed for the ** below)."""
+
+    parse_mode: str | None
+    disable_notification: bool
+    sections: tuple[str | None, ...]
+
+
 def _classic_call(msg: OutgoingMessage, index: int, link_previews: bool) -> OutgoingCall:
-    common = {"parse_mode": "HTML", "disable_notification": index > 0,
+    common: _ClassicArgs = {"parse_mode": "HTML", "disable_notification": index > 0,
               "sections": (msg.section,)}
     if msg.method == "sendPhoto":
         return OutgoingCall("sendPhoto", photo=msg.photo, caption=msg.html, **common)
@@ -80,7 +88,7 @@ def check_layout(layout: str) -> Layout:
     """`layout` as a Layout, or ValueError naming the allowed ones."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r} (use {', '.join(LAYOUTS)})")
-    return layout  # type: ignore[return-value]
+    return layout
 
 
 def build_calls(digest: Digest, layout: Layout | str = DEFAULT_LAYOUT, *,

@@ -9,39 +9,18 @@ cuts it, and the next sections may join its last part.
 
 from __future__ import annotations
 
-import re
-
 from bot.digest.model import Digest, OutgoingMessage
 from bot.digest.render import RenderedDigest, render_digest
 from bot.digest.split import ENTITY_LIMIT, TEXT_LIMIT, build_messages
-from bot.digest.tghtml import html_to_plain, measure
+from bot.digest.tghtml import measure
 
 SECTION_GAP = "\n\n"  # between two packed sections, as between blocks of one section
 
-# What Telegram turns into entities on its own (URLs and bare domains, e-mails, @mentions,
-# #hashtags, $cashtags, /commands, phone-like numbers). Deliberately generous: counting one too
-# many only moves a section to the next message, one too few gets a whole message refused.
-# TODO(issue 8): use the TDLib-tested counter of bot/digest once it lands there.
-_AUTO_ENTITY_RE = re.compile(
-    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail
-    r"|(?:[a-z][a-z0-9+.-]*://|www\.)\S+"  # URL with a scheme
-    r"|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b"  # bare domain
-    r"|[@#＃$/]\w+"  # mention, hashtag, cashtag, bot command
-    r"|\+?\d[\d ()-]{5,}\d",  # phone or card number
-    re.IGNORECASE,
-)
-
-
-def auto_entities(text: str) -> int:
-    """Upper bound of the entities Telegram detects itself in visible `text`."""
-    return len(_AUTO_ENTITY_RE.findall(text))
-
-
 def fits(html: str) -> bool:
-    """Whether `html` is one valid sendMessage: length and entities, detected ones included."""
+    """Whether `html` is one valid sendMessage: length and entities, the ones Telegram detects
+    by itself included (tghtml.measure counts them, see bot/digest/autodetect.py)."""
     size = measure(html)
-    return (size.utf16 <= TEXT_LIMIT
-            and size.entities + auto_entities(html_to_plain(html)) <= ENTITY_LIMIT)
+    return size.utf16 <= TEXT_LIMIT and size.entities <= ENTITY_LIMIT
 
 
 def _header(digest: Digest, rendered: RenderedDigest) -> tuple[list[OutgoingMessage], int]:
@@ -77,4 +56,4 @@ def build_compact_messages(digest: Digest,
     return out
 
 
-__all__ = ["auto_entities", "build_compact_messages", "fits"]
+__all__ = ["build_compact_messages", "fits"]

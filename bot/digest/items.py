@@ -11,11 +11,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bot.digest.links import safe_href
+from bot.digest.markdown import parser
 from bot.digest.model import Digest
 from bot.textcut import truncate
 
@@ -54,11 +55,10 @@ _LEAD_STRONG = re.compile(r"\*\*([^\\`*_\[\]!<>&~\n]+)\*\*")
 _FAST_PATHS = True
 
 
-@lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    # The dialect the renderer accepts (tables, strikethrough); no linkify: bare URLs stay text.
-    # Inline parsing runs lazily, per token, only where markup may be (see _parse_inline).
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("inline")
+    # The renderer's dialect (markdown.py); inline parsing runs lazily, per token, only where
+    # markup may be (see _parse_inline).
+    return parser(lazy_inline=True)
 
 
 def _text_tokens(out: list[Token], content: str) -> None:
@@ -148,7 +148,7 @@ def _inline_text(token: Token) -> tuple[str, str | None]:
             parts.append(child.content)  # alt text
         elif kind == "link_open" and url is None:
             href = child.attrGet("href")
-            url = str(href) if href else None
+            url = safe_href(str(href)) if href else None  # a link the messages carry
         elif kind == "html_inline":
             continue
     return "".join(parts), url
@@ -273,3 +273,26 @@ def extract_items_and_sections(digest: Digest) -> tuple[list[Item], list[str]]:
     flush(current)
     flush(block)
     return items, sections
+
+
+def plain_text(markdown: str) -> str:
+    """The plain text of a markdown fragment (the front-matter summary), one block a line."""
+    env: dict = {}
+    lines: list[str] = []
+    for token in _parser().parse(markdown, env):
+        if token.type == "inline":
+            _parse_inline(token, env)
+            lines.append(_inline_text(token)[0])
+        elif token.type in ("fence", "code_block"):
+            lines.append(token.content)
+    return _tidy("\n".join(lines))
+
+
+def head_text(digest: Digest) -> str:
+    """What search finds for the digest itself: title, summary and its seo/keywords lists."""
+    parts = [digest.title]
+    if digest.summary:
+        parts.append(plain_text(digest.summary))
+    if digest.keywords:
+        parts.append(" ".join(digest.keywords))
+    return "\n".join(part for part in parts if part)

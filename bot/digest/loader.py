@@ -35,7 +35,10 @@ from bot.digest.limits import (
 from bot.digest.model import Digest, DigestError
 from bot.digest.tags import display_tag, normalize_tag
 
-DIGEST_SUFFIXES = (".md", ".markdown")
+DIGEST_SUFFIXES = (".md", ".markdown", ".txt")
+# Files beside the digests that are not digests (lower-case name prefixes / names).
+NOT_DIGEST_PREFIXES = ("readme", "sources", "license")
+NOT_DIGEST_NAMES = frozenset({"_index.md"})
 
 # `2026-01-25`, `2020-12-2`, optionally `08:30[:00[.f]]` after 'T' or spaces, optional Z/offset.
 _DATE_RE = re.compile(
@@ -50,15 +53,20 @@ _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _PELICAN_LINE_RE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_-]*):[ \t]*(?P<value>.*?)[ \t]*$")
 # A Pelican block must name at least one of these, so a body opening with "Note: ..." stays body.
 _PELICAN_KEYS = frozenset({"title", "date"})
-_TAG_KEYS = ("tags", "category", "seo", "keywords")
+# Tags are the publisher's: `tags` and `category`. `seo`/`keywords` lists are SEO boilerplate
+# (the seed format repeats the same ones on every issue): full-text search only.
+_TAG_KEYS = ("tags", "category")
+_KEYWORD_KEYS = ("seo", "keywords")
 _COVER_KEYS = ("coverimage", "cover_image", "cover")
-_KNOWN_KEYS = frozenset({"title", "date", "summary", *_TAG_KEYS, *_COVER_KEYS})
+KNOWN_KEYS = frozenset(
+    {"title", "date", "summary", "draft", *_TAG_KEYS, *_KEYWORD_KEYS, *_COVER_KEYS})
 
 
 # ---------------------------------------------------------------------------- reading
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """The file as text: UTF-8 (BOM dropped), LF line ends; DigestError if unreadable."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -244,13 +252,18 @@ def _relative(path: Path, root: Path) -> str:
 # ---------------------------------------------------------------------------- public API
 
 
+class DraftError(DigestError):
+    """A digest marked `draft: true`: not published (load with drafts=True to read it anyway)."""
+
+
+DRAFT_REASON = "draft (draft: true in the front matter): not published"
 _SECTION_RE = re.compile(r"^## ", re.M)
 
 
-def load_digest(path: Path, root: Path | None = None, *,
+def load_digest(path: Path, root: Path | None = None, *, drafts: bool = False,
                 limits: SizeLimits | None = None) -> Digest:
     """Read one digest file. Raises DigestError(path, reason) if it cannot be a digest or is
-    over the size limits (bot/digest/limits.py)."""
+    over the size limits (bot/digest/limits.py), and DraftError for a draft unless `drafts`."""
     path = Path(path)
     limits = limits or current_limits()
     try:
@@ -258,7 +271,7 @@ def load_digest(path: Path, root: Path | None = None, *,
     except OSError as exc:
         raise DigestError(path, f"cannot read file ({exc.strerror or exc})") from None
     check_bytes(path, size, limits)
-    text = _read_text(path)
+    text = read_text(path)
     if not text.strip():
         raise DigestError(path, "empty file")
 
@@ -284,7 +297,7 @@ def load_digest(path: Path, root: Path | None = None, *,
         name_day = date_from_name(path)
         if name_day is None:
             raise DigestError(
-                path, "no usable date: no `date` in front matter and no YYYY-MM-DD in the file name"
+                path, "no usable date (add date: to the front matter, or YYYY-MM-DD to the name)"
             )
         day = name_day
 
@@ -298,8 +311,12 @@ def load_digest(path: Path, root: Path | None = None, *,
     if isinstance(summary, (list, tuple)):
         summary = "\n".join(str(line) for line in summary)
     cover = next((_text_or_none(meta.get(key)) for key in _COVER_KEYS if meta.get(key)), None)
-    extra = {key: value for key, value in raw_meta.items() if key.lower() not in _KNOWN_KEYS}
+    keywords = merge_tags(_as_list(meta.get(key), split_commas=True) for key in _KEYWORD_KEYS)
+    extra = {key: value for key, value in raw_meta.items() if key.lower() not in KNOWN_KEYS}
 
+    draft = is_draft(meta.get("draft"))
+    if draft and not drafts:
+        raise DraftError(path, DRAFT_REASON)
     digest = Digest(
         id=digest_id(day, path, root),
         path=path,
@@ -312,6 +329,8 @@ def load_digest(path: Path, root: Path | None = None, *,
         summary=_text_or_none(summary),
         cover_image=cover,
         extra=extra,
+        keywords=keywords,
+        draft=draft,
     )
     # The parts are counted exactly (by rendering) only when they may be too many: a big file,
     # or more `## ` lines than the limit (each section is one message at least; the regex may
@@ -323,7 +342,8 @@ def load_digest(path: Path, root: Path | None = None, *,
 
 
 def scan_digest_files(root: Path) -> tuple[list[Path], list[DigestError]]:
-    """Every .md/.markdown file under root (recursively), sorted, hidden files/dirs skipped; and
+    """Every digest file under root (recursively), sorted: .md/.markdown, .txt with front matter;
+    README*/SOURCES*/LICENSE*/_index.md and hidden files/dirs skipped. And
     what could not be looked at, each named with its reason: a symlink loop, a broken symlink,
     a folder that cannot be read. Symlinked folders are not followed (they could loop or
     repeat the tree) and are reported once each, so none is skipped without a word."""
@@ -346,10 +366,11 @@ def scan_digest_files(root: Path) -> tuple[list[Path], list[DigestError]]:
                 problems.append(_symlink_problem(base / name, "folder"))
         for name in names:
             path = base / name
-            if name.startswith(".") or path.suffix.lower() not in DIGEST_SUFFIXES:
+            if name.startswith(".") or not is_digest_name(path):
                 continue
             if path.is_file():
-                files.append(path)
+                if path.suffix.lower() != ".txt" or has_front_matter(path):
+                    files.append(path)
             elif path.is_symlink():
                 problems.append(_symlink_problem(path, "file"))
     return sorted(files), sorted(problems, key=lambda e: e.path)
@@ -371,19 +392,46 @@ def _symlink_problem(path: Path, kind: str) -> DigestError:
     return DigestError(path, f"symlink to something that is not a file ({target})")
 
 
+def is_draft(value: Any) -> bool:
+    """`draft: true` (YAML bool, or the words true/yes/1 in a Pelican header)."""
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("true", "yes", "1") if value is not None else False
+
+
+def is_digest_name(path: Path) -> bool:
+    """A .md/.markdown/.txt name that is not a README*, SOURCES*, LICENSE* or _index.md."""
+    name = path.name.lower()
+    return (path.suffix.lower() in DIGEST_SUFFIXES and name not in NOT_DIGEST_NAMES
+            and not name.startswith(NOT_DIGEST_PREFIXES))
+
+
+def has_front_matter(path: Path) -> bool:
+    """The file opens with `---` (after a BOM/blank lines): how a .txt file says it is a digest."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return True  # let the loader report why it cannot be read
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"---")
+
+
 def iter_digest_files(root: Path) -> list[Path]:
-    """Every .md/.markdown file under root (recursively), sorted; hidden files/dirs skipped."""
+    """Every digest file under root (recursively), sorted: .md/.markdown, .txt with front
+    matter; README*/SOURCES*/LICENSE*/_index.md and hidden files/dirs skipped."""
     return scan_digest_files(root)[0]
 
 
 def load_all(root: Path) -> tuple[list[Digest], list[DigestError]]:
-    """Load every digest under root; one bad file never stops the others. The errors include
-    what could not be looked at (scan_digest_files)."""
+    """Load every published digest under root (drafts skipped); one bad file never stops the
+    others. The errors include what could not be looked at (scan_digest_files)."""
     digests: list[Digest] = []
     files, errors = scan_digest_files(root)
     for path in files:
         try:
             digests.append(load_digest(path, root))
+        except DraftError:
+            continue
         except DigestError as exc:
             errors.append(exc)
     errors.sort(key=lambda e: e.path)

@@ -33,6 +33,8 @@ class Digest:
     summary: str | None = None
     cover_image: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    keywords: tuple[str, ...] = ()  # `seo`/`keywords`: full-text search only, never hashtags
+    draft: bool = False  # `draft: true`: the bot skips it, `digestbot check` still checks it
 
 
 MessageMethod = Literal["sendMessage", "sendPhoto"]

@@ -17,23 +17,28 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
-from mdit_py_cjk_friendly import cjk_friendly
 from wcwidth import width as display_width
 
+from bot.digest.inline_html import (
+    BREAK_TAGS,
+    FORMAT_TAGS,
+    MEDIA_TAGS,
+    media_block,
+    media_label,
+    media_src,
+)
+from bot.digest.inline_html import parse_tag as parse_html_tag
+from bot.digest.links import LinkDecision, decide, safe_href
+from bot.digest.markdown import parser
 from bot.digest.model import Digest
 from bot.digest.tghtml import escape, escape_attr, html_to_plain
 
-ALLOWED_SCHEMES = frozenset({"http", "https", "tg", "mailto"})
 RULE_LINE = "──────────"
 BULLET = "• "
 INDENT = "   "  # per nesting level of lists
 
-_MD = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(cjk_friendly)
-_BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _LANG_RE = re.compile(r"[^A-Za-z0-9_+#.-]")
 _WS_RE = re.compile(r"\s+")
 _BOLD_RE = re.compile(r"</?b>")
@@ -58,22 +63,6 @@ class RenderedDigest:
         return out
 
 
-def safe_href(url: str) -> str | None:
-    """The URL if Telegram may link it (http/https with a host, tg:, mailto:), else None."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in ALLOWED_SCHEMES:
-        return None
-    if scheme in ("http", "https") and not parts.netloc:
-        return None
-    if not url.split(":", 1)[1].strip("/"):
-        return None
-    return url
-
-
 # ---------------------------------------------------------------- inline rules
 
 @dataclass
@@ -81,13 +70,20 @@ class _Ctx:
     in_link: bool = False
     in_quote: bool = False
     depth: int = 0  # list nesting
+    in_code: bool = False  # inside an inline-HTML <code>: text only (code holds no entities)
 
 
 InlineRule = Callable[[SyntaxTreeNode, _Ctx], str]
 
 
 def _inline(nodes: Sequence[SyntaxTreeNode], ctx: _Ctx) -> str:
-    return "".join(_INLINE_RULES.get(n.type, _inline_default)(n, ctx) for n in nodes)
+    out: list[str] = []
+    for node in nodes:
+        kind = node.type  # a computed property in markdown-it: read it once
+        if kind == "html_inline":  # rare: the run is rendered again, keeping tags balanced
+            return _inline_with_html(nodes, ctx)
+        out.append(_INLINE_RULES.get(kind, _inline_default)(node, ctx))
+    return "".join(out)
 
 
 def _wrap(tag: str, inner: str) -> str:
@@ -110,36 +106,52 @@ def _break(node: SyntaxTreeNode, ctx: _Ctx) -> str:
 def _code_inline(node: SyntaxTreeNode, ctx: _Ctx) -> str:
     # A Telegram link may hold formatting but not code: inside a link, code is plain text.
     # Blank code would be an entity over whitespace only, which Telegram drops anyway.
-    if ctx.in_link or not node.content.strip():
+    if ctx.in_link or ctx.in_code or not node.content.strip():
         return escape(node.content)
     return _wrap("code", escape(node.content))
 
 
 def _emphasis(tag: str) -> InlineRule:
-    return lambda node, ctx: _wrap(tag, _inline(node.children, ctx))
+    def rule(node: SyntaxTreeNode, ctx: _Ctx) -> str:
+        inner = _inline(node.children, ctx)
+        return inner if ctx.in_code else _wrap(tag, inner)
+
+    return rule
+
+
+def shown_link(decision: LinkDecision, inner: str) -> str:
+    """A link as a message shows it (links.py decides): `inner` is its rendered text."""
+    text = html_to_plain(inner).strip()
+    if decision.kind == "link":
+        assert decision.href is not None
+        if not text:  # a link needs visible text: the URL itself
+            inner += escape(decision.href)
+        return f'<a href="{escape_attr(decision.href)}">{inner}</a>'
+    shown = decision.address if decision.kind == "address" else (
+        decision.href if decision.kind == "text_and_url" else None)
+    if shown is None or text == shown:
+        return inner
+    return f"{inner} ({escape(shown)})" if text else escape(shown)
 
 
 def _link(node: SyntaxTreeNode, ctx: _Ctx) -> str:
-    href = safe_href(str(node.attrs.get("href", "")))
-    if href is None or ctx.in_link:  # Telegram links cannot nest
+    if ctx.in_link or ctx.in_code:  # Telegram links cannot nest
         return _inline(node.children, ctx)
-    inner = _inline(node.children, _Ctx(in_link=True))
-    if not html_to_plain(inner).strip():
-        inner += escape(href)
-    return f'<a href="{escape_attr(href)}">{inner}</a>'
+    decision = decide(str(node.attrs.get("href", "")))
+    inner_ctx = _Ctx(in_link=decision.kind == "link")
+    return shown_link(decision, _inline(node.children, inner_ctx))
 
 
 def _image(node: SyntaxTreeNode, ctx: _Ctx) -> str:
     alt = _plain(node.children, []).strip() or "image"
-    href = safe_href(str(node.attrs.get("src", "")))
-    if href is None or ctx.in_link:
-        return escape(alt)
-    return f'<a href="{escape_attr(href)}">{escape(alt)}</a>'
+    return _media_link(str(node.attrs.get("src", "")), alt, ctx)
 
 
-def _html_inline(node: SyntaxTreeNode, ctx: _Ctx) -> str:
-    # Inline HTML is shown literally, except <br> which only ever means a line break.
-    return "\n" if _BR_RE.fullmatch(node.content.strip()) else escape(node.content)
+def _media_link(src: str, label: str, ctx: _Ctx) -> str:
+    # A picture cannot sit inside a text message: it becomes a link to the media.
+    if ctx.in_link or ctx.in_code:
+        return escape(label)
+    return shown_link(decide(src), escape(label))
 
 
 _INLINE_RULES: dict[str, InlineRule] = {
@@ -152,8 +164,78 @@ _INLINE_RULES: dict[str, InlineRule] = {
     "s": _emphasis("s"),
     "link": _link,
     "image": _image,
-    "html_inline": _html_inline,
+    "html_inline": lambda node, ctx: "",  # only reached through _inline_with_html
 }
+
+
+@dataclass
+class _OpenHtml:
+    name: str  # the HTML tag as written (`strong`)
+    tag: str  # the Telegram tag it becomes (`b`), "" when it only keeps its text
+    start: int  # index in the output where its content begins
+    link: LinkDecision | None = None  # for <a href>
+
+
+def _inline_with_html(nodes: Sequence[SyntaxTreeNode], ctx: _Ctx) -> str:
+    """Inline nodes holding inline HTML tags: supported tags become Telegram formatting.
+
+    An HTML tag opens in one node and closes in a later sibling, so this walks the run with a
+    stack. Tags opened in this run are closed at its end (an unclosed `<b>` ends with its
+    paragraph) and a close tag with no open match is ignored: the output always nests.
+    """
+    out: list[str] = []
+    stack: list[_OpenHtml] = []
+
+    def current() -> _Ctx:
+        in_link = ctx.in_link or any(o.tag == "a" for o in stack)
+        in_code = ctx.in_code or any(o.tag == "code" for o in stack)
+        if in_link == ctx.in_link and in_code == ctx.in_code:
+            return ctx
+        return _Ctx(in_link=in_link, in_quote=ctx.in_quote, depth=ctx.depth, in_code=in_code)
+
+    def close(entry: _OpenHtml) -> None:
+        inner = "".join(out[entry.start:])
+        del out[entry.start:]
+        if entry.link is not None:
+            out.append(shown_link(entry.link, inner))
+        elif entry.tag and html_to_plain(inner).strip():
+            out.append(f"<{entry.tag}>{inner}</{entry.tag}>")
+        else:
+            out.append(inner)
+
+    for node in nodes:
+        if node.type != "html_inline":
+            out.append(_INLINE_RULES.get(node.type, _inline_default)(node, current()))
+            continue
+        tag = parse_html_tag(node.content)
+        if tag is None:
+            continue  # a comment or declaration
+        if tag.closing:
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i].name == tag.name:
+                    for entry in reversed(stack[i:]):
+                        close(entry)
+                    del stack[i:]
+                    break
+        elif tag.name in BREAK_TAGS:
+            out.append("\n")
+        elif tag.name in MEDIA_TAGS:
+            out.append(_media_link(media_src(tag), media_label(tag), current()))
+        elif tag.name in FORMAT_TAGS:
+            now = current()
+            telegram = FORMAT_TAGS[tag.name]
+            entry = _OpenHtml(tag.name, "", len(out))
+            if telegram == "a":
+                if not now.in_link and not now.in_code:
+                    entry.link = decide(tag.attr("href"))
+                    entry.tag = "a" if entry.link.kind == "link" else ""
+            elif not now.in_code and not (telegram == "code" and now.in_link):
+                entry.tag = telegram
+            stack.append(entry)
+        # any other tag (<span>, <small>, <sup>, <font>…) is removed; its text stays
+    for entry in reversed(stack):
+        close(entry)
+    return "".join(out)
 
 
 def _plain(nodes: Sequence[SyntaxTreeNode], links: list[tuple[str, str]]) -> str:
@@ -163,7 +245,14 @@ def _plain(nodes: Sequence[SyntaxTreeNode], links: list[tuple[str, str]]) -> str
         if n.type in ("softbreak", "hardbreak"):
             out.append(" ")
         elif n.type == "html_inline":
-            out.append(" " if _BR_RE.fullmatch(n.content.strip()) else n.content)
+            tag = parse_html_tag(n.content)
+            if tag is not None and not tag.closing and tag.name in BREAK_TAGS:
+                out.append(" ")
+            elif tag is not None and not tag.closing and tag.name in MEDIA_TAGS:
+                label, href = media_label(tag), safe_href(media_src(tag))
+                if href is not None:
+                    links.append((label, href))
+                out.append(label)
         elif n.type in ("link", "image"):
             text = _plain(n.children, links) if n.type == "link" else (
                 _plain(n.children, []).strip() or "image")
@@ -242,7 +331,11 @@ def _hr(node: SyntaxTreeNode, ctx: _Ctx) -> list[_Block]:
 
 
 def _html_block(node: SyntaxTreeNode, ctx: _Ctx) -> list[_Block]:
-    return []  # raw HTML blocks (embeds, comments) have no Telegram equivalent
+    # Raw HTML blocks (cards, embeds, comments) have no Telegram equivalent and are dropped
+    # (`digestbot check` warns), except a block of pictures/videos: links to the media.
+    media = media_block(node.content) or []
+    links = [_media_link(media_src(tag), media_label(tag), ctx) for tag in media]
+    return [_Block("\n".join(links))] if links else []
 
 
 def _blockquote(node: SyntaxTreeNode, ctx: _Ctx) -> list[_Block]:
@@ -356,7 +449,7 @@ def _trim_rules(blocks: list[str]) -> list[str]:
 
 def render_markdown(body: str, title: str | None = None) -> RenderedDigest:
     """Render a digest body. An H1 equal to `title` (ignoring whitespace and case) is dropped."""
-    root = SyntaxTreeNode(_MD.parse(body))
+    root = SyntaxTreeNode(parser().parse(body))
     ctx = _Ctx()
     preamble: list[_Block] = []
     sections: list[tuple[SyntaxTreeNode, list[_Block]]] = []
@@ -377,6 +470,12 @@ def render_markdown(body: str, title: str | None = None) -> RenderedDigest:
         title_text = _WS_RE.sub(" ", html_to_plain(title_html)).strip()
         rendered.append(RenderedSection(title_html, title_text, _trim_rules(_finish(blocks))))
     return RenderedDigest(_trim_rules(_finish(preamble)), rendered)
+
+
+def render_blocks(markdown: str) -> list[str]:
+    """A markdown fragment (the front-matter summary) as blocks; every heading a bold line."""
+    root = SyntaxTreeNode(parser().parse(markdown))
+    return _trim_rules(_finish(_blocks(root.children, _Ctx())))
 
 
 def render_digest(digest: Digest) -> RenderedDigest:

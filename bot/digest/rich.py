@@ -6,8 +6,8 @@ of ../shared/telegram-rich-messages.md §2: the title as ``<h1>``, date and hash
 ``<h2>``, ``###`` items as ``<h3>`` keeping their link, real nested lists, GFM tables as
 ``<table>`` (at most 20 columns, else a ``<pre>`` like classic), fenced code as ``<pre><code
 class="language-x">``, blockquotes, rules as ``<hr/>``. Inline formatting and links follow the
-classic rules (render.py): same link policy, code inside a link is plain, an image is a link to
-it, inline HTML is shown literally (``<br>`` is a line break).
+classic rules (render.py): the same link policy (links.py), code inside a link is plain, an
+image is a link to it, inline HTML tags mapped as classic maps them (inline_html.py).
 
 Output is a tree of ``El`` nodes, not a string, so the splitter (rich_split.py) can count
 blocks, depth and media exactly and cut between blocks. Safe-side choices where the reference
@@ -18,20 +18,34 @@ is unsettled (each also noted where it is made):
   or blocks, never both (a tight item with a nested list gets its text in a ``<p>``);
 * an empty table cell holds a no-break space (TDLib refuses empty cells in explicit blocks);
 * nesting never exceeds the depth limit (16, §4.1): formatting deeper than that is dropped
-  (links kept), deeper lists and quotes are flattened.
+  (links kept), deeper lists and quotes are flattened;
+* a ``tg:`` link other than ``tg://user?id=N`` (the one documented for rich HTML, §2.1) is
+  shown as its text followed by the URL, like a link whose host Telegram would refuse.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from markdown_it.tree import SyntaxTreeNode
 
+from bot.digest.inline_html import (
+    BREAK_TAGS,
+    FORMAT_TAGS,
+    MEDIA_TAGS,
+    media_block,
+    media_label,
+    media_src,
+)
+from bot.digest.inline_html import parse_tag as parse_html_tag
+from bot.digest.links import LinkDecision, decide, safe_href
+from bot.digest.markdown import parser
 from bot.digest.model import Digest
 
-# The classic renderer's parser (one dialect), link policy and plain-text helpers.
-from bot.digest.render import _MD, _WS_RE, _plain, _same_title, _table_lines, safe_href
+# The classic renderer's plain-text helpers (same parse tree, same table fallback).
+from bot.digest.render import _WS_RE, _plain, _same_title, _table_lines
 from bot.digest.tags import hashtag
 
 MAX_DEPTH = 16  # rich_message_depth_max
@@ -41,6 +55,7 @@ VOID = frozenset({"br", "hr", "img"})
 BULLET = "• "  # only where a too-deep list is flattened into paragraphs
 
 _INLINE_TAGS = {"strong": "b", "em": "i", "s": "s"}
+_TG_USER_RE = re.compile(r"tg://user\?id=[0-9]{1,20}")
 
 
 def _escape(text: str) -> str:
@@ -96,13 +111,51 @@ class RichSection:
 class _Inline:
     depth: int  # depth a new element would have
     in_link: bool = False
+    in_code: bool = False  # inside an inline-HTML <code>: text only
+
+    def deeper(self, *, in_link: bool = False) -> _Inline:
+        return _Inline(self.depth + 1, self.in_link or in_link, self.in_code)
 
 
 def _inline(nodes: Sequence[SyntaxTreeNode], ctx: _Inline) -> list[El | str]:
+    if any(n.type == "html_inline" for n in nodes):
+        return _inline_with_html(nodes, ctx)
     out: list[El | str] = []
     for node in nodes:
         out.extend(_inline_node(node, ctx))
     return out
+
+
+def _decide(url: str) -> LinkDecision:
+    """The classic link policy, narrowed to the links rich HTML documents (see the docstring)."""
+    decision = decide(url)
+    if decision.kind == "link" and (decision.href or "").lower().startswith("tg:") and \
+            not _TG_USER_RE.fullmatch(decision.href or ""):
+        return LinkDecision("text_and_url", href=decision.href, reason=decision.reason)
+    return decision
+
+
+def _shown_link(decision: LinkDecision, inner: list[El | str], ctx: _Inline) -> list[El | str]:
+    """A link as classic shows it (render.shown_link), as rich elements."""
+    text = "".join(x.text() if isinstance(x, El) else x for x in inner).strip()
+    if decision.kind == "link" and ctx.depth <= MAX_DEPTH - 1:
+        assert decision.href is not None
+        if not text:  # a link needs visible text: the URL itself
+            inner = [*inner, decision.href]
+        return [El("a", (("href", decision.href),), inner)]
+    shown = decision.href if decision.kind in ("link", "text_and_url") else (
+        decision.address if decision.kind == "address" else None)
+    if shown is None or text == shown:
+        return inner
+    return [*inner, f" ({shown})"] if text else [shown]
+
+
+def _media_link(src: str, label: str, ctx: _Inline) -> list[El | str]:
+    # As classic: a picture inside text is a link to it. Media may only be blocks (§2.3) and
+    # one Telegram cannot fetch would refuse the whole message.
+    if ctx.in_link or ctx.in_code:
+        return [label]
+    return _shown_link(_decide(src), [label], ctx)
 
 
 def _inline_node(node: SyntaxTreeNode, ctx: _Inline) -> list[El | str]:
@@ -112,39 +165,98 @@ def _inline_node(node: SyntaxTreeNode, ctx: _Inline) -> list[El | str]:
     if kind in ("softbreak", "hardbreak"):
         return [El("br")] if ctx.depth <= MAX_DEPTH else [" "]
     if kind == "code_inline":
-        if ctx.in_link or not node.content.strip() or ctx.depth > MAX_DEPTH:
+        if ctx.in_link or ctx.in_code or not node.content.strip() or ctx.depth > MAX_DEPTH:
             return [node.content]
         return [El("code", (), [node.content])]
     if kind in _INLINE_TAGS:
-        inner = _inline(node.children, _Inline(ctx.depth + 1, ctx.in_link))
         # Room for a link and a line break below it, else the formatting goes (text stays).
-        if ctx.depth > MAX_DEPTH - 2:
+        if ctx.depth > MAX_DEPTH - 2 or ctx.in_code:
             return _inline(node.children, ctx)
+        inner = _inline(node.children, ctx.deeper())
         return [El(_INLINE_TAGS[kind], (), inner)] if _visible(inner) else inner
     if kind == "link":
-        href = safe_href(str(node.attrs.get("href", "")))
-        if href is None or ctx.in_link or ctx.depth > MAX_DEPTH - 1:
+        if ctx.in_link or ctx.in_code:  # links cannot nest
             return _inline(node.children, ctx)
-        inner = _inline(node.children, _Inline(ctx.depth + 1, in_link=True))
-        if not _visible(inner):
-            inner.append(href)  # as classic: a link always shows something
-        return [El("a", (("href", href),), inner)]
+        decision = _decide(str(node.attrs.get("href", "")))
+        inner_ctx = ctx.deeper(in_link=True) if decision.kind == "link" else ctx
+        return _shown_link(decision, _inline(node.children, inner_ctx), ctx)
     if kind == "image":
         alt = _plain(node.children, []).strip() or "image"
-        href = safe_href(str(node.attrs.get("src", "")))
-        # As classic: an image is a link to it. Media may only be blocks (§2.3) and an inline
-        # one Telegram cannot fetch would refuse the whole message.
-        if href is None or ctx.in_link or ctx.depth > MAX_DEPTH:
-            return [alt]
-        return [El("a", (("href", href),), [alt])]
+        return _media_link(str(node.attrs.get("src", "")), alt, ctx)
     if kind == "html_inline":
-        content = node.content.strip().lower()
-        if content in ("<br>", "<br/>", "<br />"):
-            return [El("br")] if ctx.depth <= MAX_DEPTH else [" "]
-        return [node.content]
+        return []  # only reached through _inline_with_html
     if node.children:
         return _inline(node.children, ctx)
     return [node.content] if node.content else []
+
+
+@dataclass
+class _OpenHtml:
+    name: str  # the HTML tag as written (`strong`)
+    tag: str  # the rich tag it becomes (`b`), "" when it only keeps its text
+    start: int  # index in the output where its content begins
+    link: LinkDecision | None = None  # for <a href>
+
+
+def _inline_with_html(nodes: Sequence[SyntaxTreeNode], ctx: _Inline) -> list[El | str]:
+    """Inline nodes holding inline HTML tags, mapped as classic maps them (render.py): a tag
+    opens in one node and closes in a later sibling, so a stack; tags still open at the end of
+    the run close there, a close tag without its open one is ignored."""
+    out: list[El | str] = []
+    stack: list[_OpenHtml] = []
+
+    def current() -> _Inline:
+        depth = ctx.depth + sum(1 for o in stack if o.tag)
+        in_link = ctx.in_link or any(o.tag == "a" for o in stack)
+        in_code = ctx.in_code or any(o.tag == "code" for o in stack)
+        return _Inline(depth, in_link, in_code)
+
+    def close(entry: _OpenHtml) -> None:
+        inner = out[entry.start:]
+        del out[entry.start:]
+        if entry.link is not None:
+            outer = _Inline(current().depth - 1, ctx.in_link, ctx.in_code)
+            out.extend(_shown_link(entry.link, inner, outer))
+        elif entry.tag and _visible(inner):
+            out.append(El(entry.tag, (), inner))
+        else:
+            out.extend(inner)
+
+    for node in nodes:
+        if node.type != "html_inline":
+            out.extend(_inline_node(node, current()))
+            continue
+        tag = parse_html_tag(node.content)
+        if tag is None:
+            continue  # a comment or declaration
+        if tag.closing:
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i].name == tag.name:
+                    for entry in reversed(stack[i:]):
+                        close(entry)
+                        stack.pop()
+                    break
+        elif tag.name in BREAK_TAGS:
+            out.append(El("br") if current().depth <= MAX_DEPTH else " ")
+        elif tag.name in MEDIA_TAGS:
+            out.extend(_media_link(media_src(tag), media_label(tag), current()))
+        elif tag.name in FORMAT_TAGS:
+            now = current()
+            wanted = FORMAT_TAGS[tag.name]
+            entry = _OpenHtml(tag.name, "", len(out))
+            if wanted == "a":
+                if not now.in_link and not now.in_code:
+                    entry.link = _decide(tag.attr("href"))
+                    entry.tag = "a" if entry.link.kind == "link" else ""
+            elif not now.in_code and not (wanted == "code" and now.in_link) and \
+                    now.depth <= MAX_DEPTH - 2:
+                entry.tag = wanted
+            stack.append(entry)
+        # any other tag (<span>, <small>, <sup>, <font>…) is removed; its text stays
+    for entry in reversed(stack):
+        close(entry)
+        stack.pop()
+    return out
 
 
 def _inline_of(node: SyntaxTreeNode, depth: int) -> list[El | str]:
@@ -176,13 +288,19 @@ def _block(node: SyntaxTreeNode, depth: int) -> list[El]:
     if kind == "hr":
         return [El("hr")]
     if kind == "html_block":
-        return []  # as classic: raw HTML blocks have no Telegram equivalent
+        # as classic: raw HTML blocks are dropped, except a block of pictures/videos: links
+        ctx = _Inline(depth + 1)
+        links: list[El | str] = []
+        for tag in media_block(node.content) or []:
+            links.extend([El("br")] if links else [])
+            links.extend(_media_link(media_src(tag), media_label(tag), ctx))
+        return [El("p", (), links)] if _visible(links) else []
     if kind == "blockquote":
         # quote, then a paragraph and its inline content: flatten when that cannot fit
         if depth + 3 > MAX_DEPTH:
             return _blocks(node.children, depth)
-        inner = _blocks(node.children, depth + 1)
-        return [El("blockquote", (), list(inner))] if inner else []
+        quoted = _blocks(node.children, depth + 1)
+        return [El("blockquote", (), list(quoted))] if quoted else []
     if kind in ("bullet_list", "ordered_list"):
         return _list(node, depth)
     if kind == "table":
@@ -260,7 +378,7 @@ def _table(node: SyntaxTreeNode, depth: int) -> list[El]:
     out: list[El | str] = []
     for row in rows:
         cells: list[El | str] = []
-        for cell in row + [None] * (width - len(row)):  # type: ignore[list-item]
+        for cell in row + [None] * (width - len(row)):
             inner = _inline_of(cell, depth + 2) if cell is not None else []
             if not _visible(inner):
                 inner = ["\u00a0"]  # an empty cell: safe side, see the module docstring
@@ -312,14 +430,14 @@ def header_blocks(digest: Digest) -> list[El]:
         meta += [El("br"), tags]
     out.append(El("p", (), meta))
     if digest.summary and digest.summary.strip():
-        root = SyntaxTreeNode(_MD.parse(digest.summary.strip()))
+        root = SyntaxTreeNode(parser().parse(digest.summary.strip()))
         out.extend(_blocks(root.children, 1))
     return out
 
 
 def render_rich(digest: Digest) -> list[RichSection]:
     """The header (with any text before the first `##`), then one RichSection per `##`."""
-    root = SyntaxTreeNode(_MD.parse(digest.body))
+    root = SyntaxTreeNode(parser().parse(digest.body))
     sections = [RichSection(None, header_blocks(digest))]
     for node in root.children:
         if node.type == "heading" and node.tag == "h2":

@@ -31,6 +31,7 @@ BLOCK_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "footer", "hr",
                         "tg-document", "tg-map", "table", "tr", "details", "tg-collage",
                         "tg-slideshow", "tg-button-row", "tg-math-block"})
 MEDIA_TAGS = frozenset({"img", "video", "audio", "tg-document", "tg-map"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 @dataclass(frozen=True)
@@ -178,9 +179,24 @@ class _Packer:
             for html, block_cost in blocks:
                 self._add(html, block_cost, section.title)
             return
+        # Too big for one message: cut between blocks, a block too big alone between its
+        # children; a heading always goes with the content after it, never ends a message.
+        carried: list[El] = []
         for block in section.blocks:
-            for piece in _pieces(block, 1):
+            if block.tag in _HEADINGS:
+                carried.append(block)
+                continue
+            carry_cost = sum((cost(h) for h in carried), Cost())
+            for index, piece in enumerate(_pieces(block, 1, carry_cost)):
+                if index == 0 and carried:
+                    if self._blocks and not (self._cost + carry_cost + cost(piece)).fits():
+                        self._flush()
+                    for heading in carried:
+                        self._add(heading.html(), cost(heading), section.title)
+                    carried = []
                 self._add(piece.html(), cost(piece), section.title)
+        for heading in carried:  # headings at the very end of a section: nothing to keep with
+            self._add(heading.html(), cost(heading), section.title)
 
     def finish(self) -> list[RichMessage]:
         self._flush()

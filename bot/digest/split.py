@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from telegram.constants import MessageLimit
 from wcwidth import iter_graphemes
 
+from bot.digest.autodetect import auto_entity_starts
+from bot.digest.links import safe_href
 from bot.digest.model import Digest, OutgoingMessage
-from bot.digest.render import RenderedDigest, render_digest, safe_href
+from bot.digest.render import RenderedDigest, render_blocks, render_digest
 from bot.digest.tags import hashtag
 from bot.digest.tghtml import (
+    NO_DETECTION_TAGS,
+    Measure,
     Token,
     close_tags,
     escape,
@@ -102,6 +106,66 @@ class _Cut:
     cls: int
 
 
+def _detected_starts(atoms: list[_Atom]) -> list[int]:
+    """Per atom, how many entities Telegram detects by itself starting in it (see autodetect)."""
+    masked: list[str] = []
+    offsets: list[int] = []
+    depth = pos = 0
+    for atom in atoms:
+        offsets.append(pos)
+        if atom.kind == "open":
+            depth += atom.tok is not None and atom.tok.name in NO_DETECTION_TAGS
+        elif atom.kind == "close":
+            depth -= atom.tok is not None and atom.tok.name in NO_DETECTION_TAGS and depth > 0
+        else:
+            masked.append("\n" * len(atom.visible) if depth else atom.visible)
+            pos += len(atom.visible)
+    counts = [0] * len(atoms)
+    starts = auto_entity_starts("".join(masked))
+    if starts:
+        index = 0
+        for start in starts:
+            while index + 1 < len(atoms) and offsets[index + 1] <= start:
+                index += 1
+            # an atom with no visible text shares its offset with the next: count on the text
+            while atoms[index].kind in ("open", "close") and index + 1 < len(atoms):
+                index += 1
+            counts[index] += 1
+    return counts
+
+
+def _label_line_ends(atoms: list[_Atom]) -> set[int]:
+    """Atom indices just past the "\n" that ends a line holding only bold text (a label).
+
+    A cut there would leave the label as the last line of a message, its content in the next.
+    """
+    ends: set[int] = set()
+    state, depth = "start", 0  # start -> bold -> done (the line is one bold run) | other
+    for i, atom in enumerate(atoms):
+        if atom.kind == "text" and atom.visible == "\n":
+            if state == "done":
+                ends.add(i + 1)
+            state = "start" if state != "bold" else "other"
+        elif atom.kind == "open":
+            if state == "bold":
+                depth += 1
+            else:
+                state, depth = ("bold", 1) if state == "start" and _is_bold(atom) else ("other", 0)
+        elif atom.kind == "close":
+            if state == "bold":
+                depth -= 1
+                state = "done" if depth == 0 else state
+            elif state != "other":
+                state = "other"
+        elif not atom.visible.isspace() and state in ("start", "done"):
+            state = "other"
+    return ends
+
+
+def _is_bold(atom: _Atom) -> bool:
+    return atom.tok is not None and atom.tok.name == "b"
+
+
 def _cut(fragment: str, room: int, entity_room: int) -> tuple[str, str] | None:
     """Split `fragment` so the head fits `room` UTF-16 units / `entity_room` entities.
 
@@ -109,6 +173,7 @@ def _cut(fragment: str, room: int, entity_room: int) -> tuple[str, str] | None:
     or None if not even one grapheme fits.
     """
     atoms = _atoms(fragment)
+    detected = _detected_starts(atoms)
     cuts: list[_Cut] = []
     length = entities = 0
     content = False  # head has non-whitespace text
@@ -118,11 +183,12 @@ def _cut(fragment: str, room: int, entity_room: int) -> tuple[str, str] | None:
         # empty entity on one side of the cut.
         if content and atoms[i - 1].kind != "open" and atom.kind != "close":
             cuts.append(_Cut(i, length, _cut_class(last_char, atom.visible[:1])))
+        entities += detected[i]
         if atom.kind == "open":
             entities += 1
-            if entities > entity_room:
-                break
-        elif atom.kind in ("text", "entity"):
+        if entities > entity_room:
+            break
+        if atom.kind in ("text", "entity"):
             length += utf16_len(atom.visible)
             if length > room:
                 break
@@ -132,6 +198,10 @@ def _cut(fragment: str, room: int, entity_room: int) -> tuple[str, str] | None:
         return fragment, ""
     if not cuts:
         return None
+    labels = _label_line_ends(atoms)
+    if labels:  # a bold label line never ends a message: cut before it instead
+        kept = [c for c in cuts if c.index not in labels and not _ends_in_label(c, labels, atoms)]
+        cuts = kept or cuts
     chosen = cuts[-1]
     # Best class whose last cut still fills half the room; else the last possible cut.
     for cls in (_LINE, _SENTENCE, _SPACE):
@@ -150,6 +220,16 @@ def _cut(fragment: str, room: int, entity_room: int) -> tuple[str, str] | None:
     return head, (reopen_tags(stack) + tail if tail.strip() else "")
 
 
+def _ends_in_label(cut: _Cut, labels: set[int], atoms: list[_Atom]) -> bool:
+    """True when only whitespace lies between a label line's end and the cut."""
+    i = cut.index
+    while i > 0 and atoms[i - 1].kind == "text" and atoms[i - 1].visible.isspace():
+        if i in labels:
+            return True
+        i -= 1
+    return i in labels
+
+
 # ---------------------------------------------------------------- packing blocks into messages
 
 class _Packer:
@@ -164,6 +244,7 @@ class _Packer:
         self._bare_ok = False  # a message holding only its prefix (a section title) is sent
         self._section: str | None = None
         self._marker = ""
+        self._pending: list[str] = []  # heading blocks waiting for the block they introduce
 
     def start(self, prefix: str, section: str | None, marker_title: str) -> None:
         """Begin a new message (flushing any open one) that opens with `prefix`."""
@@ -180,6 +261,11 @@ class _Packer:
             self._begin(prefix)
             self._bare_ok = bool(prefix.strip())
 
+    def take_pending(self) -> str:
+        """Headings still waiting for a block (they end the preamble): the caller places them."""
+        heads, self._pending = "".join(self._pending), []
+        return heads
+
     def _begin(self, prefix: str) -> None:
         self._parts = [prefix] if prefix else []
         m = measure(prefix)
@@ -187,6 +273,9 @@ class _Packer:
         self._content = False
 
     def flush(self) -> None:
+        if self._pending:  # headings that end a section: nothing to travel with
+            heads, self._pending = "".join(self._pending), []
+            self._place(heads)
         html = "".join(self._parts).rstrip()
         if html.strip() and (self._content or self._bare_ok):
             self.messages.append((html, self._section))
@@ -197,21 +286,48 @@ class _Packer:
         self.flush()
         self._begin(self._marker)
 
+    def _fits(self, m: Measure) -> bool:
+        return self._length + m.utf16 <= self.limit and self._entities + m.entities <= ENTITY_LIMIT
+
     def add(self, block: str) -> None:
+        """Add a block; a heading waits for the block after it, so no message ends on one."""
+        if is_heading_block(block):
+            self._pending.append(block)
+            return
+        if not self._pending:
+            self._place(block)
+            return
+        heads, self._pending = "".join(self._pending), []
+        together = measure(heads + block)
+        if self._fits(together):
+            self._place(heads + block)
+            return
+        if self._content:  # headings move on with their block, to a fresh message
+            self._continue()
+        self._place(heads)
+        self._place(block, fill=True)  # at least its start shares the headings' message
+
+    def _place(self, block: str, fill: bool = False) -> None:
+        """Append a block; cut it only when it cannot fit a message of its own (or `fill`)."""
         while block:
             m = measure(block)
-            if self._length + m.utf16 <= self.limit and self._entities + m.entities <= ENTITY_LIMIT:
+            if self._fits(m):
                 self._parts.append(block)
                 self._length += m.utf16
                 self._entities += m.entities
                 self._content = self._content or bool(block.strip())
                 return
-            if self._content:  # the block may fit whole in a fresh message: cut between blocks
+            if self._content and not fill:  # the block may fit a fresh message: cut between
                 self._continue()
                 continue
             cut = _cut(block, self.limit - self._length, ENTITY_LIMIT - self._entities)
             if cut is None:
+                if fill and self._content:  # no room left after the headings at all
+                    fill = False
+                    self._continue()
+                    continue
                 raise ValueError("a continuation marker leaves no room for text")
+            fill = False
             head, block = cut
             self._parts.append(head)
             self._content = True
@@ -223,6 +339,13 @@ class _Packer:
                 self._entities += m.entities
 
 
+def is_heading_block(block: str) -> bool:
+    """A block that is one bold line: a `###` heading or a bold label (`**要点：**`)."""
+    html = block.strip()
+    return (html.startswith("<b>") and html.endswith("</b>") and "\n" not in html
+            and html.count("<b>") == 1)
+
+
 # ---------------------------------------------------------------- the digest
 
 def header_blocks(digest: Digest) -> list[str]:
@@ -231,7 +354,7 @@ def header_blocks(digest: Digest) -> list[str]:
     meta = digest.date.isoformat() + (f"\n{tags}" if tags else "")
     blocks = [f"<b>{escape(digest.title)}</b>\n", meta + "\n\n"]
     if digest.summary and digest.summary.strip():
-        blocks.append(escape(digest.summary.strip()) + "\n\n")
+        blocks.extend(render_blocks(digest.summary))  # markdown, like the body
     return blocks
 
 
@@ -265,11 +388,14 @@ def build_messages(digest: Digest, rendered: RenderedDigest | None = None) -> li
             packer.add(block)
     for block in rendered.preamble:
         packer.add(block)
+    # A heading ending the preamble introduces the sections: it opens the first one's message.
+    carried = packer.take_pending() if rendered.sections else ""
     for section in rendered.sections:
         # The title is bold as a whole; inner <b> would nest the same entity twice.
         inner = _BOLD_TAG_RE.sub("", section.title_html)
         title = f"<b>{inner}</b>\n\n" if section.title_text else ""
-        packer.start(title, section.title_text, section.title_text or digest.title)
+        packer.start(carried + title, section.title_text, section.title_text or digest.title)
+        carried = ""
         for block in section.blocks:
             packer.add(block)
     packer.flush()

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
+
+from bot.digest.autodetect import count_auto_entities
 
 TokenKind = Literal["text", "entity", "open", "close"]
 
@@ -75,18 +78,58 @@ class Measure:
     """What a fragment costs in a message."""
 
     utf16: int  # visible length in UTF-16 code units
-    entities: int  # entities opened (every open tag counts: conservative for <pre><code>)
+    # entities: every open tag (conservative for <pre><code>) plus the ones Telegram detects
+    # by itself in the text (URLs, @mentions, #hashtags…; `detected` of them)
+    entities: int
+    detected: int = 0
 
 
-def measure(fragment: str) -> Measure:
-    length = 0
-    entities = 0
-    for tok in tokenize(fragment):
+# Telegram detects nothing inside these (TDLib drops detected entities overlapping them).
+NO_DETECTION_TAGS = frozenset({"a", "code", "pre"})
+
+
+def detection_text(tokens: Iterable[Token]) -> list[str]:
+    """Per token, the text Telegram scans for URLs/mentions: "\n" inside a link/code/pre."""
+    out: list[str] = []
+    depth = 0
+    for tok in tokens:
         if tok.kind == "open":
-            entities += 1
-        elif tok.kind != "close":
-            length += utf16_len(tok.visible)
-    return Measure(length, entities)
+            depth += tok.name in NO_DETECTION_TAGS
+            out.append("")
+        elif tok.kind == "close":
+            depth -= tok.name in NO_DETECTION_TAGS and depth > 0
+            out.append("")
+        else:
+            out.append("\n" * len(tok.visible) if depth else tok.visible)
+    return out
+
+
+@lru_cache(maxsize=8192)  # the packer measures a block again when it places it
+def measure(fragment: str) -> Measure:
+    if "<" not in fragment and "&" not in fragment:  # plain text: most list items, paragraphs
+        detected = count_auto_entities(fragment)
+        return Measure(utf16_len(fragment), detected, detected)
+    # One regex pass, no Token objects: measure runs for every block of every digest.
+    visible: list[str] = []
+    scanned: list[str] = []  # the text Telegram scans for URLs/mentions (see detection_text)
+    entities = depth = 0
+    for m in _TOKEN_RE.finditer(fragment):
+        kind = m.lastgroup
+        raw = m.group()
+        if kind == "tag":
+            closing = raw.startswith("</")
+            name_match = _TAG_NAME_RE.match(raw)
+            name = name_match.group(1).lower() if name_match else ""
+            if not closing:
+                entities += 1
+            if name in NO_DETECTION_TAGS:
+                depth = max(0, depth - 1) if closing else depth + 1
+            continue
+        text = html.unescape(raw) if kind == "entity" else raw
+        visible.append(text)
+        scanned.append("\n" * len(text) if depth else text)
+    detected = count_auto_entities("".join(scanned))
+    return Measure(utf16_len("".join(visible)), entities + detected, detected)
 
 
 def open_tags_after(tokens: list[Token]) -> list[Token]:

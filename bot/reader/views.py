@@ -13,7 +13,11 @@ from html import escape
 from telegram.constants import MessageLimit
 
 from bot.digest.tghtml import utf16_len
+from bot.highlight import highlight_html
+from bot.i18n import _, format_date
+from bot.reader_text import posted_line, summary_lines
 from bot.store import DigestRecord, Page, SearchHit
+from bot.store.search import split_terms
 from bot.textcut import shorten
 
 TEXT_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
@@ -60,50 +64,54 @@ def fit_lines(head: list[str], lines: Sequence[str], tail: list[str], more: str)
 
 
 def digest_line(record: DigestRecord) -> str:
-    return f"<b>{record.date:%Y-%m-%d}</b> · {html_text(shorten(record.title, 120))}"
+    return f"<b>{format_date(record.date)}</b> · {html_text(shorten(record.title, 120))}"
+
+
+def page_range(first: int, last: int, total: str | int) -> str:
+    """`1–10 of 42` / `第 1–10 条，共 42 条`."""
+    return _("{first}–{last} of {total}").format(first=first, last=last, total=total)
 
 
 def card_html(record: DigestRecord, *, note: str | None = None,
-              posted: Sequence[str | None] = ()) -> str:
+              posted: Sequence[tuple[str, str | None]] = ()) -> str:
     """The compact card a group gets: title, date, summary, sections (and where it was posted).
 
-    `note` is already HTML; `posted` are message links (None: posted, but no link exists).
+    `note` is already HTML; `posted` are (part label, message link) of the parts this chat got
+    (link None: posted, but the chat has no message links).
     """
     head = [note, ""] if note else []
     head.append(f"<b>{html_text(shorten(record.title, 200))}</b>")
-    meta = f"{record.date:%Y-%m-%d}"
+    meta = format_date(record.date)
     if record.tags:
         meta += " · " + html_text(shorten(", ".join(record.tags), 150))
     head.append(meta)
     if record.summary:
-        head += ["", html_text(shorten(record.summary, 700))]
+        head += ["", *summary_lines(record.summary)]
     tail: list[str] = []
     if posted:
-        links = [f'<a href="{escape(url)}">{n}</a>' if url else str(n)
-                 for n, url in enumerate(posted[:20], 1)]
-        tail = ["", "Already posted here: " + ", ".join(links)]
+        tail = ["", posted_line(posted)]
     sections = [f"• {html_text(shorten(s, 100))}" for s in record.sections]
     if sections:
-        head += ["", f"<b>Sections ({len(sections)})</b>"]
-    return fit_lines(head, sections, tail, "• … and {n} more")
+        head += ["", _("<b>Sections ({n})</b>").format(n=len(sections))]
+    return fit_lines(head, sections, tail, _("• … and {n} more"))
 
 
 def records_page_html(heading: str, page: Page[DigestRecord], offset: int) -> str:
     """A numbered page of issues, newest first (heading is already HTML)."""
     if not page.items:
-        return f"{heading}\n\nNothing here."
+        return f"{heading}\n\n" + _("Nothing here.")
     last = offset + len(page.items)
-    head = [f"{heading} — {offset + 1}–{last} of {page.total}", ""]
+    head = [f"{heading} — {page_range(offset + 1, last, page.total)}", ""]
     lines = [f"{offset + n}. {digest_line(r)}" for n, r in enumerate(page.items, 1)]
     return fit_lines(head, lines, [], "…")
 
 
 def tags_page_html(tags: Sequence[tuple[str, int]], offset: int, total: int) -> str:
     if not tags:
-        return "No tags yet."
-    head = [f"<b>Tags</b> — {offset + 1}–{offset + len(tags)} of {total}", ""]
+        return _("No tags yet.")
+    head = [_("<b>Tags</b>") + " — " + page_range(offset + 1, offset + len(tags), total), ""]
     lines = [f"{html_text(shorten(tag, 60))} — {count}" for tag, count in tags]
-    tail = ["", "Tap a tag to list its issues, or send /tag &lt;name&gt;."]
+    tail = ["", _("Tap a tag to list its issues, or send /tag &lt;name&gt;.")]
     return fit_lines(head, lines, tail, "…")
 
 
@@ -114,20 +122,26 @@ def _without_prefix(snippet: str, title: str) -> str:
 
 
 def search_page_html(query: str, page: Page[SearchHit], offset: int) -> str:
+    """Hits most relevant first: the item's title linking to the item, where it appeared
+    (digest, date, section), and a snippet with the matched words in bold."""
     quoted = html_text(shorten(query, 100))
     if not page.items:
-        return f"No items match “{quoted}”."
+        return _("No items match “{query}”.").format(query=quoted)
     total = f"{page.total}+" if page.capped else str(page.total)  # search counts up to a cap
-    head = [f"<b>Search</b> “{quoted}” — {offset + 1}–{offset + len(page.items)} of {total}", ""]
+    head = [_("<b>Search</b> “{query}”").format(query=quoted) + " — "
+            + page_range(offset + 1, offset + len(page.items), total), ""]
+    terms = split_terms(query)
     blocks = []
     for n, hit in enumerate(page.items, offset + 1):
-        where = f" · <i>{html_text(shorten(hit.section, 60))}</i>" if hit.section else ""
         title = html_text(shorten(hit.item_title or hit.digest.title, 150))
         link = (f'<a href="{escape(hit.url)}">{title}</a>'
-                if hit.url and hit.url.startswith(("http://", "https://")) else title)
-        lines = [f"{n}. <b>{hit.digest.date:%Y-%m-%d}</b>{where}", link]
+                if hit.url and hit.url.startswith(("http://", "https://")) else f"<b>{title}</b>")
+        where = [html_text(shorten(hit.digest.title, 60)), format_date(hit.digest.date)]
+        if hit.section:
+            where.append(html_text(shorten(hit.section, 60)))
+        lines = [f"{n}. {link}", "<i>" + " · ".join(where) + "</i>"]
         snippet = _without_prefix(hit.snippet, hit.item_title or hit.digest.title)
         if snippet:
-            lines.append(html_text(shorten(snippet, 300)))
+            lines.append(highlight_html(shorten(snippet, 300), terms))
         blocks.append("\n".join(lines) + "\n")
     return fit_lines(head, blocks, [], "…")

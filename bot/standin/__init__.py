@@ -83,12 +83,13 @@ reply_parameters are validated; unknown methods -> 404 Not Found.
 Faults and chat events:
 
 * ``tg.fail_next(chat_id, kind, times=1, *, retry_after=1, hold=10.0, delivered=False,
-  method=None)`` for the next message requests (sendMessage/sendPhoto/edit*) to that chat
+  method=None)`` for the next message requests (sendMessage/sendPhoto/sendRichMessage/edit*)
+  to that chat
   (``chat_id=None``: any chat; ``method="getUpdates"`` with chat_id None: that method). kinds:
   "429", "500" (-> NetworkError), "502" (nginx HTML page -> NetworkError), "timeout" (held
   ``hold`` s then the connection is dropped -> ``telegram.error.TimedOut`` once the client's
   read timeout passes; ``delivered=True`` = the message really was sent first), "parse" (400),
-  "not_modified" / "edit_not_found" (400 for an edit).
+  "not_modified" / "edit_not_found" (400 for an edit), "rich" (400 RICH_MESSAGE_INVALID).
 * Corrections: edits of text, caption and media count against the flood limits like sends and
   answer ``message is not modified`` for the same content; ``tg.delete_as_admin(chat, mid)``
   (a chat admin deleted it: edits -> ``message to edit not found``),
@@ -102,26 +103,68 @@ Faults and chat events:
   user``; ``tg.set_bot_status(chat_id, status)``; ``tg.close_topic(chat_id, thread_id)`` /
   ``tg.reopen_topic``; ``tg.fail_photo_url(url, description)`` -> sendPhoto with that URL is 400.
 
+Rich messages (Bot API 10.1; rules in ../shared/telegram-rich-messages.md):
+
+* ``sendRichMessage`` (chat_id, message_thread_id, rich_message, disable_notification,
+  protect_content, reply_parameters, reply_markup; flood limits as for any send) and
+  ``editMessageText`` with ``rich_message`` instead of ``text``. ``rich_message`` is an
+  InputRichMessage; only its ``html`` form is checked (``markdown``/``blocks`` -> 400), by
+  ``bot/standin/rich_html.py`` (``validate_rich_html``): documented tags and attributes only,
+  media only as blocks, table cells inline only, ``<tr>`` directly in ``<table>``, the listed
+  named entities only, no empty content, limits counted on the safe side (32768 code points of
+  the source, 500 blocks counting lists/items/tables/rows, depth 16, 50 media, 20 columns).
+  Refusals: ``400 Bad Request: RICH_MESSAGE_<FAULT>: <what, where>`` (PTB shows them as
+  ``BadRequest("Rich_message_…")``). Converting a text message to rich or back is refused (the
+  reference marks it unverified).
+* The stored message (``chat.messages[id]`` and the returned Message) has
+  ``rich_message = {"blocks": [RichBlock, ...], "is_rtl"?: true}``; ``tg.sent[i]`` has
+  ``method="sendRichMessage"``, ``rich_message`` (the input as sent, so ``.html`` is its html),
+  ``rich_blocks`` (the blocks) and ``parsed_text`` (a plain rendering: one line per paragraph,
+  heading, list item ("• x" / "3. x", nested items indented by two spaces), table row
+  ("a | b"), "---" for a divider, "[photo URL]" then the caption for media).
+* RichBlock shapes (Bot API names): ``{"type": "heading", "size": 1-6, "text": T}``,
+  ``paragraph``/``footer`` ``{"text": T}``, ``{"type": "pre", "text": str, "language"?: str}``,
+  ``{"type": "divider"}``, ``{"type": "list", "items": [{"label": "•"|"3.", "blocks": [...],
+  "has_checkbox"?, "is_checked"?}]}``, ``blockquote``/``expandable_blockquote``
+  ``{"blocks": [...], "credit"?: T}``, ``{"type": "pullquote", "text": T, "credit"?: T}``,
+  ``{"type": "table", "cells": [[{"text": T, "is_header"?, "colspan"?, "rowspan"?, "align"?,
+  "valign"?}]], "is_bordered"?, "is_striped"?, "is_compact"?, "caption"?: {"text": T}}``,
+  ``{"type": "details", "summary": T, "blocks": [...], "is_open": bool}``,
+  ``photo``/``video``/``audio``/``document``/``map`` ``{"url": str, "has_spoiler"?,
+  "caption"?: {"text": T, "credit"?: T}}``, ``collage``/``slideshow`` ``{"blocks": [...]}``,
+  ``{"type": "mathematical_expression", "expression": str}``, ``{"type": "buttons",
+  "buttons": [{"text": str}]}``. RichText ``T`` is a string, a list of T, or an object:
+  ``{"type": "bold"|"italic"|"underline"|"strikethrough"|"spoiler"|"subscript"|
+  "superscript"|"marked"|"code", "text": T}``, ``{"type": "url", "text": T, "url": str}``,
+  ``{"type": "anchor", "name": str}``, ``{"type": "custom_emoji", "alternative_text": str}``,
+  ``{"type": "date_time", "text": T, "unix_time": int}``, ``{"type":
+  "mathematical_expression", "expression": str}``; a line break is the string ``"\n"``.
+* ``FakeTelegram(rich_messages=False)`` / ``tg.set_rich_messages(False)``: an older server
+  (< 10.1): ``sendRichMessage`` answers ``404 Not Found`` and ``editMessageText`` ignores
+  ``rich_message``. ``tg.fail_next(chat_id, "rich")`` refuses the next send like Telegram
+  refuses a rich message's content (400 ``RICH_MESSAGE_INVALID``).
+
 Bot API methods: getMe, getUpdates (offset/limit/timeout long-poll/allowed_updates; a second
 concurrent poll ends the first with 409 Conflict; 409 while a webhook is set), setWebhook /
 deleteWebhook / getWebhookInfo (queued updates are POSTed to the webhook with the secret header;
 ``tg.route_webhook(public, local)`` maps the HTTPS URL to the bot's listener like a TLS proxy,
 ``await tg.post_webhook(update, secret_token=...)`` sends a forged one; see webhook.py), logOut,
-close, sendMessage, sendPhoto (URL or a file_id it returned), editMessageText,
+close, sendMessage, sendPhoto (URL or a file_id it returned), sendRichMessage, editMessageText,
 editMessageCaption, editMessageMedia (photos), editMessageReplyMarkup, deleteMessage,
 answerCallbackQuery, setMyCommands, getMyCommands,
 deleteMyCommands, getChat, getChatMember, getChatAdministrators, pinChatMessage,
 unpinChatMessage, sendChatAction. Bodies: JSON, form-encoded or multipart (as PTB sends).
 
-Another process: ``python -m bot.standin --port 8081`` (prints token/base URL; stdin
+Another process: ``python -m bot.standin --port 8081`` (``--no-rich-messages``: an older
+server; prints token/base URL; stdin
 lines become messages from a private user). HTTP control API mirroring the Python one:
 ``GET /_control/info|sent|edits|stats|requests|commands|updates`` (``sent`` takes ``chat_id``,
 ``thread``, ``since`` (index) and ``count``+``timeout`` to long-poll) and
 ``POST /_control/<method>`` with a JSON object of keyword arguments for add_private_chat,
 add_group, add_supergroup, add_channel, add_user, send_text, send_channel_post, press_button,
 push_update, fail_next, migrate_group, set_bot_status, kick_bot, block_bot, close_topic,
-reopen_topic, fail_photo_url, reset_records, route_webhook, post_webhook -> ``{"ok": true,
-"result": ...}``.
+reopen_topic, fail_photo_url, reset_records, set_rich_messages, route_webhook, post_webhook ->
+``{"ok": true, "result": ...}``.
 """
 
 from bot.standin.ratelimit import FloodLimits

@@ -28,7 +28,7 @@ HELP = """console commands:
   !anon <text>                 an anonymous admin writes in the supergroup
   !channel <text>              a post in the channel -1001003 (@fake_digest_channel)
   !press <chat> <msg> <data>   Alice presses an inline button
-  !fail <chat> <kind> [n]      inject 429|500|502|timeout|parse for the next n sends
+  !fail <chat> <kind> [n]      inject 429|500|502|timeout|parse|rich for the next n sends
   !kick <chat> | !block        kick the bot from a chat / Alice blocks the bot
   !stats | !help | !quit"""
 
@@ -40,7 +40,8 @@ def _show(message: SentMessage) -> None:
     if message.photo:
         head += f" photo={message.photo}"
     print(head)
-    print(message.html)
+    # a rich message reads better as its plain rendering than as its markup
+    print(message.parsed_text if message.rich_message is not None else message.html)
     for button in message.buttons:
         target = button.get("callback_data") or button.get("url") or ""
         print(f"  [{button.get('text')}] -> {target}")
@@ -106,9 +107,12 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", default=None, help="use this token instead of a random one")
     parser.add_argument("--speed", type=float, default=1.0, help="flood limit speed factor")
     parser.add_argument("--no-flood-limits", action="store_true")
+    parser.add_argument("--no-rich-messages", action="store_true",
+                        help="behave like a Bot API server older than 10.1 (sendRichMessage 404)")
     args = parser.parse_args(argv)
     tg = FakeTelegram(host=args.host, port=args.port, token=args.token, speed=args.speed,
-                      flood_limits=not args.no_flood_limits)
+                      flood_limits=not args.no_flood_limits,
+                      rich_messages=not args.no_rich_messages)
     tg.add_private_chat(ALICE, "Alice", username="alice")
     tg.add_supergroup(GROUP, "Fake group", {ALICE: "creator"}, bot_status="administrator")
     tg.add_supergroup(FORUM, "Fake forum", {ALICE: "creator"}, topics={2: "News", 3: "Chat"},

@@ -109,6 +109,8 @@ _ENTITY_RE = re.compile(r"&(?:#([0-9]{1,7});|#[xX]([0-9a-fA-F]{1,6});|([A-Za-z][
 _LANGUAGE_RE = re.compile(r"language-[A-Za-z0-9_+#.-]{1,32}")
 _MEDIA_ID_RE = re.compile(r"tg://(photo|video|audio|document)\?id=([A-Za-z0-9_-]{1,64})")
 _WS_RE = re.compile(r"[ \t\n\r\f]+")
+_HTML_SPACE = " \t\n\r\f"  # what HTML collapses; a no-break space is content
+_EMOJI_SRC_RE = re.compile(r"tg://emoji\?id=[0-9]{1,20}")
 
 
 class RichHTMLError(ValueError):
@@ -267,7 +269,7 @@ def parse_tree(source: str) -> Element:
 # ---------------------------------------------------------------- structure rules
 
 def _is_blank(child: Element | str) -> bool:
-    return isinstance(child, str) and not child.strip()
+    return isinstance(child, str) and not child.strip(_HTML_SPACE)
 
 
 def _check_attrs(el: Element, media_ids: frozenset[str]) -> None:
@@ -289,7 +291,8 @@ def _check_attrs(el: Element, media_ids: frozenset[str]) -> None:
         elif kind == "href":
             bad = not _good_href(value)
         elif kind == "media":
-            bad = not _good_media(value, media_ids)
+            bad = not (_good_media(value, media_ids) or (
+                el.tag == "img" and _EMOJI_SRC_RE.fullmatch(value)))
         elif kind == "language":
             bad = not _LANGUAGE_RE.fullmatch(value)
         elif isinstance(kind, tuple):
@@ -468,8 +471,9 @@ def _check_element(el: Element, media_ids: frozenset[str]) -> None:
         for child in el.children:
             if not _is_blank(child) and (isinstance(child, str) or child.tag not in (
                     "img", "video", "figcaption")):
-                raise _fail("RICH_MESSAGE_BAD_BLOCK", f"<{tag}> holds img/video and figcaption",
-                            el.offset)
+                what = "text" if isinstance(child, str) else f"<{child.tag}>"
+                raise _fail("RICH_MESSAGE_BAD_BLOCK", f"<{tag}> holds img/video and figcaption, "
+                            f"not {what}", el.offset)
     elif tag == "table":
         for child in el.children:
             if not _is_blank(child) and (isinstance(child, str) or child.tag not in (
@@ -503,7 +507,7 @@ def _check_element(el: Element, media_ids: frozenset[str]) -> None:
                     el.offset)
     if tag in BLOCK_TAGS and tag not in ("hr",) and tag not in MEDIA_TAGS and not _has_content(el):
         raise _fail("RICH_MESSAGE_BLOCK_EMPTY", f"empty <{tag}>", el.offset)
-    if tag in ("th", "td") and not el.text().strip():
+    if tag in ("th", "td") and not el.text().strip(_HTML_SPACE):
         raise _fail("RICH_MESSAGE_BLOCK_EMPTY", f"empty table cell <{tag}>", el.offset)
 
 
@@ -523,7 +527,7 @@ def _has_ancestor(el: Element, tag: str) -> bool:
 
 
 def _has_content(el: Element) -> bool:
-    if el.text().strip():
+    if el.text().strip(_HTML_SPACE):
         return True
     return any(isinstance(c, Element) and (c.tag in MEDIA_TAGS or c.tag == "hr"
                                            or _has_content(c)) for c in el.children)
@@ -759,8 +763,12 @@ def _plain_lines(blocks: list[dict[str, Any]], indent: str = "") -> list[str]:
         elif kind == "table":
             lines.extend(indent + " | ".join(plain(c["text"]).strip() for c in row)
                          for row in block["cells"])
-        elif "caption" in block:
-            lines.append(indent + plain(block["caption"]["text"]))
+        elif kind == "buttons":
+            lines.append(indent + " | ".join(f"[{b['text']}]" for b in block["buttons"]))
+        else:  # media: shown as a placeholder line, then the caption
+            lines.append(f"{indent}[{kind} {block.get('url') or ''}]".replace(" ]", "]"))
+            if "caption" in block:
+                lines.append(indent + plain(block["caption"]["text"]))
         if "caption" in block and kind == "table":
             lines.append(indent + plain(block["caption"]["text"]))
     return lines

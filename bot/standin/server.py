@@ -350,7 +350,8 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         if method in MESSAGE_METHODS:
             raw = params.get("chat_id")
             with contextlib.suppress(KeyError, ValueError, TypeError):
-                keys.insert(0, self.chat(raw if str(raw).startswith("@") else int(raw)).id)
+                if raw is not None:  # no chat_id: no per-chat fault to look up
+                    keys.insert(0, self.chat(raw if str(raw).startswith("@") else int(raw)).id)
             keys.append(None)
         for key in keys:
             queue = self._faults.get(key)

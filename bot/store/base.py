@@ -13,6 +13,8 @@ from pathlib import Path
 import aiosqlite
 
 from bot.store.schema import MIGRATIONS
+from bot.store.search_rank import rank_bucket
+from bot.tagnorm import normalize_tag
 
 log = logging.getLogger("digestbot.store")
 
@@ -66,6 +68,9 @@ class StoreBase:
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=5000")  # another process (CLI) may be writing
+            # schema v7 rewrites stored tag keys with the Python rule (no SQL equivalent)
+            await db.create_function("digestbot_tag_key", 1, normalize_tag, deterministic=True)
+            await db.create_function("digestbot_rank_bucket", 1, rank_bucket, deterministic=True)
             store = cls(db, path)
             await store._migrate()
         except BaseException:
@@ -105,7 +110,9 @@ class StoreBase:
                 if self._db.in_transaction:
                     await self._db.execute("ROLLBACK")
                 raise
-            log.info("database %s migrated to schema v%d", self.path, number)
+        if version < len(MIGRATIONS):  # one line, however many steps ran
+            log.info("database %s: schema v%d -> v%d%s", self.path, version, len(MIGRATIONS),
+                     " (new database)" if version == 0 else "")
         row = await self._one("SELECT bulk FROM fts_state WHERE id = 1")
         if row and row[0] and not self._bulk_owner_alive(int(row[0])):
             log.warning("search index was left in bulk mode (interrupted sync); rebuilding it")

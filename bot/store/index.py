@@ -118,7 +118,7 @@ class IndexMixin(StoreBase):
             await db.executemany("DELETE FROM bad_files WHERE path = ?", [(r,) for r in gone_bad])
 
     async def write_batch(
-        self, results: list[ParsedFile | SameFile | BrokenFile],
+        self, results: Sequence[ParsedFile | SameFile | BrokenFile],
         known: dict[str, tuple[int, int, str]],
         *, fts: bool = False,
     ) -> tuple[int, int, int, list[BadFile]]:
@@ -140,9 +140,9 @@ class IndexMixin(StoreBase):
             # or the same id twice in one batch) makes the later file a bad file
             if parsed:
                 ids = [p.digest_id for p in parsed]
-                owners = dict(await self._all(
+                owners = {digest_id: rel for digest_id, rel in await self._all(
                     f"SELECT id, path FROM digests WHERE id IN ({','.join('?' * len(ids))})", ids
-                ))
+                )}
                 accepted: list[ParsedFile] = []
                 for p in parsed:
                     owner = owners.get(p.digest_id)
@@ -154,7 +154,8 @@ class IndexMixin(StoreBase):
                     accepted.append(p)
                 parsed = accepted
             await db.executemany(
-                "DELETE FROM digests WHERE path = ?", [(r.rel,) for r in [*parsed, *bad]]
+                "DELETE FROM digests WHERE path = ?",
+                [(r.rel,) for r in parsed] + [(r.rel,) for r in bad]
             )
             await db.executemany(
                 "DELETE FROM bad_files WHERE path = ?", [(r.rel,) for r in parsed]
@@ -177,8 +178,9 @@ class IndexMixin(StoreBase):
                 [(p.digest_id, *row) for p in parsed for row in p.item_rows],
             )
             if first_item is not None:
-                await db.execute("INSERT INTO items_fts(rowid, doc)"
-                                 " SELECT id, doc FROM items_doc WHERE id > ?", (first_item,))
+                await db.execute("INSERT INTO items_fts(rowid, title, body, section)"
+                                 " SELECT id, title, body, section FROM items_doc WHERE id > ?",
+                                 (first_item,))
                 self.fts_rows_added += sum(len(p.item_rows) for p in parsed)
             await db.executemany(
                 "INSERT OR REPLACE INTO bad_files (path, reason, mtime_ns, size, content_hash,"

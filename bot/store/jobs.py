@@ -18,7 +18,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -94,8 +94,10 @@ class JobsMixin(StoreBase):
         self, digest_id: str, kind: JobKind, targets: Iterable[tuple[int | str, int | None]],
         *, owner: str, layout: str = "classic", requested_by: int | None = None,
         report_chat: int | None = None, report_thread: int | None = None,
+        target_layouts: Mapping[tuple[int | str, int | None], str] | None = None,
     ) -> int:
-        """The job and its targets, committed before the first message goes out."""
+        """The job and its targets, committed before the first message goes out;
+        `target_layouts` (chat, thread) -> layout where a target's differs from `layout`."""
         async with self.transaction() as db:
             cur = await db.execute(
                 "INSERT INTO push_jobs (digest_id, kind, layout, requested_by, report_chat,"
@@ -107,7 +109,8 @@ class JobsMixin(StoreBase):
             await db.executemany(
                 "INSERT OR IGNORE INTO push_job_targets (job_id, chat_id, thread_id, layout)"
                 " VALUES (?, ?, ?, ?)",
-                [(job_id, chat_key(c), thread_key(t), layout) for c, t in targets],
+                [(job_id, chat_key(c), thread_key(t), (target_layouts or {}).get((c, t), layout))
+                 for c, t in targets],
             )
         return job_id
 

@@ -243,11 +243,72 @@ CREATE TABLE interactive_messages (
 ) WITHOUT ROWID;
 """
 
-# v7 (issue 10): corrections. Per delivered part its kind and photo URL (which edit fits it) and
+# v7 (issue 11): per-chat language (/language); tag keys without separators (`AI 日报` ==
+# `AI日报`, see bot.tagnorm.normalize_tag: the connection provides it as digestbot_tag_key); the
+# search index split into title, body and section columns so bm25 can weigh them (a match only
+# in a section title ranks low). Each column ends with a newline, for the same reason as v3's doc.
+V7 = """
+CREATE TABLE chat_settings (
+    chat_id    NOT NULL PRIMARY KEY,  -- as targets.chat_id: ints stay ints
+    language   TEXT,                  -- NULL: the default (user's Telegram language / BOT_LANGUAGE)
+    updated_at TEXT NOT NULL
+);
+
+UPDATE OR IGNORE digest_tags SET tag_norm = digestbot_tag_key(tag_display);
+-- two spellings of one tag in one digest: the first one stays
+DELETE FROM digest_tags WHERE tag_norm <> digestbot_tag_key(tag_display);
+
+DROP TRIGGER items_ai;
+DROP TRIGGER items_ad;
+DROP TABLE items_vocab;
+DROP TABLE items_fts;
+DROP VIEW items_doc;
+CREATE VIEW items_doc AS SELECT id,
+    title || char(10) AS title,
+    (CASE WHEN substr(text, 1, length(title)) = title THEN substr(text, length(title) + 1)
+          ELSE text END) || char(10) AS body,
+    ifnull(section, '') || char(10) AS section
+FROM items;
+CREATE VIRTUAL TABLE items_fts USING fts5(
+    title, body, section, content='items_doc', content_rowid='id', tokenize='trigram'
+);
+CREATE VIRTUAL TABLE items_vocab USING fts5vocab(items_fts, 'row');
+CREATE TRIGGER items_ai AFTER INSERT ON items
+WHEN (SELECT bulk FROM fts_state WHERE id = 1) = 0 BEGIN
+    INSERT INTO items_fts(rowid, title, body, section) VALUES (new.id, new.title || char(10),
+        (CASE WHEN substr(new.text, 1, length(new.title)) = new.title
+              THEN substr(new.text, length(new.title) + 1) ELSE new.text END) || char(10),
+        ifnull(new.section, '') || char(10));
+END;
+CREATE TRIGGER items_ad AFTER DELETE ON items
+WHEN (SELECT bulk FROM fts_state WHERE id = 1) = 0 BEGIN
+    INSERT INTO items_fts(items_fts, rowid, title, body, section) VALUES ('delete', old.id,
+        old.title || char(10),
+        (CASE WHEN substr(old.text, 1, length(old.title)) = old.title
+              THEN substr(old.text, length(old.title) + 1) ELSE old.text END) || char(10),
+        ifnull(old.section, '') || char(10));
+END;
+INSERT INTO items_fts(items_fts) VALUES ('rebuild');
+"""
+
+# v8 (issue 9): the layout chosen with /layout per chat or topic (targets) and per private reader
+V8 = """
+CREATE TABLE layout_choices (
+    chat_id    NOT NULL,
+    thread_id  INTEGER NOT NULL DEFAULT 0,
+    layout     TEXT NOT NULL CHECK (layout IN ('sections', 'compact', 'rich')),
+    chosen_by  INTEGER,
+    chosen_at  TEXT NOT NULL,
+    PRIMARY KEY (chat_id, thread_id)
+) WITHOUT ROWID;
+"""
+
+
+# v9 (issue 10): corrections. Per delivered part its kind and photo URL (which edit fits it) and
 # whether Telegram said the message is gone (deleted by a chat admin: never sent again); the
 # digest file version each pushed digest was last reconciled with; one row per correction for
 # the admins' report and /status.
-V7 = """
+V9 = """
 ALTER TABLE deliveries ADD COLUMN kind TEXT;
 ALTER TABLE deliveries ADD COLUMN media TEXT;
 ALTER TABLE deliveries ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;
@@ -276,5 +337,5 @@ CREATE TABLE corrections (
 CREATE INDEX corrections_by_digest ON corrections(digest_id, file_hash);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,4 +1,8 @@
-"""Full-text search over items: FTS5 trigram for words of 3+ characters, LIKE below that."""
+"""Full-text search over items: FTS5 trigram for words of 3+ characters, LIKE below that.
+
+Hits are ranked by FTS5's bm25 over the item's title, body and section (weights below), the
+newer digest first among equal scores. Only a query made solely of common 1-2 character words
+(no index expression at all) falls back to newest first."""
 
 from __future__ import annotations
 
@@ -15,6 +19,11 @@ SNIPPET_CHARS = 120
 TRIGRAM = 3  # the trigram tokenizer cannot match anything shorter
 COUNT_CAP = 1000  # search totals are exact up to here, then shown as "1000+"
 MAX_EXPANSION = 200  # trigrams a 1-2 character word may stand for in an FTS query (see below)
+# bm25 column weights (title, body, section): a word in an item's title says most about it; one
+# only in the section heading ("## Rust") says little about the item itself
+BM25 = "bm25(items_fts, 5.0, 1.0, 0.2)"
+# scores within ~10% of each other tie (bot/store/search_rank.py), broken by recency
+RANKED = f"digestbot_rank_bucket({BM25})"
 
 
 def split_terms(query: str) -> list[str]:
@@ -59,8 +68,8 @@ def make_snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> str
 
 class SearchMixin(StoreBase):
     async def search(self, query: str, offset: int = 0, limit: int = 10) -> Page[SearchHit]:
-        """Items whose title, text or section contain every word of `query`, newest digest
-        first (items in document order). Case-insensitive; never raises on odd input.
+        """Items whose title, text or section contain every word of `query`, most relevant
+        first (bm25; newer digests first among equals). Case-insensitive; never raises.
 
         `total` is exact up to COUNT_CAP matches (or offset + limit, when paging deeper);
         beyond that the page says `capped` and `total` is a lower bound."""
@@ -98,34 +107,34 @@ class SearchMixin(StoreBase):
             if fts_matches == 0:
                 return Page([], 0)
 
-        if fts_matches is not None and fts_matches <= count_limit:
-            # Rare words: few candidates, so start from the FTS matches and sort them.
+        if groups:
+            # Ranked: every FTS match gets a bm25 score (FTS5 computes it from its own index,
+            # no text is read); LIKE stays the exact test for 1-2 character words.
             source = (
-                "items_fts f JOIN items i ON i.id = f.rowid JOIN digests d ON d.id = i.digest_id"
+                "items_fts JOIN items i ON i.id = items_fts.rowid"
+                " JOIN digests d ON d.id = i.digest_id"
             )
             where = " AND ".join(["items_fts MATCH ?", *like_sql])
             params: list[object] = [match, *like_params]
+            order = f"score, {NEWEST_FIRST}, i.position"
+            score = f"{RANKED} AS score"
         else:
-            # Common words (or 1-2 character ones with too many trigrams): walk the items
+            # Only common 1-2 character words (too many trigrams to expand): walk the items
             # newest first (digests_by_date, then items_by_digest) and stop at offset + limit,
             # instead of collecting and sorting every match. CROSS JOIN pins that loop order.
             source = "digests d CROSS JOIN items i ON i.digest_id = d.id"
-            # The OR-expansions of short words are left out here: materialising every match of
-            # a common word costs more than testing LIKE on the few items the walk visits.
-            conds = list(like_sql)
+            where = " AND ".join(like_sql)
             params = list(like_params)
-            if long_terms:
-                conds.insert(0, "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-                params.insert(0, " AND ".join(fts_phrase(t) for t in long_terms))
-            where = " AND ".join(conds)
+            order = f"{NEWEST_FIRST}, i.position"
+            score = "0 AS score"
         # pick the page's item ids first: the record columns (tags subquery, texts) are then
         # built for `limit` rows only
         rows = await self._all(
             f"SELECT {RECORD_COLUMNS}, i.section, i.title, i.text, i.url, i.position FROM"
-            f" (SELECT i.id AS item_id FROM {source} WHERE {where}"
-            f"  ORDER BY {NEWEST_FIRST}, i.position LIMIT ? OFFSET ?) AS hit"
+            f" (SELECT i.id AS item_id, {score} FROM {source} WHERE {where}"
+            f"  ORDER BY {order} LIMIT ? OFFSET ?) AS hit"
             f" JOIN items i ON i.id = hit.item_id JOIN digests d ON d.id = i.digest_id"
-            f" ORDER BY {NEWEST_FIRST}, i.position",
+            f" ORDER BY hit.score, {NEWEST_FIRST}, i.position",
             [*params, limit, offset],
         )
         total, capped = await self._search_total(

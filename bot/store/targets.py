@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from bot.store.base import StoreBase, chat_key, thread_key, thread_out
 from bot.store.records import Target, TargetSource
+
+if TYPE_CHECKING:
+    from bot.config import ChatTarget
 
 log = logging.getLogger("digestbot.store")
 
@@ -147,7 +151,7 @@ class TargetsMixin(StoreBase):
         return changed > 0
 
     async def sync_config_targets(
-        self, targets: Iterable[tuple[int | str, int | None]]
+        self, targets: Iterable[ChatTarget | tuple[int | str, int | None]]
     ) -> list[Target]:
         """Make the 'config' targets match the configured list (e.g. DIGEST_CHATS at start):
         listed ones are upserted (reactivated), config targets no longer listed are deactivated.
@@ -155,15 +159,15 @@ class TargetsMixin(StoreBase):
         wanted: list[tuple[int | str, int]] = []
         for target in targets:
             chat, thread = (
-                (target.chat_id, target.thread_id) if hasattr(target, "chat_id") else target
+                target if isinstance(target, tuple) else (target.chat_id, target.thread_id)
             )
             wanted.append((chat_key(chat), thread_key(thread)))
         for chat, thread in wanted:
             await self.upsert_target(chat, thread_out(thread), "config")
         keep = set(wanted)
-        for target in await self.active_targets():
-            key = (chat_key(target.chat_id), thread_key(target.thread_id))
-            if target.source == "config" and key not in keep:
-                await self.deactivate_target(target.chat_id, target.thread_id,
+        for active in await self.active_targets():
+            key = (chat_key(active.chat_id), thread_key(active.thread_id))
+            if active.source == "config" and key not in keep:
+                await self.deactivate_target(active.chat_id, active.thread_id,
                                              "removed from configuration")
         return await self.active_targets()
