@@ -21,6 +21,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defau
 
 from bot.catalog import Catalog
 from bot.config import MISSING_TOKEN, ConfigError, Settings
+from bot.delivery.corrections import Corrector
 from bot.delivery.jobs import PushJobs
 from bot.delivery.outbox import ReplyOutbox
 from bot.delivery.push import DeliveryService
@@ -43,6 +44,7 @@ from bot.reader.service import ReaderService
 from bot.schedule import PushScheduler
 from bot.services import CONTEXT_TYPES, BotData, Services
 from bot.store import Store
+from bot.store.records import SyncReport
 from handlers import register_all
 from handlers.menus import set_menus
 
@@ -112,8 +114,18 @@ async def _follow_content(services: Services) -> None:
     follow `store.index_generation`, so nothing needs telling here.
     """
     settings = services.settings
+
+    def correct(report: SyncReport) -> None:
+        # after a sync that changed files (or removed them), and every round while a
+        # correction waits behind a running push: then it goes on once the push is done
+        corrector = services.corrector
+        if corrector is not None and (report.touched or corrector.paused):
+            corrector.kick()
+
+    if services.corrector is not None:  # resume a correction a crash or stop interrupted
+        services.corrector.kick()
     await asyncio.sleep(settings.rescan_seconds)
-    await watch(services.store, settings.content_dir, settings.rescan_seconds)
+    await watch(services.store, settings.content_dir, settings.rescan_seconds, on_report=correct)
 
 
 async def _post_init(application: Application) -> None:
@@ -148,6 +160,8 @@ async def _post_init(application: Application) -> None:
             outbox=ReplyOutbox(),
             user_limit=UserRateLimit(),
         )
+        services.corrector = Corrector(settings=settings, store=store, delivery=delivery,
+                                       bot=application.bot)
         bot_data.services = services
         await delivery.sync_config_targets()  # DIGEST_CHATS become stored push targets
         await set_menus(application.bot, settings)
@@ -178,6 +192,8 @@ async def _post_stop(application: Application) -> None:
         services.watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await services.watcher
+    if services.corrector is not None:
+        await services.corrector.stop()
     # unfinished jobs stay in the database: the next start resumes them
     await services.jobs.stop()
     await services.outbox.stop()

@@ -95,6 +95,9 @@ class Settings:
     link_previews: bool = False
     pin_first_message: bool = False
     rescan_seconds: int = 30  # how often the index follows the content folder
+    # a pushed digest that changed: edit the chats' messages ("edit") or only log it ("off")
+    corrections: str = "edit"
+    correction_window_hours: int = 72  # later changes are logged and shown in /status only
     # groups and channels (private chats follow the reader's Telegram language); /language
     # overrides it per chat. A catalog name of bot.i18n: "en" or "zh_Hans".
     bot_language: str = "en"
@@ -204,6 +207,9 @@ class Settings:
             link_previews=_bool(env, "LINK_PREVIEWS", cls.link_previews),
             pin_first_message=_bool(env, "PIN_FIRST_MESSAGE", cls.pin_first_message),
             rescan_seconds=_int(env, "RESCAN_SECONDS", cls.rescan_seconds),
+            corrections=_choice(env, "CORRECTIONS", ("edit", "off"), cls.corrections),
+            correction_window_hours=_int(env, "CORRECTION_WINDOW_HOURS",
+                                         cls.correction_window_hours),
             bot_language=bot_language,
             webhook_url=webhook_url,
             webhook_listen=webhook_listen,
@@ -272,6 +278,15 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if not re.fullmatch(r"\d+", raw):
         raise ConfigError(name, f"{raw!r} is not a whole number >= 0")
     return int(raw)
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in allowed:
+        raise ConfigError(name, f"{raw!r} is not one of {', '.join(allowed)}")
+    return raw
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:

@@ -22,6 +22,7 @@ from bot.reader.service import ReaderService
 from bot.store import Store
 
 if TYPE_CHECKING:
+    from bot.delivery.corrections import Corrector
     from bot.delivery.jobs import PushJobs
     from bot.delivery.outbox import ReplyOutbox
     from bot.delivery.push import DeliveryService
@@ -44,6 +45,8 @@ class Services:
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     # background task that keeps the index in step with the content folder
     watcher: asyncio.Task[None] | None = None
+    # corrects chats when a pushed digest changes (None only in tests that build Services)
+    corrector: Corrector | None = None
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids

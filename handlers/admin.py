@@ -251,7 +251,38 @@ async def status_text(services: Services) -> str:
         lines.append(f"• <code>{esc(where)}</code>{name} [{esc(layout)}]{state} — {last}")
     if len(summaries) > 25:
         lines.append(and_more(len(summaries) - 25))
+    lines += await _correction_lines(services)
     return "\n".join(lines)
+
+
+_CORRECTION_STATES = {
+    "done": N_("corrected"), "running": N_("correcting…"), "failed": N_("failed"),
+    "outside_window": N_("changed after the correction window: not sent"),
+    "off": N_("changed, CORRECTIONS=off: not sent"),
+    "file_deleted": N_("file deleted: nothing deleted in chats")}
+
+
+async def _correction_lines(services: Services) -> list[str]:
+    settings = services.settings
+    records = await services.store.last_corrections(5)
+    mode = _("<code>CORRECTIONS={mode}</code>, window {hours} h").format(
+        mode=esc(settings.corrections), hours=settings.correction_window_hours)
+    if not records:
+        return [_("Corrections ({mode}): none yet").format(mode=mode)]
+    lines = [_("Last corrections ({mode}):").format(mode=mode)]
+    for rec in records:
+        when = rec.started_at.astimezone(settings.timezone).strftime("%m-%d %H:%M")
+        state = _(_CORRECTION_STATES[rec.state]) if rec.state in _CORRECTION_STATES else rec.state
+        counts = (" — " + ngettext("{edited} edited, {added} added, {removed} removed in {n} chat",
+                                   "{edited} edited, {added} added, {removed} removed in {n} chats",
+                                   rec.chats).format(edited=rec.edited, added=rec.added,
+                                                     removed=rec.removed, n=rec.chats)
+                  if rec.state in ("done", "running", "failed") else
+                  " (" + ngettext("{n} chat", "{n} chats", rec.chats).format(n=rec.chats) + ")"
+                  if rec.chats else "")
+        failed = ", " + _("{n} failed").format(n=rec.failed) if rec.failed else ""
+        lines.append(f"• {esc(when)} <b>{esc(rec.title)}</b>: {esc(state)}{counts}{failed}")
+    return lines
 
 
 # -- /reload -------------------------------------------------------------------------------------
@@ -259,6 +290,8 @@ async def status_text(services: Services) -> str:
 async def reload(update: Update, context: BotContext) -> None:
     services = context.services
     report = await sync_content(services.store, services.settings.content_dir)
+    if services.corrector is not None:  # a fixed digest is corrected in the chats
+        services.corrector.kick()
     lines = [_("Rescanned: {added} added, {changed} changed, {removed} removed, {unchanged} "
                "unchanged.").format(added=report.added, changed=report.changed,
                                     removed=report.removed, unchanged=report.unchanged)]

@@ -112,13 +112,24 @@ async def send_call(bot: Bot, chat_id: int | str, thread_id: int | None, call: O
                     sleep: Sleep = asyncio.sleep) -> int:
     """Send one call (any layout); return the message id. Raises ChatMigrated, DeliveryError
     (RichRefused for a refused rich message) or RichMessagesUnsupported (404 server)."""
+    message_id, _kind = await send_call_kind(bot, chat_id, thread_id, call, options,
+                                             retry=retry, sleep=sleep)
+    return message_id
+
+
+async def send_call_kind(bot: Bot, chat_id: int | str, thread_id: int | None,
+                         call: OutgoingCall, options: SendOptions, *,
+                         retry: RetryPolicy | None = None,
+                         sleep: Sleep = asyncio.sleep) -> tuple[int, str]:
+    """send_call, also returning what Telegram made: 'text', 'photo' or 'rich' (a refused photo
+    goes out as text), which a later correction needs to pick the right edit."""
     if call.method != "sendRichMessage":
         message = OutgoingMessage(call.method, call.html, call.photo)
         sent = await send_part(bot, chat_id, thread_id, message, options, retry=retry,
                                sleep=sleep)
-        return sent.message_id
+        return sent.message_id, "photo" if sent.photo else "text"
     return await _send_rich(bot, chat_id, thread_id, call, options, retry or RetryPolicy(),
-                            sleep)
+                            sleep), "rich"
 
 
 async def _send_rich(bot: Bot, chat_id: int | str, thread_id: int | None, call: OutgoingCall,

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from bot.config import MISSING_TOKEN, ChatTarget, ConfigError, Settings
+from bot.delivery.corrections import CorrectionEvent, CorrectionReport, Corrector
 from bot.delivery.push import DeliveryService, PushEvent, PushReport
 from bot.delivery.ratelimit import FloodLimiter
 from bot.ingest import sync_content
@@ -66,6 +67,12 @@ async def _post(settings: Settings, spec: str | None,
             return 1
         failed = False
         try:
+            # a digest changed since its push is corrected first (edits, added and removed
+            # parts), so the push below finds every part delivered and sends nothing again
+            corrector = Corrector(settings=settings, store=store, delivery=delivery, bot=bot)
+            for correction in await _correct_with_bar(corrector, [d.id for d in digests]):
+                print(f"correction {correction.summary()}")
+                failed = failed or bool(correction.failed)
             for digest in digests:
                 report = await _push_with_bar(delivery, digest, chosen)
                 _print_summary(report)
@@ -76,6 +83,21 @@ async def _post(settings: Settings, spec: str | None,
     finally:
         await bot.shutdown()
         await store.close()
+
+
+async def _correct_with_bar(corrector: Corrector,
+                            digest_ids: list[str]) -> list[CorrectionReport]:
+    with tqdm(total=0, desc="correction", unit="edit", file=sys.stderr,
+              dynamic_ncols=True) as bar:
+        def progress(event: CorrectionEvent) -> None:
+            if event.kind == "planned":
+                bar.total = (bar.total or 0) + event.steps
+                bar.refresh()
+            else:
+                bar.update(1)
+
+        return [r for r in await corrector.reconcile(only=digest_ids, progress=progress)
+                if r.state == "done" or r.results]
 
 
 async def _push_with_bar(delivery: DeliveryService, digest, targets) -> PushReport:

@@ -28,7 +28,7 @@ from telegram.error import ChatMigrated, TelegramError
 from bot.admin_views import code_html, digest_name
 from bot.catalog import Catalog
 from bot.config import ChatTarget, Settings
-from bot.delivery.layouts import FALLBACK, LayoutPolicy, RichRefused, send_call, send_calls
+from bot.delivery.layouts import FALLBACK, LayoutPolicy, RichRefused, send_call_kind, send_calls
 from bot.delivery.notify import esc, notify_admins
 from bot.delivery.ratelimit import is_group_chat
 from bot.delivery.rich_api import RichMessagesUnsupported
@@ -383,8 +383,9 @@ class DeliveryService:
                 continue
             options = SendOptions(notify=part == 0, link_previews=self.settings.link_previews)
             try:
-                sent_id = await send_call(self.bot, chat, thread, messages[part], options,
-                                          retry=self.retry)
+                sent_id, sent_kind = await send_call_kind(self.bot, chat, thread,
+                                                          messages[part], options,
+                                                          retry=self.retry)
             except (RichRefused, RichMessagesUnsupported) as exc:
                 await self.store.release_part(digest.id, chat, thread, part, owner=self.owner)
                 if not await self._rich_fallback(digest, result, job_id, exc, part):
@@ -424,7 +425,10 @@ class DeliveryService:
             await self.store.deliver_claimed(digest.id, chat, thread, part, owner=self.owner,
                                              message_id=sent_id,
                                              content_hash=part_hash(messages[part]),
-                                             layout=result.layout)
+                                             layout=result.layout, kind=sent_kind,
+                                             # a refused photo went out as text (sender)
+                                             media=(messages[part].photo
+                                                    if sent_kind == "photo" else None))
             result.sent += 1
             emit(PushEvent("sent", chat, thread, part, len(messages)))
             if part == 0 and self.settings.pin_first_message and is_group_chat(chat):

@@ -41,6 +41,18 @@ class LimiterClock(Protocol):
     async def sleep(self, seconds: float) -> None: ...
 
 
+@dataclass(frozen=True)
+class Paced:
+    """`rate_limit_args` that make any request to a chat count against the flood limits, as a
+    send does: a correction's edits and deletes are a burst of traffic into chats that readers
+    see (Telegram counts edits), unlike a reader's page edit, which is left unpaced."""
+
+    max_retries: int | None = None
+
+
+PACED = Paced()
+
+
 class MonotonicClock:
     """The real clock."""
 
@@ -176,10 +188,12 @@ class FloodLimiter(BaseRateLimiter[int]):
         """Nothing to release."""
 
     @staticmethod
-    def paced(endpoint: str, data: dict[str, Any]) -> bool:
+    def paced(endpoint: str, data: dict[str, Any], rate_limit_args: object = None) -> bool:
         """New messages in a chat count against the limits. Reads, chat actions, edits and
         pins do not (Telegram's message limits are about messages): pacing them would make a
         reader wait a second for the reply after a "typing..." action or a page edit."""
+        if isinstance(rate_limit_args, Paced):  # corrections: their edits are message traffic
+            return data.get("chat_id") is not None
         return (data.get("chat_id") is not None and endpoint != "sendChatAction"
                 and endpoint.startswith(("send", "copyMessage", "forwardMessage")))
 
@@ -243,8 +257,11 @@ class FloodLimiter(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        max_retries = rate_limit_args if rate_limit_args is not None else self.max_retries
-        paced = self.paced(endpoint, data)
+        if isinstance(rate_limit_args, Paced):
+            max_retries = rate_limit_args.max_retries
+        else:
+            max_retries = rate_limit_args if rate_limit_args is not None else self.max_retries
+        paced = self.paced(endpoint, data, rate_limit_args)
         chat = _chat_key(data.get("chat_id")) if paced else None
         failures = 0
         while True:

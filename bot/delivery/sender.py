@@ -17,9 +17,9 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
-from telegram import Bot, LinkPreviewOptions, Message
+from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import (
     BadRequest,
@@ -108,6 +108,8 @@ def classify(exc: BadRequest) -> str:
 class SendOptions:
     notify: bool  # only the first part of a push makes a sound
     link_previews: bool = False
+    # a correction's appended part replies to the push's first message (kept if that is gone)
+    reply_to: int | None = None
 
 
 async def send_part(
@@ -165,6 +167,7 @@ class _CommonArgs(TypedDict):
     message_thread_id: int | None
     disable_notification: bool
     parse_mode: str | None
+    reply_parameters: NotRequired[ReplyParameters]  # a correction's added part
 
 
 async def _call(
@@ -174,6 +177,9 @@ async def _call(
     parse_mode = None if plain else ParseMode.HTML
     common: _CommonArgs = {"chat_id": chat_id, "message_thread_id": thread_id,
               "disable_notification": not options.notify, "parse_mode": parse_mode}
+    if options.reply_to is not None:
+        common["reply_parameters"] = ReplyParameters(options.reply_to,
+                                                     allow_sending_without_reply=True)
     if as_text:
         text = plain_fallback(message.html) if plain else message.html
         previews = LinkPreviewOptions(is_disabled=not options.link_previews)

@@ -60,7 +60,8 @@ disable_notification, protect_content, link_preview_options, reply_parameters, t
 properties ``.html`` (text or caption as sent) and ``.buttons``):
 
 * ``tg.sent`` new messages (sendMessage, sendPhoto); ``tg.edits`` (editMessageText,
-  editMessageReplyMarkup); ``tg.sent_to(chat_id, thread=None)`` (thread None = whole chat);
+  editMessageCaption, editMessageMedia, editMessageReplyMarkup);
+  ``tg.sent_to(chat_id, thread=None)`` (thread None = whole chat);
   ``tg.requests`` every request (RequestRecord: method, params, status, description, time);
   ``tg.errors`` those answered >= 400; ``tg.deleted`` [(chat, message_id)]; ``tg.chat_actions``
   [(chat, action, thread)]; ``tg.chat(id).pinned``; ``tg.commands(scope=None, language_code="")``;
@@ -89,7 +90,13 @@ Faults and chat events:
   "429", "500" (-> NetworkError), "502" (nginx HTML page -> NetworkError), "timeout" (held
   ``hold`` s then the connection is dropped -> ``telegram.error.TimedOut`` once the client's
   read timeout passes; ``delivered=True`` = the message really was sent first), "parse" (400),
-  "rich" (400 RICH_MESSAGE_INVALID).
+  "not_modified" / "edit_not_found" (400 for an edit), "rich" (400 RICH_MESSAGE_INVALID).
+* Corrections: edits of text, caption and media count against the flood limits like sends and
+  answer ``message is not modified`` for the same content; ``tg.delete_as_admin(chat, mid)``
+  (a chat admin deleted it: edits -> ``message to edit not found``),
+  ``tg.make_uneditable(chat, mid)`` (-> ``message can't be edited``); deleteMessage refuses
+  messages 48 h old or more (``message can't be deleted``) on the server's clock, which
+  ``tg.advance_clock(seconds)`` moves on (``tg.now()``; message dates follow it).
 * ``tg.migrate_group(old_id, new_id)`` -> the old id answers 400 with ``migrate_to_chat_id``
   (``telegram.error.ChatMigrated``); the new supergroup exists; migrate service messages queued.
 * ``tg.kick_bot(chat_id)`` -> 403 ``Forbidden: bot was kicked from the group chat`` (and a
@@ -144,7 +151,8 @@ deleteWebhook / getWebhookInfo (queued updates are POSTed to the webhook with th
 ``tg.route_webhook(public, local)`` maps the HTTPS URL to the bot's listener like a TLS proxy,
 ``await tg.post_webhook(update, secret_token=...)`` sends a forged one; see webhook.py), logOut,
 close, sendMessage, sendPhoto (URL or a file_id it returned), sendRichMessage, editMessageText,
-editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands, getMyCommands,
+editMessageCaption, editMessageMedia (photos), editMessageReplyMarkup, deleteMessage,
+answerCallbackQuery, setMyCommands, getMyCommands,
 deleteMyCommands, getChat, getChatMember, getChatAdministrators, pinChatMessage,
 unpinChatMessage, sendChatAction. Bodies: JSON, form-encoded or multipart (as PTB sends).
 

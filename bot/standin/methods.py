@@ -38,6 +38,7 @@ _MEDIA_TYPES = frozenset({"photo", "video", "audio", "animation", "voice", "docu
 _MEDIA_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
                  "exactly the same as a current content and reply markup of the message")
+DELETE_WINDOW_SECONDS = 48 * 3600
 _CONFLICT = ("Conflict: terminated by other getUpdates request; make sure that only one bot "
              "instance is running")
 
@@ -87,8 +88,12 @@ class BotApiMethods:
     _file_ids: set[str]
     rich_messages: bool
 
+    _uneditable: set[tuple[int, int]]
+    _photo_urls: dict[tuple[int, int], str]  # (chat, message id) -> the photo URL sent
+
     if TYPE_CHECKING:  # FakeTelegram defines them (bodies here would be empty returns)
         def _record(self, message: SentMessage, *, edit: bool = False) -> None: ...
+        def now(self) -> float: ...
         def _changed(self) -> asyncio.Event: ...
         def _closing_event(self) -> asyncio.Event: ...
 
@@ -189,7 +194,7 @@ class BotApiMethods:
 
     def _new_bot_message(self, chat: Chat, thread: int | None, reply: dict[str, Any] | None,
                          markup: dict[str, Any] | None, **content: Any) -> dict[str, Any]:
-        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(time.time()),
+        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(self.now()),
                                    "chat": chat.to_api()}
         if chat.type == "channel":
             message["sender_chat"] = chat.to_api()
@@ -318,6 +323,8 @@ class BotApiMethods:
                   "height": 600, "file_size": 40000}]
         message = self._new_bot_message(chat, thread, reply, markup, photo=sizes,
                                         caption=visible, caption_entities=entities)
+        if isinstance(photo, str):
+            self._photo_urls[(chat.id, message["message_id"])] = photo
         self._record(SentMessage(
             method="sendPhoto", chat_id=chat.id, message_id=message["message_id"],
             message_thread_id=thread, caption=raw, parsed_text=visible, entities=entities,
@@ -406,7 +413,8 @@ class BotApiMethods:
         stored = self._stored_rich(rich, parsed)
         if stored == message["rich_message"] and markup == message.get("reply_markup"):
             raise bad_request(_NOT_MODIFIED)
-        message.update(rich_message=stored, edit_date=int(time.time()))
+        self._flood(chat)
+        message.update(rich_message=stored, edit_date=int(self.now()))
         if markup is None:
             message.pop("reply_markup", None)
         else:
@@ -425,6 +433,8 @@ class BotApiMethods:
                                 "message to edit not found")
         if message.get("from", {}).get("id") != self.bot.id and chat.type != "channel":
             raise bad_request("message can't be edited")
+        if (chat.id, message["message_id"]) in self._uneditable:
+            raise bad_request("message can't be edited")
         return chat, message
 
     async def api_editmessagetext(self, params: Params) -> Any:
@@ -438,7 +448,8 @@ class BotApiMethods:
         if (visible == message.get("text") and entities == message.get("entities", [])
                 and markup == message.get("reply_markup")):
             raise bad_request(_NOT_MODIFIED)
-        message.update(text=visible, entities=entities, edit_date=int(time.time()))
+        self._flood(chat)  # edits count against the flood limits like sends
+        message.update(text=visible, entities=entities, edit_date=int(self.now()))
         if markup is None:
             message.pop("reply_markup", None)
         else:
@@ -461,20 +472,91 @@ class BotApiMethods:
             message.pop("reply_markup", None)
         else:
             message["reply_markup"] = markup
-        message["edit_date"] = int(time.time())
+        message["edit_date"] = int(self.now())
         self._record(SentMessage(
             method="editMessageReplyMarkup", chat_id=chat.id, message_id=message["message_id"],
             message_thread_id=message.get("message_thread_id"), reply_markup=markup,
             parsed_text=message.get("text") or message.get("caption") or ""), edit=True)
         return message
 
+    async def api_editmessagecaption(self, params: Params) -> Any:
+        chat, message = self._editable(params)
+        if "photo" not in message:
+            raise bad_request("there is no caption in the message to edit")
+        raw, visible, entities = self._formatted(params, "caption", caption=True)
+        markup = check_reply_markup(get_json(params, "reply_markup"))
+        if (visible == (message.get("caption") or "")
+                and entities == message.get("caption_entities", [])
+                and markup == message.get("reply_markup")):
+            raise bad_request(_NOT_MODIFIED)
+        self._flood(chat)
+        message.update(caption=visible, caption_entities=entities, edit_date=int(self.now()))
+        self._set_markup(message, markup)
+        self._record(SentMessage(
+            method="editMessageCaption", chat_id=chat.id, message_id=message["message_id"],
+            message_thread_id=message.get("message_thread_id"), caption=raw,
+            parsed_text=visible, entities=entities, parse_mode=get_str(params, "parse_mode"),
+            photo=self._photo_urls.get((chat.id, message["message_id"])), reply_markup=markup),
+            edit=True)
+        return message
+
+    async def api_editmessagemedia(self, params: Params) -> Any:
+        chat, message = self._editable(params)
+        media = get_json(params, "media")
+        if not isinstance(media, dict) or not media.get("type"):
+            raise bad_request("can't parse InputMedia JSON object")
+        if media["type"] != "photo":
+            raise bad_request("the fake server edits photos only")
+        if "photo" not in message:
+            # Telegram does not turn a text message into a media message
+            raise bad_request("there is no media in the message to edit")
+        url = media.get("media")
+        if not isinstance(url, str) or not url:
+            raise bad_request("there is no photo in the request")
+        if url.lower().startswith(("http://", "https://")):
+            if url in self._bad_photo_urls:
+                raise bad_request(self._bad_photo_urls[url])
+        elif not url.startswith("attach://") and url not in self._file_ids:
+            raise bad_request("wrong remote file identifier specified: Wrong string length")
+        raw, visible, entities = self._formatted(media, "caption", caption=True)
+        markup = check_reply_markup(get_json(params, "reply_markup"))
+        if (url == self._photo_urls.get((chat.id, message["message_id"]))
+                and visible == (message.get("caption") or "")
+                and entities == message.get("caption_entities", [])
+                and markup == message.get("reply_markup")):
+            raise bad_request(_NOT_MODIFIED)
+        self._flood(chat)
+        file_id = f"AgAC-fake-{next_id()}"
+        self._file_ids.add(file_id)
+        message.update(photo=[{"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 800,
+                               "height": 600, "file_size": 40000}],
+                       caption=visible, caption_entities=entities, edit_date=int(self.now()))
+        self._set_markup(message, markup)
+        self._photo_urls[(chat.id, message["message_id"])] = url
+        self._record(SentMessage(
+            method="editMessageMedia", chat_id=chat.id, message_id=message["message_id"],
+            message_thread_id=message.get("message_thread_id"), caption=raw,
+            parsed_text=visible, entities=entities, parse_mode=get_str(media, "parse_mode"),
+            photo=url, reply_markup=markup), edit=True)
+        return message
+
+    @staticmethod
+    def _set_markup(message: dict[str, Any], markup: dict[str, Any] | None) -> None:
+        if markup is None:
+            message.pop("reply_markup", None)
+        else:
+            message["reply_markup"] = markup
+
     async def api_deletemessage(self, params: Params) -> Any:
         chat = self._chat_for(params)
         message_id = require_int(params, "message_id")
         message = self._message(chat, message_id, "message to delete not found")
-        own = message.get("from", {}).get("id") == self.bot.id
+        own = message.get("from", {}).get("id") == self.bot.id or chat.type == "channel"
         if chat.type in ("group", "supergroup") and not own and chat.bot_status not in (
                 "administrator", "creator"):
+            raise bad_request("message can't be deleted")
+        # Bot API: "A message can only be deleted if it was sent less than 48 hours ago"
+        if self.now() - message["date"] >= DELETE_WINDOW_SECONDS:
             raise bad_request("message can't be deleted")
         del chat.messages[message_id]
         self.deleted.append((chat.id, message_id))

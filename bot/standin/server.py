@@ -37,7 +37,8 @@ from bot.standin.webhook import WebhookMethods
 ANONYMOUS_ADMIN = User(1087968824, "Group", "GroupAnonymousBot", is_bot=True)
 # Methods that a chat-targeted fault (fail_next(chat_id, ...)) applies to.
 MESSAGE_METHODS = frozenset({"sendmessage", "sendphoto", "sendrichmessage", "editmessagetext",
-                             "editmessagereplymarkup"})
+                             "editmessagereplymarkup", "editmessagecaption", "editmessagemedia",
+                             "deletemessage"})
 RICH_ONLY_METHODS = frozenset({"sendrichmessage"})
 _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
 _BAD_GATEWAY = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" \
@@ -91,6 +92,11 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         self._bad_photo_urls: dict[str, str] = {}
         self._file_ids: set[str] = set()
         self._faults: dict[int | str | None, deque[Fault]] = {}
+        self._uneditable: set[tuple[int, int]] = set()
+        self._photo_urls: dict[tuple[int, int], str] = {}
+        # the server's wall clock runs this many seconds ahead (advance_clock): message dates
+        # and the 48-hour delete window follow it
+        self.clock_offset = 0.0
         self._event: asyncio.Event | None = None
         self._closing: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
@@ -158,6 +164,14 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         event = self._changed()
         self._event = asyncio.Event()
         event.set()
+
+    def now(self) -> float:
+        """The server's wall clock (unix time), moved on by advance_clock()."""
+        return time.time() + self.clock_offset
+
+    def advance_clock(self, seconds: float) -> None:
+        """Let `seconds` pass for message ages (e.g. 49 h: too old for deleteMessage)."""
+        self.clock_offset += float(seconds)
 
     # ================================================================== chats and users
 
@@ -248,7 +262,7 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
             if chat.type != "private" and not anonymous_admin:
                 raise ValueError("user_id is required outside private chats")
             user_id = chat.id
-        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(time.time()),
+        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(self.now()),
                                    "chat": chat.to_api(), "text": text}
         if anonymous_admin:
             message["from"] = ANONYMOUS_ADMIN.to_api()
@@ -272,7 +286,7 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         chat = self.chat(chat_id)
         if chat.type != "channel":
             raise ValueError(f"chat {chat.id} is not a channel")
-        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(time.time()),
+        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(self.now()),
                                    "chat": chat.to_api(), "sender_chat": chat.to_api(),
                                    "text": text}
         if entities := command_entities(text):
@@ -322,9 +336,12 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         kinds: "429" (retry_after), "500", "502" (nginx HTML page, like the real one),
         "timeout" (hold the request ``hold`` s, then drop the connection; with
         ``delivered=True`` the message is really sent first), "parse" (400 can't parse entities),
-        "rich" (400 ``RICH_MESSAGE_INVALID``, as Telegram refuses a rich message's content).
+        "rich" (400 ``RICH_MESSAGE_INVALID``, as Telegram refuses a rich message's content),
+        "not_modified" / "edit_not_found" (400 ``message is not modified`` / ``message to edit
+        not found``, for edit methods).
         """
-        if kind not in ("429", "500", "502", "timeout", "parse", "rich"):
+        if kind not in ("429", "500", "502", "timeout", "parse", "rich", "not_modified",
+                        "edit_not_found"):
             raise ValueError(f"unknown fault kind {kind!r}")
         key: int | str | None = method.lower() if method else (
             self.chat(chat_id).id if chat_id is not None else None)
@@ -361,10 +378,10 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
             anyone = next(iter(old.members), None)
             sender = self.users[anyone].to_api() if anyone is not None else ANONYMOUS_ADMIN.to_api()
             self.push_update({"message": {"message_id": old.new_message_id(),
-                                          "date": int(time.time()), "chat": old.to_api(),
+                                          "date": int(self.now()), "chat": old.to_api(),
                                           "from": sender, "migrate_to_chat_id": new_id}})
             self.push_update({"message": {"message_id": new.new_message_id(),
-                                          "date": int(time.time()), "chat": new.to_api(),
+                                          "date": int(self.now()), "chat": new.to_api(),
                                           "sender_chat": new.to_api(), "from": sender,
                                           "migrate_from_chat_id": old_id}})
         return new
@@ -379,7 +396,7 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
             actor = next((uid for uid, s in chat.members.items() if s == "creator"), chat.id)
             self.push_update({"my_chat_member": {
                 "chat": chat.to_api(), "from": self.add_user(actor).to_api(),
-                "date": int(time.time()), "old_chat_member": member_json(self.bot, old),
+                "date": int(self.now()), "old_chat_member": member_json(self.bot, old),
                 "new_chat_member": member_json(self.bot, status)}})
 
     def kick_bot(self, chat_id: int | str, *, notify: bool = True) -> None:
@@ -397,6 +414,15 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
 
     def reopen_topic(self, chat_id: int | str, thread_id: int) -> None:
         self.chat(chat_id).closed_topics.discard(thread_id)
+
+    def delete_as_admin(self, chat_id: int | str, message_id: int) -> None:
+        """A chat admin deletes a bot message: edits answer ``message to edit not found``."""
+        chat = self.chat(chat_id)
+        del chat.messages[message_id]
+
+    def make_uneditable(self, chat_id: int | str, message_id: int) -> None:
+        """Edits of that message answer ``400 Bad Request: message can't be edited``."""
+        self._uneditable.add((self.chat(chat_id).id, message_id))
 
     def set_rich_messages(self, enabled: bool) -> None:
         """False: behave like a Bot API server older than 10.1 (sendRichMessage -> 404)."""
@@ -554,6 +580,12 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         if fault.kind == "parse":
             raise bad_request("can't parse entities: Unsupported start tag \"fault\" at byte "
                               "offset 0")
+        if fault.kind == "not_modified":
+            raise bad_request("message is not modified: specified new message content and reply "
+                              "markup are exactly the same as a current content and reply "
+                              "markup of the message")
+        if fault.kind == "edit_not_found":
+            raise bad_request("message to edit not found")
         if fault.kind == "rich":
             raise bad_request("RICH_MESSAGE_INVALID: refused by the test (fail_next kind 'rich')")
         if fault.kind == "500":
@@ -585,7 +617,7 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         "send_text", "send_channel_post", "press_button", "push_update", "fail_next",
         "migrate_group", "set_bot_status", "kick_bot", "block_bot", "close_topic",
         "reopen_topic", "fail_photo_url", "reset_records", "set_rich_messages",
-        "route_webhook", "post_webhook"})
+        "advance_clock", "delete_as_admin", "make_uneditable", "route_webhook", "post_webhook"})
 
     async def _handle_control_post(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]

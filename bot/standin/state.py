@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
 MemberStatus = Literal["creator", "administrator", "member", "restricted", "left", "kicked"]
-FaultKind = Literal["429", "500", "502", "timeout", "parse", "rich"]
+FaultKind = Literal["429", "500", "502", "timeout", "parse", "rich", "not_modified",
+                    "edit_not_found"]
 
 
 class ApiError(Exception):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.store.buttons import ButtonsMixin
 from bot.store.chats import ChatSettingsMixin
+from bot.store.corrections import CorrectionsMixin
 from bot.store.index import IndexMixin
 from bot.store.jobs import JobsMixin
 from bot.store.journal import JournalMixin
@@ -15,7 +16,7 @@ from bot.store.targets import TargetsMixin
 
 
 class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin, ButtonsMixin, JobsMixin,
-            ChatSettingsMixin, LayoutsMixin):
+            ChatSettingsMixin, LayoutsMixin, CorrectionsMixin):
     """All methods are async. Open with `await Store.open(path)`; close with `await close()`.
 
     One aiosqlite connection serves everything; write transactions are serialised by an

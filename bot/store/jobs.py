@@ -222,15 +222,18 @@ class JobsMixin(StoreBase):
 
     async def deliver_claimed(self, digest_id: str, chat_id: int | str, thread_id: int | None,
                               part: int, *, owner: str, message_id: int,
-                              content_hash: str | None, layout: str = "classic") -> bool:
+                              content_hash: str | None, layout: str = "classic",
+                              kind: str | None = None, media: str | None = None) -> bool:
         """Journal the part Telegram confirmed and drop its claim, in one transaction.
-        False (first row kept) if the journal already held it."""
+        False (first row kept) if the journal already held it. `kind`/`media`: what message
+        Telegram made (text, photo + URL, rich), for a later correction to edit it right."""
         key = (digest_id, chat_key(chat_id), thread_key(thread_id), part)
         async with self.transaction() as db:
             cur = await db.execute(
                 "INSERT OR IGNORE INTO deliveries (digest_id, chat_id, thread_id, part,"
-                " message_id, sent_at, content_hash, layout) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (*key, message_id, _now_iso(), content_hash, layout))
+                " message_id, sent_at, content_hash, layout, kind, media)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*key, message_id, _now_iso(), content_hash, layout, kind, media))
             inserted = cur.rowcount > 0
             await db.execute(
                 "DELETE FROM part_claims WHERE digest_id = ? AND chat_id = ? AND thread_id = ?"

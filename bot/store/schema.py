@@ -303,5 +303,39 @@ CREATE TABLE layout_choices (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8]
+
+# v9 (issue 10): corrections. Per delivered part its kind and photo URL (which edit fits it) and
+# whether Telegram said the message is gone (deleted by a chat admin: never sent again); the
+# digest file version each pushed digest was last reconciled with; one row per correction for
+# the admins' report and /status.
+V9 = """
+ALTER TABLE deliveries ADD COLUMN kind TEXT;
+ALTER TABLE deliveries ADD COLUMN media TEXT;
+ALTER TABLE deliveries ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE reconciled (
+    digest_id TEXT PRIMARY KEY,
+    file_hash TEXT NOT NULL  -- digests.content_hash the journal reflects; '' = file deleted
+);
+
+CREATE TABLE corrections (
+    id          INTEGER PRIMARY KEY,
+    digest_id   TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    file_hash   TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed', 'outside_window',
+                                               'off', 'file_deleted')),
+    edited      INTEGER NOT NULL DEFAULT 0,
+    added       INTEGER NOT NULL DEFAULT 0,
+    removed     INTEGER NOT NULL DEFAULT 0,
+    chats       INTEGER NOT NULL DEFAULT 0,
+    failed      INTEGER NOT NULL DEFAULT 0,
+    notified    INTEGER NOT NULL DEFAULT 0,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX corrections_by_digest ON corrections(digest_id, file_hash);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
 SCHEMA_VERSION = len(MIGRATIONS)
