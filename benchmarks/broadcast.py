@@ -63,8 +63,12 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return (self.rate >= 0.9 * self.limit and not self.got_429 and not self.lost
-                and not self.repeated)
+        return (
+            self.rate >= 0.9 * self.limit
+            and not self.got_429
+            and not self.lost
+            and not self.repeated
+        )
 
 
 def _digest_file(root: Path, digest: Path | None, parts: int | None) -> Path:
@@ -77,21 +81,30 @@ def _digest_file(root: Path, digest: Path | None, parts: int | None) -> Path:
     return target
 
 
-async def run_layout(layout: str, chats: int, scale: float, digest_path: Path | None,
-                     parts: int | None) -> Result:
+async def run_layout(
+    layout: str, chats: int, scale: float, digest_path: Path | None, parts: int | None
+) -> Result:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         digest = load_digest(_digest_file(root, digest_path, parts), root / "content")
         ids = [-1000000000000 - n for n in range(chats)]
-        settings = Settings(token=None, content_dir=root / "content", digest_layout=layout,
-                            digest_chats=tuple(ChatTarget(i) for i in ids))
+        settings = Settings(
+            token=None,
+            content_dir=root / "content",
+            digest_layout=layout,
+            digest_chats=tuple(ChatTarget(i) for i in ids),
+        )
         async with FakeTelegram(speed=scale, integer_retry_after=scale == 1) as tg:
             for n, chat in enumerate(ids):
                 tg.add_supergroup(chat, f"Group {n}")
             store = await Store.open(root / "db.sqlite")
             limiter = FloodLimiter(scale=scale)
-            bot = ExtBot(tg.token, base_url=tg.base_url, rate_limiter=limiter,
-                         request=HTTPXRequest(connection_pool_size=256, read_timeout=30))
+            bot = ExtBot(
+                tg.token,
+                base_url=tg.base_url,
+                rate_limiter=limiter,
+                request=HTTPXRequest(connection_pool_size=256, read_timeout=30),
+            )
             await bot.initialize()
             try:
                 service = DeliveryService(settings=settings, store=store, bot=bot)
@@ -119,29 +132,51 @@ async def run_layout(layout: str, chats: int, scale: float, digest_path: Path | 
     span = max(times) - min(times) if len(times) > 1 else float("nan")
     # n messages spread over `span` seconds: n-1 intervals
     rate = (len(sent) - 1) / span if span == span and span > 0 else float("nan")
-    return Result(layout, len(expected), len(sent), max(times) - started if times else 0.0,
-                  rate, 30 * scale, got_429, lost, repeated, out_of_order, report.summary())
+    return Result(
+        layout,
+        len(expected),
+        len(sent),
+        max(times) - started if times else 0.0,
+        rate,
+        30 * scale,
+        got_429,
+        lost,
+        repeated,
+        out_of_order,
+        report.summary(),
+    )
 
 
-async def run(layouts: list[str], chats: int, scale: float, digest: Path | None,
-              parts: int | None) -> int:
+async def run(
+    layouts: list[str], chats: int, scale: float, digest: Path | None, parts: int | None
+) -> int:
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
-    source = f"--parts {parts}" if parts else (digest or SEED_SAMPLE).relative_to(REPO) \
-        if (digest or SEED_SAMPLE).is_relative_to(REPO) else digest
+    source = (
+        f"--parts {parts}"
+        if parts
+        else (digest or SEED_SAMPLE).relative_to(REPO)
+        if (digest or SEED_SAMPLE).is_relative_to(REPO)
+        else digest
+    )
     print(f"chats={chats} scale={scale:g} overall limit={30 * scale:g} msg/s digest={source}")
-    print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
-          f"({os.cpu_count()} cores)")
+    print(
+        f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cores)"
+    )
     results = [await run_layout(layout, chats, scale, digest, parts) for layout in layouts]
     base = results[0].to_last_chat
     print()
-    print(f"{'layout':<9} {'msgs/digest':>11} {'accepted':>9} {'to last chat':>13} "
-          f"{'vs ' + results[0].layout:>12} {'% of 30/s':>10} {'429s':>5} {'lost':>5} "
-          f"{'repeated':>9} {'aim':>4}")
+    print(
+        f"{'layout':<9} {'msgs/digest':>11} {'accepted':>9} {'to last chat':>13} "
+        f"{'vs ' + results[0].layout:>12} {'% of 30/s':>10} {'429s':>5} {'lost':>5} "
+        f"{'repeated':>9} {'aim':>4}"
+    )
     for r in results:
-        print(f"{r.layout:<9} {r.per_digest:>11} {r.accepted:>9} {r.to_last_chat:>12.2f}s "
-              f"{r.to_last_chat / base if base else float('nan'):>11.2f}x "
-              f"{100 * r.rate / r.limit:>9.1f}% {r.got_429:>5} {r.lost:>5} {r.repeated:>9} "
-              f"{'met' if r.ok else 'NOT':>4}")
+        print(
+            f"{r.layout:<9} {r.per_digest:>11} {r.accepted:>9} {r.to_last_chat:>12.2f}s "
+            f"{r.to_last_chat / base if base else float('nan'):>11.2f}x "
+            f"{100 * r.rate / r.limit:>9.1f}% {r.got_429:>5} {r.lost:>5} {r.repeated:>9} "
+            f"{'met' if r.ok else 'NOT':>4}"
+        )
     for r in results:
         print(f"  {r.layout}: {r.summary}; chats out of order: {r.out_of_order}")
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
@@ -153,26 +188,42 @@ async def run(layouts: list[str], chats: int, scale: float, digest: Path | None,
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--layout", default=",".join(LAYOUTS),
-                        help=f"comma-separated layouts, run in this order ({', '.join(LAYOUTS)})")
+    parser.add_argument(
+        "--layout",
+        default=",".join(LAYOUTS),
+        help=f"comma-separated layouts, run in this order ({', '.join(LAYOUTS)})",
+    )
     parser.add_argument("--chats", type=int, default=200)
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--digest", type=Path, help="a digest file (default: the seed sample)")
     source.add_argument("--parts", type=int, help="a synthetic digest of N classic parts")
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="speed up every limit (server and bot alike) by this factor")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="speed up every limit (server and bot alike) by this factor",
+    )
     args = parser.parse_args()
     layouts = [name.strip().lower() for name in args.layout.split(",") if name.strip()]
     unknown = [name for name in layouts if name not in LAYOUTS]
     if unknown or not layouts:
-        parser.error(f"argument --layout: unknown layout(s) {', '.join(unknown) or '(none)'} "
-                     f"(use {', '.join(LAYOUTS)})")
+        parser.error(
+            f"argument --layout: unknown layout(s) {', '.join(unknown) or '(none)'} "
+            f"(use {', '.join(LAYOUTS)})"
+        )
     if args.digest is not None and not args.digest.is_file():
         parser.error(f"argument --digest: {args.digest} is not a file")
     if args.parts is not None and args.parts < 1:
         parser.error("argument --parts: must be at least 1")
-    return asyncio.run(run(layouts, args.chats, args.scale,
-                           args.digest.resolve() if args.digest else None, args.parts))
+    return asyncio.run(
+        run(
+            layouts,
+            args.chats,
+            args.scale,
+            args.digest.resolve() if args.digest else None,
+            args.parts,
+        )
+    )
 
 
 if __name__ == "__main__":

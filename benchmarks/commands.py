@@ -52,8 +52,9 @@ def peak_rss() -> str:
 
 def cpu_seconds() -> float:
     """CPU time of this process and its finished workers (independent of machine load)."""
-    own, kids = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
-                                                     resource.RUSAGE_CHILDREN))
+    own, kids = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
@@ -71,8 +72,8 @@ class Inbox:
 async def idle(app: Application, tg: FakeTelegram) -> None:
     """Until every update is fetched and handled."""
     await tg.wait_updates_consumed(60)
-    while not (app.update_queue.empty()  # noqa: ASYNC110 (PTB has no event for "idle")
-               and app.update_processor.current_concurrent_updates == 0):
+    # PTB has no event for "idle": poll
+    while not (app.update_queue.empty() and app.update_processor.current_concurrent_updates == 0):  # noqa: ASYNC110
         await asyncio.sleep(0.005)
 
 
@@ -95,9 +96,16 @@ def varied_query(chat: int, r: int) -> str:
     return f"{words[(chat * 7 + r) % len(words)]} {words[(chat * 13 + r * 3) % len(words)]}"
 
 
-async def load(tg: FakeTelegram, inbox: Inbox, counts: dict[str, int], users: int,
-               rounds: int, first_chat: int, *, varied: bool = False,
-               ) -> dict[str, list[tuple[float, float]]]:
+async def load(
+    tg: FakeTelegram,
+    inbox: Inbox,
+    counts: dict[str, int],
+    users: int,
+    rounds: int,
+    first_chat: int,
+    *,
+    varied: bool = False,
+) -> dict[str, list[tuple[float, float]]]:
     """Every user sends each command `rounds` times, waiting for each reply; (first, last).
 
     varied: every /search asks something else (no two users share a query).
@@ -109,12 +117,14 @@ async def load(tg: FakeTelegram, inbox: Inbox, counts: dict[str, int], users: in
         for r in range(rounds):
             for i in range(len(COMMANDS)):
                 command = COMMANDS[(i + chat + r) % len(COMMANDS)]  # users out of step
-                text = (f"/search {varied_query(chat, r)}"
-                        if varied and command.startswith("/search") else command)
+                text = (
+                    f"/search {varied_query(chat, r)}"
+                    if varied and command.startswith("/search")
+                    else command
+                )
                 started = time.monotonic()
                 await tg.send_text(chat, chat, text)
-                times = [await asyncio.wait_for(queue.get(), 60)
-                         for _ in range(counts[command])]
+                times = [await asyncio.wait_for(queue.get(), 60) for _ in range(counts[command])]
                 results[command].append((times[0] - started, times[-1] - started))
 
     chats = [first_chat + n for n in range(users)]
@@ -129,13 +139,19 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] * 1000
 
 
-def report(name: str, results: dict[str, list[tuple[float, float]]], counts: dict[str, int],
-           floor: dict[str, list[tuple[float, float]]] | None) -> None:
+def report(
+    name: str,
+    results: dict[str, list[tuple[float, float]]],
+    counts: dict[str, int],
+    floor: dict[str, list[tuple[float, float]]] | None,
+) -> None:
     for command in COMMANDS:
         firsts = [f for f, _ in results[command]]
         lasts = [last for _, last in results[command]]
-        line = (f"  {name:5} {command:13} n={len(firsts):4d} msgs={counts[command]}  "
-                f"first p50 {pct(firsts, 50):7.1f} ms  p99 {pct(firsts, 99):7.1f} ms")
+        line = (
+            f"  {name:5} {command:13} n={len(firsts):4d} msgs={counts[command]}  "
+            f"first p50 {pct(firsts, 50):7.1f} ms  p99 {pct(firsts, 99):7.1f} ms"
+        )
         if counts[command] > 1:
             line += f"   last p50 {pct(lasts, 50):7.1f} ms  p99 {pct(lasts, 99):7.1f} ms"
         if floor is not None:
@@ -148,8 +164,9 @@ async def bare_bot(tg: FakeTelegram) -> Application:
     async def ok(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_text("ok")  # type: ignore[union-attr]
 
-    app = (ApplicationBuilder().token(tg.token).base_url(tg.base_url)
-           .concurrent_updates(True).build())
+    app = (
+        ApplicationBuilder().token(tg.token).base_url(tg.base_url).concurrent_updates(True).build()
+    )
     app.add_handler(MessageHandler(filters.COMMAND, ok))
     await start_application(app)
     return app
@@ -162,8 +179,10 @@ async def run(count: int, users: int, rounds: int, work: Path, varied: bool) -> 
         content.mkdir(parents=True)
         started = time.perf_counter()
         size = generate(content, count)
-        print(f"generated {count} digests ({size / 1e6:.1f} MB) in "
-              f"{time.perf_counter() - started:.1f}s")
+        print(
+            f"generated {count} digests ({size / 1e6:.1f} MB) in "
+            f"{time.perf_counter() - started:.1f}s"
+        )
     today = dt.date.today()
     print(f"today ({today}) {'has' if any(content.rglob(f'{today}-*.md')) else 'has no'} digest")
 
@@ -179,8 +198,10 @@ async def run(count: int, users: int, rounds: int, work: Path, varied: bool) -> 
             store = app.bot_data.services.store  # the start's sync is logged; the index counts
             indexed, bad = await store.digest_count(), len(await store.bad_files())
             times.append(took)
-            print(f"bot start, {label}: {took:.2f}s wall, {cpu:.2f}s CPU "
-                  f"({indexed} digests indexed, {bad} bad files)")
+            print(
+                f"bot start, {label}: {took:.2f}s wall, {cpu:.2f}s CPU "
+                f"({indexed} digests indexed, {bad} bad files)"
+            )
             if label.startswith("warm"):
                 break
             await stop_application(app)
@@ -191,8 +212,10 @@ async def run(count: int, users: int, rounds: int, work: Path, varied: bool) -> 
         bot_results = await load(tg, inbox, counts, users, rounds, FIRST_USER, varied=varied)
         bot_wall = time.perf_counter() - started
         await stop_application(app)
-        print(f"peak RSS after the bot's run: {peak_rss()} "
-              "(one process: fake server + bot + simulated users)")
+        print(
+            f"peak RSS after the bot's run: {peak_rss()} "
+            "(one process: fake server + bot + simulated users)"
+        )
 
         floor_app = await bare_bot(tg)
         floor_counts = {c: 1 for c in COMMANDS}
@@ -200,18 +223,23 @@ async def run(count: int, users: int, rounds: int, work: Path, varied: bool) -> 
         inbox2 = Inbox(tg)
         started = time.perf_counter()
         # other chats than the bot's run: their per-chat flood buckets start fresh
-        floor_results = await load(tg, inbox2, floor_counts, users, rounds,
-                                   FIRST_USER + users + 1000, varied=varied)
+        floor_results = await load(
+            tg, inbox2, floor_counts, users, rounds, FIRST_USER + users + 1000, varied=varied
+        )
         floor_wall = time.perf_counter() - started
         await stop_application(floor_app)
 
     total = users * rounds * len(COMMANDS)
-    print(f"\n{users} users x {rounds} rounds x {len(COMMANDS)} commands = {total} requests"
-          f"{' (/search: different words each time)' if varied else ''}")
+    print(
+        f"\n{users} users x {rounds} rounds x {len(COMMANDS)} commands = {total} requests"
+        f"{' (/search: different words each time)' if varied else ''}"
+    )
     print(f"digestbot: {bot_wall:.1f}s wall, {total / bot_wall:.0f} commands/s")
     report("bot", bot_results, counts, floor_results)
-    print(f"floor (bare PTB bot answering 'ok'): {floor_wall:.1f}s wall, "
-          f"{total / floor_wall:.0f} commands/s")
+    print(
+        f"floor (bare PTB bot answering 'ok'): {floor_wall:.1f}s wall, "
+        f"{total / floor_wall:.0f} commands/s"
+    )
     report("floor", floor_results, floor_counts, None)
     print(f"peak RSS: {peak_rss()}")
 
@@ -221,10 +249,17 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--keep", type=Path, help="work in this folder and keep it; a second "
-                        "run reuses its digests and index (no cold figure)")
-    parser.add_argument("--varied-search", action="store_true",
-                        help="each /search asks different words (the uncached cost)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="work in this folder and keep it; a second "
+        "run reuses its digests and index (no cold figure)",
+    )
+    parser.add_argument(
+        "--varied-search",
+        action="store_true",
+        help="each /search asks different words (the uncached cost)",
+    )
     args = parser.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)

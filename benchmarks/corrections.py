@@ -60,14 +60,19 @@ async def _case(root: Path, case: str, chats: int, parts: int, scale: float) -> 
     content = root / "content"
     path = write_digest(content, DAY, sections=parts - 1)
     ids = [-1000000000000 - n for n in range(chats)]
-    settings = Settings(token=None, content_dir=content,
-                        digest_chats=tuple(ChatTarget(i) for i in ids))
+    settings = Settings(
+        token=None, content_dir=content, digest_chats=tuple(ChatTarget(i) for i in ids)
+    )
     async with FakeTelegram(speed=scale, integer_retry_after=scale == 1) as tg:
         for n, chat in enumerate(ids):
             tg.add_supergroup(chat, f"Group {n}")
         store = await Store.open(root / "db.sqlite")
-        bot = ExtBot(tg.token, base_url=tg.base_url, rate_limiter=FloodLimiter(scale=scale),
-                     request=HTTPXRequest(connection_pool_size=256, read_timeout=30))
+        bot = ExtBot(
+            tg.token,
+            base_url=tg.base_url,
+            rate_limiter=FloodLimiter(scale=scale),
+            request=HTTPXRequest(connection_pool_size=256, read_timeout=30),
+        )
         await bot.initialize()
         delivery = DeliveryService(settings=settings, store=store, bot=bot)
         corrector = Corrector(settings=settings, store=store, delivery=delivery, bot=bot)
@@ -77,8 +82,7 @@ async def _case(root: Path, case: str, chats: int, parts: int, scale: float) -> 
             started = time.monotonic()
             await delivery.push(digest)
             push_wall, push_calls = time.monotonic() - started, len(tg.requests)
-            path.write_text(_fix(path.read_text(encoding="utf-8"), case, parts),
-                            encoding="utf-8")
+            path.write_text(_fix(path.read_text(encoding="utf-8"), case, parts), encoding="utf-8")
             await sync_content(store, content)
             tg.reset_records()
             started = time.monotonic()
@@ -99,10 +103,14 @@ async def _case(root: Path, case: str, chats: int, parts: int, scale: float) -> 
     print(f"[{case}] chats={chats} parts={parts} scale={scale:g}")
     print(f"  push:       {push_calls} calls in {push_wall:.2f}s")
     print(f"  correction: {fix_calls} calls ({methods}) in {fix_wall:.2f}s")
-    print(f"  ratio correction/push: calls {fix_calls / push_calls:.2f}, "
-          f"time {fix_wall / push_wall:.2f}")
-    print(f"  429 received during the correction: {tg.stats.sent_429}; chats not showing the "
-          f"new parts: {wrong}; report: {report.summary()}")
+    print(
+        f"  ratio correction/push: calls {fix_calls / push_calls:.2f}, "
+        f"time {fix_wall / push_wall:.2f}"
+    )
+    print(
+        f"  429 received during the correction: {tg.stats.sent_429}; chats not showing the "
+        f"new parts: {wrong}; report: {report.summary()}"
+    )
     return wrong == 0 and tg.stats.sent_429 == 0
 
 
@@ -110,8 +118,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument("--parts", type=int, default=10)
-    parser.add_argument("--scale", type=float, default=10.0,
-                        help="speed up every limit (server and bot alike) by this factor")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=10.0,
+        help="speed up every limit (server and bot alike) by this factor",
+    )
     args = parser.parse_args()
     return asyncio.run(run(args.chats, args.parts, args.scale))
 

@@ -74,8 +74,14 @@ async def flooder(tg: FakeTelegram, count: int, stop: asyncio.Event) -> int:
     return sent
 
 
-async def phase(bot: RunningBot, tg: FakeTelegram, args: argparse.Namespace, groups: list[int],
-                parts: int, flood: bool) -> tuple[list[float], float, int]:
+async def phase(
+    bot: RunningBot,
+    tg: FakeTelegram,
+    args: argparse.Namespace,
+    groups: list[int],
+    parts: int,
+    flood: bool,
+) -> tuple[list[float], float, int]:
     await bot.services.store._db.execute("DELETE FROM deliveries")  # the same push again
     tg.reset_records()
     stop = asyncio.Event()
@@ -104,22 +110,30 @@ async def run(args: argparse.Namespace) -> None:
             for group in groups:
                 tg.add_supergroup(group, f"Group {group}")
             env = {"DIGEST_CHATS": ",".join(map(str, groups)), "LOG_LEVEL": "WARNING"}
-            async with running_bot(tg, root, admins=[ADMIN], env_overrides=env,
-                                   limiter=FloodLimiter()) as bot:
+            async with running_bot(
+                tg, root, admins=[ADMIN], env_overrides=env, limiter=FloodLimiter()
+            ) as bot:
                 digest = (await bot.services.catalog.find_digests(None))[0]
                 parts = len(bot.services.catalog.messages(digest))
                 quiet, quiet_push, _ = await phase(bot, tg, args, groups, parts, flood=False)
-                flooded, flood_push, flood_sent = await phase(bot, tg, args, groups, parts,
-                                                              flood=True)
+                flooded, flood_push, flood_sent = await phase(
+                    bot, tg, args, groups, parts, flood=True
+                )
                 to_flooder = len(tg.sent_to(FLOODER))
-    print(f"{args.users} users x {args.requests} commands; push of {parts} parts to "
-          f"{args.groups} groups; real Telegram limits")
+    print(
+        f"{args.users} users x {args.requests} commands; push of {parts} parts to "
+        f"{args.groups} groups; real Telegram limits"
+    )
     for name, values, push in (("quiet", quiet, quiet_push), ("flood", flooded, flood_push)):
-        print(f"  {name:6} reply latency p50 {pct(values, 0.5):6.2f}s  p99 "
-              f"{pct(values, 0.99):6.2f}s  mean {statistics.mean(values):6.2f}s   "
-              f"push {push:6.2f}s")
-    print(f"  ratio flood/quiet: p50 x{pct(flooded, 0.5) / pct(quiet, 0.5):.2f}, p99 "
-          f"x{pct(flooded, 0.99) / pct(quiet, 0.99):.2f}, push x{flood_push / quiet_push:.2f}")
+        print(
+            f"  {name:6} reply latency p50 {pct(values, 0.5):6.2f}s  p99 "
+            f"{pct(values, 0.99):6.2f}s  mean {statistics.mean(values):6.2f}s   "
+            f"push {push:6.2f}s"
+        )
+    print(
+        f"  ratio flood/quiet: p50 x{pct(flooded, 0.5) / pct(quiet, 0.5):.2f}, p99 "
+        f"x{pct(flooded, 0.99) / pct(quiet, 0.99):.2f}, push x{flood_push / quiet_push:.2f}"
+    )
     print(f"  the flooder sent {flood_sent} /today and received {to_flooder} messages")
 
 

@@ -84,8 +84,10 @@ def generate(root: Path, count: int) -> int:
 
 def peak_rss_mb() -> tuple[float, float]:
     """Peak RSS of this process and of the largest worker process, MB (ru_maxrss is KiB)."""
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    return (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    )
 
 
 def cpu_seconds() -> float:
@@ -109,16 +111,19 @@ async def run(count: int, work: Path) -> None:
     started, cpu = time.perf_counter(), cpu_seconds()
     report = await sync_content(store, content)
     cold, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-    print(f"cold sync: {cold:.2f}s wall, {cpu:.2f}s CPU ({report.added} added,"
-          f" {len(report.errors)} bad) = {count / cold:.0f} digests/s")
+    print(
+        f"cold sync: {cold:.2f}s wall, {cpu:.2f}s CPU ({report.added} added,"
+        f" {len(report.errors)} bad) = {count / cold:.0f} digests/s"
+    )
     await store.close()
 
     store = await Store.open(db)
     started, cpu = time.perf_counter(), cpu_seconds()
     report = await sync_content(store, content)
     warm, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-    print(f"warm sync after reopen: {warm:.3f}s wall, {cpu:.3f}s CPU"
-          f" ({report.unchanged} unchanged)")
+    print(
+        f"warm sync after reopen: {warm:.3f}s wall, {cpu:.3f}s CPU ({report.unchanged} unchanged)"
+    )
 
     items = await store._one("SELECT count(*) FROM items")
     print(f"items indexed: {items[0] if items else 0}; database {db.stat().st_size / 1e6:.1f} MB")
@@ -128,10 +133,12 @@ async def run(count: int, work: Path) -> None:
         took = (time.perf_counter() - started) * 1000
         total = f"{page.total}+" if page.capped else str(page.total)
         print(f"search {query!r:20} {total:>7} hits, first page in {took:7.1f} ms")
-    for name, call in (("tag_counts()", store.tag_counts),
-                       ("page(middle)", lambda: store.page(count // 2, 10)),
-                       ("by_tag('AI')", lambda: store.by_tag("AI", 0, 10)),
-                       ("latest()", store.latest)):
+    for name, call in (
+        ("tag_counts()", store.tag_counts),
+        ("page(middle)", lambda: store.page(count // 2, 10)),
+        ("by_tag('AI')", lambda: store.by_tag("AI", 0, 10)),
+        ("latest()", store.latest),
+    ):
         started = time.perf_counter()
         await call()
         print(f"{name:14} {(time.perf_counter() - started) * 1000:7.1f} ms")

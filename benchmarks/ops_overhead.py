@@ -60,17 +60,21 @@ async def main() -> None:
         tg.add_private_chat(CHAT, "Bench")
         for _ in range(args.rounds):
             plain_calls.append(await _calls(tg, HTTPXRequest(), args.calls))
-            observed_calls.append(await _calls(tg, ObservedRequest(BotMetrics(), Pulse()),
-                                               args.calls))
+            observed_calls.append(
+                await _calls(tg, ObservedRequest(BotMetrics(), Pulse()), args.calls)
+            )
             tg.reset_records()
             plain_updates.append(await _updates(SimpleUpdateProcessor(256), args.calls * 50))
-            timed_updates.append(await _updates(TimedUpdateProcessor(256, BotMetrics()),
-                                                args.calls * 50))
+            timed_updates.append(
+                await _updates(TimedUpdateProcessor(256, BotMetrics()), args.calls * 50)
+            )
 
     def show(what: str, count: int, plain: list[float], instrumented: list[float]) -> None:
         p, i = statistics.median(plain), statistics.median(instrumented)
-        print(f"{what}: plain {p / count * 1e6:8.1f} us, instrumented {i / count * 1e6:8.1f} us"
-              f"  (ratio {i / p:.2f}, median of {len(plain)} rounds of {count})")
+        print(
+            f"{what}: plain {p / count * 1e6:8.1f} us, instrumented {i / count * 1e6:8.1f} us"
+            f"  (ratio {i / p:.2f}, median of {len(plain)} rounds of {count})"
+        )
 
     show("Bot API call (sendMessage over HTTP)", args.calls, plain_calls, observed_calls)
     show("update processing (no-op handler)  ", args.calls * 50, plain_updates, timed_updates)

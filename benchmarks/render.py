@@ -46,15 +46,27 @@ def measure(root: Path) -> dict[str, object]:
         sections = [m.section for m in out if m.section is not None]
         continued += len(sections) != len(set(sections))
         slowest = max(slowest, (elapsed, str(path)))
-    return {"files": len(files), "refused": refused, "messages": messages,
-            "continued": continued, "wall": time.perf_counter() - start,
-            "cpu": time.process_time() - cpu_start, "slowest": slowest}
+    return {
+        "files": len(files),
+        "refused": refused,
+        "messages": messages,
+        "continued": continued,
+        "wall": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu_start,
+        "slowest": slowest,
+    }
 
 
 def _run(checkout: Path, root: Path) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": str(checkout)}
-    out = subprocess.run([sys.executable, __file__, str(root), "--json"], env=env, check=True,
-                         capture_output=True, text=True, cwd=checkout).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, str(root), "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=checkout,
+    ).stdout
     return json.loads(out)
 
 
@@ -93,10 +105,14 @@ def main(argv: list[str]) -> int:
         this_cpu.append(this["cpu"])
     b, t = statistics.median(base_cpu), statistics.median(this_cpu)  # type: ignore[type-var]
     print(f"folder:            {root} ({this['files']} files)")
-    print(f"baseline:          {args.baseline}  {base['messages']} messages, "
-          f"median CPU {b:.3f} s ({[round(x, 3) for x in base_cpu]})")  # type: ignore[arg-type]
-    print(f"this checkout:     {HERE}  {this['messages']} messages, "
-          f"median CPU {t:.3f} s ({[round(x, 3) for x in this_cpu]})")  # type: ignore[arg-type]
+    print(
+        f"baseline:          {args.baseline}  {base['messages']} messages, "
+        f"median CPU {b:.3f} s ({[round(x, 3) for x in base_cpu]})"
+    )  # type: ignore[arg-type]
+    print(
+        f"this checkout:     {HERE}  {this['messages']} messages, "
+        f"median CPU {t:.3f} s ({[round(x, 3) for x in this_cpu]})"
+    )  # type: ignore[arg-type]
     print(f"files/s (CPU):     baseline {this['files'] / b:.1f}, this {this['files'] / t:.1f}")
     print(f"ratio this/base:   {t / b:.3f} (above 1: slower)")
     return 0

@@ -26,8 +26,20 @@ from bot.ingest import sync_content
 from bot.store import Store
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-QUERIES = ["AI", "模型", "发布", "OpenAI 发布", "Rust", "async", "多模态", "阿", "机器学习",
-           "kubernetes", "Claude Code", "的"]
+QUERIES = [
+    "AI",
+    "模型",
+    "发布",
+    "OpenAI 发布",
+    "Rust",
+    "async",
+    "多模态",
+    "阿",
+    "机器学习",
+    "kubernetes",
+    "Claude Code",
+    "的",
+]
 
 
 async def timed(store: Store, query: str, repeat: int) -> tuple[float, int]:
@@ -43,8 +55,7 @@ async def timed(store: Store, query: str, repeat: int) -> tuple[float, int]:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--corpus", type=Path,
-                        default=DEFAULT_CORPUS)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     if not args.corpus.is_dir():
@@ -70,8 +81,9 @@ async def main(args: argparse.Namespace) -> None:
             search_module.RANKED = ranked_sql
             ratios.append(ranked / plain)
             print(f"{query:<14} {hits:>6} {ranked:>10.2f} {plain:>11.2f} {ranked / plain:>6.2f}")
-        print(f"median ratio ranked/recency: {statistics.median(ratios):.2f}, "
-              f"max {max(ratios):.2f}")
+        print(
+            f"median ratio ranked/recency: {statistics.median(ratios):.2f}, max {max(ratios):.2f}"
+        )
         await store.close()
 
 

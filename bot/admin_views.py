@@ -21,7 +21,7 @@ def code_html(text: str) -> str:
     """Plain text -> HTML, `quoted` parts as <code> (the raw backticks never show)."""
     out, last = [], 0
     for match in _BACKTICKS.finditer(text):
-        out.append(escape(text[last:match.start()], quote=False))
+        out.append(escape(text[last : match.start()], quote=False))
         out.append(f"<code>{escape(match.group(1), quote=False)}</code>")
         last = match.end()
     out.append(escape(text[last:], quote=False).replace("`", "'"))
@@ -30,16 +30,18 @@ def code_html(text: str) -> str:
 
 def digest_name(title: str, day: dt.date) -> str:
     """`<b>AI 日报</b> (January 25, 2026)` / `<b>AI 日报</b>（2026年1月25日）`."""
-    return _("<b>{title}</b> ({date})").format(title=escape(title, quote=False),
-                                               date=format_date(day))
+    return _("<b>{title}</b> ({date})").format(
+        title=escape(title, quote=False), date=format_date(day)
+    )
 
 
 def and_more(n: int) -> str:
     return ngettext("… and {n} more", "… and {n} more", n).format(n=n)
 
 
-def bad_files_lines(bad: Sequence[tuple[str, str]], *, groups: int = 5,
-                    names: int = 3) -> list[str]:
+def bad_files_lines(
+    bad: Sequence[tuple[str, str]], *, groups: int = 5, names: int = 3
+) -> list[str]:
     """Bad files grouped by reason, most common first: `• reason — 3 files: a.md, b.md, …`.
 
     `bad` holds (path, reason) pairs; at most `groups` reasons and `names` paths per reason
@@ -55,11 +57,18 @@ def bad_files_lines(bad: Sequence[tuple[str, str]], *, groups: int = 5,
         shown = ", ".join(escape(p, quote=False) for p in sorted(paths)[:names])
         if len(paths) > names:
             shown += " " + and_more(len(paths) - names)
-        lines.append(ngettext("• {reason} — {n} file: {files}", "• {reason} — {n} files: {files}",
-                              len(paths)).format(reason=code_html(reason), n=len(paths),
-                                                 files=shown))
+        lines.append(
+            ngettext(
+                "• {reason} — {n} file: {files}", "• {reason} — {n} files: {files}", len(paths)
+            ).format(reason=code_html(reason), n=len(paths), files=shown)
+        )
     if len(ordered) > groups:
         rest = sum(len(p) for _, p in ordered[groups:])
-        lines.append(ngettext("… and {n} more file with other reasons",
-                              "… and {n} more files with other reasons", rest).format(n=rest))
+        lines.append(
+            ngettext(
+                "… and {n} more file with other reasons",
+                "… and {n} more files with other reasons",
+                rest,
+            ).format(n=rest)
+        )
     return lines

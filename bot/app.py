@@ -68,8 +68,9 @@ def file_base_url(api_base_url: str) -> str:
     return base + "/file/bot"
 
 
-def build_application(settings: Settings, *,
-                      rate_limiter: BaseRateLimiter | None = None) -> Application:
+def build_application(
+    settings: Settings, *, rate_limiter: BaseRateLimiter | None = None
+) -> Application:
     """The bot, fully wired; the store opens and the loops start in post_init."""
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN", MISSING_TOKEN)
@@ -138,35 +139,45 @@ async def _post_init(application: Application) -> None:
         if settings.content_dir.is_dir():
             await sync_content(store, settings.content_dir)
         else:
-            log.warning("content folder %s does not exist yet; watching for it",
-                        settings.content_dir)
+            log.warning(
+                "content folder %s does not exist yet; watching for it", settings.content_dir
+            )
         for _ in range(SEARCH_CONNECTIONS):  # read-only use: see ReaderService
             search_stores.append(await Store.open(settings.database_path))
         catalog = Catalog(store, settings.content_dir)
         ops = get_ops(application.bot_data)
-        delivery: DeliveryService = ObservedDelivery(settings=settings, store=store,
-                                                     bot=application.bot, catalog=catalog,
-                                                     ops=ops)
+        delivery: DeliveryService = ObservedDelivery(
+            settings=settings, store=store, bot=application.bot, catalog=catalog, ops=ops
+        )
         services = Services(
-            settings=settings, store=store, catalog=catalog,
+            settings=settings,
+            store=store,
+            catalog=catalog,
             # cached query results live no longer than one rescan interval
-            reader=ReaderService(store, settings.content_dir, catalog=catalog,
-                                 search_stores=search_stores,
-                                 query_ttl=max(settings.rescan_seconds, 1)),
+            reader=ReaderService(
+                store,
+                settings.content_dir,
+                catalog=catalog,
+                search_stores=search_stores,
+                query_ttl=max(settings.rescan_seconds, 1),
+            ),
             delivery=delivery,
-            scheduler=PushScheduler(settings=settings, store=store, delivery=delivery,
-                                    clock=bot_data.clock),
+            scheduler=PushScheduler(
+                settings=settings, store=store, delivery=delivery, clock=bot_data.clock
+            ),
             jobs=PushJobs(delivery, application.bot),
             outbox=ReplyOutbox(),
             user_limit=UserRateLimit(),
         )
-        services.corrector = Corrector(settings=settings, store=store, delivery=delivery,
-                                       bot=application.bot)
+        services.corrector = Corrector(
+            settings=settings, store=store, delivery=delivery, bot=application.bot
+        )
         bot_data.services = services
         await delivery.sync_config_targets()  # DIGEST_CHATS become stored push targets
         await set_menus(application.bot, settings)
-        services.watcher = asyncio.create_task(_follow_content(services),
-                                               name="digestbot-content-watch")
+        services.watcher = asyncio.create_task(
+            _follow_content(services), name="digestbot-content-watch"
+        )
         await services.scheduler.start()
         # pushes a crash or a stop interrupted (scheduled, /post, `digestbot post`) go on
         resumed = await services.jobs.resume()
@@ -178,9 +189,12 @@ async def _post_init(application: Application) -> None:
         for search_store in search_stores:
             await search_store.close()
         raise
-    log.info("digestbot ready as @%s: %d digests indexed, next push %s",
-             application.bot.username, await store.digest_count(),
-             services.scheduler.next_run_time())
+    log.info(
+        "digestbot ready as @%s: %d digests indexed, next push %s",
+        application.bot.username,
+        await store.digest_count(),
+        services.scheduler.next_run_time(),
+    )
 
 
 async def _post_stop(application: Application) -> None:
@@ -231,8 +245,11 @@ async def start_application(application: Application, *, poll_timeout: int = 10)
             application.create_task(application.process_error(error=exc, update=None))
 
         await application.updater.start_polling(
-            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES,
-            error_callback=polling_error)
+            poll_interval=0.0,
+            timeout=poll_timeout,
+            allowed_updates=Update.ALL_TYPES,
+            error_callback=polling_error,
+        )
     except BaseException:
         await stop_application(application)
         raise
@@ -260,9 +277,11 @@ class _StartupTracebacks(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = str(record.msg)
-        return not (text.startswith("%s Invalid token")
-                    or text.startswith("Network Retry Loop (Bootstrap")
-                    or "Bootstrap" in str(record.args or ""))
+        return not (
+            text.startswith("%s Invalid token")
+            or text.startswith("Network Retry Loop (Bootstrap")
+            or "Bootstrap" in str(record.args or "")
+        )
 
 
 async def serve(application: Application) -> None:
@@ -287,9 +306,11 @@ def run_bot(settings: Settings) -> int:
     token rejected or a wrong base URL (exit 2). A second instance on the same token is a
     polling failure (409), reported by handlers/errors.py through bot.polling while this one
     keeps retrying."""
-    redactor = setup_logging(settings.log_level,
-                             [settings.token or "", settings.webhook_secret or ""],
-                             log_payloads=settings.log_payloads)
+    redactor = setup_logging(
+        settings.log_level,
+        [settings.token or "", settings.webhook_secret or ""],
+        log_payloads=settings.log_payloads,
+    )
     ptb_log = logging.getLogger("telegram.ext")
     quiet = _StartupTracebacks()
     ptb_log.addFilter(quiet)
@@ -302,17 +323,27 @@ def run_bot(settings: Settings) -> int:
         # token's shape is checked at start, so a 404 means the URL is not the Bot API
         cause = exc.__cause__ if isinstance(exc.__cause__, TelegramError) else exc
         if "not found" in cause.message.lower():
-            print(redactor.redact(f"error: the Bot API answered 404 Not Found: "
-                                  f"TELEGRAM_API_BASE_URL ({settings.api_base_url}) looks wrong "
-                                  "(it should end in /bot)"), file=sys.stderr)
+            print(
+                redactor.redact(
+                    f"error: the Bot API answered 404 Not Found: "
+                    f"TELEGRAM_API_BASE_URL ({settings.api_base_url}) looks wrong "
+                    "(it should end in /bot)"
+                ),
+                file=sys.stderr,
+            )
         else:
-            print("error: TELEGRAM_BOT_TOKEN was rejected by Telegram (getMe said "
-                  "Unauthorized): check the token from @BotFather in .env", file=sys.stderr)
+            print(
+                "error: TELEGRAM_BOT_TOKEN was rejected by Telegram (getMe said "
+                "Unauthorized): check the token from @BotFather in .env",
+                file=sys.stderr,
+            )
         return 2
     except NetworkError as exc:
         url = f"{settings.api_base_url.rstrip('/')}{REDACTED}/getMe"
-        print(redactor.redact(f"error: Telegram not reachable at {url}: {exc.message}"),
-              file=sys.stderr)
+        print(
+            redactor.redact(f"error: Telegram not reachable at {url}: {exc.message}"),
+            file=sys.stderr,
+        )
         return 1
     except OSError as exc:  # WEBHOOK_LISTEN / HEALTH_LISTEN address in use or not ours
         print(f"error: {exc.strerror or exc}", file=sys.stderr)

@@ -92,8 +92,9 @@ def _content_key(digest: Digest) -> str:
 class Catalog:
     """Digests of the store's index, loaded from the content folder, and their messages."""
 
-    def __init__(self, store: Store | None, content_dir: Path | str, *,
-                 cache_size: int = 64) -> None:
+    def __init__(
+        self, store: Store | None, content_dir: Path | str, *, cache_size: int = 64
+    ) -> None:
         self.store = store
         self.content_dir = Path(content_dir)
         self._cache: OrderedDict[tuple[str, str], list] = OrderedDict()
@@ -173,8 +174,9 @@ class Catalog:
                 self._cache.popitem(last=False)
         return built
 
-    def messages(self, item: Digest | DigestRecord, *,
-                 layout: str = CLASSIC) -> list[OutgoingMessage]:
+    def messages(
+        self, item: Digest | DigestRecord, *, layout: str = CLASSIC
+    ) -> list[OutgoingMessage]:
         """The classic messages of a digest (loaded, or a store record: loaded here), in order.
 
         Cached by content (a record's file hash; a loaded digest's fields), so an edited file
@@ -186,8 +188,9 @@ class Catalog:
             raise ValueError(f"unknown layout {layout!r} for messages() (use calls())")
         return self._built(item, self._key(item, CLASSIC), limited_messages)
 
-    def calls(self, item: Digest | DigestRecord, *,
-              layout: str = DEFAULT_LAYOUT) -> list[OutgoingCall]:
+    def calls(
+        self, item: Digest | DigestRecord, *, layout: str = DEFAULT_LAYOUT
+    ) -> list[OutgoingCall]:
         """Every Bot API call of the digest's push in `layout`, cached like messages().
         DigestTooLarge above MAX_DIGEST_MESSAGES, ValueError for an unknown layout."""
         check_layout(layout)
@@ -199,16 +202,18 @@ class Catalog:
 
         return self._built(item, self._key(item, layout), build)
 
-    async def calls_async(self, item: Digest | DigestRecord, *,
-                          layout: str = DEFAULT_LAYOUT) -> list[OutgoingCall]:
+    async def calls_async(
+        self, item: Digest | DigestRecord, *, layout: str = DEFAULT_LAYOUT
+    ) -> list[OutgoingCall]:
         """calls() off the event loop (see messages_async)."""
         cached = self._cached(self._key(item, layout))
         if cached is not None:
             return cached
         return await asyncio.to_thread(self.calls, item, layout=layout)
 
-    async def messages_async(self, item: Digest | DigestRecord, *,
-                             layout: str = CLASSIC) -> list[OutgoingMessage]:
+    async def messages_async(
+        self, item: Digest | DigestRecord, *, layout: str = CLASSIC
+    ) -> list[OutgoingMessage]:
         """messages() off the event loop: a long digest takes milliseconds to parse that the
         loop should spend on other users (a cached one is returned at once)."""
         cached = self._cached(self._key(item, layout))

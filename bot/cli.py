@@ -41,53 +41,89 @@ def _build_parser() -> argparse.ArgumentParser:
 
     render = sub.add_parser("render", help="print the messages the bot would send for a digest")
     render.add_argument(
-        "spec", nargs="?", default="latest", metavar="FILE|DATE|latest",
+        "spec",
+        nargs="?",
+        default="latest",
+        metavar="FILE|DATE|latest",
         help="a digest file, a date (2026-01-25 or 20260125: every edition) or 'latest' (default)",
     )
-    render.add_argument("--json", action="store_true",
-                        help='JSON: [{"digest", "title", "calls": [Bot API calls]}] per edition')
-    render.add_argument("--layout", choices=LAYOUTS, default=DEFAULT_LAYOUT,
-                        help="how a push sends it: one message per ## section (default), "
-                             "sections packed into few messages, or one rich message")
+    render.add_argument(
+        "--json",
+        action="store_true",
+        help='JSON: [{"digest", "title", "calls": [Bot API calls]}] per edition',
+    )
+    render.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default=DEFAULT_LAYOUT,
+        help="how a push sends it: one message per ## section (default), "
+        "sections packed into few messages, or one rich message",
+    )
     render.add_argument("--content-dir", type=Path, help="content folder (default: CONTENT_DIR)")
 
     check = sub.add_parser(
-        "check", help="check digest files for publishing: errors (exit 1) and warnings")
-    check.add_argument("paths", nargs="*", type=Path, metavar="FILE|DIR",
-                       help="digest files and folders (default: CONTENT_DIR)")
+        "check", help="check digest files for publishing: errors (exit 1) and warnings"
+    )
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="FILE|DIR",
+        help="digest files and folders (default: CONTENT_DIR)",
+    )
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
 
     sub.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)")
-    sub.add_parser("healthcheck", help="exit 0 if the running bot's /healthz (HEALTH_LISTEN) "
-                                       "says ok, else 1 (for Docker's HEALTHCHECK)")
+    sub.add_parser(
+        "healthcheck",
+        help="exit 0 if the running bot's /healthz (HEALTH_LISTEN) "
+        "says ok, else 1 (for Docker's HEALTHCHECK)",
+    )
 
-    sandbox = sub.add_parser(
-        "sandbox", help="try the whole bot in a browser: no token, no network")
+    sandbox = sub.add_parser("sandbox", help="try the whole bot in a browser: no token, no network")
     _page_options(sandbox)
-    sandbox.add_argument("--content-dir", type=Path,
-                         help="content folder (default: CONTENT_DIR, else the bundled samples)")
+    sandbox.add_argument(
+        "--content-dir",
+        type=Path,
+        help="content folder (default: CONTENT_DIR, else the bundled samples)",
+    )
 
     preview = sub.add_parser("preview", help="show one digest in a browser as a chat receives it")
     preview.add_argument(
-        "spec", nargs="?", default="latest", metavar="FILE|DATE|latest",
-        help="a digest file, a date (every edition) or 'latest' (default)")
-    preview.add_argument("--layout", choices=LAYOUTS, default=DEFAULT_LAYOUT,
-                         help=f"how a chat receives the digest (default: {DEFAULT_LAYOUT}; "
-                              "the page can switch)")
+        "spec",
+        nargs="?",
+        default="latest",
+        metavar="FILE|DATE|latest",
+        help="a digest file, a date (every edition) or 'latest' (default)",
+    )
+    preview.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default=DEFAULT_LAYOUT,
+        help=f"how a chat receives the digest (default: {DEFAULT_LAYOUT}; the page can switch)",
+    )
     preview.add_argument("--content-dir", type=Path, help="content folder (default: CONTENT_DIR)")
     _page_options(preview)
 
     post = sub.add_parser("post", help="push a digest now through the delivery journal")
-    post.add_argument("date", nargs="?", default=None, metavar="DATE",
-                      help="date of the digest (default: latest)")
-    post.add_argument("--chat", default=None, metavar="ID",
-                      help="one chat (-100123, @channel or -100123:42) instead of DIGEST_CHATS")
+    post.add_argument(
+        "date", nargs="?", default=None, metavar="DATE", help="date of the digest (default: latest)"
+    )
+    post.add_argument(
+        "--chat",
+        default=None,
+        metavar="ID",
+        help="one chat (-100123, @channel or -100123:42) instead of DIGEST_CHATS",
+    )
     return parser
 
 
 def _page_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address of the page (default: 127.0.0.1, this machine only)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address of the page (default: 127.0.0.1, this machine only)",
+    )
     parser.add_argument("--port", type=_port, default=8080, help="port of the page (default: 8080)")
 
 
@@ -150,12 +186,20 @@ def _sandbox(args: argparse.Namespace) -> int:
     token = made_up_token()  # the stand-in's: redacted like a real one (it is in every URL)
     setup_logging(base.log_level, [base.token or "", token])
     try:
-        return asyncio.run(run_sandbox(
-            base, host=args.host, port=args.port, content_dir=args.content_dir,
-            content_from_env=bool(os.environ.get("CONTENT_DIR")), token=token))
+        return asyncio.run(
+            run_sandbox(
+                base,
+                host=args.host,
+                port=args.port,
+                content_dir=args.content_dir,
+                content_from_env=bool(os.environ.get("CONTENT_DIR")),
+                token=token,
+            )
+        )
     except OSError as exc:  # the port is taken, most often
-        raise UsageError(f"cannot serve on {args.host}:{args.port} ({exc.strerror or exc})"
-                         ) from None
+        raise UsageError(
+            f"cannot serve on {args.host}:{args.port} ({exc.strerror or exc})"
+        ) from None
 
 
 def preview_files(spec: str, content_dir: Path | None) -> Callable[[], dict[Path, float]]:
@@ -175,6 +219,7 @@ def preview_files(spec: str, content_dir: Path | None) -> Callable[[], dict[Path
             with contextlib.suppress(OSError):  # deleted between listing and stat
                 out[file] = file.stat().st_mtime_ns
         return out
+
     return watched
 
 
@@ -190,13 +235,21 @@ def _preview(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
-        return asyncio.run(run_preview(
-            lambda: _select(args.spec, args.content_dir), build_calls,
-            preview_files(args.spec, args.content_dir), spec=args.spec, layout=args.layout,
-            host=args.host, port=args.port))
+        return asyncio.run(
+            run_preview(
+                lambda: _select(args.spec, args.content_dir),
+                build_calls,
+                preview_files(args.spec, args.content_dir),
+                spec=args.spec,
+                layout=args.layout,
+                host=args.host,
+                port=args.port,
+            )
+        )
     except OSError as exc:
-        raise UsageError(f"cannot serve on {args.host}:{args.port} ({exc.strerror or exc})"
-                         ) from None
+        raise UsageError(
+            f"cannot serve on {args.host}:{args.port} ({exc.strerror or exc})"
+        ) from None
 
 
 def _healthcheck() -> int:
@@ -241,8 +294,10 @@ def _select(spec: str, content_dir: Path | None) -> list[Digest]:
         raise UsageError(f"content folder {str(root)!r} does not exist")
     digests, errors = load_all(root)
     if errors:
-        print(f"note: {len(errors)} file(s) under {root} skipped, see `digestbot check`",
-              file=sys.stderr)
+        print(
+            f"note: {len(errors)} file(s) under {root} skipped, see `digestbot check`",
+            file=sys.stderr,
+        )
     chosen = catalog.find(digests, spec)
     if not chosen:
         nearest = catalog.latest(digests)
@@ -269,8 +324,14 @@ def _render(args: argparse.Namespace, out: TextIO) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.json:
-        payload = [{"digest": digest.id, "title": digest.title,
-                    "calls": [call.to_json() for call in calls]} for digest, calls in batches]
+        payload = [
+            {
+                "digest": digest.id,
+                "title": digest.title,
+                "calls": [call.to_json() for call in calls],
+            }
+            for digest, calls in batches
+        ]
         json.dump(payload, out, ensure_ascii=False, indent=2)
         out.write("\n")
         return 0
@@ -279,13 +340,13 @@ def _render(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _print_digest(digest: Digest, calls: Sequence[OutgoingCall], layout: str,
-                  out: TextIO) -> None:
+def _print_digest(digest: Digest, calls: Sequence[OutgoingCall], layout: str, out: TextIO) -> None:
     from bot.digest.tghtml import measure
 
     out.write(f"=== {digest.id}  {digest.path}\n")
-    out.write(f"=== {digest.title}  ({digest.date:%Y-%m-%d}, {len(calls)} messages, "
-              f"layout {layout})\n")
+    out.write(
+        f"=== {digest.title}  ({digest.date:%Y-%m-%d}, {len(calls)} messages, layout {layout})\n"
+    )
     for number, call in enumerate(calls, 1):
         sections = ", ".join(s or "-" for s in call.sections) or "-"
         head = f"\n--- [{number}/{len(calls)}] {call.method}  "
@@ -294,10 +355,15 @@ def _print_digest(digest: Digest, calls: Sequence[OutgoingCall], layout: str,
             _print_rich_outline(call.html, out)
             continue
         size = measure(call.html)
-        kind, limit = ("caption", int(MessageLimit.CAPTION_LENGTH)) if call.photo else (
-            "text", int(MessageLimit.MAX_TEXT_LENGTH))
-        out.write(head + f"{kind} {size.utf16}/{limit} UTF-16, {size.entities} entities  "
-                  f"section: {sections}\n")
+        kind, limit = (
+            ("caption", int(MessageLimit.CAPTION_LENGTH))
+            if call.photo
+            else ("text", int(MessageLimit.MAX_TEXT_LENGTH))
+        )
+        out.write(
+            head + f"{kind} {size.utf16}/{limit} UTF-16, {size.entities} entities  "
+            f"section: {sections}\n"
+        )
         if call.photo:
             out.write(f"photo: {call.photo}\n")
         out.write(call.html.rstrip("\n") + "\n")
@@ -321,8 +387,10 @@ def _print_rich_outline(html: str, out: TextIO) -> None:
         out.write(f"INVALID: {exc}\n{html}\n")
         return
     c = parsed.counts
-    out.write(f"{c.text}/{MAX_TEXT} characters, {c.blocks}/{MAX_BLOCKS} blocks, "
-              f"depth {c.depth}/{MAX_DEPTH}, {c.media}/{MAX_MEDIA} media\n")
+    out.write(
+        f"{c.text}/{MAX_TEXT} characters, {c.blocks}/{MAX_BLOCKS} blocks, "
+        f"depth {c.depth}/{MAX_DEPTH}, {c.media}/{MAX_MEDIA} media\n"
+    )
     for line in rich_outline(parsed.blocks):
         out.write(line + "\n")
 
@@ -334,12 +402,16 @@ def rich_outline(blocks: Sequence[dict], indent: str = "") -> list[str]:
     lines = []
     for block in blocks:
         kind = block["type"]
-        label = kind + (f" {block['size']}" if kind == "heading" else "") + (
-            f" ({block['language']})" if block.get("language") else "")
+        label = (
+            kind
+            + (f" {block['size']}" if kind == "heading" else "")
+            + (f" ({block['language']})" if block.get("language") else "")
+        )
         text = plain(block.get("text", block.get("summary", ""))).replace("\n", " / ")
         if block.get("url"):
-            text = block["url"] + (f"  caption: {plain(block['caption']['text'])}"
-                                   if block.get("caption") else "")
+            text = block["url"] + (
+                f"  caption: {plain(block['caption']['text'])}" if block.get("caption") else ""
+            )
         if kind == "table":
             text = f"{len(block['cells'])} rows x {max(map(len, block['cells']), default=0)} cols"
         if kind == "list":
@@ -352,8 +424,10 @@ def rich_outline(blocks: Sequence[dict], indent: str = "") -> list[str]:
                 lines.append(f"{indent}  {item['label']} {first}")
                 lines.extend(inner[1:])
         elif kind == "table":
-            lines.extend(f"{indent}  | " + " | ".join(_short(plain(c["text"]), 20) for c in row)
-                         for row in block["cells"])
+            lines.extend(
+                f"{indent}  | " + " | ".join(_short(plain(c["text"]), 20) for c in row)
+                for row in block["cells"]
+            )
         elif "blocks" in block:
             lines.extend(rich_outline(block["blocks"], indent + "  "))
     return lines
@@ -399,8 +473,9 @@ def _check_targets(
             unreadable.extend(problems)
             targets.extend((f, given, f.relative_to(given).as_posix()) for f in files)
         elif given.is_file():
-            if is_digest_name(given) and (given.suffix.lower() != ".txt"
-                                          or has_front_matter(given)):
+            if is_digest_name(given) and (
+                given.suffix.lower() != ".txt" or has_front_matter(given)
+            ):
                 root = _content_dir(None)
                 targets.append((given, root if _is_under(given, root) else None, str(given)))
             else:
@@ -416,12 +491,17 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     targets, skipped, unreadable = _check_targets(args)
     reports = [(check_file(path, root), name) for path, root, name in targets]
     findings: list[tuple[Finding, str]] = [
-        (Finding("error", Path(err.path), None, err.reason), err.path) for err in unreadable]
+        (Finding("error", Path(err.path), None, err.reason), err.path) for err in unreadable
+    ]
     findings.extend((f, name) for r, name in reports for f in r.findings)
     if not targets and not unreadable:
         where = ", ".join(str(p) for p in (args.paths or [_content_dir(None)]))
-        findings.append((Finding("error", Path(where), None,
-                                 "no digest files (.md, .markdown, .txt) found"), where))
+        findings.append(
+            (
+                Finding("error", Path(where), None, "no digest files (.md, .markdown, .txt) found"),
+                where,
+            )
+        )
     for level in ("error", "warning"):
         for line in _grouped([(f, n) for f, n in findings if f.level == level]):
             out.write(line + "\n")
@@ -431,9 +511,11 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     errors = sum(f.level == "error" for f, _ in findings)
     warnings = len(findings) - errors
     digests = sum(r.digest is not None for r, _ in reports)
-    summary = (f"checked {len(targets)} file(s): {digests} digest(s) ({len(drafts)} draft(s)), "
-               f"{sum(r.messages for r, _ in reports)} message(s), {errors} error(s), "
-               f"{warnings} warning(s)")
+    summary = (
+        f"checked {len(targets)} file(s): {digests} digest(s) ({len(drafts)} draft(s)), "
+        f"{sum(r.messages for r, _ in reports)} message(s), {errors} error(s), "
+        f"{warnings} warning(s)"
+    )
     out.write(summary + (f", {skipped} skipped (not digests)" if skipped else "") + "\n")
     return 1 if errors or (args.strict and warnings) else 0
 

@@ -23,20 +23,26 @@ from bot.i18n import parse_language
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
-_CHAT_RE = re.compile(r"^(?P<chat>-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})(?::(?P<thread>\d+))?"
-                      r"(?::(?P<layout>[A-Za-z]+))?$")
+_CHAT_RE = re.compile(
+    r"^(?P<chat>-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})(?::(?P<thread>\d+))?"
+    r"(?::(?P<layout>[A-Za-z]+))?$"
+)
 # the layouts of bot.digest.calls (kept literal here: config must not import the renderers)
 LAYOUT_NAMES = ("sections", "compact", "rich")
 
 
 # what `digestbot run` says without a token: where to put it
-MISSING_TOKEN = ("is required: put the token from @BotFather in .env as "
-                 "TELEGRAM_BOT_TOKEN=123456:ABC... (or set it in the environment)")
+MISSING_TOKEN = (
+    "is required: put the token from @BotFather in .env as "
+    "TELEGRAM_BOT_TOKEN=123456:ABC... (or set it in the environment)"
+)
 
 
 # what `digestbot run` says without a token: where it goes, and how to try the bot without one
-MISSING_TOKEN = ("is required (the token from @BotFather: put TELEGRAM_BOT_TOKEN=... into .env); "
-                 "to try the bot without a token, run `digestbot sandbox`")
+MISSING_TOKEN = (
+    "is required (the token from @BotFather: put TELEGRAM_BOT_TOKEN=... into .env); "
+    "to try the bot without a token, run `digestbot sandbox`"
+)
 
 
 class ConfigError(Exception):
@@ -67,10 +73,15 @@ class ChatTarget:
             )
         chat, thread, layout = match["chat"], match["thread"], match["layout"]
         if layout is not None and layout.lower() not in LAYOUT_NAMES:
-            raise ConfigError(variable, f"{raw.strip()!r}: unknown layout {layout!r} "
-                                        f"(use {', '.join(LAYOUT_NAMES)})")
-        return cls(chat if chat.startswith("@") else int(chat), int(thread) if thread else None,
-                   layout.lower() if layout else None)
+            raise ConfigError(
+                variable,
+                f"{raw.strip()!r}: unknown layout {layout!r} (use {', '.join(LAYOUT_NAMES)})",
+            )
+        return cls(
+            chat if chat.startswith("@") else int(chat),
+            int(thread) if thread else None,
+            layout.lower() if layout else None,
+        )
 
     def __str__(self) -> str:
         return f"{self.chat_id}:{self.thread_id}" if self.thread_id else str(self.chat_id)
@@ -119,7 +130,10 @@ class Settings:
 
     @classmethod
     def from_env(
-        cls, environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path(".env"),
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        env_file: Path | None = Path(".env"),
         require_token: bool = True,
     ) -> Settings:
         """Read settings; real environment variables win over the `.env` file."""
@@ -139,8 +153,9 @@ class Settings:
         if token is None and require_token:
             raise ConfigError("TELEGRAM_BOT_TOKEN", MISSING_TOKEN)
         if token is not None and not _TOKEN_RE.match(token):
-            raise ConfigError("TELEGRAM_BOT_TOKEN",
-                              "does not look like a bot token (123456:ABC...)")
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN", "does not look like a bot token (123456:ABC...)"
+            )
 
         base_url = get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL
         if not re.match(r"^https?://[^/\s]+", base_url):
@@ -155,13 +170,15 @@ class Settings:
 
         chats = tuple(
             ChatTarget.parse(part)
-            for part in (get("DIGEST_CHATS") or "").split(",") if part.strip()
+            for part in (get("DIGEST_CHATS") or "").split(",")
+            if part.strip()
         )
 
         layout = (get("DIGEST_LAYOUT") or cls.digest_layout).lower()
         if layout not in LAYOUT_NAMES:
-            raise ConfigError("DIGEST_LAYOUT", f"{layout!r} is not a layout "
-                                               f"(use {', '.join(LAYOUT_NAMES)})")
+            raise ConfigError(
+                "DIGEST_LAYOUT", f"{layout!r} is not a layout (use {', '.join(LAYOUT_NAMES)})"
+            )
 
         schedule = get("PUSH_SCHEDULE") or cls.push_schedule
         tz_name = get("TIMEZONE") or "UTC"
@@ -173,7 +190,8 @@ class Settings:
             CronTrigger.from_crontab(schedule, timezone=timezone)
         except ValueError as exc:
             raise ConfigError(
-                "PUSH_SCHEDULE", f"{schedule!r} is not a cron expression ({exc})") from None
+                "PUSH_SCHEDULE", f"{schedule!r} is not a cron expression ({exc})"
+            ) from None
 
         log_level = (get("LOG_LEVEL") or "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
@@ -183,8 +201,9 @@ class Settings:
         if get("BOT_LANGUAGE"):
             parsed = parse_language(get("BOT_LANGUAGE") or "")
             if parsed is None:
-                raise ConfigError("BOT_LANGUAGE",
-                                  f"{get('BOT_LANGUAGE')!r} is not a language (en or zh)")
+                raise ConfigError(
+                    "BOT_LANGUAGE", f"{get('BOT_LANGUAGE')!r} is not a language (en or zh)"
+                )
             bot_language = parsed
         webhook_url, webhook_listen, webhook_secret = _webhook(get)
         health_raw = get("HEALTH_LISTEN")
@@ -202,14 +221,16 @@ class Settings:
             timezone=timezone,
             log_level=log_level,
             push_grace_minutes=_int(env, "PUSH_GRACE_MINUTES", cls.push_grace_minutes),
-            wait_for_digest_minutes=_int(env, "WAIT_FOR_DIGEST_MINUTES",
-                                         cls.wait_for_digest_minutes),
+            wait_for_digest_minutes=_int(
+                env, "WAIT_FOR_DIGEST_MINUTES", cls.wait_for_digest_minutes
+            ),
             link_previews=_bool(env, "LINK_PREVIEWS", cls.link_previews),
             pin_first_message=_bool(env, "PIN_FIRST_MESSAGE", cls.pin_first_message),
             rescan_seconds=_int(env, "RESCAN_SECONDS", cls.rescan_seconds),
             corrections=_choice(env, "CORRECTIONS", ("edit", "off"), cls.corrections),
-            correction_window_hours=_int(env, "CORRECTION_WINDOW_HOURS",
-                                         cls.correction_window_hours),
+            correction_window_hours=_int(
+                env, "CORRECTION_WINDOW_HOURS", cls.correction_window_hours
+            ),
             bot_language=bot_language,
             webhook_url=webhook_url,
             webhook_listen=webhook_listen,
@@ -238,8 +259,11 @@ def listen_address(raw: str, variable: str) -> tuple[str, int]:
     """`host:port` (IPv6 in brackets: `[::1]:8080`) -> (host, port); port 0 = any free one."""
     address = parse_listen(raw)
     if address is None:
-        raise ConfigError(variable, f"{raw.strip()!r} is not host:port (127.0.0.1:8080, "
-                                    "0.0.0.0:8443 in a container, [::1]:8080)")
+        raise ConfigError(
+            variable,
+            f"{raw.strip()!r} is not host:port (127.0.0.1:8080, "
+            "0.0.0.0:8443 in a container, [::1]:8080)",
+        )
     return address
 
 
@@ -252,22 +276,31 @@ def _webhook(get: Callable[[str], str | None]) -> tuple[str | None, tuple[str, i
         return None, Settings.webhook_listen, None
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
-        raise ConfigError("WEBHOOK_URL", f"{url!r} is not an https:// URL (Telegram only "
-                                         "delivers to HTTPS; terminate TLS in a proxy)")
+        raise ConfigError(
+            "WEBHOOK_URL",
+            f"{url!r} is not an https:// URL (Telegram only "
+            "delivers to HTTPS; terminate TLS in a proxy)",
+        )
     try:
         port = parts.port or 443
     except ValueError:
         raise ConfigError("WEBHOOK_URL", f"{url!r} has a bad port") from None
     if port not in WEBHOOK_PORTS:
-        raise ConfigError("WEBHOOK_URL", f"port {port}: Telegram delivers only to ports "
-                                         + ", ".join(map(str, WEBHOOK_PORTS)))
+        raise ConfigError(
+            "WEBHOOK_URL",
+            f"port {port}: Telegram delivers only to ports " + ", ".join(map(str, WEBHOOK_PORTS)),
+        )
     if secret is None:
-        raise ConfigError("WEBHOOK_SECRET", "is required with WEBHOOK_URL (1-256 characters "
-                                            "A-Z a-z 0-9 _ -; Telegram sends it with every update)")
+        raise ConfigError(
+            "WEBHOOK_SECRET",
+            "is required with WEBHOOK_URL (1-256 characters "
+            "A-Z a-z 0-9 _ -; Telegram sends it with every update)",
+        )
     if not _SECRET_RE.match(secret):
         raise ConfigError("WEBHOOK_SECRET", "must be 1-256 characters A-Z a-z 0-9 _ -")
-    address = (listen_address(listen, "WEBHOOK_LISTEN") if listen is not None
-               else Settings.webhook_listen)
+    address = (
+        listen_address(listen, "WEBHOOK_LISTEN") if listen is not None else Settings.webhook_listen
+    )
     return url, address, secret
 
 

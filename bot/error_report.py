@@ -51,9 +51,16 @@ def fingerprint(exc: BaseException) -> str:
 
 
 class ErrorReporter:
-    def __init__(self, bot: Bot, chat: ChatTarget | None, redactor: RedactingFilter,
-                 metrics: BotMetrics, *, clock: Callable[[], float] = time.monotonic,
-                 window: float = REPORT_WINDOW_SECONDS) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        chat: ChatTarget | None,
+        redactor: RedactingFilter,
+        metrics: BotMetrics,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        window: float = REPORT_WINDOW_SECONDS,
+    ) -> None:
         self.bot = bot
         self.chat = chat
         self.redact = redactor.redact
@@ -65,9 +72,11 @@ class ErrorReporter:
     async def report_exception(self, exc: BaseException, context: str) -> bool:
         """An unhandled error; `context` says which update (or job) it was handling."""
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        head = (f"⚠️ <b>digestbot: unhandled error</b>\n"
-                f"<code>{escape(self.redact(f'{type(exc).__name__}: {exc}')[:500])}</code>\n"
-                f"{escape(self.redact(context)[:500])}")
+        head = (
+            f"⚠️ <b>digestbot: unhandled error</b>\n"
+            f"<code>{escape(self.redact(f'{type(exc).__name__}: {exc}')[:500])}</code>\n"
+            f"{escape(self.redact(context)[:500])}"
+        )
         return await self._report(fingerprint(exc), head, self.redact(tb))
 
     async def report_push(self, report: PushReport) -> bool:
@@ -76,13 +85,16 @@ class ErrorReporter:
         if not failed:
             return False
         lines = [f"⚠️ <b>digestbot: push incomplete</b>\n{escape(report.summary())}"]
-        lines += [f"• <code>{escape(r.label)}</code>: {escape(self.redact(r.error or '?'))}"
-                  for r in failed[:15]]
+        lines += [
+            f"• <code>{escape(r.label)}</code>: {escape(self.redact(r.error or '?'))}"
+            for r in failed[:15]
+        ]
         if len(failed) > 15:
             lines.append(f"… and {len(failed) - 15} more")
         errors = sorted({_NUMBERS.sub("#", r.error or "") for r in failed})
-        return await self._report(f"push:{report.digest_id}:{'|'.join(errors)[:300]}",
-                                  "\n".join(lines))
+        return await self._report(
+            f"push:{report.digest_id}:{'|'.join(errors)[:300]}", "\n".join(lines)
+        )
 
     async def _report(self, key: str, head_html: str, pre_text: str | None = None) -> bool:
         if self.chat is None:
@@ -98,13 +110,18 @@ class ErrorReporter:
         self._seen = {k: s for k, s in self._seen.items() if now - s.reported_at < self.window}
         self._seen[key] = _Seen(now)
         if held_back:
-            head_html += (f"\n<i>Also {held_back} more time(s) since the last report "
-                          f"(one report per {self.window / 60:g} minutes).</i>")
+            head_html += (
+                f"\n<i>Also {held_back} more time(s) since the last report "
+                f"(one report per {self.window / 60:g} minutes).</i>"
+            )
         try:
             await self.bot.send_message(
-                self.chat.chat_id, _compose(head_html, pre_text),
-                message_thread_id=self.chat.thread_id, parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True))
+                self.chat.chat_id,
+                _compose(head_html, pre_text),
+                message_thread_id=self.chat.thread_id,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
         except TelegramError as exc:  # never let reporting break what it reports on
             _LOG.warning("could not report an error to ERROR_CHAT_ID %s: %s", self.chat, exc)
             self.metrics.error_reports.labels("failed").inc()
@@ -119,7 +136,7 @@ def _compose(head_html: str, pre_text: str | None) -> str:
     if pre_text is None:
         return head_html
     room = int(MessageLimit.MAX_TEXT_LENGTH) - len(head_html) - 20
-    tail = pre_text.rstrip()[-min(room, _TRACEBACK_CHARS):]
+    tail = pre_text.rstrip()[-min(room, _TRACEBACK_CHARS) :]
     while tail and len(escape(tail)) > room:  # escaping grows & < >
-        tail = tail[len(tail) // 10 + 1:]
+        tail = tail[len(tail) // 10 + 1 :]
     return f"{head_html}\n<pre>{escape(tail)}</pre>"

@@ -29,8 +29,9 @@ MAX_SILENCE_SECONDS = 60.0
 
 
 class Health:
-    def __init__(self, metrics: BotMetrics, pulse: Pulse, *,
-                 max_silence: float = MAX_SILENCE_SECONDS) -> None:
+    def __init__(
+        self, metrics: BotMetrics, pulse: Pulse, *, max_silence: float = MAX_SILENCE_SECONDS
+    ) -> None:
         self.metrics = metrics
         self.pulse = pulse
         self.max_silence = max_silence
@@ -49,8 +50,7 @@ class Health:
         elif silence is None:
             reason = "no Bot API call has succeeded yet"
         elif silence > self.max_silence:
-            reason = (f"no Bot API call succeeded for {silence:.0f} s "
-                      f"(limit {self.max_silence:g} s)")
+            reason = f"no Bot API call succeeded for {silence:.0f} s (limit {self.max_silence:g} s)"
         else:
             return 200, {"status": "ok", **body}
         return 503, {"status": "unavailable", "reason": reason, **body}
@@ -70,8 +70,9 @@ class Health:
                 self.metrics.bad_files.set(len(await self.store.bad_files()))
             except Exception as exc:  # a closing store must not turn a scrape into a 500
                 _LOG.warning("metrics: could not read the index (%s)", exc)
-        return web.Response(body=self.metrics.render(),
-                            headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return web.Response(
+            body=self.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
 
     # -- keeping the pulse -----------------------------------------------------------------------
     async def keep_pulse(self, probe: Callable[[], Awaitable[object]]) -> None:
@@ -83,8 +84,11 @@ class Health:
                 with contextlib.suppress(TelegramError):  # ObservedRequest noted the failure
                     await probe()
                 silence = self.pulse.silence()
-            wait = quiet_for - silence if silence is not None and silence < quiet_for \
-                else min(quiet_for, 5.0)  # failing: try again soon, not hammering
+            wait = (
+                quiet_for - silence
+                if silence is not None and silence < quiet_for
+                else min(quiet_for, 5.0)
+            )  # failing: try again soon, not hammering
             await asyncio.sleep(max(wait, 0.05))
 
 
@@ -96,8 +100,11 @@ def probe_for(bot: Bot, webhook: bool) -> Callable[[], Awaitable[object]]:
     async def webhook_info() -> object:
         info = await bot.get_webhook_info()
         if info.last_error_message:
-            _LOG.warning("Telegram reports webhook delivery errors: %s (%d pending)",
-                         info.last_error_message, info.pending_update_count)
+            _LOG.warning(
+                "Telegram reports webhook delivery errors: %s (%d pending)",
+                info.last_error_message,
+                info.pending_update_count,
+            )
         return info
 
     return webhook_info

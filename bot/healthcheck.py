@@ -17,7 +17,8 @@ import urllib.request
 from pathlib import Path
 
 _LISTEN_RE = re.compile(
-    r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.-]+)):(?P<port>\d{1,5})")
+    r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.-]+)):(?P<port>\d{1,5})"
+)
 
 
 def parse_listen(raw: str) -> tuple[str, int] | None:

@@ -19,7 +19,7 @@ def highlight_html(text: str, terms: Sequence[str]) -> str:
     out: list[str] = []
     last = 0
     for match in pattern.finditer(text):
-        out.append(escape(text[last:match.start()]))
+        out.append(escape(text[last : match.start()]))
         out.append(f"<b>{escape(match.group())}</b>")
         last = match.end()
     out.append(escape(text[last:]))

@@ -22,16 +22,26 @@ from babel.messages.pofile import read_po
 
 from bot import i18n
 
-HOW_TO = ("run `python -m bot.i18n_tools update`, translate the new entries in "
-          "bot/locale/zh_Hans/LC_MESSAGES/digestbot.po, then `python -m bot.i18n_tools compile`")
+HOW_TO = (
+    "run `python -m bot.i18n_tools update`, translate the new entries in "
+    "bot/locale/zh_Hans/LC_MESSAGES/digestbot.po, then `python -m bot.i18n_tools compile`"
+)
 
 
 def extracted() -> Catalog:
     """What the source marks for translation now (pybabel extract into a temporary file)."""
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "digestbot.pot"
-        i18n._pybabel("extract", "-F", str(i18n.ROOT / "babel.cfg"), *i18n.KEYWORDS,
-                      "--no-location", "-o", str(pot), str(i18n.ROOT))
+        i18n._pybabel(
+            "extract",
+            "-F",
+            str(i18n.ROOT / "babel.cfg"),
+            *i18n.KEYWORDS,
+            "--no-location",
+            "-o",
+            str(pot),
+            str(i18n.ROOT),
+        )
         with pot.open("rb") as f:
             return read_po(f)
 
@@ -68,20 +78,23 @@ def problems() -> list[str]:
         for msgid, message in sorted(have.items()):
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             if not all(strings) or message.fuzzy:
-                found.append(f"{language}: untranslated{' (fuzzy)' if message.fuzzy else ''}: "
-                             f"{msgid!r}; translate it in {path}, then "
-                             "`python -m bot.i18n_tools compile`")
+                found.append(
+                    f"{language}: untranslated{' (fuzzy)' if message.fuzzy else ''}: "
+                    f"{msgid!r}; translate it in {path}, then "
+                    "`python -m bot.i18n_tools compile`"
+                )
             if msgid in wanted and isinstance(wanted[msgid].id, tuple) != isinstance(
-                    message.id, tuple):
-                found.append(f"{language}: {msgid!r} changed between singular and plural; "
-                             f"{HOW_TO}")
+                message.id, tuple
+            ):
+                found.append(f"{language}: {msgid!r} changed between singular and plural; {HOW_TO}")
         for message, errors in catalog.check():
             for error in errors:
                 found.append(f"{language}: {_key(message.id)!r}: {error}")
         mo = path.with_suffix(".mo")
         if not mo.exists() or mo.read_bytes() != compiled(catalog):
-            found.append(f"{mo}: out of date with {path.name}; run "
-                         "`python -m bot.i18n_tools compile`")
+            found.append(
+                f"{mo}: out of date with {path.name}; run `python -m bot.i18n_tools compile`"
+            )
     return found
 
 
@@ -89,8 +102,14 @@ def problems() -> list[str]:
 
 # calls whose text argument people read; value = positions of the text arguments
 TEXT_CALLS: dict[str, tuple[int, ...]] = {
-    "reply_text": (0,), "reply_html": (0,), "send_message": (1,), "edit_message_text": (0,),
-    "answer": (0,), "show": (1,), "InlineKeyboardButton": (0,), "BotCommand": (1,),
+    "reply_text": (0,),
+    "reply_html": (0,),
+    "send_message": (1,),
+    "edit_message_text": (0,),
+    "answer": (0,),
+    "show": (1,),
+    "InlineKeyboardButton": (0,),
+    "BotCommand": (1,),
 }
 TEXT_KEYWORDS = {"text", "description"}
 _TAG = re.compile(r"<[^>]*>")
@@ -104,13 +123,17 @@ def _readable(literal: str) -> bool:
 
 def _bare_literals(node: ast.AST) -> list[ast.Constant]:
     """String constants in `node` that are not inside a gettext call."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {
-            "_", "N_", "ngettext", "gettext"}:
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in {"_", "N_", "ngettext", "gettext"}
+    ):
         return []
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [node]
-    if isinstance(node, ast.JoinedStr | ast.BinOp | ast.FormattedValue | ast.IfExp
-                  | ast.Tuple | ast.List):
+    if isinstance(
+        node, ast.JoinedStr | ast.BinOp | ast.FormattedValue | ast.IfExp | ast.Tuple | ast.List
+    ):
         return [c for child in ast.iter_child_nodes(node) for c in _bare_literals(child)]
     return []
 
@@ -124,14 +147,21 @@ def _unwrapped_nodes(tree: ast.AST) -> set[int]:
     skip: set[int] = set()
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(
-                body[0].value, ast.Constant):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+        ):
             skip.add(id(body[0].value))  # docstring
         if isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name in {"_", "N_", "ngettext", "gettext"} or name in LOG_METHODS or (
-                    name.endswith(("Error", "Exception"))):
+            if (
+                name in {"_", "N_", "ngettext", "gettext"}
+                or name in LOG_METHODS
+                or (name.endswith(("Error", "Exception")))
+            ):
                 skip.update(id(n) for n in ast.walk(node))
         if isinstance(node, ast.Assert | ast.Compare):  # `"not modified" in exc.message`
             skip.update(id(n) for n in ast.walk(node))
@@ -150,8 +180,11 @@ def unwrapped_literals(paths: list[Path]) -> list[str]:
         skip = _unwrapped_nodes(tree)
         lines = source.splitlines()
         # a line ending in "# operator" holds text for logs / the shell, not for Telegram users
-        skip |= {id(n) for n in ast.walk(tree) if isinstance(n, ast.Constant)
-                 and lines[n.lineno - 1].rstrip().endswith("# operator")}
+        skip |= {
+            id(n)
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and lines[n.lineno - 1].rstrip().endswith("# operator")
+        }
         flagged: set[int] = set()
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
@@ -168,9 +201,15 @@ def unwrapped_literals(paths: list[Path]) -> list[str]:
                         flagged.add(id(literal))
                         found.append((str(path), literal.lineno, literal.value))
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                    and id(node) not in skip and id(node) not in flagged
-                    and _SENTENCE.search(_TAG.sub(" ", node.value))):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in skip
+                and id(node) not in flagged
+                and _SENTENCE.search(_TAG.sub(" ", node.value))
+            ):
                 found.append((str(path), node.lineno, node.value))
-    return [f"{path}:{line}: {text!r} is shown to people unwrapped: wrap it in _() (bot.i18n)"
-            for path, line, text in sorted(found)]
+    return [
+        f"{path}:{line}: {text!r} is shown to people unwrapped: wrap it in _() (bot.i18n)"
+        for path, line, text in sorted(found)
+    ]

@@ -24,8 +24,19 @@ from bot.i18n_check import problems
 
 def extract() -> None:
     LOCALE_DIR.mkdir(parents=True, exist_ok=True)
-    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, "--no-location",
-             "--sort-output", "--project", "digestbot", "-o", str(POT), str(ROOT))
+    _pybabel(
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        *KEYWORDS,
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "digestbot",
+        "-o",
+        str(POT),
+        str(ROOT),
+    )
 
 
 def update() -> None:
@@ -37,8 +48,19 @@ def update() -> None:
     for language in CATALOG_LANGUAGES:
         path = po_path(language)
         if path.exists():
-            _pybabel("update", "-D", DOMAIN, "-i", str(POT), "-o", str(path), "-l", language,
-                     "--no-fuzzy-matching", "--ignore-obsolete")
+            _pybabel(
+                "update",
+                "-D",
+                DOMAIN,
+                "-i",
+                str(POT),
+                "-o",
+                str(path),
+                "-l",
+                language,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+            )
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             _pybabel("init", "-D", DOMAIN, "-i", str(POT), "-o", str(path), "-l", language)
@@ -66,8 +88,18 @@ def _fill_english() -> None:
 def compile_catalogs() -> None:
     for language in CATALOG_LANGUAGES:
         path = po_path(language)
-        _pybabel("compile", "-D", DOMAIN, "-i", str(path), "-o", str(path.with_suffix(".mo")),
-                 "-l", language, "--use-fuzzy")
+        _pybabel(
+            "compile",
+            "-D",
+            DOMAIN,
+            "-i",
+            str(path),
+            "-o",
+            str(path.with_suffix(".mo")),
+            "-l",
+            language,
+            "--use-fuzzy",
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,14 +44,21 @@ def _rel(path: Path, root: Path) -> str:
 def _rows(digest: Digest, stamp: FileStamp, rel: str) -> ParsedFile:
     items, sections = extract_items_and_sections(digest)
     digest_row = (
-        digest.date.isoformat(), digest.published_at.isoformat() if digest.published_at else None,
-        digest.title, digest.summary, digest.category, stamp.content_hash, stamp.mtime_ns,
-        stamp.size, json.dumps(sections, ensure_ascii=False),
+        digest.date.isoformat(),
+        digest.published_at.isoformat() if digest.published_at else None,
+        digest.title,
+        digest.summary,
+        digest.category,
+        stamp.content_hash,
+        stamp.mtime_ns,
+        stamp.size,
+        json.dumps(sections, ensure_ascii=False),
     )
     tag_rows = [(normalize_tag(tag), tag, n) for n, tag in enumerate(digest.tags)]
     # position 0: the digest itself (title, plain summary, seo/keywords), searchable like items
     item_rows: list[tuple[int, str | None, str, str, str | None]] = [
-        (0, None, digest.title, head_text(digest), None)]
+        (0, None, digest.title, head_text(digest), None)
+    ]
     item_rows.extend(
         (n, item.section, item.title, item.text, item.url) for n, item in enumerate(items, 1)
     )
@@ -64,8 +71,9 @@ def _parse_one(todo: FileTodo, root: Path) -> ParsedFile | SameFile | BrokenFile
         st = os.stat(todo.path)
         data = todo.path.read_bytes()
     except OSError as exc:
-        return BrokenFile(todo.rel, FileStamp(-1, -1, ""),
-                          f"cannot read file ({exc.strerror or exc})")
+        return BrokenFile(
+            todo.rel, FileStamp(-1, -1, ""), f"cannot read file ({exc.strerror or exc})"
+        )
     stamp = FileStamp(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
     if stamp.content_hash == todo.known_hash:
         return SameFile(todo.rel, stamp)
@@ -105,13 +113,14 @@ def _pool_workers(files: int) -> int:
     return min(cpus, 4)
 
 
-
 # ---------------------------------------------------------------- sync
+
 
 async def sync_content(store: Store, content_dir: Path | str) -> SyncReport:
     """Make the index match the folder: add new, re-parse changed, drop deleted files."""
     async with store.sync_lock:
         return await _sync(store, Path(content_dir))
+
 
 async def _sync(store: Store, content_dir: Path) -> SyncReport:
     started = time.perf_counter()
@@ -123,8 +132,11 @@ async def _sync(store: Store, content_dir: Path) -> SyncReport:
     files, unlisted = await asyncio.to_thread(_list_files, root)
     known, known_bad = await store.file_stamps()
     # symlink loops, unreadable folders: bad files too (in /status), recorded once
-    scan_problems = [BrokenFile(rel, FileStamp(-1, -1, ""), reason)
-                     for rel, reason in unlisted.items() if rel not in known_bad]
+    scan_problems = [
+        BrokenFile(rel, FileStamp(-1, -1, ""), reason)
+        for rel, reason in unlisted.items()
+        if rel not in known_bad
+    ]
 
     todo: list[FileTodo] = []
     unchanged = 0
@@ -171,13 +183,20 @@ async def _sync(store: Store, content_dir: Path) -> SyncReport:
         await store.remove_files(gone, gone_bad)
         for rel in gone:
             log.info("digest removed from index: %s", rel)
-    report = SyncReport(added, changed, len(gone), unchanged, errors,
-                        time.perf_counter() - started)
+    report = SyncReport(added, changed, len(gone), unchanged, errors, time.perf_counter() - started)
     if report.touched:
         store.index_generation += 1
-        log.info("content sync: %d added, %d changed, %d removed, %d unchanged, %d bad (%.2fs)",
-                 added, changed, len(gone), unchanged, len(errors), report.seconds)
+        log.info(
+            "content sync: %d added, %d changed, %d removed, %d unchanged, %d bad (%.2fs)",
+            added,
+            changed,
+            len(gone),
+            unchanged,
+            len(errors),
+            report.seconds,
+        )
     return report
+
 
 async def _parsed_batches(
     batches: list[list[FileTodo]], root: Path
@@ -193,9 +212,12 @@ async def _parsed_batches(
         loop = asyncio.get_running_loop()
         # spawn, not fork: forking a process that runs threads (aiosqlite) can deadlock
         # the workers die with this process (bot.workers) and parse under its size limits
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
-                                 initializer=init_worker,
-                                 initargs=(os.getpid(), current_limits())) as pool:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=init_worker,
+            initargs=(os.getpid(), current_limits()),
+        ) as pool:
             futures = [loop.run_in_executor(pool, _parse_batch, b, root) for b in batches]
             try:
                 for future in futures:
@@ -213,12 +235,12 @@ async def _parsed_batches(
             results = await pending
             pending = None
             if n + 1 < len(batches):
-                pending = asyncio.create_task(
-                    asyncio.to_thread(_parse_batch, batches[n + 1], root))
+                pending = asyncio.create_task(asyncio.to_thread(_parse_batch, batches[n + 1], root))
             yield results
     finally:
         if pending is not None:
             pending.cancel()
+
 
 async def watch(
     store: Store,
@@ -239,4 +261,3 @@ async def watch(
         except Exception:
             log.exception("content sync failed; retrying in %ss", interval)
         await asyncio.sleep(interval)
-

@@ -50,8 +50,9 @@ class Listeners:
                 sock.close()
                 await self.stop()
                 names = " and ".join(self._names[address])
-                raise OSError(exc.errno, f"{names}: cannot listen on {host}:{port} "
-                                         f"({exc.strerror})") from exc
+                raise OSError(
+                    exc.errno, f"{names}: cannot listen on {host}:{port} ({exc.strerror})"
+                ) from exc
             self.bound[address] = (host, sock.getsockname()[1])
             await web.SockSite(runner, sock).start()
 

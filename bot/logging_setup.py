@@ -67,13 +67,20 @@ class PayloadFilter(logging.Filter):
         if isinstance(record.msg, str) and record.msg.startswith(_PAYLOAD_LINES):
             endpoint = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
             verb = "Calling" if record.msg.startswith("Calling") else "Answer from"
-            record.msg, record.args = f"{verb} Bot API endpoint `%s` (LOG_PAYLOADS=true for "\
-                                      "the payload)", (endpoint,)
+            record.msg, record.args = (
+                f"{verb} Bot API endpoint `%s` (LOG_PAYLOADS=true for the payload)",
+                (endpoint,),
+            )
         return True
 
 
-def setup_logging(level: str, secrets: Iterable[str] = (), *,
-                  stream: TextIO | None = None, log_payloads: bool = False) -> RedactingFilter:
+def setup_logging(
+    level: str,
+    secrets: Iterable[str] = (),
+    *,
+    stream: TextIO | None = None,
+    log_payloads: bool = False,
+) -> RedactingFilter:
     """Configure the root logger once: level, one stream handler, the redacting filter.
 
     Every handler already on the root logger gets the filter too. httpx (request URLs at INFO)
@@ -90,8 +97,9 @@ def setup_logging(level: str, secrets: Iterable[str] = (), *,
     root.addHandler(handler)
     payloads = PayloadFilter()
     for existing in root.handlers:
-        for old_filter in [f for f in existing.filters
-                           if isinstance(f, (RedactingFilter, PayloadFilter))]:
+        for old_filter in [
+            f for f in existing.filters if isinstance(f, (RedactingFilter, PayloadFilter))
+        ]:
             existing.removeFilter(old_filter)
         if not log_payloads:  # before the redactor: it formats the record
             existing.addFilter(payloads)

@@ -33,37 +33,64 @@ class BotMetrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter(
-            "digestbot_telegram_requests", "Bot API requests (each HTTP attempt, sendMessage, "
-            "sendPhoto, getUpdates, ...) by method and outcome", ["method", "outcome"],
-            registry=r)
+            "digestbot_telegram_requests",
+            "Bot API requests (each HTTP attempt, sendMessage, "
+            "sendPhoto, getUpdates, ...) by method and outcome",
+            ["method", "outcome"],
+            registry=r,
+        )
         self.flood_waits = Counter(
-            "digestbot_telegram_429", "429 Too Many Requests answers from the Bot API",
-            ["method"], registry=r)
+            "digestbot_telegram_429",
+            "429 Too Many Requests answers from the Bot API",
+            ["method"],
+            registry=r,
+        )
         self.retries = Counter(
-            "digestbot_retries", "Requests sent again: after a 429 (flood) or after a network "
-            "error / 5xx (network)", ["reason"], registry=r)
+            "digestbot_retries",
+            "Requests sent again: after a 429 (flood) or after a network error / 5xx (network)",
+            ["reason"],
+            registry=r,
+        )
         self.push_seconds = Histogram(
-            "digestbot_push_duration_seconds", "Time to push one digest to its targets",
-            buckets=_PUSH_BUCKETS, registry=r)
-        self.pushes = Counter("digestbot_pushes", "Pushes by outcome (ok, failed, error)",
-                              ["outcome"], registry=r)
-        self.push_messages = Counter("digestbot_push_messages",
-                                     "Digest parts delivered by pushes", registry=r)
+            "digestbot_push_duration_seconds",
+            "Time to push one digest to its targets",
+            buckets=_PUSH_BUCKETS,
+            registry=r,
+        )
+        self.pushes = Counter(
+            "digestbot_pushes", "Pushes by outcome (ok, failed, error)", ["outcome"], registry=r
+        )
+        self.push_messages = Counter(
+            "digestbot_push_messages", "Digest parts delivered by pushes", registry=r
+        )
         self.command_seconds = Histogram(
-            "digestbot_command_duration_seconds", "Time to handle one update, by command "
-            "(button: inline buttons, other: anything else)", ["command"],
-            buckets=_COMMAND_BUCKETS, registry=r)
+            "digestbot_command_duration_seconds",
+            "Time to handle one update, by command (button: inline buttons, other: anything else)",
+            ["command"],
+            buckets=_COMMAND_BUCKETS,
+            registry=r,
+        )
         self.webhook_updates = Counter(
-            "digestbot_webhook_updates", "Webhook requests by outcome (accepted; forbidden: "
-            "wrong or missing secret token; invalid: not an update)", ["outcome"], registry=r)
+            "digestbot_webhook_updates",
+            "Webhook requests by outcome (accepted; forbidden: "
+            "wrong or missing secret token; invalid: not an update)",
+            ["outcome"],
+            registry=r,
+        )
         self.error_reports = Counter(
-            "digestbot_error_reports", "Errors for ERROR_CHAT_ID by outcome (sent, "
-            "suppressed: same error within 10 minutes, failed)", ["outcome"], registry=r)
+            "digestbot_error_reports",
+            "Errors for ERROR_CHAT_ID by outcome (sent, "
+            "suppressed: same error within 10 minutes, failed)",
+            ["outcome"],
+            registry=r,
+        )
         self.digests = Gauge("digestbot_digests_indexed", "Digests in the index", registry=r)
-        self.bad_files = Gauge("digestbot_bad_files", "Content files that fail to load",
-                               registry=r)
-        self.last_ok = Gauge("digestbot_telegram_last_success_timestamp_seconds",
-                             "When a Bot API call last succeeded (Unix time)", registry=r)
+        self.bad_files = Gauge("digestbot_bad_files", "Content files that fail to load", registry=r)
+        self.last_ok = Gauge(
+            "digestbot_telegram_last_success_timestamp_seconds",
+            "When a Bot API call last succeeded (Unix time)",
+            registry=r,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -93,9 +120,14 @@ class Pulse:
 def _outcome(status: int) -> str:
     if 200 <= status <= 299:
         return "ok"
-    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-            409: "conflict", 429: "flood_wait"}.get(status, "server_error" if status >= 500
-                                                     else f"http_{status}")
+    return {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        409: "conflict",
+        429: "flood_wait",
+    }.get(status, "server_error" if status >= 500 else f"http_{status}")
 
 
 class ObservedRequest(HTTPXRequest):
@@ -110,12 +142,17 @@ class ObservedRequest(HTTPXRequest):
         self.metrics = metrics
         self.pulse = pulse
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> tuple[int, bytes]:
         endpoint = url.rsplit("/", 1)[-1]
         try:
-            status, payload = await super().do_request(url, method, request_data,
-                                                       *args, **kwargs)
+            status, payload = await super().do_request(url, method, request_data, *args, **kwargs)
         except Exception as exc:  # TimedOut, NetworkError: Telegram never answered
             self.metrics.requests.labels(endpoint, "network_error").inc()
             self.pulse.failed(f"{endpoint}: {type(exc).__name__}")
@@ -144,9 +181,15 @@ class ObservedLimiter(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         await self.inner.shutdown()
 
-    async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]],
-                              args: Any, kwargs: dict[str, Any], endpoint: str,
-                              data: dict[str, Any], rate_limit_args: int | None) -> Any:
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
         calls = 0
 
         async def counted(*a: Any, **kw: Any) -> Any:
@@ -156,8 +199,9 @@ class ObservedLimiter(BaseRateLimiter[int]):
                 self.metrics.retries.labels("flood").inc()
             return await callback(*a, **kw)
 
-        return await self.inner.process_request(counted, args, kwargs, endpoint, data,
-                                                rate_limit_args)
+        return await self.inner.process_request(
+            counted, args, kwargs, endpoint, data, rate_limit_args
+        )
 
 
 def count_retry(bot: object, reason: str) -> None:
@@ -203,11 +247,11 @@ class TimedUpdateProcessor(SimpleUpdateProcessor):
         self.metrics = metrics
         self.label: Callable[[object], str] = lambda _update: "other"
 
-    async def do_process_update(self, update: object,
-                                coroutine: Awaitable[Any]) -> None:
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         started = time.perf_counter()
         try:
             await coroutine
         finally:
             self.metrics.command_seconds.labels(self.label(update)).observe(
-                time.perf_counter() - started)
+                time.perf_counter() - started
+            )

@@ -31,6 +31,7 @@ from bot.webhook import WebhookReceiver
 
 _LOG = logging.getLogger(__name__)
 
+
 @dataclass
 class Operations:
     settings: Settings
@@ -43,27 +44,34 @@ class Operations:
     _probe: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod
-    def create(cls, application: Application, settings: Settings, metrics: BotMetrics,
-               pulse: Pulse) -> Operations:
+    def create(
+        cls, application: Application, settings: Settings, metrics: BotMetrics, pulse: Pulse
+    ) -> Operations:
         redactor = RedactingFilter([settings.token or "", settings.webhook_secret or ""])
         health = Health(metrics, pulse, max_silence=settings.health_max_silence)
-        webhook = (WebhookReceiver(application, settings, metrics) if settings.webhook_url
-                   else None)
+        webhook = WebhookReceiver(application, settings, metrics) if settings.webhook_url else None
         listeners = Listeners()
         if webhook is not None:
             listeners.add(settings.webhook_listen, webhook.routes(), "WEBHOOK_LISTEN")
         if settings.health_listen is not None:
             listeners.add(settings.health_listen, health.routes(), "HEALTH_LISTEN")
-        return cls(settings=settings, metrics=metrics, pulse=pulse, health=health,
-                   errors=ErrorReporter(application.bot, settings.error_chat, redactor, metrics),
-                   listeners=listeners, webhook=webhook)
+        return cls(
+            settings=settings,
+            metrics=metrics,
+            pulse=pulse,
+            health=health,
+            errors=ErrorReporter(application.bot, settings.error_chat, redactor, metrics),
+            listeners=listeners,
+            webhook=webhook,
+        )
 
     def start_probe(self, application: Application) -> None:
         """Keep the pulse fresh when nothing else calls Telegram (webhook mode, quiet hours)."""
         if self._probe is None and self.settings.health_listen is not None:
             probe = probe_for(application.bot, webhook=self.webhook is not None)
-            self._probe = asyncio.create_task(self.health.keep_pulse(probe),
-                                              name="digestbot-health-probe")
+            self._probe = asyncio.create_task(
+                self.health.keep_pulse(probe), name="digestbot-health-probe"
+            )
 
     async def stop_probe(self) -> None:
         probe, self._probe = self._probe, None
@@ -87,8 +95,9 @@ class ObservedDelivery(DeliveryService):
         super().__init__(*args, **kwargs)
         self.ops = ops
 
-    async def push(self, digest: Digest, targets: Sequence[TargetLike] | None = None,
-                   **options: Any) -> PushReport:
+    async def push(
+        self, digest: Digest, targets: Sequence[TargetLike] | None = None, **options: Any
+    ) -> PushReport:
         """DeliveryService.push (its keyword options passed on as they are)."""
         metrics = self.ops.metrics
         started = time.perf_counter()

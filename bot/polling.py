@@ -23,8 +23,13 @@ POLLING_ERRORS_KEY = "polling_errors"  # the application's PollingErrors, in bot
 class PollingErrors:
     """Called by the error handler for every polling failure (update None)."""
 
-    def __init__(self, api_base_url: str, *, clock: Callable[[], float] = time.monotonic,
-                 reminder_seconds: float = REMINDER_SECONDS) -> None:
+    def __init__(
+        self,
+        api_base_url: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        reminder_seconds: float = REMINDER_SECONDS,
+    ) -> None:
         self.api_base_url = api_base_url  # the token is not in it: bot<token> comes after
         self._clock = clock
         self._reminder = reminder_seconds
@@ -35,15 +40,17 @@ class PollingErrors:
         reason = _short(exc.message)
         if isinstance(exc, Conflict):
             kind = "conflict"
-            first = ("another instance is polling with this bot token (409 Conflict); "
-                     "stop it — retrying with backoff")
+            first = (
+                "another instance is polling with this bot token (409 Conflict); "
+                "stop it — retrying with backoff"
+            )
             again = "still 409 Conflict: another instance polls with this token ({n} retries)"
         elif isinstance(exc, NetworkError):
             kind = "network"
-            first = (f"Telegram not reachable at {self.api_base_url} ({reason}); "
-                     "retrying with backoff")
-            again = (f"Telegram still not reachable at {self.api_base_url} ({reason}; "
-                     "{n} retries)")
+            first = (
+                f"Telegram not reachable at {self.api_base_url} ({reason}); retrying with backoff"
+            )
+            again = f"Telegram still not reachable at {self.api_base_url} ({reason}; {{n}} retries)"
         else:
             kind = "other"
             first = f"polling failed: {exc.__class__.__name__}: {reason}; retrying"

@@ -28,7 +28,7 @@ def summary_lines(summary: str, max_lines: int = 12, max_chars: int = 700) -> li
         if not line:
             continue
         bullet = _BULLET.match(raw)
-        text = line[len(" ".join(raw[:bullet.end()].split())):].strip() if bullet else line
+        text = line[len(" ".join(raw[: bullet.end()].split())) :].strip() if bullet else line
         if used + len(text) > max_chars or len(out) == max_lines:
             out.append("…")
             break
@@ -67,8 +67,7 @@ def example_word(title: str) -> str | None:
     return match.group() if match else None
 
 
-def help_examples(newest_date: dt.date | None, title: str | None,
-                  tags: Sequence[str]) -> list[str]:
+def help_examples(newest_date: dt.date | None, title: str | None, tags: Sequence[str]) -> list[str]:
     """Example commands that work with what the bot has now (the newest digest's date, its
     first tag, a word of its title), not fixed ones that may find nothing."""
     if newest_date is None:

@@ -45,16 +45,21 @@ class SystemClock:
 
 
 class PushScheduler:
-    def __init__(self, *, settings: Settings, store, delivery: DeliveryService,
-                 clock: Clock | None = None, recheck: dt.timedelta = dt.timedelta(minutes=1),
-                 ) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store,
+        delivery: DeliveryService,
+        clock: Clock | None = None,
+        recheck: dt.timedelta = dt.timedelta(minutes=1),
+    ) -> None:
         self.settings = settings
         self.store = store
         self.delivery = delivery
         self.clock: Clock = clock or SystemClock()
         self.recheck = recheck
-        self.trigger = CronTrigger.from_crontab(settings.push_schedule,
-                                                timezone=settings.timezone)
+        self.trigger = CronTrigger.from_crontab(settings.push_schedule, timezone=settings.timezone)
         self.grace = dt.timedelta(minutes=settings.push_grace_minutes)
         self.wait = dt.timedelta(minutes=settings.wait_for_digest_minutes)
         self._next: dt.datetime | None = None
@@ -144,7 +149,6 @@ class PushScheduler:
                 # evening fire time): the edition this fire is for is late, keep looking.
             now = self.clock.now()
             if now >= deadline:
-                _LOG.warning("no new digest dated %s appeared by %s", today,
-                             deadline.isoformat())
+                _LOG.warning("no new digest dated %s appeared by %s", today, deadline.isoformat())
                 return None
             await self.clock.sleep_until(min(now.astimezone(dt.UTC) + self.recheck, deadline))

@@ -60,4 +60,5 @@ def describe_schedule(expression: str, timezone: str) -> str:
     locale = babel_locale()
     names = get_day_names("wide", locale=locale)
     return _("every {days} at {time} ({timezone})").format(
-        days=format_list([names[d] for d in days], locale=locale), time=time, timezone=timezone)
+        days=format_list([names[d] for d in days], locale=locale), time=time, timezone=timezone
+    )

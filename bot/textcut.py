@@ -16,8 +16,9 @@ from wcwidth import iter_graphemes
 ELLIPSIS = "…"
 
 
-def truncate(text: str, limit: int, *, size: Callable[[str], int] = len,
-             ellipsis: str = ELLIPSIS) -> str:
+def truncate(
+    text: str, limit: int, *, size: Callable[[str], int] = len, ellipsis: str = ELLIPSIS
+) -> str:
     """`text` if it fits in `limit`; else its longest grapheme-whole prefix that fits together
     with `ellipsis` (trailing spaces dropped), followed by `ellipsis`."""
     if size(text) <= limit:

@@ -28,8 +28,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class WebhookReceiver:
-    def __init__(self, application: Application, settings: Settings,
-                 metrics: BotMetrics) -> None:
+    def __init__(self, application: Application, settings: Settings, metrics: BotMetrics) -> None:
         assert settings.webhook_url and settings.webhook_secret
         self.application = application
         self.settings = settings
@@ -43,8 +42,11 @@ class WebhookReceiver:
         given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
         if not hmac.compare_digest(given, self._secret):  # constant time: no guessing by timing
             self.metrics.webhook_updates.labels("forbidden").inc()
-            _LOG.warning("webhook request from %s refused: %s secret token", request.remote,
-                         "wrong" if given else "no")
+            _LOG.warning(
+                "webhook request from %s refused: %s secret token",
+                request.remote,
+                "wrong" if given else "no",
+            )
             return web.json_response({"ok": False, "description": "Forbidden"}, status=403)
         try:
             data = await request.json()
@@ -63,7 +65,12 @@ class WebhookReceiver:
     async def activate(self) -> None:
         """setWebhook: Telegram starts delivering (pending updates are kept)."""
         await self.application.bot.set_webhook(
-            url=self.settings.webhook_url or "", secret_token=self.settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES)
-        _LOG.info("webhook set: Telegram delivers updates to %s (listening on %s:%d)",
-                  self.settings.webhook_url, *self.settings.webhook_listen)
+            url=self.settings.webhook_url or "",
+            secret_token=self.settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        _LOG.info(
+            "webhook set: Telegram delivers updates to %s (listening on %s:%d)",
+            self.settings.webhook_url,
+            *self.settings.webhook_listen,
+        )

@@ -43,6 +43,5 @@ def _watch_parent(parent: int) -> None:
 def init_worker(parent: int, limits: SizeLimits) -> None:
     """Runs first in every worker process."""
     _ask_kernel_to_kill_me_with(parent)
-    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch",
-                     daemon=True).start()
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
     set_limits(limits)  # the bot's MAX_DIGEST_* settings, not the defaults

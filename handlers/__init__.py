@@ -23,7 +23,17 @@ from handlers.instrument import instrument
 
 
 def register_all(application: Application) -> None:
-    for module in (guard, start, reader, browse, search, admin, subscriptions, chat_settings,
-                   layout, errors):
+    for module in (
+        guard,
+        start,
+        reader,
+        browse,
+        search,
+        admin,
+        subscriptions,
+        chat_settings,
+        layout,
+        errors,
+    ):
         module.register(application)
     instrument(application)  # language + one log line per update, around every handler

@@ -34,8 +34,12 @@ async def _archive(update: Update, context: BotContext, offset: int) -> None:
         offset = max((page.total - 1) // ARCHIVE_PAGE * ARCHIVE_PAGE, 0)
         page = await context.services.reader.page(offset, ARCHIVE_PAGE)
     text = records_page_html(_("<b>Archive</b>"), page, offset)
-    await show(update, context, text, _records_keyboard(
-        page, pager_row(ArchivePage, offset, page.total, ARCHIVE_PAGE)))
+    await show(
+        update,
+        context,
+        text,
+        _records_keyboard(page, pager_row(ArchivePage, offset, page.total, ARCHIVE_PAGE)),
+    )
 
 
 async def archive(update: Update, context: BotContext) -> None:
@@ -52,11 +56,12 @@ async def archive_pressed(update: Update, context: BotContext) -> None:
 
 async def _tags(update: Update, context: BotContext, offset: int) -> None:
     counts = await context.services.reader.tag_counts()
-    shown = counts[offset:offset + TAGS_PAGE]
+    shown = counts[offset : offset + TAGS_PAGE]
     buttons = [button(f"{shorten(tag, 30)} ({n})", TagPage(0, tag_key(tag))) for tag, n in shown]
-    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    rows.append(pager_row(TagsPage, offset, len(counts), TAGS_PAGE,
-                          arrows=(_("« Prev"), _("Next »"))))
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows.append(
+        pager_row(TagsPage, offset, len(counts), TAGS_PAGE, arrows=(_("« Prev"), _("Next »")))
+    )
     await show(update, context, tags_page_html(shown, offset, len(counts)), keyboard(rows))
 
 
@@ -72,8 +77,7 @@ async def tags_pressed(update: Update, context: BotContext) -> None:
         await _tags(update, context, pressed.offset)
 
 
-async def _tag_page(update: Update, context: BotContext, tag: str,
-                    offset: int) -> bool:
+async def _tag_page(update: Update, context: BotContext, tag: str, offset: int) -> bool:
     """Show one page of a tag's issues; False if no issue carries that tag."""
     page = await context.services.reader.by_tag(tag, offset, ARCHIVE_PAGE)
     if not page.total:
@@ -81,8 +85,9 @@ async def _tag_page(update: Update, context: BotContext, tag: str,
     heading = _("<b>Tag</b> “{tag}”").format(tag=echo(tag, 60))
     key = tag_key(tag)
     pager = pager_row(lambda at: TagPage(at, key), offset, page.total, ARCHIVE_PAGE)
-    await show(update, context, records_page_html(heading, page, offset),
-               _records_keyboard(page, pager))
+    await show(
+        update, context, records_page_html(heading, page, offset), _records_keyboard(page, pager)
+    )
     return True
 
 
@@ -95,13 +100,19 @@ async def tag(update: Update, context: BotContext) -> None:
         return
     similar = await context.services.store.similar_tags(name, limit=5)
     if not similar:
-        await show(update, context, _(
-            "No issue has the tag “{tag}”. See /tags for all tags.").format(tag=echo(name)))
+        await show(
+            update,
+            context,
+            _("No issue has the tag “{tag}”. See /tags for all tags.").format(tag=echo(name)),
+        )
         return
     buttons = [[button(shorten(t, 40), TagPage(0, tag_key(t)))] for t in similar]
-    await show(update, context,
-               _("No issue has the tag “{tag}”. Did you mean:").format(tag=echo(name)),
-               keyboard(buttons))
+    await show(
+        update,
+        context,
+        _("No issue has the tag “{tag}”. Did you mean:").format(tag=echo(name)),
+        keyboard(buttons),
+    )
 
 
 async def tag_pressed(update: Update, context: BotContext) -> None:
@@ -117,8 +128,9 @@ async def tag_pressed(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     if not await _tag_page(update, context, name, pressed.offset):
-        await show(update, context,
-                   _("No issue has the tag “{tag}” any more.").format(tag=echo(name)))
+        await show(
+            update, context, _("No issue has the tag “{tag}” any more.").format(tag=echo(name))
+        )
 
 
 def register(app: Application) -> None:

@@ -37,8 +37,10 @@ class Button:
     PREFIX: ClassVar[str]
 
     def pack(self) -> str:
-        parts = [self.PREFIX, *(_pack_field(getattr(self, f.name))
-                                for f in dataclasses.fields(self))]  # type: ignore[arg-type]
+        parts = [
+            self.PREFIX,
+            *(_pack_field(getattr(self, f.name)) for f in dataclasses.fields(self)),  # type: ignore[arg-type]
+        ]
         data = ":".join(parts)
         if len(data.encode("utf-8")) > MAX_DATA_BYTES:
             raise ValueError(f"callback data over {MAX_DATA_BYTES} bytes: {data!r}")
@@ -133,8 +135,6 @@ class PageCounter(Button):
     PREFIX = "n"
 
 
-
-
 @dataclass(frozen=True)
 class ChooseLayout(Button):
     """A /layout button: this chat/topic (or this private reader) gets `layout`."""
@@ -143,5 +143,13 @@ class ChooseLayout(Button):
     layout: str  # checked against bot.digest.calls.LAYOUTS by the handler
 
 
-BUTTON_KINDS: tuple[type[Button], ...] = (OpenDigest, OpenDay, ArchivePage, TagsPage, TagPage,
-                                          SearchPage, PageCounter, ChooseLayout)
+BUTTON_KINDS: tuple[type[Button], ...] = (
+    OpenDigest,
+    OpenDay,
+    ArchivePage,
+    TagsPage,
+    TagPage,
+    SearchPage,
+    PageCounter,
+    ChooseLayout,
+)

@@ -32,9 +32,9 @@ from handlers.buttons import Button, OpenDigest, PageCounter
 # New messages only: an edited "/today" must not send the digest again.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
 
+
 def is_group(chat: Chat | None) -> bool:
-    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP,
-                                              ChatType.CHANNEL)
+    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP, ChatType.CHANNEL)
 
 
 def command_argument(message: Message | None) -> str:
@@ -64,12 +64,19 @@ def button(label: str, data: Button) -> InlineKeyboardButton:
 
 
 def open_button(record: DigestRecord, label: str | None = None) -> InlineKeyboardButton:
-    return button(label or f"{format_date(record.date)} · {shorten(record.title, 40)}",
-                  OpenDigest(record.id))
+    return button(
+        label or f"{format_date(record.date)} · {shorten(record.title, 40)}", OpenDigest(record.id)
+    )
 
 
-def pager_row(page: Callable[[int], Button], offset: int, total: int, size: int, *,
-              arrows: tuple[str, str] | None = None) -> list[InlineKeyboardButton]:
+def pager_row(
+    page: Callable[[int], Button],
+    offset: int,
+    total: int,
+    size: int,
+    *,
+    arrows: tuple[str, str] | None = None,
+) -> list[InlineKeyboardButton]:
     """« prev | page x/y | next » (only the buttons that lead somewhere); `page(offset)` is the
     button data of the page at that offset."""
     if total <= size:
@@ -107,7 +114,8 @@ def request_key(update: Update) -> tuple[object, ...]:
 
 def _has_callback_buttons(markup: InlineKeyboardMarkup | None) -> bool:
     return markup is not None and any(
-        b.callback_data is not None for row in markup.inline_keyboard for b in row)
+        b.callback_data is not None for row in markup.inline_keyboard for b in row
+    )
 
 
 def reply_later(update: Update, context: BotContext, sends: list[Send]) -> None:
@@ -126,12 +134,16 @@ def reply_later(update: Update, context: BotContext, sends: list[Send]) -> None:
         return  # told once for this request already
     template = STILL_SENDING if verdict == "duplicate" else OUTBOX_FULL
     text = _(template)
-    outbox.notice_once(chat.id, ("notice", verdict), lambda: context.bot.send_message(
-        chat.id, text, message_thread_id=thread))
+    outbox.notice_once(
+        chat.id,
+        ("notice", verdict),
+        lambda: context.bot.send_message(chat.id, text, message_thread_id=thread),
+    )
 
 
-async def show(update: Update, context: BotContext, text: str,
-               markup: InlineKeyboardMarkup | None = None) -> None:
+async def show(
+    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
     """Reply to a command (through the outbox), or, for a button press, edit the message the
     button sits on (edits are not paced: at once)."""
     query = update.callback_query
@@ -154,17 +166,21 @@ async def show(update: Update, context: BotContext, text: str,
     reply_later(update, context, [send])
 
 
-async def card(context: BotContext, chat: Chat, record: DigestRecord,
-               note: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
+async def card(
+    context: BotContext, chat: Chat, record: DigestRecord, note: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
     """A group's compact card: text plus the button that opens the digest in a private chat."""
     text = card_html(record, note=note, posted=await posted_parts(context, chat, record))
-    button = InlineKeyboardButton(_("Read it in full in a private chat"),
-                                  url=create_deep_linked_url(context.bot.username, record.id))
+    button = InlineKeyboardButton(
+        _("Read it in full in a private chat"),
+        url=create_deep_linked_url(context.bot.username, record.id),
+    )
     return text, InlineKeyboardMarkup([[button]])
 
 
-async def posted_parts(context: BotContext, chat: Chat,
-                       record: DigestRecord) -> list[tuple[str, str | None]]:
+async def posted_parts(
+    context: BotContext, chat: Chat, record: DigestRecord
+) -> list[tuple[str, str | None]]:
     """(part label, message link) of each part of `record` this chat already received: the
     header and each section by name, so a reader can jump to the one they want."""
     store = context.services.store
@@ -180,13 +196,18 @@ async def posted_parts(context: BotContext, chat: Chat,
             parts = await store.delivered_parts(record.id, key, thread)
             for part, message_id in sorted(parts.items()):
                 section = messages[part].section if part < len(messages) else None
-                posted.append((part_label(part, section),
-                               message_link(chat.id, chat.username, thread, message_id)))
+                posted.append(
+                    (
+                        part_label(part, section),
+                        message_link(chat.id, chat.username, thread, message_id),
+                    )
+                )
     return posted
 
 
-async def deliver(update: Update, context: BotContext, record: DigestRecord,
-                  note: str | None = None) -> None:
+async def deliver(
+    update: Update, context: BotContext, record: DigestRecord, note: str | None = None
+) -> None:
     """Open a digest where the user asked: whole in private, one card in a group. The messages
     leave through the chat's outbox (the handler does not wait for them)."""
     chat = update.effective_chat
@@ -207,13 +228,24 @@ async def deliver(update: Update, context: BotContext, record: DigestRecord,
     try:
         calls = await svc.catalog.calls_async(record, layout=layout)
     except DigestTooLarge as exc:  # over MAX_DIGEST_MESSAGES: say so, send nothing
-        await show(update, context, _("Sorry, I cannot send that digest: {reason}").format(
-            reason=html_text(exc.reason)))
+        await show(
+            update,
+            context,
+            _("Sorry, I cannot send that digest: {reason}").format(reason=html_text(exc.reason)),
+        )
         return
     sends: list[Send] = []
     if note:
         sends.append(lambda: context.bot.send_message(chat.id, note))
-    sends += reader_sends(context.bot, svc.delivery.layouts, chat.id, None, calls, options,
-                          layout=layout, retry=svc.delivery.retry,
-                          fallback=lambda: svc.catalog.calls_async(record, layout=FALLBACK))
+    sends += reader_sends(
+        context.bot,
+        svc.delivery.layouts,
+        chat.id,
+        None,
+        calls,
+        options,
+        layout=layout,
+        retry=svc.delivery.retry,
+        fallback=lambda: svc.catalog.calls_async(record, layout=FALLBACK),
+    )
     reply_later(update, context, sends)

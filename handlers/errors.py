@@ -61,8 +61,9 @@ async def _apologise(update: Update, context: BotContext) -> None:
         elif update.effective_chat is not None:
             message = update.effective_message
             thread = message.message_thread_id if message and message.is_topic_message else None
-            await context.bot.send_message(update.effective_chat.id, _(APOLOGY),
-                                           message_thread_id=thread)
+            await context.bot.send_message(
+                update.effective_chat.id, _(APOLOGY), message_thread_id=thread
+            )
     except TelegramError as exc:  # e.g. the query is too old to answer: nothing more to do
         log.warning("could not apologise for %s: %s", describe(update), exc)
 

@@ -18,8 +18,10 @@ from bot.services import BotContext
 
 _LOG = logging.getLogger("digestbot.guard")
 
-SLOW_DOWN = N_("You're sending requests faster than I can answer. Please wait a few seconds; "
-               "I'll answer again then.")
+SLOW_DOWN = N_(
+    "You're sending requests faster than I can answer. Please wait a few seconds; "
+    "I'll answer again then."
+)
 STALE_BUTTON = N_("This button no longer works here.")
 
 
@@ -34,8 +36,12 @@ def _counts(update: Update) -> bool:
 async def guard(update: Update, context: BotContext) -> None:
     svc = context.services
     user = update.effective_user
-    if (user is not None and not svc.is_admin(user.id) and _counts(update)
-            and not await svc.user_limit.allow(user.id)):
+    if (
+        user is not None
+        and not svc.is_admin(user.id)
+        and _counts(update)
+        and not await svc.user_limit.allow(user.id)
+    ):
         if svc.user_limit.first_refusal(user.id):
             await _tell_slow_down(update, context)
         elif update.callback_query is not None:
@@ -44,10 +50,14 @@ async def guard(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is not None:
         message = query.message
-        if message is None or not await svc.store.is_interactive(message.chat.id,
-                                                                 message.message_id):
-            _LOG.info("ignored button %r on message %s (not an interactive list of this chat)",
-                      query.data, message.message_id if message else query.inline_message_id)
+        if message is None or not await svc.store.is_interactive(
+            message.chat.id, message.message_id
+        ):
+            _LOG.info(
+                "ignored button %r on message %s (not an interactive list of this chat)",
+                query.data,
+                message.message_id if message else query.inline_message_id,
+            )
             await query.answer(_(STALE_BUTTON))
             raise ApplicationHandlerStop
 
@@ -61,8 +71,11 @@ async def _tell_slow_down(update: Update, context: BotContext) -> None:
     if chat is None:
         return
     thread = message.message_thread_id if message and message.is_topic_message else None
-    context.services.outbox.notice_once(chat.id, ("notice", "slow-down"), lambda: (
-        context.bot.send_message(chat.id, _(SLOW_DOWN), message_thread_id=thread)))
+    context.services.outbox.notice_once(
+        chat.id,
+        ("notice", "slow-down"),
+        lambda: context.bot.send_message(chat.id, _(SLOW_DOWN), message_thread_id=thread),
+    )
 
 
 def register(app: Application) -> None:

@@ -80,8 +80,14 @@ def _wrap(callback: Callback, handler: BaseHandler[Any, Any, Any]) -> Callback:
             return result
         finally:
             chat_type, chat_id = _chat(update)
-            log.info("%s in %s chat %s: %s in %.0f ms", _label(update, handler), chat_type,
-                     chat_id, outcome, (time.perf_counter() - started) * 1000)
+            log.info(
+                "%s in %s chat %s: %s in %.0f ms",
+                _label(update, handler),
+                chat_type,
+                chat_id,
+                outcome,
+                (time.perf_counter() - started) * 1000,
+            )
 
     handled.__digestbot_instrumented__ = True  # type: ignore[attr-defined]
     return handled

@@ -94,8 +94,10 @@ async def set_menus(bot: ExtBot, settings: Settings) -> None:
         (BotCommandScopeAllGroupChats(), GROUP_MENU),
         (BotCommandScopeAllChatAdministrators(), CHAT_ADMIN_MENU),
         # each configured admin's private chat: everything (fails until they /start the bot)
-        *((BotCommandScopeChat(admin), [*PRIVATE_MENU, *ADMIN_MENU])
-          for admin in sorted(settings.admin_ids)),
+        *(
+            (BotCommandScopeChat(admin), [*PRIVATE_MENU, *ADMIN_MENU])
+            for admin in sorted(settings.admin_ids)
+        ),
     ]
     for language in available_languages():
         code = MENU_LANGUAGE_CODES.get(language)
@@ -104,8 +106,8 @@ async def set_menus(bot: ExtBot, settings: Settings) -> None:
         with use_language(language):
             for scope, menu in scopes:
                 try:
-                    await bot.set_my_commands(_commands(menu), scope=scope,
-                                              language_code=code or None)
+                    await bot.set_my_commands(
+                        _commands(menu), scope=scope, language_code=code or None
+                    )
                 except TelegramError as exc:
-                    log.warning("setMyCommands for %s (%s) failed: %s", scope.type, language,
-                                exc)
+                    log.warning("setMyCommands for %s (%s) failed: %s", scope.type, language, exc)

@@ -35,11 +35,15 @@ async def today(update: Update, context: BotContext) -> None:
         return
     newest = await svc.catalog.newest()
     if newest is None:
-        await show(update, context, _("No digest for today ({day}) yet, and none before.").format(
-            day=format_date(day)))
+        await show(
+            update,
+            context,
+            _("No digest for today ({day}) yet, and none before.").format(day=format_date(day)),
+        )
         return
     note = _("No digest for today ({day}) yet. The newest is from <b>{newest}</b>:").format(
-        day=format_date(day), newest=format_date(newest.date))
+        day=format_date(day), newest=format_date(newest.date)
+    )
     await deliver(update, context, newest, note)
 
 
@@ -54,16 +58,25 @@ async def latest(update: Update, context: BotContext) -> None:
 async def digest(update: Update, context: BotContext) -> None:
     arg = command_argument(update.effective_message)
     if not arg:
-        await show(update, context, _("Which day? Send <code>/digest {day:%Y-%m-%d}</code> "
-                             "(or <code>/digest {day:%Y%m%d}</code>).").format(
-                                 day=await _example_day(context)))
+        await show(
+            update,
+            context,
+            _(
+                "Which day? Send <code>/digest {day:%Y-%m-%d}</code> "
+                "(or <code>/digest {day:%Y%m%d}</code>)."
+            ).format(day=await _example_day(context)),
+        )
         return
     day = parse_date_arg(arg)
     if day is None:
-        await show(update, context, _(
-            "“{text}” is not a date. Send <code>/digest {day:%Y-%m-%d}</code> "
-            "(or <code>/digest {day:%Y%m%d}</code>).").format(
-                                 text=echo(arg), day=await _example_day(context)))
+        await show(
+            update,
+            context,
+            _(
+                "“{text}” is not a date. Send <code>/digest {day:%Y-%m-%d}</code> "
+                "(or <code>/digest {day:%Y%m%d}</code>)."
+            ).format(text=echo(arg), day=await _example_day(context)),
+        )
         return
     await _open_day(update, context, await context.services.reader.day(day))
 
@@ -76,16 +89,29 @@ async def _open_day(update: Update, context: BotContext, found: DayResult) -> No
     if found.editions:
         rows = [[open_button(r, shorten(r.title, 60) or r.id)] for r in found.editions]
         n = len(found.editions)
-        await show(update, context, ngettext("{n} edition on <b>{day}</b>. Which one?",
-                                    "{n} editions on <b>{day}</b>. Which one?", n).format(
-                                        n=n, day=format_date(found.day)), keyboard(rows))
+        await show(
+            update,
+            context,
+            ngettext(
+                "{n} edition on <b>{day}</b>. Which one?",
+                "{n} editions on <b>{day}</b>. Which one?",
+                n,
+            ).format(n=n, day=format_date(found.day)),
+            keyboard(rows),
+        )
         return
     if not found.nearest:
         await show(update, context, _(NO_DIGESTS))
         return
     row = [button(format_date(d), OpenDay(d)) for d in sorted(found.nearest)]
-    await show(update, context, _("No digest on <b>{day}</b>. The nearest days with one:").format(
-        day=format_date(found.day)), keyboard([row]))
+    await show(
+        update,
+        context,
+        _("No digest on <b>{day}</b>. The nearest days with one:").format(
+            day=format_date(found.day)
+        ),
+        keyboard([row]),
+    )
 
 
 async def open_pressed(update: Update, context: BotContext) -> None:

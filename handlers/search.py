@@ -20,8 +20,9 @@ from handlers.common import (
 )
 
 MAX_QUERY = 200  # characters; longer queries are cut (FTS cost grows with the query)
-async def _results(update: Update, context: BotContext, query: str,
-                   offset: int) -> None:
+
+
+async def _results(update: Update, context: BotContext, query: str, offset: int) -> None:
     reader = context.services.reader
     page = await reader.search(query, offset, SEARCH_PAGE)
     seen: set[str] = set()
@@ -52,8 +53,7 @@ async def search_pressed(update: Update, context: BotContext) -> None:
         return
     query = await context.services.reader.resolve_query(pressed.key)
     if query is None:  # long unused: the store has let the query text go
-        await callback.answer(_("This search has expired: send /search again."),
-                              show_alert=True)
+        await callback.answer(_("This search has expired: send /search again."), show_alert=True)
         return
     await callback.answer()
     await _results(update, context, query, pressed.offset)

@@ -16,15 +16,19 @@ from handlers.menus import help_for
 # deep-link payloads are [A-Za-z0-9_-]{1,64} (Telegram's rule for the start parameter)
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
-GREETING = N_("Hello! I publish a daily news digest. Read today's issue with /today, "
-              "browse past ones with /archive and /tags, or look for something with /search.")
+GREETING = N_(
+    "Hello! I publish a daily news digest. Read today's issue with /today, "
+    "browse past ones with /archive and /tags, or look for something with /search."
+)
 
 
 async def _help_for(update: Update, context: BotContext) -> str:
     """The commands, then examples that work with the content now (newest date, its tag)."""
     user = update.effective_user
-    text = help_for(is_admin=context.services.is_admin(user.id if user else None),
-                    in_group=is_group(update.effective_chat))
+    text = help_for(
+        is_admin=context.services.is_admin(user.id if user else None),
+        in_group=is_group(update.effective_chat),
+    )
     newest = await context.services.catalog.newest()
     examples = help_examples(newest.date, newest.title, newest.tags) if newest else []
     return "\n".join([text, *examples])

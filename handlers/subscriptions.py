@@ -22,8 +22,7 @@ from bot.services import BotContext, Services
 _LOG = logging.getLogger("digestbot.subscriptions")
 
 
-async def may_manage(update: Update, context: BotContext,
-                     services: Services) -> bool:
+async def may_manage(update: Update, context: BotContext, services: Services) -> bool:
     chat = update.effective_chat
     message = update.effective_message
     if chat is None or message is None:
@@ -97,8 +96,11 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     chat_id, thread = await _where(update, services)
     if await services.store.remove_subscription(chat_id, thread):
         text = _("Unsubscribed: no more digests here.")
-    elif (target := await services.store.get_target(chat_id, thread)) is not None \
-            and target.active and target.source == "config":
+    elif (
+        (target := await services.store.get_target(chat_id, thread)) is not None
+        and target.active
+        and target.source == "config"
+    ):
         text = _("This chat is set in the bot's configuration (DIGEST_CHATS); ask its operator.")
     else:
         text = _("This chat was not subscribed.")

@@ -19,6 +19,8 @@ async def fake_telegram() -> AsyncIterator[FakeTelegram]:
     """
     async with FakeTelegram() as tg:
         yield tg
+
+
 # ------------------------------------------------------------- end fake_telegram (helper C) ---
 
 
@@ -29,6 +31,8 @@ async def fast_telegram() -> AsyncIterator[FakeTelegram]:
     by tests.harness.running_bot), so end-to-end tests of the bot stay quick."""
     async with FakeTelegram(speed=50) as tg:
         yield tg
+
+
 # --------------------------------------------------------- end running bot (helper F) ---
 
 
@@ -41,4 +45,6 @@ def default_size_limits():
 
     yield
     set_limits(SizeLimits())
+
+
 # -------------------------------------------------------------- end size limits (issue 7) ---

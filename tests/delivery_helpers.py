@@ -7,18 +7,36 @@ import datetime as dt
 from pathlib import Path
 
 
-def write_digest(root: Path, day: dt.date, *, title: str | None = None, sections: int = 3,
-                 items: int = 3, filler: int = 1, name: str | None = None) -> Path:
+def write_digest(
+    root: Path,
+    day: dt.date,
+    *,
+    title: str | None = None,
+    sections: int = 3,
+    items: int = 3,
+    filler: int = 1,
+    name: str | None = None,
+) -> Path:
     """A digest file; `filler` lengthens every item so the splitter makes more messages."""
     title = title or f"Digest of {day.isoformat()}"
-    lines = ["---", f"title: {title}", f"date: {day.isoformat()}", "tags: [test, delivery]",
-             "summary: A digest written for the delivery tests.", "---", f"# {title}", ""]
+    lines = [
+        "---",
+        f"title: {title}",
+        f"date: {day.isoformat()}",
+        "tags: [test, delivery]",
+        "summary: A digest written for the delivery tests.",
+        "---",
+        f"# {title}",
+        "",
+    ]
     for s in range(sections):
         lines += [f"## Section {s + 1}", ""]
         for i in range(items):
-            lines += [f"### [Item {s + 1}.{i + 1} <&> news](https://example.com/{day}/{s}/{i})",
-                      "- " + " ".join(["Words about the item, with *emphasis* & care."] * filler),
-                      ""]
+            lines += [
+                f"### [Item {s + 1}.{i + 1} <&> news](https://example.com/{day}/{s}/{i})",
+                "- " + " ".join(["Words about the item, with *emphasis* & care."] * filler),
+                "",
+            ]
     path = root / (name or f"{day.isoformat()}-test.md")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")

@@ -31,9 +31,15 @@ from bot.services import Services
 from bot.standin import FakeTelegram, SentMessage
 
 
-def digest_text(day: dt.date | str, title: str, sections: Mapping[str, list[str]] | None = None,
-                *, tags: Iterable[str] = (), summary: str | None = None,
-                extra_front_matter: str = "") -> str:
+def digest_text(
+    day: dt.date | str,
+    title: str,
+    sections: Mapping[str, list[str]] | None = None,
+    *,
+    tags: Iterable[str] = (),
+    summary: str | None = None,
+    extra_front_matter: str = "",
+) -> str:
     """A small digest in the project's format: front matter, `##` sections of `###` items."""
     sections = sections or {"News": ["First item"]}
     # JSON strings are valid YAML scalars: any title survives quoting
@@ -92,22 +98,27 @@ class RunningBot:
         processor = self.app.update_processor
         # handlers hand their replies to the outbox and return: wait for it to drain too
         outbox = self.services.outbox
-        while not (self.app.update_queue.empty()
-                   and processor.current_concurrent_updates == 0 and not outbox.busy()):
+        while not (
+            self.app.update_queue.empty()
+            and processor.current_concurrent_updates == 0
+            and not outbox.busy()
+        ):
             if time.monotonic() > deadline:
                 raise TimeoutError("the bot is still handling updates")
             await asyncio.sleep(0.005)
 
-    async def ask(self, chat_id: int | str, user_id: int | None, text: str,
-                  **kwargs: object) -> list[SentMessage]:
+    async def ask(
+        self, chat_id: int | str, user_id: int | None, text: str, **kwargs: object
+    ) -> list[SentMessage]:
         """A user sends `text`; returns the new messages the bot sent in reply."""
         before = len(self.tg.sent)
         await self.tg.send_text(chat_id, user_id, text, **kwargs)  # type: ignore[arg-type]
         await self.settle()
         return self.tg.sent[before:]
 
-    async def press(self, chat_id: int | str, user_id: int, message_id: int,
-                    data: str) -> tuple[list[SentMessage], list[SentMessage]]:
+    async def press(
+        self, chat_id: int | str, user_id: int, message_id: int, data: str
+    ) -> tuple[list[SentMessage], list[SentMessage]]:
         """A user presses a button; returns (new messages, edits) the bot made."""
         sent, edits = len(self.tg.sent), len(self.tg.edits)
         await self.tg.press_button(chat_id, user_id, message_id, data)
@@ -115,8 +126,13 @@ class RunningBot:
         return self.tg.sent[sent:], self.tg.edits[edits:]
 
 
-def settings_for(tg: FakeTelegram, root: Path, *, admins: Iterable[int] = (),
-                 env_overrides: Mapping[str, str] | None = None) -> Settings:
+def settings_for(
+    tg: FakeTelegram,
+    root: Path,
+    *,
+    admins: Iterable[int] = (),
+    env_overrides: Mapping[str, str] | None = None,
+) -> Settings:
     env = {
         "TELEGRAM_BOT_TOKEN": tg.token,
         "TELEGRAM_API_BASE_URL": tg.base_url,
@@ -133,11 +149,15 @@ def settings_for(tg: FakeTelegram, root: Path, *, admins: Iterable[int] = (),
 
 
 @asynccontextmanager
-async def running_bot(tg: FakeTelegram, tmp_path: Path, *,
-                      content_files: Mapping[str, str] | None = None,
-                      admins: Iterable[int] = (),
-                      env_overrides: Mapping[str, str] | None = None,
-                      limiter: FloodLimiter | None = None) -> AsyncIterator[RunningBot]:
+async def running_bot(
+    tg: FakeTelegram,
+    tmp_path: Path,
+    *,
+    content_files: Mapping[str, str] | None = None,
+    admins: Iterable[int] = (),
+    env_overrides: Mapping[str, str] | None = None,
+    limiter: FloodLimiter | None = None,
+) -> AsyncIterator[RunningBot]:
     """Write the content, build Settings like `digestbot run` does, run the real application.
 
     The flood limiter is scaled like the fake server (`tg.speed`), so pacing stays realistic in
@@ -153,8 +173,10 @@ async def running_bot(tg: FakeTelegram, tmp_path: Path, *,
     await start_application(app, poll_timeout=1)
     if settings.webhook_url:  # the TLS proxy of a real deployment: public URL -> our listener
         public = urlsplit(settings.webhook_url)
-        tg.route_webhook(f"{public.scheme}://{public.netloc}",
-                         get_ops(app.bot_data).listeners.url(settings.webhook_listen))
+        tg.route_webhook(
+            f"{public.scheme}://{public.netloc}",
+            get_ops(app.bot_data).listeners.url(settings.webhook_listen),
+        )
     try:
         yield RunningBot(app, settings, tg, settings.content_dir)
     finally:

@@ -41,6 +41,7 @@ _BR = re.compile(r"<br\s*/?>", re.I)
 
 # ---------------------------------------------------------------- reference from the parse tree
 
+
 def _link_ref(href: str, inner: list[str], text: list[str], urls: list[str]) -> None:
     """What a link leaves visible (the policy of links.py, narrowed for rich HTML)."""
     decision = _decide(href)
@@ -57,8 +58,9 @@ def _link_ref(href: str, inner: list[str], text: list[str], urls: list[str]) -> 
         text.append(f"({extra})" if shown else extra)  # as render.shown_link shows it
 
 
-def _inline_ref(nodes: Sequence[SyntaxTreeNode], text: list[str], urls: list[str],
-                in_link: bool = False) -> None:
+def _inline_ref(
+    nodes: Sequence[SyntaxTreeNode], text: list[str], urls: list[str], in_link: bool = False
+) -> None:
     for n in nodes:
         if n.type in ("text", "code_inline"):
             text.append(n.content)
@@ -90,8 +92,9 @@ def _inline_ref(nodes: Sequence[SyntaxTreeNode], text: list[str], urls: list[str
             text.append(n.content)
 
 
-def _block_ref(nodes: Sequence[SyntaxTreeNode], text: list[str], urls: list[str],
-               title: str | None) -> None:
+def _block_ref(
+    nodes: Sequence[SyntaxTreeNode], text: list[str], urls: list[str], title: str | None
+) -> None:
     for n in nodes:
         if n.type == "html_block":
             for tag in media_block(n.content) or []:
@@ -101,8 +104,13 @@ def _block_ref(nodes: Sequence[SyntaxTreeNode], text: list[str], urls: list[str]
             text.append(n.content)
         elif n.type == "inline":
             _inline_ref(n.children, text, urls)
-        elif (n.type == "heading" and n.tag == "h1" and title is not None and n.children
-              and _same_title("".join(_plain_ref(n.children[0].children)), title)):
+        elif (
+            n.type == "heading"
+            and n.tag == "h1"
+            and title is not None
+            and n.children
+            and _same_title("".join(_plain_ref(n.children[0].children)), title)
+        ):
             continue
         elif n.children:
             _block_ref(n.children, text, urls, None)
@@ -127,6 +135,7 @@ def reference(digest: Digest) -> tuple[str, list[str]]:
 
 
 # ---------------------------------------------------------------- visible text of rich blocks
+
 
 def _rich_text_urls(value: Any, urls: list[str]) -> None:
     if isinstance(value, list):
@@ -162,6 +171,7 @@ def rich_visible(blocks: Sequence[dict[str, Any]], text: list[str], urls: list[s
 
 # ---------------------------------------------------------------- the checks
 
+
 def check_rich(digest: Digest) -> list[RichParse]:
     calls = build_calls(digest, "rich")
     assert calls, "a digest always gives at least one rich message"
@@ -186,8 +196,9 @@ def check_rich(digest: Digest) -> list[RichParse]:
     assert is_subsequence(expected_urls, urls), (expected_urls, urls)
     assert set(urls) == set(expected_urls)
     cover = parsed[0].blocks[0]
-    if (digest.cover_image or "").lower().startswith(("http://", "https://")) and \
-            safe_href(digest.cover_image or ""):
+    if (digest.cover_image or "").lower().startswith(("http://", "https://")) and safe_href(
+        digest.cover_image or ""
+    ):
         assert cover["type"] == "photo" and cover["url"] == digest.cover_image
     else:
         assert cover["type"] == "heading" and cover["size"] == 1
@@ -195,9 +206,11 @@ def check_rich(digest: Digest) -> list[RichParse]:
 
 
 def _first_difference(actual: str, expected: str) -> str:
-    at = next((i for i, (a, e) in enumerate(zip(actual, expected, strict=False)) if a != e),
-              min(len(actual), len(expected)))
-    return f"at {at}: got {actual[at - 40:at + 60]!r}, expected {expected[at - 40:at + 60]!r}"
+    at = next(
+        (i for i, (a, e) in enumerate(zip(actual, expected, strict=False)) if a != e),
+        min(len(actual), len(expected)),
+    )
+    return f"at {at}: got {actual[at - 40 : at + 60]!r}, expected {expected[at - 40 : at + 60]!r}"
 
 
 def _classic_text(calls: Sequence[OutgoingCall]) -> tuple[str, list[str]]:

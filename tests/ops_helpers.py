@@ -23,11 +23,15 @@ async def scrape(base_url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], 
         assert answer.status == 200
         assert answer.headers["Content-Type"].startswith("text/plain")
         text = await answer.text()
-    return {(sample.name, frozenset(sample.labels.items())): sample.value
-            for family in text_string_to_metric_families(text) for sample in family.samples}
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
-def value(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str,
-          **labels: str) -> float:
+def value(
+    samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str
+) -> float:
     """One sample (0 when that series does not exist yet, as Prometheus treats it)."""
     return samples.get((name, frozenset(labels.items())), 0.0)

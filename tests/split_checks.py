@@ -57,7 +57,7 @@ def check_digest(digest: Digest) -> tuple[RenderedDigest, list[OutgoingMessage]]
         text = squash(validate_html(m.html).text)
         marker = squash(validate_html(continuation_marker(m.section or digest.title)).text)
         if i and text.startswith(marker):  # a continued message: the marker is not content
-            text = text[len(marker):]
+            text = text[len(marker) :]
         actual.append(text)
     assert squash("".join(actual)) == squash("".join(expected))
 

@@ -29,8 +29,11 @@ CLIENT_ONLY = frozenset({"textEntityTypeMediaTimestamp", "textEntityTypeBankCard
 @lru_cache(maxsize=65536)
 def _text_entities(text: str) -> tuple[tuple[int, int, str], ...]:
     result = _execute({"@type": "getTextEntities", "text": text})
-    return tuple((e["offset"], e["length"], e["type"]["@type"]) for e in result["entities"]
-                 if e["type"]["@type"] not in CLIENT_ONLY)
+    return tuple(
+        (e["offset"], e["length"], e["type"]["@type"])
+        for e in result["entities"]
+        if e["type"]["@type"] not in CLIENT_ONLY
+    )
 
 
 def text_entities(text: str) -> list[tuple[int, int, str]]:
@@ -40,15 +43,17 @@ def text_entities(text: str) -> list[tuple[int, int, str]]:
 
 def parse_html(html: str) -> dict[str, Any]:
     """TDLib's reading of Telegram HTML: {"text": …, "entities": [{offset, length, type}…]}."""
-    result = _execute({"@type": "parseTextEntities", "text": html,
-                       "parse_mode": {"@type": "textParseModeHTML"}})
+    result = _execute(
+        {"@type": "parseTextEntities", "text": html, "parse_mode": {"@type": "textParseModeHTML"}}
+    )
     if result.get("@type") == "error":
         raise ValueError(f"TDLib refuses the HTML: {result.get('message')}")
     return result
 
 
-_CONTINUOUS = frozenset({"textEntityTypeTextUrl", "textEntityTypeCode", "textEntityTypePre",
-                         "textEntityTypePreCode"})
+_CONTINUOUS = frozenset(
+    {"textEntityTypeTextUrl", "textEntityTypeCode", "textEntityTypePre", "textEntityTypePreCode"}
+)
 
 
 def entities_as_sent(html: str) -> list[dict[str, Any]]:
@@ -59,8 +64,9 @@ def entities_as_sent(html: str) -> list[dict[str, Any]]:
     """
     parsed = parse_html(html)
     own = parsed["entities"]
-    blocked = [(e["offset"], e["offset"] + e["length"]) for e in own
-               if e["type"]["@type"] in _CONTINUOUS]
+    blocked = [
+        (e["offset"], e["offset"] + e["length"]) for e in own if e["type"]["@type"] in _CONTINUOUS
+    ]
     added = [
         {"offset": o, "length": n, "type": {"@type": t}}
         for o, n, t in text_entities(parsed["text"])

@@ -28,8 +28,13 @@ def bot_env(**extra: str) -> dict[str, str]:
 
 
 async def wait_summary(tg, chat: int):
-    return await tg.wait_for(lambda m: m.chat_id == chat and (
-        "targets complete" in m.parsed_text or "already pushed" in m.parsed_text), timeout=20)
+    return await tg.wait_for(
+        lambda m: (
+            m.chat_id == chat
+            and ("targets complete" in m.parsed_text or "already pushed" in m.parsed_text)
+        ),
+        timeout=20,
+    )
 
 
 async def test_non_admins_get_a_polite_refusal_and_nothing_happens(fast_telegram, tmp_path):
@@ -51,27 +56,34 @@ async def test_post_pushes_once_through_the_journal(fast_telegram, tmp_path):
     setup_chats(tg)
     write_digest(tmp_path / "content", DAY)
     async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
-        parts = len(bot.services.catalog.messages(
-            (await bot.services.catalog.find_digests(None))[0]))
+        parts = len(
+            bot.services.catalog.messages((await bot.services.catalog.find_digests(None))[0])
+        )
         await bot.ask(ADMIN, ADMIN, "/post")
         summary = await wait_summary(tg, ADMIN)
         assert summary.parsed_text == (
             f"Digest of 2026-11-25 (November 25, 2026): {2 * parts} messages sent; 2 of 2 "
-            "targets complete.")
+            "targets complete."
+        )
         assert len(tg.sent_to(GROUP)) == parts and len(tg.sent_to(CHANNEL)) == parts
         # a second /post (e.g. after the scheduled one) repeats nothing
         before = len(tg.sent)
         await bot.ask(ADMIN, ADMIN, f"/post {DAY.isoformat()}")
-        again = await tg.wait_for(lambda m: m.chat_id == ADMIN and "already" in m.parsed_text,
-                                  timeout=20)
-        assert again.parsed_text == ("Digest of 2026-11-25 (November 25, 2026): already pushed "
-                                     "to all 2 targets; nothing sent.")
+        again = await tg.wait_for(
+            lambda m: m.chat_id == ADMIN and "already" in m.parsed_text, timeout=20
+        )
+        assert again.parsed_text == (
+            "Digest of 2026-11-25 (November 25, 2026): already pushed "
+            "to all 2 targets; nothing sent."
+        )
         assert not any(re.search(r"\d{8}-[0-9a-f]{8}", m.parsed_text) for m in tg.sent_to(ADMIN))
         assert len(tg.sent_to(GROUP)) == parts and len(tg.sent_to(CHANNEL)) == parts
         assert all(m.chat_id == ADMIN for m in tg.sent[before:])
         # the scheduled push of the same day has nothing left to do
-        assert await bot.services.delivery.push_due(
-            dt.datetime(2026, 11, 25, 8, tzinfo=dt.UTC)) is None
+        assert (
+            await bot.services.delivery.push_due(dt.datetime(2026, 11, 25, 8, tzinfo=dt.UTC))
+            is None
+        )
 
 
 async def test_post_here_only_this_chat_and_bad_dates(fast_telegram, tmp_path):
@@ -84,7 +96,8 @@ async def test_post_here_only_this_chat_and_bad_dates(fast_telegram, tmp_path):
         summary = await wait_summary(tg, ADMIN)
         assert summary.parsed_text.endswith("4 messages sent; 1 of 1 targets complete.")
         assert tg.sent_to(ADMIN)[0].parsed_text == (
-            "Pushing Digest of 2026-11-25 (November 25, 2026) to 1 target…")
+            "Pushing Digest of 2026-11-25 (November 25, 2026) to 1 target…"
+        )
         assert tg.sent_to(GROUP) == [] and tg.sent_to(CHANNEL) == []
         parts = tg.sent_to(OTHER)
         assert len(parts) == 4 and parts[0].parsed_text.startswith("Digest of 2026-11-25")
@@ -99,15 +112,21 @@ async def test_preview_status_and_reload(fast_telegram, tmp_path):
     setup_chats(tg)
     write_digest(tmp_path / "content", DAY)
     async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
-        expected = [m.html for m in bot.services.catalog.messages(
-            (await bot.services.catalog.find_digests(None))[0])]
+        expected = [
+            m.html
+            for m in bot.services.catalog.messages(
+                (await bot.services.catalog.find_digests(None))[0]
+            )
+        ]
         replies = await bot.ask(ADMIN, ADMIN, "/preview")
         assert [m.html for m in replies[:-1]] == expected  # exactly as a push would send it
         # then what was previewed, and each target's layout
         digest = (await bot.services.catalog.find_digests(None))[0]
         assert replies[-1].parsed_text.splitlines() == [
             f"Preview of {digest.title} (November 25, 2026): {len(expected)} messages, "
-            "layout sections.", "Targets: -1001 sections, -1002 sections"]
+            "layout sections.",
+            "Targets: -1001 sections, -1002 sections",
+        ]
         assert tg.sent_to(GROUP) == []
         status = (await bot.ask(ADMIN, ADMIN, "/status"))[0].parsed_text
         assert re.search(r"Next push: \w+ \d+, \d{4} 08:00 — daily at 08:00 \(UTC\)", status)
@@ -162,7 +181,8 @@ async def test_status_with_many_long_targets_fits_one_valid_message(fast_telegra
 
 
 async def test_subscribing_a_channel_configured_by_its_name_does_not_double_the_push(
-        fast_telegram, tmp_path):
+    fast_telegram, tmp_path
+):
     tg = fast_telegram
     setup_chats(tg)
     write_digest(tmp_path / "content", DAY)
@@ -179,7 +199,8 @@ async def test_subscribing_a_channel_configured_by_its_name_does_not_double_the_
 
 
 async def test_subscribe_merges_a_configured_name_getchat_could_not_resolve(
-        fast_telegram, tmp_path):
+    fast_telegram, tmp_path
+):
     tg = fast_telegram
     setup_chats(tg)
     tg.fail_next(None, "500", method="getChat")  # at start: '@digest_chan' stays a name
@@ -190,7 +211,8 @@ async def test_subscribe_merges_a_configured_name_getchat_could_not_resolve(
         await tg.send_channel_post(CHANNEL, "/subscribe")  # the post tells its id and name
         await bot.settle()
         assert [(t.chat_id, t.source) for t in await store.active_targets()] == [
-            (CHANNEL, "config")]
+            (CHANNEL, "config")
+        ]
         await tg.send_channel_post(CHANNEL, "/unsubscribe")
         await bot.settle()
         assert "configuration" in tg.sent_to(CHANNEL)[-1].parsed_text

@@ -44,7 +44,8 @@ def test_code_html_is_valid_telegram_html_without_backticks(text: str) -> None:
 def test_digests_are_named_by_title_and_date() -> None:
     with use_language(ENGLISH):
         assert digest_name("AI <日报>", dt.date(2026, 1, 25)) == (
-            "<b>AI &lt;日报&gt;</b> (January 25, 2026)")
+            "<b>AI &lt;日报&gt;</b> (January 25, 2026)"
+        )
     with use_language(SIMPLIFIED):
         assert digest_name("AI 日报", dt.date(2026, 1, 25)) == "<b>AI 日报</b>（2026年1月25日）"
     assert not re.search(r"\d{8}-[0-9a-f]{8}", digest_name("x", dt.date(2026, 1, 25)))

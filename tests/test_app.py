@@ -22,24 +22,39 @@ def test_file_base_url() -> None:
 
 def _env(tg: FakeTelegram, tmp_path: Path, token: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env.update(PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=token,
-               TELEGRAM_API_BASE_URL=tg.base_url, CONTENT_DIR=str(tmp_path / "content"),
-               DATABASE_PATH=str(tmp_path / "db.sqlite3"), LOG_LEVEL="DEBUG", TIMEZONE="UTC")
+    env.update(
+        PYTHONPATH=str(ROOT),
+        TELEGRAM_BOT_TOKEN=token,
+        TELEGRAM_API_BASE_URL=tg.base_url,
+        CONTENT_DIR=str(tmp_path / "content"),
+        DATABASE_PATH=str(tmp_path / "db.sqlite3"),
+        LOG_LEVEL="DEBUG",
+        TIMEZONE="UTC",
+    )
     return env
 
 
 async def _spawn(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=cwd, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
-async def test_digestbot_run_answers_users_and_stops_cleanly(fake_telegram: FakeTelegram,
-                                                             tmp_path: Path) -> None:
+async def test_digestbot_run_answers_users_and_stops_cleanly(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     tg = fake_telegram
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "2026-01-25.md").write_text(
-        digest_text("2026-01-25", "Hello from the fake", {"News": ["one"]}), encoding="utf-8")
+        digest_text("2026-01-25", "Hello from the fake", {"News": ["one"]}), encoding="utf-8"
+    )
     tg.add_private_chat(77, "Tess")
     proc = await _spawn(_env(tg, tmp_path, tg.token), tmp_path)
     try:
@@ -59,21 +74,22 @@ async def test_digestbot_run_answers_users_and_stops_cleanly(fake_telegram: Fake
     assert tg.token not in logs and tg.token.split(":")[1] not in logs
 
 
-async def test_a_rejected_token_is_one_line_and_exit_2(fake_telegram: FakeTelegram,
-                                                       tmp_path: Path) -> None:
+async def test_a_rejected_token_is_one_line_and_exit_2(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     wrong = "123456:" + "x" * 35
     proc = await _spawn(_env(fake_telegram, tmp_path, wrong), tmp_path)
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 2
     assert err.decode().strip().splitlines()[-1] == (
         "error: TELEGRAM_BOT_TOKEN was rejected by Telegram (getMe said Unauthorized): "
-        "check the token from @BotFather in .env")
+        "check the token from @BotFather in .env"
+    )
     assert wrong not in out.decode() + err.decode()
     assert "Traceback" not in err.decode()  # even at DEBUG: PTB's own traceback is dropped
 
 
-async def test_unreachable_telegram_is_one_line_with_the_url_and_exit_1(
-        tmp_path: Path) -> None:
+async def test_unreachable_telegram_is_one_line_with_the_url_and_exit_1(tmp_path: Path) -> None:
     import socket
 
     with socket.socket() as sock:  # a port nobody listens on
@@ -81,15 +97,21 @@ async def test_unreachable_telegram_is_one_line_with_the_url_and_exit_1(
         port = sock.getsockname()[1]
     token = "123456789:" + "A" * 35
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env.update(PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=token,
-               TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
-               CONTENT_DIR=str(tmp_path / "content"), DATABASE_PATH=str(tmp_path / "db.sqlite3"))
+    env.update(
+        PYTHONPATH=str(ROOT),
+        TELEGRAM_BOT_TOKEN=token,
+        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
+        CONTENT_DIR=str(tmp_path / "content"),
+        DATABASE_PATH=str(tmp_path / "db.sqlite3"),
+    )
     proc = await _spawn(env, tmp_path)
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 1
     lines = err.decode().strip().splitlines()
-    assert lines == [f"error: Telegram not reachable at http://127.0.0.1:{port}/bot[REDACTED]"
-                     "/getMe: httpx.ConnectError: All connection attempts failed"]
+    assert lines == [
+        f"error: Telegram not reachable at http://127.0.0.1:{port}/bot[REDACTED]"
+        "/getMe: httpx.ConnectError: All connection attempts failed"
+    ]
     assert token.split(":")[1] not in out.decode() + err.decode()
 
 
@@ -104,7 +126,8 @@ async def test_digestbot_run_without_a_token_says_where_to_put_it(tmp_path: Path
 
 
 async def test_two_bots_on_one_token_warn_once_not_a_traceback_per_poll(
-        fake_telegram: FakeTelegram, tmp_path: Path) -> None:
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     """409 Conflict: each instance logs one warning (reminders at most once a minute), and
     both keep polling with backoff."""
     tg = fake_telegram
@@ -129,13 +152,17 @@ async def test_two_bots_on_one_token_warn_once_not_a_traceback_per_poll(
     conflicts = [[line for line in log.splitlines() if "409 Conflict" in line] for log in logs]
     assert sum(len(c) for c in conflicts) >= 1
     assert all(len(c) <= 1 for c in conflicts), conflicts  # well under a minute: no reminder
-    assert all("WARNING digestbot.polling: another instance is polling with this bot token"
-               in c[0] for c in conflicts if c)
+    assert all(
+        "WARNING digestbot.polling: another instance is polling with this bot token" in c[0]
+        for c in conflicts
+        if c
+    )
     assert not any("Traceback" in log for log in logs)
 
 
-async def test_a_404_from_getme_says_the_base_url_looks_wrong(fake_telegram: FakeTelegram,
-                                                             tmp_path: Path) -> None:
+async def test_a_404_from_getme_says_the_base_url_looks_wrong(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     env = _env(fake_telegram, tmp_path, fake_telegram.token)
     env["TELEGRAM_API_BASE_URL"] = fake_telegram.url + "/not-the-bot-api/bot"
     proc = await _spawn(env, tmp_path)

@@ -26,7 +26,8 @@ def _modules() -> dict[str, Path]:
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
@@ -52,8 +53,9 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
                 base = ".".join([*anchor, *([base] if base else [])])
             # `from bot.store import db` imports the submodule; `from bot.store import Store`
             # the package
-            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
-                       for a in node.names]
+            targets = [
+                f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names
+            ]
         for target in targets:
             while target and target not in modules:  # `import bot.store.db` -> bot.store.db
                 target = target.rpartition(".")[0]
@@ -77,7 +79,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return [*path[path.index(nxt):], nxt]
+                return [*path[path.index(nxt) :], nxt]
             if nxt not in state and (cycle := visit(nxt)):
                 return cycle
         path.pop()
@@ -114,5 +116,7 @@ def test_store_imports_nothing_from_the_digest_engine(module: str) -> None:
     engine = sorted(m for m in graph[module] if m == "bot.digest" or m.startswith("bot.digest."))
     assert engine == [], f"{module} imports {engine}"
     # nor anything that brings the engine in: below the store there are only pure text helpers
-    assert {m for m in graph[module] if not m.startswith("bot.store")} <= {"bot.tagnorm",
-                                                                           "bot.textcut"}
+    assert {m for m in graph[module] if not m.startswith("bot.store")} <= {
+        "bot.tagnorm",
+        "bot.textcut",
+    }

@@ -10,12 +10,76 @@ from tests.tdlib import text_entities
 
 # Pieces that make or break Telegram's matchers: sigils, ASCII/CJK/accented letters, digits,
 # non-decimal numbers, combining marks, hashtag extras (ZWNJ, middle dot, Sinhala) and edges.
-_SIGIL_PIECES = ["a", "Z", "中", "1", "_", "@", "#", "$", "/", "USD", "1INCH", " ", "\n", ",",
-                 "-", ":", "é", "\u0301", "²", "<", ">", "·", "\u200c", "ab", "abc", "abcd",
-                 "bot", "gif", "(", ")", "'", "!", "?", "&", "=", "ක", "٣", "ǅ", "ʰ", "😀"]
-_URL_PIECES = [*_SIGIL_PIECES, ".", "com", ".org", ".py", "http", "https://", "//", "x@y",
-               "1.2.3.4", "t.me/x", "e.g.", "%", "~", "+", "[", "]", "пример.рф", "xn--p1ai",
-               "www.", "/path", "?q=1", "#frag", "3.14", "a.b.c", "mailto:"]
+_SIGIL_PIECES = [
+    "a",
+    "Z",
+    "中",
+    "1",
+    "_",
+    "@",
+    "#",
+    "$",
+    "/",
+    "USD",
+    "1INCH",
+    " ",
+    "\n",
+    ",",
+    "-",
+    ":",
+    "é",
+    "\u0301",
+    "²",
+    "<",
+    ">",
+    "·",
+    "\u200c",
+    "ab",
+    "abc",
+    "abcd",
+    "bot",
+    "gif",
+    "(",
+    ")",
+    "'",
+    "!",
+    "?",
+    "&",
+    "=",
+    "ක",
+    "٣",
+    "ǅ",
+    "ʰ",
+    "😀",
+]
+_URL_PIECES = [
+    *_SIGIL_PIECES,
+    ".",
+    "com",
+    ".org",
+    ".py",
+    "http",
+    "https://",
+    "//",
+    "x@y",
+    "1.2.3.4",
+    "t.me/x",
+    "e.g.",
+    "%",
+    "~",
+    "+",
+    "[",
+    "]",
+    "пример.рф",
+    "xn--p1ai",
+    "www.",
+    "/path",
+    "?q=1",
+    "#frag",
+    "3.14",
+    "a.b.c",
+    "mailto:",
+]
 
 
 def _texts(pieces: list[str]) -> st.SearchStrategy[str]:
@@ -39,8 +103,13 @@ def test_never_fewer_than_telegram_detects(text: str) -> None:
 def test_each_kind_is_counted() -> None:
     text = "see https://x.org, mail a@b.com, ask @someone #tag /start@my_bot $USD"
     assert [k for _, _, k in text_entities(text)] == [
-        "textEntityTypeUrl", "textEntityTypeEmailAddress", "textEntityTypeMention",
-        "textEntityTypeHashtag", "textEntityTypeBotCommand", "textEntityTypeCashtag"]
+        "textEntityTypeUrl",
+        "textEntityTypeEmailAddress",
+        "textEntityTypeMention",
+        "textEntityTypeHashtag",
+        "textEntityTypeBotCommand",
+        "textEntityTypeCashtag",
+    ]
     assert count_auto_entities(text) == 6
     assert auto_entity_starts(text) == [4, 24, 37, 46, 51, 65]
 

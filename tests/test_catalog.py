@@ -21,16 +21,22 @@ TIMES = st.none() | st.sampled_from(["08:00", "08:00:00+08:00", "18:30", "23:59:
 
 def _write(root: Path, name: str, day: str, at: str | None) -> None:
     stamp = f"{day} {at}" if at else day
-    (root / name).write_text(f"---\ntitle: {name}\ndate: {stamp}\n---\n\n## S\n\n### I\n\nText.\n",
-                             encoding="utf-8")
+    (root / name).write_text(
+        f"---\ntitle: {name}\ndate: {stamp}\n---\n\n## S\n\n### I\n\nText.\n", encoding="utf-8"
+    )
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.sampled_from(["2026-01-01", "2026-01-02"]), TIMES),
-                min_size=1, max_size=6))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["2026-01-01", "2026-01-02"]), TIMES), min_size=1, max_size=6
+    )
+)
 async def test_store_and_folder_agree_on_newest_and_edition_order(
-        tmp_path_factory: pytest.TempPathFactory, files: list[tuple[str, str | None]]) -> None:
+    tmp_path_factory: pytest.TempPathFactory, files: list[tuple[str, str | None]]
+) -> None:
     root = tmp_path_factory.mktemp("content")
     for n, (day, at) in enumerate(files):
         _write(root, f"e{n}.md", day, at)

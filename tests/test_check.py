@@ -37,8 +37,9 @@ def test_file_types_and_skipped_names(folder: Path, capsys: pytest.CaptureFixtur
         (folder / name).write_text("# not a digest\n", encoding="utf-8")
     code, lines = run(capsys, str(folder))
     assert code == 0
-    assert lines == ["checked 3 file(s): 3 digest(s) (0 draft(s)), 6 message(s), 0 error(s), "
-                     "0 warning(s)"]
+    assert lines == [
+        "checked 3 file(s): 3 digest(s) (0 draft(s)), 6 message(s), 0 error(s), 0 warning(s)"
+    ]
     code, lines = run(capsys, str(folder / "README.md"), str(folder / "a.md"))
     assert code == 0 and lines[-1].endswith(", 1 skipped (not digests)")
 
@@ -63,7 +64,8 @@ def test_warnings_name_file_and_line_and_strict_fails(
         "[mail](mailto:a@b.org) [js](javascript:x())\n\n"  # line 11
         "<div class=card>join us</div>\n\n"  # line 13
         "- [repo](https://https://github.com/x)\n",  # line 15
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     code, lines = run(capsys, str(path))
     assert code == 0
     assert lines[:-1] == [
@@ -92,9 +94,11 @@ def test_errors_exit_1_and_identical_reasons_are_grouped(
     assert lines[0].startswith(f"{folder / '2026-01-01.md'}: front matter is not valid YAML")
     assert lines[1] == (
         "5 files: no usable date (add date: to the front matter, or YYYY-MM-DD to the name): "
-        "issue-0.md, issue-1.md, issue-2.md … (+2)")
-    assert lines[2] == ("checked 7 file(s): 1 digest(s) (0 draft(s)), 2 message(s), 6 error(s), "
-                        "0 warning(s)")
+        "issue-0.md, issue-1.md, issue-2.md … (+2)"
+    )
+    assert lines[2] == (
+        "checked 7 file(s): 1 digest(s) (0 draft(s)), 2 message(s), 6 error(s), 0 warning(s)"
+    )
 
 
 def test_no_digest_found_is_an_error(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:

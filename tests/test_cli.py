@@ -59,8 +59,16 @@ Text with a [link](https://example.com/3).
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A clean environment: no .env, no bot settings; returns a content folder with 3 digests."""
-    for name in ("TELEGRAM_BOT_TOKEN", "CONTENT_DIR", "LOG_LEVEL", "TIMEZONE", "PUSH_SCHEDULE",
-                 "DIGEST_CHATS", "ADMIN_IDS", "TELEGRAM_API_BASE_URL"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "CONTENT_DIR",
+        "LOG_LEVEL",
+        "TIMEZONE",
+        "PUSH_SCHEDULE",
+        "DIGEST_CHATS",
+        "ADMIN_IDS",
+        "TELEGRAM_API_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     content = tmp_path / "content"
@@ -89,12 +97,22 @@ def test_render_latest_json_shape(env: Path, capsys: pytest.CaptureFixture[str])
     assert data and all(m["parse_mode"] == "HTML" for m in data)
     for message in data:
         if message["method"] == "sendPhoto":
-            assert set(message) == {"method", "photo", "caption", "parse_mode",
-                                    "disable_notification"}
+            assert set(message) == {
+                "method",
+                "photo",
+                "caption",
+                "parse_mode",
+                "disable_notification",
+            }
         else:
             assert message["method"] == "sendMessage"
-            assert set(message) == {"method", "text", "parse_mode", "disable_notification",
-                                    "link_preview_options"}
+            assert set(message) == {
+                "method",
+                "text",
+                "parse_mode",
+                "disable_notification",
+                "link_preview_options",
+            }
             assert message["link_preview_options"] == {"is_disabled": True}
     # only the first message of a push makes a sound
     assert [m["disable_notification"] for m in data] == [False] + [True] * (len(data) - 1)
@@ -239,8 +257,9 @@ def test_shipped_content_checks_clean_and_splits_the_long_section(
     # two editions on the newest date; one section longer than a Telegram message
     assert main(["render", "latest", "--json", "--content-dir", str(content)]) == 0
     data = _json(capsys)
-    assert all(utf16_len(html_to_plain(m.get("text") or m.get("caption") or "")) <= 4096
-               for m in data)
+    assert all(
+        utf16_len(html_to_plain(m.get("text") or m.get("caption") or "")) <= 4096 for m in data
+    )
     assert sum(utf16_len(html_to_plain(m.get("text", ""))) for m in data) > 4096
     assert main(["render", "2026-11-25", "--json", "--content-dir", str(content)]) == 0
     assert sum(m["method"] == "sendPhoto" for m in _json(capsys)) == 2
@@ -291,7 +310,11 @@ def test_python_dash_m_entry_point(env: Path) -> None:
     shutil.copy(env / "2026-11-20.md", env.parent / "x.md")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "render", str(env.parent / "x.md"), "--json"],
-        capture_output=True, text=True, cwd=PROJECT, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        check=False,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[0]["calls"][0]["method"] in {"sendMessage", "sendPhoto"}

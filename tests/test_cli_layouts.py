@@ -29,17 +29,19 @@ def _render(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("layout", ["sections", "compact", "rich"])
-def test_json_lists_each_call_per_edition(layout: str,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_lists_each_call_per_edition(layout: str, capsys: pytest.CaptureFixture[str]) -> None:
     editions = _render(capsys, "2026-11-25", "--layout", layout)
-    digests = sorted((d for d in load_all(CONTENT)[0] if d.date.isoformat() == "2026-11-25"),
-                     key=lambda d: (d.published_at or d.date, d.id))
+    digests = sorted(
+        (d for d in load_all(CONTENT)[0] if d.date.isoformat() == "2026-11-25"),
+        key=lambda d: (d.published_at or d.date, d.id),
+    )
     assert [e["digest"] for e in editions] == [d.id for d in digests]
     for edition, digest in zip(editions, digests, strict=True):
         assert edition["title"] == digest.title
         assert edition["calls"] == [c.to_json() for c in build_calls(digest, layout)]
-        assert [c["disable_notification"] for c in edition["calls"]] == \
-            [False] + [True] * (len(edition["calls"]) - 1)
+        assert [c["disable_notification"] for c in edition["calls"]] == [False] + [True] * (
+            len(edition["calls"]) - 1
+        )
 
 
 def test_rich_json_is_the_sendrichmessage_call(capsys: pytest.CaptureFixture[str]) -> None:
@@ -57,8 +59,19 @@ def test_compact_sends_fewer_messages_than_sections(capsys: pytest.CaptureFixtur
 
 
 def test_readable_rich_output_is_an_outline(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["render", str(CONTENT / "2026-11-20-ai-daily.md"), "--layout", "rich",
-                 "--content-dir", str(CONTENT)]) == 0
+    assert (
+        main(
+            [
+                "render",
+                str(CONTENT / "2026-11-20-ai-daily.md"),
+                "--layout",
+                "rich",
+                "--content-dir",
+                str(CONTENT),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "layout rich" in out and "sendRichMessage" in out
     assert "/32768 characters" in out and "/500 blocks" in out

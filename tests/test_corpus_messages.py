@@ -22,8 +22,13 @@ CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
 
 # Markup that must not leak into what a member reads (unless the source has it as text).
-STRAY = {"bold": "**", "underscore bold": "__", "link": "](", "image": "![",
-         "HTML tag": re.compile(r"</?[A-Za-z][A-Za-z0-9-]*[\s>/]")}
+STRAY = {
+    "bold": "**",
+    "underscore bold": "__",
+    "link": "](",
+    "image": "![",
+    "HTML tag": re.compile(r"</?[A-Za-z][A-Za-z0-9-]*[\s>/]"),
+}
 _NO_TEXT_CHECK = frozenset({"textEntityTypeCode", "textEntityTypePre", "textEntityTypePreCode"})
 
 
@@ -74,8 +79,9 @@ def test_corpus_messages_read_well_in_telegram(digest: Digest) -> None:
     messages = build_messages(digest, rendered)
     source = _source_text(digest)
     # sections whose very last block is a heading: nothing follows it to travel with
-    ends_on_heading = {s.title_text for s in rendered.sections
-                       if not s.blocks or is_heading_block(s.blocks[-1])}
+    ends_on_heading = {
+        s.title_text for s in rendered.sections if not s.blocks or is_heading_block(s.blocks[-1])
+    }
     for number, msg in enumerate(messages, 1):
         where = f"{digest.path} message {number}"
         # a heading or bold label never ends a message (a photo's caption is the title)

@@ -59,7 +59,8 @@ def test_section_over_4096_files_are_all_split_within_limits() -> None:
     for path in files:
         _, messages = check_digest(load_digest(path, CORPUS))
         continued += any(
-            m.html.startswith(continuation_marker(m.section)) for m in messages if m.section)
+            m.html.startswith(continuation_marker(m.section)) for m in messages if m.section
+        )
     # SOURCES.md measures markdown (URLs included); rendered sections are shorter, so only
     # those still over 4096 visible units continue, and at least one of them does.
     assert continued >= 1

@@ -33,10 +33,16 @@ ADMIN = 900
 GROUP, CHANNEL, FORUM, TOPIC = -1001, -1002, -1003, 42
 TARGETS = [(GROUP, None), (CHANNEL, None), (FORUM, TOPIC)]
 DAY = dt.date(2026, 11, 25)
-BEFORE = {"Models": ["Model A ships", "Model B"], "Tools": ["Tool one"],
-          "Papers": ["Paper X", "Paper Y"]}
-AFTER = {"Models": ["Model A shipped (fixed)", "Model B"], "Tools": ["Tool one", "Tool two"],
-         "Events": ["Meetup"]}  # Papers removed, Events added at the end
+BEFORE = {
+    "Models": ["Model A ships", "Model B"],
+    "Tools": ["Tool one"],
+    "Papers": ["Paper X", "Paper Y"],
+}
+AFTER = {
+    "Models": ["Model A shipped (fixed)", "Model B"],
+    "Tools": ["Tool one", "Tool two"],
+    "Events": ["Meetup"],
+}  # Papers removed, Events added at the end
 EDIT_METHODS = ("editMessageText", "editMessageCaption", "editMessageMedia")
 
 
@@ -58,19 +64,28 @@ class World:
         self.root.mkdir(parents=True, exist_ok=True)
         self.path = self.root / f"{DAY}.md"
         self.settings = Settings(
-            token=None, content_dir=self.root, admin_ids=frozenset({ADMIN}),
-            digest_chats=tuple(ChatTarget(c, t) for c, t in TARGETS), **settings)
+            token=None,
+            content_dir=self.root,
+            admin_ids=frozenset({ADMIN}),
+            digest_chats=tuple(ChatTarget(c, t) for c, t in TARGETS),
+            **settings,
+        )
         self.db = tmp_path / "db.sqlite"
 
     async def __aenter__(self) -> World:
         self.store = await Store.open(self.db)
         request = HTTPXRequest(connection_pool_size=32, read_timeout=5.0)
-        self.bot = ExtBot(self.tg.token, base_url=self.tg.base_url, request=request,
-                          rate_limiter=FloodLimiter(scale=self.tg.speed))
+        self.bot = ExtBot(
+            self.tg.token,
+            base_url=self.tg.base_url,
+            request=request,
+            rate_limiter=FloodLimiter(scale=self.tg.speed),
+        )
         await self.bot.initialize()
         self.delivery = DeliveryService(settings=self.settings, store=self.store, bot=self.bot)
-        self.corrector = Corrector(settings=self.settings, store=self.store,
-                                   delivery=self.delivery, bot=self.bot)
+        self.corrector = Corrector(
+            settings=self.settings, store=self.store, delivery=self.delivery, bot=self.bot
+        )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -79,8 +94,9 @@ class World:
         await self.store.close()
 
     def write(self, sections: dict[str, list[str]], **kw: object) -> None:
-        self.path.write_text(digest_text(DAY, "Daily AI", sections, summary="Today.", **kw),
-                             encoding="utf-8")
+        self.path.write_text(
+            digest_text(DAY, "Daily AI", sections, summary="Today.", **kw), encoding="utf-8"
+        )
 
     def messages(self):
         return build_messages(load_digest(self.path, self.root))
@@ -124,7 +140,8 @@ def _digest_id(world: World) -> str:
 
 
 async def test_a_fixed_digest_is_corrected_in_every_chat_with_exactly_the_needed_calls(
-        tg: FakeTelegram, tmp_path: Path) -> None:
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
     async with World(tg, tmp_path) as world:
         world.write(BEFORE)
         old = world.messages()
@@ -161,16 +178,22 @@ async def test_a_fixed_digest_is_corrected_in_every_chat_with_exactly_the_needed
 
 
 async def test_added_parts_are_silent_replies_and_removed_ones_are_deleted(
-        tg: FakeTelegram, tmp_path: Path) -> None:
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
     async with World(tg, tmp_path) as world:
         world.write(BEFORE)
         await world.push()
         first = {chat: tg.sent_to(chat, thread)[0].message_id for chat, thread in TARGETS}
-        old_ids = {chat: [m.message_id for m in tg.sent_to(chat, thread)]
-                   for chat, thread in TARGETS}
+        old_ids = {
+            chat: [m.message_id for m in tg.sent_to(chat, thread)] for chat, thread in TARGETS
+        }
         # one item fixed, a section removed in the middle, two sections added at the end
-        after = {"Models": ["Model A shipped (fixed)", "Model B"],
-                 "Papers": ["Paper X", "Paper Y"], "Events": ["Meetup"], "Jobs": ["Hiring"]}
+        after = {
+            "Models": ["Model A shipped (fixed)", "Model B"],
+            "Papers": ["Paper X", "Paper Y"],
+            "Events": ["Meetup"],
+            "Jobs": ["Hiring"],
+        }
         [report] = await world.change(after)
         new = world.messages()
         for chat, thread in TARGETS:
@@ -185,15 +208,14 @@ async def test_added_parts_are_silent_replies_and_removed_ones_are_deleted(
             assert all(s.reply_parameters["message_id"] == first[chat] for s in sends)
             assert all(s.message_thread_id == thread for s in sends)
         await assert_shows(world, new)
-        assert (report.total("edited"), report.total("added"), report.total("removed")) == (
-            3, 6, 3)
+        assert (report.total("edited"), report.total("added"), report.total("removed")) == (3, 6, 3)
         methods = Counter(r.method for r in tg.requests)
-        assert methods == Counter({"editMessageText": 3, "sendMessage": 6 + 1,
-                                   "deleteMessage": 3})
+        assert methods == Counter({"editMessageText": 3, "sendMessage": 6 + 1, "deleteMessage": 3})
 
 
 async def test_parts_older_than_48_hours_become_a_removed_note(
-        tg: FakeTelegram, tmp_path: Path) -> None:
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
     async with World(tg, tmp_path) as world:
         world.write(BEFORE)
         await world.push()
@@ -201,8 +223,9 @@ async def test_parts_older_than_48_hours_become_a_removed_note(
         tg.advance_clock(49 * 3600)
         later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=49)
         world.corrector.now = lambda: later
-        await world.change({k: v for k, v in BEFORE.items() if k != "Tools"}
-                           | {"Papers": ["Paper X", "Paper Y"]})
+        await world.change(
+            {k: v for k, v in BEFORE.items() if k != "Tools"} | {"Papers": ["Paper X", "Paper Y"]}
+        )
         # Tools' message is too old to delete: edited to a one-line note instead
         note = NOTE_HTML.format(note=NOTE_TEXT)
         notes = [e for e in tg.edits if e.chat_id == GROUP and e.html == note]
@@ -212,12 +235,12 @@ async def test_parts_older_than_48_hours_become_a_removed_note(
 
 
 async def test_injected_not_modified_not_found_and_429_during_edits(
-        tg: FakeTelegram, tmp_path: Path) -> None:
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
     async with World(tg, tmp_path) as world:
         world.write(BEFORE)
         await world.push()
-        ids = {chat: [m.message_id for m in tg.sent_to(chat, thread)] for chat, thread in
-               TARGETS}
+        ids = {chat: [m.message_id for m in tg.sent_to(chat, thread)] for chat, thread in TARGETS}
         tg.fail_next(GROUP, "not_modified")  # e.g. edited just before a crash
         tg.fail_next(FORUM, "429", retry_after=0.2)
         tg.delete_as_admin(CHANNEL, ids[CHANNEL][1])  # an admin removed the Models part
@@ -243,7 +266,8 @@ async def test_injected_not_modified_not_found_and_429_during_edits(
 
 
 async def test_a_change_after_the_window_or_with_corrections_off_sends_nothing(
-        tg: FakeTelegram, tmp_path: Path) -> None:
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
     async with World(tg, tmp_path, correction_window_hours=72) as world:
         world.write(BEFORE)
         await world.push()
@@ -265,14 +289,16 @@ async def test_a_change_after_the_window_or_with_corrections_off_sends_nothing(
 
 
 async def test_a_deleted_file_deletes_nothing_and_shows_in_status(
-        fake_telegram: FakeTelegram, tmp_path: Path) -> None:
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     tg = fake_telegram
     tg.add_private_chat(ADMIN, "Admin")
     tg.add_supergroup(GROUP, "Group")
     text = digest_text(DAY, "Daily AI", BEFORE, summary="Today.")
     env = {"DIGEST_CHATS": str(GROUP), "RESCAN_SECONDS": "1"}
-    async with running_bot(tg, tmp_path, content_files={f"{DAY}.md": text}, admins=[ADMIN],
-                           env_overrides=env) as bot:
+    async with running_bot(
+        tg, tmp_path, content_files={f"{DAY}.md": text}, admins=[ADMIN], env_overrides=env
+    ) as bot:
         [digest] = await bot.services.delivery.catalog.find_digests(DAY.isoformat())
         assert (await bot.services.delivery.push(digest)).ok
         (bot.content_dir / f"{DAY}.md").unlink()
@@ -290,7 +316,8 @@ async def test_a_deleted_file_deletes_nothing_and_shows_in_status(
 
 
 async def test_edits_are_paced_like_sends_so_a_big_correction_meets_no_429(
-        tg: FakeTelegram, tmp_path: Path) -> None:
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
     # 24 sections, every one fixed: 24 edits in one group, above its 20 per minute
     many = {f"Part {n}": [f"Item {n}"] for n in range(24)}
     async with World(tg, tmp_path) as world:
@@ -307,29 +334,33 @@ async def test_edits_are_paced_like_sends_so_a_big_correction_meets_no_429(
 
 
 async def test_readers_get_the_corrected_text_and_status_lists_the_correction(
-        fast_telegram: FakeTelegram, tmp_path: Path) -> None:
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     tg = fast_telegram
     tg.add_private_chat(ADMIN, "Admin")
     tg.add_private_chat(7, "Reader")
     tg.add_supergroup(GROUP, "Group")
     text = digest_text(DAY, "Daily AI", BEFORE, summary="Today.")
     env = {"DIGEST_CHATS": str(GROUP)}
-    async with running_bot(tg, tmp_path, content_files={f"{DAY}.md": text}, admins=[ADMIN],
-                           env_overrides=env) as bot:
+    async with running_bot(
+        tg, tmp_path, content_files={f"{DAY}.md": text}, admins=[ADMIN], env_overrides=env
+    ) as bot:
         [digest] = await bot.services.delivery.catalog.find_digests(DAY.isoformat())
         assert (await bot.services.delivery.push(digest)).ok
         before = await bot.ask(7, 7, f"/digest {DAY}")
         assert any("Model A ships" in m.parsed_text for m in before)
         bot.write(f"{DAY}.md", digest_text(DAY, "Daily AI", AFTER, summary="Today."))
         await bot.ask(ADMIN, ADMIN, "/reload")  # the sync that sees the change
-        await tg.wait_until(lambda: len([e for e in tg.edits if e.chat_id == GROUP]) >= 3,
-                            timeout=20)
+        await tg.wait_until(
+            lambda: len([e for e in tg.edits if e.chat_id == GROUP]) >= 3, timeout=20
+        )
         after = await bot.ask(7, 7, f"/digest {DAY}")
         assert any("Model A shipped (fixed)" in m.parsed_text for m in after)
         assert not any("Model A ships" in m.parsed_text for m in after)
         status = await bot.ask(ADMIN, ADMIN, "/status")
-        assert "Daily AI: corrected — 3 edited, 0 added, 0 removed in 1 chat" in \
-            status[-1].parsed_text
+        assert (
+            "Daily AI: corrected — 3 edited, 0 added, 0 removed in 1 chat" in status[-1].parsed_text
+        )
 
 
 async def _push_by_hand(world: World, chat: int, layout: str) -> None:
@@ -338,16 +369,26 @@ async def _push_by_hand(world: World, chat: int, layout: str) -> None:
     owner = world.delivery.owner
     for n, call in enumerate(world.corrector.render(digest, layout)):
         message_id, kind = await world.corrector._send_call(chat, None, call.call, None)
-        assert await world.store.claim_part(digest.id, chat, None, n, owner=owner,
-                                            ttl=30) == "claimed"
-        await world.store.deliver_claimed(digest.id, chat, None, n, owner=owner,
-                                          message_id=message_id,
-                                          content_hash=call.new.content_hash, layout=layout,
-                                          kind=kind, media=call.new.media)
+        assert (
+            await world.store.claim_part(digest.id, chat, None, n, owner=owner, ttl=30) == "claimed"
+        )
+        await world.store.deliver_claimed(
+            digest.id,
+            chat,
+            None,
+            n,
+            owner=owner,
+            message_id=message_id,
+            content_hash=call.new.content_hash,
+            layout=layout,
+            kind=kind,
+            media=call.new.media,
+        )
 
 
-def _html_now(before: dict[tuple[int, int], str], tg: FakeTelegram, chat: int,
-              message_id: int) -> str:
+def _html_now(
+    before: dict[tuple[int, int], str], tg: FakeTelegram, chat: int, message_id: int
+) -> str:
     """The HTML a message shows: its last edit or send since `before` was taken, else then."""
     records = [m for m in [*tg.sent, *tg.edits] if m.chat_id == chat and m.message_id == message_id]
     return records[-1].html if records else before[(chat, message_id)]
@@ -355,7 +396,8 @@ def _html_now(before: dict[tuple[int, int], str], tg: FakeTelegram, chat: int,
 
 @pytest.mark.parametrize("layout", ["compact", "rich"])
 async def test_compact_and_rich_targets_are_corrected_in_their_own_layout(
-        tg: FakeTelegram, tmp_path: Path, layout: str) -> None:
+    tg: FakeTelegram, tmp_path: Path, layout: str
+) -> None:
     async with World(tg, tmp_path) as world:
         # long enough for several messages: 4096 characters each (compact), 32768 (rich)
         words = "words " * (60 if layout == "compact" else 250)
@@ -370,8 +412,11 @@ async def test_compact_and_rich_targets_are_corrected_in_their_own_layout(
         before = {(m.chat_id, m.message_id): m.html for m in tg.sent}
         [report] = await world.change(fixed)
         new = world.corrector.render(load_digest(world.path, world.root), layout)
-        changed_from = next(n for n, (a, b) in enumerate(zip(old, new, strict=False))
-                            if a.new.content_hash != b.new.content_hash)
+        changed_from = next(
+            n
+            for n, (a, b) in enumerate(zip(old, new, strict=False))
+            if a.new.content_hash != b.new.content_hash
+        )
         edits = [e for e in tg.edits if e.chat_id == GROUP]
         rows = await world.store.journal_rows(digest_id, GROUP, None)
         # only messages from the changed one onward (that one included), each in its own kind
@@ -382,12 +427,14 @@ async def test_compact_and_rich_targets_are_corrected_in_their_own_layout(
         assert edits and all((e.rich_message is not None) == (layout == "rich") for e in edits)
         assert [r.part for r in rows] == list(range(len(new)))
         assert [_html_now(before, tg, GROUP, r.message_id) for r in rows] == [
-            p.call.html for p in new]
+            p.call.html for p in new
+        ]
         assert report.state == "done" and tg.stats.sent_429 == 0
 
 
 async def test_a_chat_that_removed_the_bot_is_deactivated_and_the_others_corrected(
-        tg: FakeTelegram, tmp_path: Path) -> None:
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
     async with World(tg, tmp_path) as world:
         world.write(BEFORE)
         await world.push()
@@ -403,7 +450,8 @@ async def test_a_chat_that_removed_the_bot_is_deactivated_and_the_others_correct
 
 
 async def test_two_correctors_on_one_database_send_each_added_part_once(
-        tg: FakeTelegram, tmp_path: Path) -> None:
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
     # the bot and `digestbot post` correcting the same change at the same moment: separate
     # connections, separate claim owners, no shared lock
     async with World(tg, tmp_path) as world, World(tg, tmp_path) as other:
@@ -425,7 +473,8 @@ async def test_two_correctors_on_one_database_send_each_added_part_once(
 
 
 async def test_parts_journaled_before_hashes_are_adopted_then_corrected(
-        tg: FakeTelegram, tmp_path: Path) -> None:
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
     # a database from before corrections: rows without hash or kind
     async with World(tg, tmp_path) as world:
         world.write(BEFORE)

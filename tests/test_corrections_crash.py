@@ -41,8 +41,9 @@ async def test_sigkill_mid_correction_then_restart_corrects_every_chat_once(tmp_
         pushed = len(tg.sent)
         # the fix: section 1's text corrected, three sections added at the end
         text = path.read_text(encoding="utf-8").replace("Item 1.1", "Item 1.1 (fixed)")
-        extra = "".join(f"\n## Added {n}\n\n### Added item {n}\n- More words, {n}.\n"
-                        for n in range(3))
+        extra = "".join(
+            f"\n## Added {n}\n\n### Added item {n}\n- More words, {n}.\n" for n in range(3)
+        )
         path.write_text(text + extra, encoding="utf-8")
         new = build_messages(load_digest(path, content))
         assert len(new) == 4 + 3

@@ -30,8 +30,11 @@ from bot.digest.calls import build_calls
 from bot.digest.model import Digest, OutgoingMessage
 from bot.digest.split import build_messages
 
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 NOW = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
 WORDS = ["alpha", "beta", "gamma", "中文", "日报", "<&>", "*bold*", "`code`", "naïve", "😀"]
 
@@ -51,22 +54,34 @@ class Doc:
             for n, (text, repeat) in enumerate(items):
                 body.append(f"### [Item {n} {text}](https://example.com/{n})")
                 body.append(" ".join([text] * repeat))
-        return Digest(id="20261201-0badcafe", path=Path("gen.md"), title="Generated digest",
-                      date=dt.date(2026, 12, 1), body="\n\n".join(body) + "\n",
-                      summary=self.summary, cover_image=self.cover)
+        return Digest(
+            id="20261201-0badcafe",
+            path=Path("gen.md"),
+            title="Generated digest",
+            date=dt.date(2026, 12, 1),
+            body="\n\n".join(body) + "\n",
+            summary=self.summary,
+            cover_image=self.cover,
+        )
 
 
-item = st.tuples(st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join),
-                 st.sampled_from([1, 1, 2, 40, 400]))
+item = st.tuples(
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join),
+    st.sampled_from([1, 1, 2, 40, 400]),
+)
 
 
 @st.composite
 def docs(draw: st.DrawFn) -> Doc:
     count = draw(st.integers(1, 6))
-    sections = tuple((f"Section {n}", tuple(draw(st.lists(item, min_size=1, max_size=5))))
-                     for n in range(count))
-    return Doc(draw(st.sampled_from(["A summary.", "Another summary."])),
-               draw(st.sampled_from([None, "https://example.com/a.png"])), sections)
+    sections = tuple(
+        (f"Section {n}", tuple(draw(st.lists(item, min_size=1, max_size=5)))) for n in range(count)
+    )
+    return Doc(
+        draw(st.sampled_from(["A summary.", "Another summary."])),
+        draw(st.sampled_from([None, "https://example.com/a.png"])),
+        sections,
+    )
 
 
 @st.composite
@@ -76,8 +91,11 @@ def edited(draw: st.DrawFn, doc: Doc) -> tuple[Doc, set[str | None]]:
     sections = [list(s) for s in doc.sections]
     fresh = 100
     for _ in range(draw(st.integers(1, 3))):
-        op = draw(st.sampled_from(["item", "add", "drop", "drop_section", "new_section",
-                                   "summary", "cover"]))
+        op = draw(
+            st.sampled_from(
+                ["item", "add", "drop", "drop_section", "new_section", "summary", "cover"]
+            )
+        )
         if op == "summary":
             doc = replace(doc, summary=doc.summary + " Fixed.")
             changed.add(None)
@@ -89,8 +107,9 @@ def edited(draw: st.DrawFn, doc: Doc) -> tuple[Doc, set[str | None]]:
         if op == "new_section":
             fresh += 1
             where = draw(st.integers(0, len(sections)))
-            sections.insert(where, [f"Section {fresh}", tuple(draw(st.lists(item, min_size=1,
-                                                                            max_size=3)))])
+            sections.insert(
+                where, [f"Section {fresh}", tuple(draw(st.lists(item, min_size=1, max_size=3)))]
+            )
             changed.add(f"Section {fresh}")
             continue
         if not sections:
@@ -115,6 +134,7 @@ def edited(draw: st.DrawFn, doc: Doc) -> tuple[Doc, set[str | None]]:
 
 
 # ------------------------------------------------------------------ a simulated chat + journal
+
 
 def _seen(message: OutgoingMessage) -> tuple[str, str | None]:
     return message.html, message.photo
@@ -142,12 +162,17 @@ class Chat:
 
     def old_parts(self) -> list[OldPart]:
         parts = new_parts([r.content for r in self.rows])
-        return [OldPart(r.slot, r.message_id, p.content_hash, p.kind, p.media, r.sent_at)
-                for r, p in zip(self.rows, parts, strict=True)]
+        return [
+            OldPart(r.slot, r.message_id, p.content_hash, p.kind, p.media, r.sent_at)
+            for r, p in zip(self.rows, parts, strict=True)
+        ]
 
     def actions(self, plan: Plan, new: list[OutgoingMessage]) -> list:
-        return [*((a, new) for a in plan.edits), *((a, new) for a in plan.sends),
-                *((a, new) for a in plan.removals)]
+        return [
+            *((a, new) for a in plan.edits),
+            *((a, new) for a in plan.sends),
+            *((a, new) for a in plan.removals),
+        ]
 
     def apply(self, action: Edit | Send | Remove, new: list[OutgoingMessage]) -> None:
         if isinstance(action, Edit):
@@ -157,8 +182,14 @@ class Chat:
         elif isinstance(action, Send):
             self.sends += 1
             self.shown[self.next_id] = _seen(new[action.position])
-            self.rows.append(Row(max(r.slot for r in self.rows) + 1 if self.rows else 0,
-                                 self.next_id, new[action.position], NOW))
+            self.rows.append(
+                Row(
+                    max(r.slot for r in self.rows) + 1 if self.rows else 0,
+                    self.next_id,
+                    new[action.position],
+                    NOW,
+                )
+            )
             self.next_id += 1
         else:
             row = next(r for r in self.rows if r.slot == action.slot)
@@ -220,8 +251,7 @@ def test_sections_layout_touches_only_the_changed_sections(data: st.DataObject) 
 
 @SETTINGS
 @given(st.data())
-def test_a_crash_at_any_step_then_a_new_plan_never_sends_a_part_twice(
-        data: st.DataObject) -> None:
+def test_a_crash_at_any_step_then_a_new_plan_never_sends_a_part_twice(data: st.DataObject) -> None:
     doc = data.draw(docs())
     after, _ = data.draw(edited(doc))
     old, new = build_messages(doc.digest()), build_messages(after.digest())
@@ -262,11 +292,15 @@ def test_a_photo_part_never_becomes_a_text_edit() -> None:
     assert all(s.reply_to == 100 for s in plan.sends)  # the push's first message
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(st.data(), st.sampled_from(["compact", "rich"]))
 def test_packed_layouts_touch_at_most_the_messages_from_the_changed_one_onward(
-        data: st.DataObject, layout: str) -> None:
+    data: st.DataObject, layout: str
+) -> None:
     doc = data.draw(docs())
     after, changed = data.draw(edited(doc))
     old, new = build_calls(doc.digest(), layout), build_calls(after.digest(), layout)

@@ -25,34 +25,46 @@ DAY = dt.date(2026, 11, 25)
 
 def _env(tg: FakeTelegram, tmp_path: Path, layout: str = "sections") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DIGEST_"))}
-    env.update({
-        "PYTHONPATH": str(REPO),
-        "TELEGRAM_BOT_TOKEN": tg.token,
-        "TELEGRAM_API_BASE_URL": tg.base_url,
-        "CONTENT_DIR": str(tmp_path / "content"),
-        "DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3"),
-        "DIGEST_CHATS": ",".join(str(c) for c in CHATS),
-        "LOG_LEVEL": "WARNING",
-        "DIGEST_LAYOUT": layout,
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(REPO),
+            "TELEGRAM_BOT_TOKEN": tg.token,
+            "TELEGRAM_API_BASE_URL": tg.base_url,
+            "CONTENT_DIR": str(tmp_path / "content"),
+            "DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3"),
+            "DIGEST_CHATS": ",".join(str(c) for c in CHATS),
+            "LOG_LEVEL": "WARNING",
+            "DIGEST_LAYOUT": layout,
+        }
+    )
     return env
 
 
 async def _post(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "post", env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot",
+        "post",
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 NEXT_LAYOUT = {"sections": "rich", "compact": "sections", "rich": "compact"}
 
 
 @pytest.mark.parametrize("layout", ["sections", "compact", "rich"])
-async def test_sigkill_mid_push_then_restart_delivers_everything_once(tmp_path: Path,
-                                                                     layout: str):
+async def test_sigkill_mid_push_then_restart_delivers_everything_once(tmp_path: Path, layout: str):
     # sections: 6 parts; compact: fewer, packed; rich: long items so it takes several messages
-    write_digest(tmp_path / "content", DAY, sections=5,
-                 filler={"sections": 1, "compact": 8, "rich": 120}[layout])
+    write_digest(
+        tmp_path / "content",
+        DAY,
+        sections=5,
+        filler={"sections": 1, "compact": 8, "rich": 120}[layout],
+    )
     from bot.digest.calls import build_calls
     from bot.digest.loader import load_digest
 

@@ -24,8 +24,15 @@ OLD_DAY = dt.date(2026, 10, 20)
 
 async def _run_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 async def test_sigkill_mid_post_then_restart_resumes_the_manual_push(tmp_path: Path):
@@ -40,11 +47,13 @@ async def test_sigkill_mid_post_then_restart_resumes_the_manual_push(tmp_path: P
         env = {**_env(tg, tmp_path), "ADMIN_IDS": str(ADMIN)}
         first = await _run_bot(env, tmp_path)
         try:
-            await tg.wait_until(lambda: any(r.method == "getUpdates" for r in tg.requests),
-                                timeout=60)
+            await tg.wait_until(
+                lambda: any(r.method == "getUpdates" for r in tg.requests), timeout=60
+            )
             await tg.send_text(ADMIN, ADMIN, f"/post {OLD_DAY.isoformat()}")
-            await tg.wait_until(lambda: len([m for m in tg.sent if m.chat_id != ADMIN])
-                                >= total // 3, timeout=60)
+            await tg.wait_until(
+                lambda: len([m for m in tg.sent if m.chat_id != ADMIN]) >= total // 3, timeout=60
+            )
         finally:
             first.send_signal(signal.SIGKILL)
             await first.wait()
@@ -55,7 +64,8 @@ async def test_sigkill_mid_post_then_restart_resumes_the_manual_push(tmp_path: P
         try:
             report = await tg.wait_for(
                 lambda m: m.chat_id == ADMIN and "Resumed after a restart" in m.parsed_text,
-                timeout=120)
+                timeout=120,
+            )
             assert f"{len(CHATS)} of {len(CHATS)} targets complete" in report.parsed_text
         finally:
             second.send_signal(signal.SIGTERM)

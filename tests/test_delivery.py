@@ -48,15 +48,20 @@ async def store(tmp_path: Path):
 
 def make_bot(tg: FakeTelegram, read_timeout: float = 5.0) -> ExtBot:
     request = HTTPXRequest(connection_pool_size=64, read_timeout=read_timeout)
-    return ExtBot(tg.token, base_url=tg.base_url, request=request,
-                  rate_limiter=FloodLimiter(scale=tg.speed))
+    return ExtBot(
+        tg.token, base_url=tg.base_url, request=request, rate_limiter=FloodLimiter(scale=tg.speed)
+    )
 
 
 def make_settings(tmp_path: Path, chats: list[str], **kw) -> Settings:
     (tmp_path / "content").mkdir(exist_ok=True)
-    return Settings(token=None, content_dir=tmp_path / "content",
-                    digest_chats=tuple(ChatTarget.parse(c) for c in chats),
-                    admin_ids=frozenset({ADMIN}), **kw)
+    return Settings(
+        token=None,
+        content_dir=tmp_path / "content",
+        digest_chats=tuple(ChatTarget.parse(c) for c in chats),
+        admin_ids=frozenset({ADMIN}),
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -69,8 +74,12 @@ async def env(tg, store, tmp_path):
         await bot.initialize()
         bots.append(bot)
         settings = make_settings(tmp_path, chats, **kw)
-        return DeliveryService(settings=settings, store=store, bot=bot,
-                               retry=RetryPolicy(attempts=6, base_delay=0.05, max_delay=0.5))
+        return DeliveryService(
+            settings=settings,
+            store=store,
+            bot=bot,
+            retry=RetryPolicy(attempts=6, base_delay=0.05, max_delay=0.5),
+        )
 
     path = write_digest(tmp_path / "content", DAY, sections=4)
     digest = load_digest(path, tmp_path / "content")
@@ -195,8 +204,12 @@ async def test_a_failing_chat_does_not_hold_back_the_others(tg, env):
     tg.fail_next(GROUP, "timeout", times=3, hold=1.0)
     finished: dict[int, float] = {}
     loop = asyncio.get_running_loop()
-    report = await svc.push(digest, progress=lambda e: finished.setdefault(e.chat_id, loop.time())
-                            if e.kind == "done" else None)
+    report = await svc.push(
+        digest,
+        progress=lambda e: (
+            finished.setdefault(e.chat_id, loop.time()) if e.kind == "done" else None
+        ),
+    )
     assert report.ok
     assert finished[CHANNEL] < finished[GROUP]
     # the channel's parts were all out before the group's first part got through
@@ -218,8 +231,7 @@ async def test_link_previews_setting(tg, env):
     service, digest = env
     svc = await service([str(GROUP)], link_previews=True)
     await svc.push(digest)
-    assert all(m.link_preview_options in (None, {"is_disabled": False})
-               for m in tg.sent_to(GROUP))
+    assert all(m.link_preview_options in (None, {"is_disabled": False}) for m in tg.sent_to(GROUP))
 
 
 async def test_a_scheduled_and_a_manual_push_at_once_send_each_part_once(tg, env):
@@ -232,8 +244,7 @@ async def test_a_scheduled_and_a_manual_push_at_once_send_each_part_once(tg, env
     assert_exactly_once(tg, CHANNEL, parts)
 
 
-async def test_scheduler_catches_up_after_downtime_and_a_restart_never_pushes_again(
-        tg, env, store):
+async def test_scheduler_catches_up_after_downtime_and_a_restart_never_pushes_again(tg, env, store):
     from bot.schedule import PushScheduler
     from tests.delivery_helpers import FakeClock
 
@@ -263,15 +274,18 @@ async def test_config_chat_that_migrated_keeps_receiving_after_a_restart(tg, env
     assert (await svc.push(digest)).ok
     restarted = await service(["-56"])
     await restarted.sync_config_targets()
-    day2 = load_digest(write_digest(tmp_path / "content", DAY + dt.timedelta(days=1),
-                                    sections=1), tmp_path / "content")
+    day2 = load_digest(
+        write_digest(tmp_path / "content", DAY + dt.timedelta(days=1), sections=1),
+        tmp_path / "content",
+    )
     assert (await restarted.push(day2)).ok
     # the day after: the target is still there (no second restart to re-add the old id)
     assert [(t.chat_id, t.thread_id) for t in await restarted.active_targets()] == [(-1010, None)]
 
 
 async def test_a_channel_subscribed_by_id_and_configured_by_name_gets_each_part_once(
-        tg, env, store):
+    tg, env, store
+):
     # a channel admin ran /subscribe (stored by numeric id), and DIGEST_CHATS names it @name
     service, digest = env
     await store.upsert_target(CHANNEL, None, "subscribe", title="Channel")
@@ -283,14 +297,17 @@ async def test_a_channel_subscribed_by_id_and_configured_by_name_gets_each_part_
     assert_exactly_once(tg, GROUP, parts)
     # ONE target per chat; 'config' is sticky, so /unsubscribe cannot remove it
     assert [(t.chat_id, t.source) for t in await store.all_targets()] == [
-        (CHANNEL, "config"), (GROUP, "config")]
+        (CHANNEL, "config"),
+        (GROUP, "config"),
+    ]
     # an explicit target list naming the chat both ways is one target as well
     again = await svc.push(digest, [ChatTarget("@digest_chan"), ChatTarget(CHANNEL)])
     assert [r.chat_id for r in again.results] == [CHANNEL] and again.sent == 0
 
 
 async def test_a_chat_pushed_under_its_name_is_not_pushed_again_once_resolved(
-        tg, env, store, tmp_path):
+    tg, env, store, tmp_path
+):
     service, digest = env
     # first run: getChat fails, so the target and its journal stay under the @name
     tg.fail_next(None, "500", method="getChat")
@@ -309,8 +326,10 @@ async def test_a_chat_pushed_under_its_name_is_not_pushed_again_once_resolved(
     assert await store.delivered_parts(digest.id, "@digest_chan", None) == {}
     # nor is it later, nor on the next day is it sent twice
     assert await restarted.push_due(dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC)) is None
-    day2 = load_digest(write_digest(tmp_path / "content", DAY + dt.timedelta(days=1),
-                                    sections=1), tmp_path / "content")
+    day2 = load_digest(
+        write_digest(tmp_path / "content", DAY + dt.timedelta(days=1), sections=1),
+        tmp_path / "content",
+    )
     assert (await restarted.push(day2)).ok
     assert_exactly_once(tg, CHANNEL, parts + [m.html for m in restarted.catalog.messages(day2)])
 

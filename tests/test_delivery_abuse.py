@@ -19,23 +19,30 @@ from tests.test_admin import ADMIN, CHANNEL, DAY, GROUP, bot_env, setup_chats, w
 FLOODER, OTHER_USER = 9001, 9002
 
 
-@pytest.mark.parametrize(("kind", "times", "hold"), [
-    ("500", 3, 0.0),       # three 500s: more than the acknowledgement's tries
-    ("timeout", 1, 0.0),   # the connection dropped without an answer
-    ("timeout", 1, 30.0),  # a hang: no answer until the client gives up
-], ids=["500x3", "dropped", "hang"])
+@pytest.mark.parametrize(
+    ("kind", "times", "hold"),
+    [
+        ("500", 3, 0.0),  # three 500s: more than the acknowledgement's tries
+        ("timeout", 1, 0.0),  # the connection dropped without an answer
+        ("timeout", 1, 30.0),  # a hang: no answer until the client gives up
+    ],
+    ids=["500x3", "dropped", "hang"],
+)
 async def test_post_completes_whatever_happens_to_the_acknowledgement(
-        fast_telegram, tmp_path, kind, times, hold):
+    fast_telegram, tmp_path, kind, times, hold
+):
     tg = fast_telegram
     setup_chats(tg)
     write_digest(tmp_path / "content", DAY)
     async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
-        parts = len(bot.services.catalog.messages(
-            (await bot.services.catalog.find_digests(None))[0]))
+        parts = len(
+            bot.services.catalog.messages((await bot.services.catalog.find_digests(None))[0])
+        )
         tg.fail_next(ADMIN, kind, times, hold=hold)  # the next message to the admin fails
         await tg.send_text(ADMIN, ADMIN, "/post")
         summary = await tg.wait_for(
-            lambda m: m.chat_id == ADMIN and "targets complete" in m.parsed_text, timeout=60)
+            lambda m: m.chat_id == ADMIN and "targets complete" in m.parsed_text, timeout=60
+        )
         assert "2 of 2 targets complete" in summary.parsed_text
         assert len(tg.sent_to(GROUP)) == parts and len(tg.sent_to(CHANNEL)) == parts
         jobs = await bot.services.store.job_states()
@@ -54,8 +61,14 @@ async def test_forged_button_presses_edit_no_pushed_part(fast_telegram, tmp_path
         digest_id = (await bot.services.store.latest()).id
         assert pushed
         for message in (pushed[0], pushed[-1]):
-            for data in ("a:0", "g:0", f"o:{digest_id}", f"t:0:{digest_id[:8]}", "d:20261125",
-                         "s:0:abc"):
+            for data in (
+                "a:0",
+                "g:0",
+                f"o:{digest_id}",
+                f"t:0:{digest_id[:8]}",
+                "d:20261125",
+                "s:0:abc",
+            ):
                 edits_before, sent_before = len(tg.edits), len(tg.sent)
                 query = tg.forge_button_press(GROUP, ADMIN, message.message_id, data)
                 await bot.settle()
@@ -65,8 +78,9 @@ async def test_forged_button_presses_edit_no_pushed_part(fast_telegram, tmp_path
         # a real interactive list still pages with its own buttons
         listing = (await bot.ask(GROUP, ADMIN, "/archive"))[-1]
         assert listing.buttons
-        sent, edits = await bot.press(GROUP, ADMIN, listing.message_id,
-                                      listing.buttons[0]["callback_data"])
+        sent, edits = await bot.press(
+            GROUP, ADMIN, listing.message_id, listing.buttons[0]["callback_data"]
+        )
         assert edits or sent  # the archive's own button is served
 
 
@@ -93,8 +107,9 @@ async def test_one_user_flooding_today_starves_neither_readers_nor_a_push(tmp_pa
         for group in groups:
             tg.add_supergroup(group, f"Group {group}")
         env = {"DIGEST_CHATS": ",".join(str(g) for g in groups), "TIMEZONE": "UTC"}
-        async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=env,
-                               limiter=FloodLimiter()) as bot:
+        async with running_bot(
+            tg, tmp_path, admins=[ADMIN], env_overrides=env, limiter=FloodLimiter()
+        ) as bot:
             # the baseline: the same push, same bot, nobody flooding
             baseline = await _timed_push(bot, tg, groups)
             await bot.services.jobs.wait()

@@ -15,8 +15,16 @@ from tests.test_crash_resume import _env
 
 async def _run(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "post", *args, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot",
+        "post",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     return proc.returncode or 0, out.decode(), err.decode()
 
@@ -37,7 +45,7 @@ async def test_post_cli_exit_codes_and_summary(tmp_path: Path):
         # log lines (the kicked chat's) start a line of their own (tqdm's logging redirect),
         # never glued to the end of a half-drawn progress bar
         stamps = list(re.finditer(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ ", err))
-        assert any("to -1001001: failed" in err[m.end():m.end() + 200] for m in stamps)
+        assert any("to -1001001: failed" in err[m.end() : m.end() + 200] for m in stamps)
         assert all(m.start() == 0 or err[m.start() - 1] in "\r\n" for m in stamps), err
         assert tg.token not in out + err
         # only the 24th went out (2 parts), to the one chat that works

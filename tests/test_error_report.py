@@ -33,8 +33,10 @@ def add_failing_commands(bot: RunningBot) -> None:
 
     async def boom(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # the kind of text a network error carries: the request URL, token included
-        raise RuntimeError(f"boom calling https://api.telegram.org/bot{token}/getMe "
-                           f"for message {update.effective_message.message_id}")
+        raise RuntimeError(
+            f"boom calling https://api.telegram.org/bot{token}/getMe "
+            f"for message {update.effective_message.message_id}"
+        )
 
     async def other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise KeyError("another bug")
@@ -47,8 +49,9 @@ def reports(tg: FakeTelegram) -> list[str]:
     return [m.parsed_text for m in tg.sent_to(OPS_CHAT)]
 
 
-async def test_handler_errors_are_reported_once_per_ten_minutes(fast_telegram: FakeTelegram,
-                                                                tmp_path) -> None:
+async def test_handler_errors_are_reported_once_per_ten_minutes(
+    fast_telegram: FakeTelegram, tmp_path
+) -> None:
     tg = fast_telegram
     setup_chats(tg)
     write_digest(tmp_path / "content", DAY)
@@ -65,7 +68,7 @@ async def test_handler_errors_are_reported_once_per_ten_minutes(fast_telegram: F
         assert first[0].startswith("⚠️ digestbot: unhandled error")
         assert "RuntimeError: boom calling" in first[0]
         assert f"chat {ALICE} (private), user {ALICE}, command '/boom'" in first[0]
-        assert 'in boom' in first[0]  # the traceback's frame
+        assert "in boom" in first[0]  # the traceback's frame
         assert "[REDACTED]" in first[0]
         assert tg.token not in first[0] and tg.token.split(":")[1] not in first[0]
 
@@ -85,14 +88,16 @@ async def test_handler_errors_are_reported_once_per_ten_minutes(fast_telegram: F
         assert f"chat {BOB} (private)" in reports(tg)[2]
         assert "Also 2 more time(s) since the last report" in reports(tg)[2]
         registry = bot.ops.metrics.registry
-        assert registry.get_sample_value("digestbot_error_reports_total",
-                                         {"outcome": "sent"}) == 3
-        assert registry.get_sample_value("digestbot_error_reports_total",
-                                         {"outcome": "suppressed"}) == 2
+        assert registry.get_sample_value("digestbot_error_reports_total", {"outcome": "sent"}) == 3
+        assert (
+            registry.get_sample_value("digestbot_error_reports_total", {"outcome": "suppressed"})
+            == 2
+        )
 
 
-async def test_a_failed_push_is_reported_with_its_targets(fast_telegram: FakeTelegram,
-                                                          tmp_path) -> None:
+async def test_a_failed_push_is_reported_with_its_targets(
+    fast_telegram: FakeTelegram, tmp_path
+) -> None:
     tg = fast_telegram
     setup_chats(tg)
     write_digest(tmp_path / "content", DAY)
@@ -107,8 +112,9 @@ async def test_a_failed_push_is_reported_with_its_targets(fast_telegram: FakeTel
         assert len(tg.sent_to(GROUP)) > 0  # the healthy chat got its digest
 
 
-async def test_an_unreachable_error_chat_never_breaks_the_bot(fast_telegram: FakeTelegram,
-                                                              tmp_path) -> None:
+async def test_an_unreachable_error_chat_never_breaks_the_bot(
+    fast_telegram: FakeTelegram, tmp_path
+) -> None:
     tg = fast_telegram
     setup_chats(tg)
     write_digest(tmp_path / "content", DAY)
@@ -117,8 +123,12 @@ async def test_an_unreachable_error_chat_never_breaks_the_bot(fast_telegram: Fak
         add_failing_commands(bot)
         replies = await bot.ask(ALICE, ALICE, "/boom")
         assert APOLOGY in [r.parsed_text for r in replies]
-        assert bot.ops.metrics.registry.get_sample_value(
-            "digestbot_error_reports_total", {"outcome": "failed"}) == 1
+        assert (
+            bot.ops.metrics.registry.get_sample_value(
+                "digestbot_error_reports_total", {"outcome": "failed"}
+            )
+            == 1
+        )
         replies = await bot.ask(ALICE, ALICE, "/latest")  # still serving
         assert replies and replies[0].parsed_text.startswith("Digest of 2026-11-25")
 
@@ -131,7 +141,8 @@ def _raise(message: str) -> BaseException:
 
 
 def test_fingerprint_ignores_numbers_but_not_the_kind_of_error() -> None:
-    assert fingerprint(_raise("message 12 in chat -100345")) == \
-        fingerprint(_raise("message 99 in chat -100777"))
+    assert fingerprint(_raise("message 12 in chat -100345")) == fingerprint(
+        _raise("message 99 in chat -100777")
+    )
     assert fingerprint(_raise("message 12")) != fingerprint(_raise("reply 12"))
     assert fingerprint(_raise("x")) != fingerprint(KeyError("x"))

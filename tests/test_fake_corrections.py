@@ -28,27 +28,34 @@ async def _bot(tg: FakeTelegram) -> Bot:
 
 
 async def test_text_caption_and_media_edits_are_checked_and_recorded(
-        unlimited: FakeTelegram) -> None:
+    unlimited: FakeTelegram,
+) -> None:
     tg = unlimited
     tg.add_supergroup(GROUP, "G")
     bot = await _bot(tg)
     text = await bot.send_message(GROUP, "<b>old</b>", parse_mode="HTML")
     photo = await bot.send_photo(GROUP, PHOTO, caption="cap", parse_mode="HTML")
     await bot.edit_message_text("<b>new</b>", GROUP, text.message_id, parse_mode="HTML")
-    await bot.edit_message_caption(GROUP, photo.message_id, caption="<i>cap 2</i>",
-                                   parse_mode="HTML")
-    await bot.edit_message_media(InputMediaPhoto("https://example.com/b.png", caption="cap 3"),
-                                 GROUP, photo.message_id)
+    await bot.edit_message_caption(
+        GROUP, photo.message_id, caption="<i>cap 2</i>", parse_mode="HTML"
+    )
+    await bot.edit_message_media(
+        InputMediaPhoto("https://example.com/b.png", caption="cap 3"), GROUP, photo.message_id
+    )
     assert [(e.method, e.parsed_text) for e in tg.edits] == [
-        ("editMessageText", "new"), ("editMessageCaption", "cap 2"),
-        ("editMessageMedia", "cap 3")]
+        ("editMessageText", "new"),
+        ("editMessageCaption", "cap 2"),
+        ("editMessageMedia", "cap 3"),
+    ]
     assert tg.edits[-1].photo == "https://example.com/b.png"
     # the same content again: Telegram's "not modified", for each kind of edit
-    for call in (bot.edit_message_text("<b>new</b>", GROUP, text.message_id, parse_mode="HTML"),
-                 bot.edit_message_caption(GROUP, photo.message_id, caption="cap 3"),
-                 bot.edit_message_media(InputMediaPhoto("https://example.com/b.png",
-                                                        caption="cap 3"),
-                                        GROUP, photo.message_id)):
+    for call in (
+        bot.edit_message_text("<b>new</b>", GROUP, text.message_id, parse_mode="HTML"),
+        bot.edit_message_caption(GROUP, photo.message_id, caption="cap 3"),
+        bot.edit_message_media(
+            InputMediaPhoto("https://example.com/b.png", caption="cap 3"), GROUP, photo.message_id
+        ),
+    ):
         with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
             await call
     # kinds do not mix: no caption on a text message, no media in place of text
@@ -57,13 +64,13 @@ async def test_text_caption_and_media_edits_are_checked_and_recorded(
     with pytest.raises(BadRequest, match=r"(?i)no media in the message"):
         await bot.edit_message_media(InputMediaPhoto(PHOTO), GROUP, text.message_id)
     with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
-        await bot.edit_message_caption(GROUP, photo.message_id, caption="<b>x",
-                                       parse_mode="HTML")
+        await bot.edit_message_caption(GROUP, photo.message_id, caption="<b>x", parse_mode="HTML")
     await bot.shutdown()
 
 
 async def test_gone_and_locked_messages_and_the_48_hour_delete_window(
-        unlimited: FakeTelegram) -> None:
+    unlimited: FakeTelegram,
+) -> None:
     tg = unlimited
     tg.add_group(-500, "Basic")
     bot = await _bot(tg)

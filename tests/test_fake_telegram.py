@@ -43,9 +43,9 @@ async def tg(fake_telegram: FakeTelegram) -> FakeTelegram:
     fake_telegram.add_private_chat(ALICE, "Alice", username="alice")
     fake_telegram.add_group(GROUP, "Group", {ALICE: "creator"})
     fake_telegram.add_supergroup(SUPER, "Super", {ALICE: "creator"}, bot_status="administrator")
-    fake_telegram.add_supergroup(FORUM, "Forum", {ALICE: "member"}, topics={42: "News",
-                                                                            43: "Old"},
-                                 closed_topics={43})
+    fake_telegram.add_supergroup(
+        FORUM, "Forum", {ALICE: "member"}, topics={42: "News", 43: "Old"}, closed_topics={43}
+    )
     fake_telegram.add_channel(CHANNEL, "Channel", username="@digest_chan")
     return fake_telegram
 
@@ -74,15 +74,24 @@ async def test_unknown_method_is_404(bot: Bot) -> None:
 async def test_send_valid_html_is_recorded(tg: FakeTelegram, bot: Bot) -> None:
     html = '<b>Today</b> — <a href="https://example.org/a?b=1&amp;c=2">news</a> 😀'
     message = await bot.send_message(
-        ALICE, html, parse_mode="HTML", disable_notification=True,
-        link_preview_options=LinkPreviewOptions(is_disabled=True))
+        ALICE,
+        html,
+        parse_mode="HTML",
+        disable_notification=True,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
     assert message.text == "Today — news 😀"
     assert [(e.type, e.offset, e.length) for e in message.entities] == [
-        ("bold", 0, 5), ("text_link", 8, 4)]
+        ("bold", 0, 5),
+        ("text_link", 8, 4),
+    ]
     assert message.entities[1].url == "https://example.org/a?b=1&c=2"
     [sent] = tg.sent
-    assert (sent.method, sent.chat_id, sent.message_id) == ("sendMessage", ALICE,
-                                                            message.message_id)
+    assert (sent.method, sent.chat_id, sent.message_id) == (
+        "sendMessage",
+        ALICE,
+        message.message_id,
+    )
     assert sent.html == html and sent.parsed_text == message.text
     assert sent.disable_notification and sent.link_preview_options == {"is_disabled": True}
     assert tg.sent_to(ALICE) == [sent] and tg.sent_to(GROUP) == []
@@ -231,8 +240,9 @@ async def test_long_poll_returns_an_injected_update(tg: FakeTelegram, bot: Bot) 
     assert tg.pending_updates == []
 
 
-async def test_updates_in_topics_from_anonymous_admins_and_channels(tg: FakeTelegram,
-                                                                    bot: Bot) -> None:
+async def test_updates_in_topics_from_anonymous_admins_and_channels(
+    tg: FakeTelegram, bot: Bot
+) -> None:
     await tg.send_text(FORUM, ALICE, "/tags", thread_id=42)
     await tg.send_text(SUPER, None, "/post", anonymous_admin=True)
     await tg.send_channel_post(CHANNEL, "hello")
@@ -263,7 +273,8 @@ async def test_second_poller_conflicts(tg: FakeTelegram, bot: Bot) -> None:
 def test_command_entities_use_utf16_offsets() -> None:
     assert command_entities("😀 /start x /help@bot") == [
         {"type": "bot_command", "offset": 3, "length": 6},
-        {"type": "bot_command", "offset": 12, "length": 9}]
+        {"type": "bot_command", "offset": 12, "length": 9},
+    ]
     assert command_entities("a/b http://x/y") == []
 
 
@@ -271,10 +282,15 @@ def test_command_entities_use_utf16_offsets() -> None:
 
 
 async def test_buttons_callbacks_and_edits(tg: FakeTelegram, bot: Bot) -> None:
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Next", callback_data="page:2"),
-                                    InlineKeyboardButton("Site", url="https://example.org")]])
-    message = await bot.send_message(ALICE, "<b>page 1</b>", parse_mode="HTML",
-                                     reply_markup=markup)
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Next", callback_data="page:2"),
+                InlineKeyboardButton("Site", url="https://example.org"),
+            ]
+        ]
+    )
+    message = await bot.send_message(ALICE, "<b>page 1</b>", parse_mode="HTML", reply_markup=markup)
     assert [b["text"] for b in tg.sent[0].buttons] == ["Next", "Site"]
     with pytest.raises(ValueError, match=r"(?i)no button"):
         await tg.press_button(ALICE, ALICE, message.message_id, "page:3")
@@ -286,17 +302,21 @@ async def test_buttons_callbacks_and_edits(tg: FakeTelegram, bot: Bot) -> None:
     assert tg.callback_answers[query_id]["text"] == "ok"
     with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_callback_query(query_id)
-    await bot.edit_message_text("<b>page 2</b>", ALICE, message.message_id, parse_mode="HTML",
-                                reply_markup=markup)
+    await bot.edit_message_text(
+        "<b>page 2</b>", ALICE, message.message_id, parse_mode="HTML", reply_markup=markup
+    )
     with pytest.raises(BadRequest, match=r"(?i)not modified"):
-        await bot.edit_message_text("<b>page 2</b>", ALICE, message.message_id,
-                                    parse_mode="HTML", reply_markup=markup)
+        await bot.edit_message_text(
+            "<b>page 2</b>", ALICE, message.message_id, parse_mode="HTML", reply_markup=markup
+        )
     with pytest.raises(BadRequest, match=r"(?i)to edit not found"):
         await bot.edit_message_text("x", ALICE, 999)
     await bot.edit_message_reply_markup(ALICE, message.message_id, reply_markup=None)
     assert [e.method for e in tg.edits] == ["editMessageText", "editMessageReplyMarkup"]
-    assert tg.edits[0].parsed_text == "page 2" and tg.chat(ALICE).messages[
-        message.message_id].get("reply_markup") is None
+    assert (
+        tg.edits[0].parsed_text == "page 2"
+        and tg.chat(ALICE).messages[message.message_id].get("reply_markup") is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -326,13 +346,16 @@ async def test_reply_parameters(tg: FakeTelegram, bot: Bot) -> None:
 
 
 async def test_send_photo(tg: FakeTelegram, bot: Bot) -> None:
-    message = await bot.send_photo(ALICE, "https://example.org/cover.jpg",
-                                   caption="<i>cover</i>", parse_mode="HTML")
+    message = await bot.send_photo(
+        ALICE, "https://example.org/cover.jpg", caption="<i>cover</i>", parse_mode="HTML"
+    )
     assert message.caption == "cover" and message.photo
     sent = tg.sent[0]
-    assert (sent.method, sent.photo, sent.caption) == ("sendPhoto",
-                                                       "https://example.org/cover.jpg",
-                                                       "<i>cover</i>")
+    assert (sent.method, sent.photo, sent.caption) == (
+        "sendPhoto",
+        "https://example.org/cover.jpg",
+        "<i>cover</i>",
+    )
     await bot.send_photo(ALICE, message.photo[-1].file_id)  # a file_id it handed out
     with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
         await bot.send_photo(ALICE, "https://example.org/c.jpg", caption="x" * 1025)
@@ -395,22 +418,27 @@ async def test_wait_for_times_out_with_a_useful_message(tg: FakeTelegram, bot: B
 
 async def test_json_bodies_and_control_api(tg: FakeTelegram) -> None:
     async with aiohttp.ClientSession() as http:
-        async with http.post(f"{tg.base_url}{tg.token}/sendMessage",
-                             json={"chat_id": ALICE, "text": "<b>json</b>",
-                                   "parse_mode": "HTML"}) as resp:
+        async with http.post(
+            f"{tg.base_url}{tg.token}/sendMessage",
+            json={"chat_id": ALICE, "text": "<b>json</b>", "parse_mode": "HTML"},
+        ) as resp:
             body = await resp.json()
         assert body["ok"] and body["result"]["text"] == "json"
-        async with http.post(f"{tg.url}/_control/add_private_chat",
-                             json={"user_id": 5, "first_name": "Bob"}) as resp:
+        async with http.post(
+            f"{tg.url}/_control/add_private_chat", json={"user_id": 5, "first_name": "Bob"}
+        ) as resp:
             assert (await resp.json())["result"]["first_name"] == "Bob"
-        async with http.post(f"{tg.url}/_control/send_text",
-                             json={"chat_id": 5, "text": "/start"}) as resp:
+        async with http.post(
+            f"{tg.url}/_control/send_text", json={"chat_id": 5, "text": "/start"}
+        ) as resp:
             assert (await resp.json())["result"]["entities"][0]["type"] == "bot_command"
-        async with http.post(f"{tg.url}/_control/fail_next",
-                             json={"chat_id": 5, "kind": "429", "retry_after": 2}) as resp:
+        async with http.post(
+            f"{tg.url}/_control/fail_next", json={"chat_id": 5, "kind": "429", "retry_after": 2}
+        ) as resp:
             assert resp.status == 200
-        async with http.post(f"{tg.base_url}{tg.token}/sendMessage",
-                             data={"chat_id": "5", "text": "form"}) as resp:
+        async with http.post(
+            f"{tg.base_url}{tg.token}/sendMessage", data={"chat_id": "5", "text": "form"}
+        ) as resp:
             body = await resp.json()
         assert resp.status == 429 and body["parameters"] == {"retry_after": 2}
         async with http.get(f"{tg.url}/_control/sent", params={"chat_id": ALICE}) as resp:
@@ -448,8 +476,10 @@ async def test_application_polling_answers_start(tg: FakeTelegram) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.floats(min_value=1.0, max_value=5.0), min_size=1, max_size=80),
-       st.sampled_from([1.0, 10.0]))
+@given(
+    st.lists(st.floats(min_value=1.0, max_value=5.0), min_size=1, max_size=80),
+    st.sampled_from([1.0, 10.0]),
+)
 def test_pacing_at_one_per_second_never_trips(gaps: list[float], speed: float) -> None:
     limits = FloodLimits(speed=speed)
     now = 100.0
@@ -488,8 +518,10 @@ def test_group_and_global_windows() -> None:
     fast = FloodLimits(speed=10, integer_retry_after=False)  # 30 per 0.1 s = 300/s
     assert all(fast.check(c, False, 5.0) is None for c in range(30))
     assert fast.check(1000, False, 5.0) == pytest.approx(0.1)
-    assert all(fast.check(c, False, 5.1 + c / 300) is None for c in itertools.islice(
-        itertools.count(100), 300))
+    assert all(
+        fast.check(c, False, 5.1 + c / 300) is None
+        for c in itertools.islice(itertools.count(100), 300)
+    )
 
 
 # ------------------------------------------------------------------ standalone mode
@@ -498,9 +530,16 @@ def test_group_and_global_windows() -> None:
 async def test_standalone_console_mode() -> None:
     """``python -m bot.standin``: prints how to connect, turns stdin lines into updates."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.standin", "--port", "0",
-        cwd=PROJECT_ROOT, stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "bot.standin",
+        "--port",
+        "0",
+        cwd=PROJECT_ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     assert proc.stdin is not None and proc.stdout is not None
     banner = [(await asyncio.wait_for(proc.stdout.readline(), 10)).decode() for _ in range(2)]
     base = banner[0].split(" on ")[1].strip()

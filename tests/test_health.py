@@ -43,7 +43,8 @@ async def _wait_health(bot, code: int, timeout: float = 15.0) -> dict:  # noqa: 
 
 
 async def test_healthz_is_503_while_telegram_is_gone_and_200_when_it_is_back(
-        fast_telegram: FakeTelegram, tmp_path) -> None:
+    fast_telegram: FakeTelegram, tmp_path
+) -> None:
     tg = fast_telegram
     write_digest(tmp_path / "content", DAY)
     env = {"HEALTH_LISTEN": LOOPBACK_ANY_PORT, "HEALTH_MAX_SILENCE": "2"}
@@ -63,18 +64,26 @@ async def test_healthz_is_503_while_telegram_is_gone_and_200_when_it_is_back(
 
 
 async def test_healthz_in_webhook_mode_stays_ok_when_nothing_happens(
-        fast_telegram: FakeTelegram, tmp_path) -> None:
+    fast_telegram: FakeTelegram, tmp_path
+) -> None:
     """No polling, no users: the probe (getWebhookInfo) keeps the pulse, so a quiet bot is
     healthy, not "silent"."""
     tg = fast_telegram
     write_digest(tmp_path / "content", DAY)
-    env = {"HEALTH_LISTEN": LOOPBACK_ANY_PORT, "HEALTH_MAX_SILENCE": "1",
-           "WEBHOOK_URL": "https://digest.example.test/hook", "WEBHOOK_SECRET": "abc",
-           "WEBHOOK_LISTEN": LOOPBACK_ANY_PORT}
+    env = {
+        "HEALTH_LISTEN": LOOPBACK_ANY_PORT,
+        "HEALTH_MAX_SILENCE": "1",
+        "WEBHOOK_URL": "https://digest.example.test/hook",
+        "WEBHOOK_SECRET": "abc",
+        "WEBHOOK_LISTEN": LOOPBACK_ANY_PORT,
+    }
     async with running_bot(tg, tmp_path, env_overrides=env) as bot:
         start = tg.stats.requests.get("getWebhookInfo", 0)
-        await tg.wait_until(lambda: tg.stats.requests.get("getWebhookInfo", 0) >= start + 3,
-                            timeout=10, what="probes")
+        await tg.wait_until(
+            lambda: tg.stats.requests.get("getWebhookInfo", 0) >= start + 3,
+            timeout=10,
+            what="probes",
+        )
         code, body = await _health(bot)
         assert code == 200, body
         assert "getUpdates" not in tg.stats.requests
@@ -105,7 +114,8 @@ async def test_metrics_count_a_push(fast_telegram: FakeTelegram, tmp_path) -> No
     tg.add_channel(CHANNEL, "Channel", username="digest_chan")
     write_digest(tmp_path / "content", DAY)
     (tmp_path / "content" / "2026-01-02-bad.md").write_text(
-        "---\ntitle: [unclosed\ndate: 2026-01-02\n---\nbody\n", encoding="utf-8")
+        "---\ntitle: [unclosed\ndate: 2026-01-02\n---\nbody\n", encoding="utf-8"
+    )
     env = {"HEALTH_LISTEN": LOOPBACK_ANY_PORT, "DIGEST_CHATS": f"{GROUP},{CHANNEL}"}
     async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=env) as bot:
         base = bot.listener_url(bot.settings.health_listen)
@@ -118,8 +128,9 @@ async def test_metrics_count_a_push(fast_telegram: FakeTelegram, tmp_path) -> No
         tg.fail_next(GROUP, "429", retry_after=1)  # one flood wait on the way
         tg.fail_next(CHANNEL, "500")  # and one server error, which the sender retries
         await bot.ask(ADMIN, ADMIN, "/post")
-        await tg.wait_for(lambda m: m.chat_id == ADMIN and "targets complete" in m.parsed_text,
-                          timeout=20)
+        await tg.wait_for(
+            lambda m: m.chat_id == ADMIN and "targets complete" in m.parsed_text, timeout=20
+        )
         after = await scrape(base)
 
     assert value(after, "digestbot_pushes_total", outcome="ok") == 1
@@ -128,15 +139,24 @@ async def test_metrics_count_a_push(fast_telegram: FakeTelegram, tmp_path) -> No
     assert value(after, "digestbot_push_duration_seconds_sum") > 0
     # every HTTP attempt, by method and outcome, exactly as the server saw them
     sends = [r for r in tg.requests if r.method == "sendMessage"]
-    assert value(after, "digestbot_telegram_requests_total", method="sendMessage",
-                 outcome="ok") == sum(r.status == 200 for r in sends)
-    assert value(after, "digestbot_telegram_requests_total", method="sendMessage",
-                 outcome="flood_wait") == 1
+    assert value(
+        after, "digestbot_telegram_requests_total", method="sendMessage", outcome="ok"
+    ) == sum(r.status == 200 for r in sends)
+    assert (
+        value(
+            after, "digestbot_telegram_requests_total", method="sendMessage", outcome="flood_wait"
+        )
+        == 1
+    )
     assert value(after, "digestbot_telegram_429_total", method="sendMessage") == 1
     assert value(after, "digestbot_retries_total", reason="flood") == 1
     assert value(after, "digestbot_retries_total", reason="network") == 1
-    assert value(after, "digestbot_telegram_requests_total", method="sendMessage",
-                 outcome="server_error") == 1
+    assert (
+        value(
+            after, "digestbot_telegram_requests_total", method="sendMessage", outcome="server_error"
+        )
+        == 1
+    )
     # the /post command was timed under its own name
     assert value(after, "digestbot_command_duration_seconds_count", command="post") == 1
     assert value(after, "digestbot_command_duration_seconds_count", command="today") == 0
@@ -144,16 +164,19 @@ async def test_metrics_count_a_push(fast_telegram: FakeTelegram, tmp_path) -> No
 
 
 async def test_an_address_in_use_is_one_clear_error_naming_the_setting(
-        fast_telegram: FakeTelegram, tmp_path) -> None:
+    fast_telegram: FakeTelegram, tmp_path
+) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        settings = settings_for(fast_telegram, tmp_path,
-                                env_overrides={"HEALTH_LISTEN": f"127.0.0.1:{port}"})
+        settings = settings_for(
+            fast_telegram, tmp_path, env_overrides={"HEALTH_LISTEN": f"127.0.0.1:{port}"}
+        )
         app = build_application(settings)
         with pytest.raises(OSError) as caught:
             await start_application(app)
-    assert caught.value.strerror == (f"HEALTH_LISTEN: cannot listen on 127.0.0.1:{port} "
-                                     "(Address already in use)")
+    assert caught.value.strerror == (
+        f"HEALTH_LISTEN: cannot listen on 127.0.0.1:{port} (Address already in use)"
+    )
     assert not app.running

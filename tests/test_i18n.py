@@ -27,53 +27,80 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_marked_string_is_in_both_catalogs_translated_and_compiled() -> None:
     found = problems()
     assert not found, (
-        f"{len(found)} translation problem(s):\n  " + "\n  ".join(found)
-        + f"\nTo fix: {HOW_TO}.")
+        f"{len(found)} translation problem(s):\n  " + "\n  ".join(found) + f"\nTo fix: {HOW_TO}."
+    )
 
 
 def test_handlers_hand_no_unwrapped_text_to_telegram() -> None:
     # handlers, and the bot modules that write to people (views, admin notices)
     paths = sorted((ROOT / "handlers").glob("*.py")) + [
-        ROOT / "bot" / name for name in (
-            "reader/views.py", "reader_text.py", "admin_views.py", "schedule_text.py",
-            "delivery/notify.py", "delivery/push.py", "delivery/jobs.py")]
+        ROOT / "bot" / name
+        for name in (
+            "reader/views.py",
+            "reader_text.py",
+            "admin_views.py",
+            "schedule_text.py",
+            "delivery/notify.py",
+            "delivery/push.py",
+            "delivery/jobs.py",
+        )
+    ]
     found = unwrapped_literals(paths)
     assert not found, (
-        f"{len(found)} user-facing literal(s) not wrapped in _():\n  " + "\n  ".join(found)
-        + "\nWrap each in _() (from bot.i18n import _), then: " + HOW_TO + ".")
+        f"{len(found)} user-facing literal(s) not wrapped in _():\n  "
+        + "\n  ".join(found)
+        + "\nWrap each in _() (from bot.i18n import _), then: "
+        + HOW_TO
+        + "."
+    )
 
 
 def test_the_literal_scan_finds_what_it_should(tmp_path: Path) -> None:
     source = tmp_path / "h.py"
     source.write_text(
         "async def f(update, m, q):\n"
-        "    await m.reply_text('Hello there')\n"                   # found
-        "    await show(update, f'<b>Sorry</b> {x}')\n"             # found
-        "    await m.reply_text(_('Hello there'))\n"                # wrapped: fine
-        "    await show(update, f'<b>{_(\"Tags\")}</b> 1/2')\n"     # only markup around
+        "    await m.reply_text('Hello there')\n"  # found
+        "    await show(update, f'<b>Sorry</b> {x}')\n"  # found
+        "    await m.reply_text(_('Hello there'))\n"  # wrapped: fine
+        "    await show(update, f'<b>{_(\"Tags\")}</b> 1/2')\n"  # only markup around
         "    await q.answer()\n"
-        "    InlineKeyboardButton('« 2/3', callback_data='x')\n"    # no words
-        "    InlineKeyboardButton(text='Open it')\n",               # found
-        encoding="utf-8")
+        "    InlineKeyboardButton('« 2/3', callback_data='x')\n"  # no words
+        "    InlineKeyboardButton(text='Open it')\n",  # found
+        encoding="utf-8",
+    )
     found = unwrapped_literals([source])
     assert [line.split(": ", 1)[0].rsplit(":", 1)[1] for line in found] == ["2", "3", "8"]
 
 
-@pytest.mark.parametrize(("code", "language"), [
-    ("zh", SIMPLIFIED), ("zh-hans", SIMPLIFIED), ("zh-CN", SIMPLIFIED), ("zh-sg", SIMPLIFIED),
-    ("zh_Hans", SIMPLIFIED),
-    # no Traditional catalog: Chinese readers still get Chinese
-    ("zh-hant", SIMPLIFIED), ("zh-TW", SIMPLIFIED), ("zh-hk", SIMPLIFIED),
-    ("en", ENGLISH), ("en-US", ENGLISH), ("de", ENGLISH), ("ja", ENGLISH), ("", ENGLISH),
-    (None, ENGLISH), ("zhx", ENGLISH),
-])
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [
+        ("zh", SIMPLIFIED),
+        ("zh-hans", SIMPLIFIED),
+        ("zh-CN", SIMPLIFIED),
+        ("zh-sg", SIMPLIFIED),
+        ("zh_Hans", SIMPLIFIED),
+        # no Traditional catalog: Chinese readers still get Chinese
+        ("zh-hant", SIMPLIFIED),
+        ("zh-TW", SIMPLIFIED),
+        ("zh-hk", SIMPLIFIED),
+        ("en", ENGLISH),
+        ("en-US", ENGLISH),
+        ("de", ENGLISH),
+        ("ja", ENGLISH),
+        ("", ENGLISH),
+        (None, ENGLISH),
+        ("zhx", ENGLISH),
+    ],
+)
 def test_language_for_a_telegram_language_code(code: str | None, language: str) -> None:
     assert language_for_code(code) == language
 
 
 def test_traditional_catalog_is_used_when_it_exists(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(i18n, "available_languages", lambda: (ENGLISH, SIMPLIFIED,
-                                                              i18n.TRADITIONAL))
+    monkeypatch.setattr(
+        i18n, "available_languages", lambda: (ENGLISH, SIMPLIFIED, i18n.TRADITIONAL)
+    )
     assert language_for_code("zh-TW") == i18n.TRADITIONAL
     assert language_for_code("zh-CN") == SIMPLIFIED
 
@@ -110,9 +137,13 @@ def test_the_package_ships_the_compiled_catalogs() -> None:
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = config["tool"]["setuptools"]["package-data"]["bot"]
-    compiled = sorted(p.relative_to(ROOT / "bot").as_posix()
-                      for p in (ROOT / "bot" / "locale").glob("*/LC_MESSAGES/*.mo"))
-    assert compiled == ["locale/en/LC_MESSAGES/digestbot.mo",
-                        "locale/zh_Hans/LC_MESSAGES/digestbot.mo"]
+    compiled = sorted(
+        p.relative_to(ROOT / "bot").as_posix()
+        for p in (ROOT / "bot" / "locale").glob("*/LC_MESSAGES/*.mo")
+    )
+    assert compiled == [
+        "locale/en/LC_MESSAGES/digestbot.mo",
+        "locale/zh_Hans/LC_MESSAGES/digestbot.mo",
+    ]
     assert all(any(fnmatch.fnmatch(path, p) for p in patterns) for path in compiled)
     assert any(dep.lower().startswith("babel") for dep in config["project"]["dependencies"])

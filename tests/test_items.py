@@ -20,8 +20,9 @@ CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
 
 def digest(body: str) -> Digest:
-    return Digest(id="20260101-00000000", path=Path("x.md"), title="T", date=dt.date(2026, 1, 1),
-                  body=body)
+    return Digest(
+        id="20260101-00000000", path=Path("x.md"), title="T", date=dt.date(2026, 1, 1), body=body
+    )
 
 
 def test_h3_items_with_section_heading_and_text() -> None:
@@ -36,9 +37,12 @@ def test_h3_items_with_section_heading_and_text() -> None:
     items = extract_items(digest(body))
     assert items == [
         Item(None, "Intro paragraph.", "Intro paragraph.", None),
-        Item("Models", "Qwen3 released",
-             "Qwen3 released\nAlibaba ships Qwen3 with code.\npoint one\npoint two",
-             "https://example.com/qwen"),
+        Item(
+            "Models",
+            "Qwen3 released",
+            "Qwen3 released\nAlibaba ships Qwen3 with code.\npoint one\npoint two",
+            "https://example.com/qwen",
+        ),
         Item("Models", "Second item", "Second item\nMore text.", None),
         Item("Tools", "Only one", "Only one\nBody", None),
     ]
@@ -62,8 +66,10 @@ def test_section_without_h3_gives_list_items_and_paragraphs() -> None:
 
 
 def test_no_markup_or_html_leaks() -> None:
-    body = ("## S\n\n### <b>Bold</b> title\n\n<div>raw <i>html</i> &amp; more</div>\n\n"
-            "![alt text](x.png)\n")
+    body = (
+        "## S\n\n### <b>Bold</b> title\n\n<div>raw <i>html</i> &amp; more</div>\n\n"
+        "![alt text](x.png)\n"
+    )
     (item,) = extract_items(digest(body))
     assert "<" not in item.text and ">" not in item.text
     assert "raw" in item.text and "& more" in item.text and "alt text" in item.text
@@ -142,16 +148,39 @@ _PLAIN_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
 _LINE_TEXT = st.one_of(
     st.text(_PLAIN_CHARS, min_size=1, max_size=40),
     # links and bold runs, the shapes with a fast path of their own, and near misses
-    st.tuples(st.text(_PLAIN_CHARS, max_size=12), st.sampled_from([
-        "https://a.example/p?q=1#f", "http://a.example", "https://A.example/x", "b \"t\"",
-        " <b> ", "https://a.example/%7e", "https://a.example/(x)", "a.example/x",
-    ])).map(lambda p: f"[{p[0]}]({p[1]})"),
-    st.tuples(st.text(_PLAIN_CHARS, min_size=1, max_size=12),
-              st.text(_PLAIN_CHARS, max_size=20)).map(lambda p: f"**{p[0]}**{p[1]}"),
-    st.sampled_from([
-        '[a](b "t")', "[a]( <b> )", "**a**b", "**a*", "[a\\](b)", "**中文**：正文",
-        "**中文：**正文", "**「引号」**后文", "前文**粗体**", "**a**\n  b", "[链接](https://a.example/中)",
-    ]),
+    st.tuples(
+        st.text(_PLAIN_CHARS, max_size=12),
+        st.sampled_from(
+            [
+                "https://a.example/p?q=1#f",
+                "http://a.example",
+                "https://A.example/x",
+                'b "t"',
+                " <b> ",
+                "https://a.example/%7e",
+                "https://a.example/(x)",
+                "a.example/x",
+            ]
+        ),
+    ).map(lambda p: f"[{p[0]}]({p[1]})"),
+    st.tuples(
+        st.text(_PLAIN_CHARS, min_size=1, max_size=12), st.text(_PLAIN_CHARS, max_size=20)
+    ).map(lambda p: f"**{p[0]}**{p[1]}"),
+    st.sampled_from(
+        [
+            '[a](b "t")',
+            "[a]( <b> )",
+            "**a**b",
+            "**a*",
+            "[a\\](b)",
+            "**中文**：正文",
+            "**中文：**正文",
+            "**「引号」**后文",
+            "前文**粗体**",
+            "**a**\n  b",
+            "[链接](https://a.example/中)",
+        ]
+    ),
 )
 
 
@@ -217,26 +246,95 @@ def test_full_inline_parse_context_turns_every_fast_path_off(monkeypatch) -> Non
 
 
 # inline contents: each fast path must give markdown-it's very tokens, or decline (None)
-_INLINE_PIECES = st.sampled_from([
-    "[", "]", "(", ")", "**", "*", "a", "Zé", "中文", "：", "，", "。", "「", " ", "\n", "\t",
-    "  \n", "http://", "https://", "HTTP://", "ex.com", "A.b", ":8080", "/", "?q=1", "#x", "%20",
-    "&amp;", "\\", "<", ">", ' "t"', "_", "1", ":", "'", ".", "-", "!", "~", "`", "@", "²",
-])
+_INLINE_PIECES = st.sampled_from(
+    [
+        "[",
+        "]",
+        "(",
+        ")",
+        "**",
+        "*",
+        "a",
+        "Zé",
+        "中文",
+        "：",
+        "，",
+        "。",
+        "「",
+        " ",
+        "\n",
+        "\t",
+        "  \n",
+        "http://",
+        "https://",
+        "HTTP://",
+        "ex.com",
+        "A.b",
+        ":8080",
+        "/",
+        "?q=1",
+        "#x",
+        "%20",
+        "&amp;",
+        "\\",
+        "<",
+        ">",
+        ' "t"',
+        "_",
+        "1",
+        ":",
+        "'",
+        ".",
+        "-",
+        "!",
+        "~",
+        "`",
+        "@",
+        "²",
+    ]
+)
 
 
-@given(st.one_of(
-    st.lists(_INLINE_PIECES, max_size=30).map("".join),
-    st.from_regex(items_module._LINK_ONLY, fullmatch=True),
-    st.tuples(st.from_regex(items_module._LEAD_STRONG, fullmatch=True),
-              st.lists(_INLINE_PIECES, max_size=10).map("".join)).map("".join),
-    st.sampled_from([
-        '[a](b "t")', "[a]( <b> )", "[a]( https://a.example )", '[a](https://a.example "t")',
-        "[a\\](b)", "[a\\](https://a.example)", "[a](https://A.example)", "[a](https://a.ex/%7e)",
-        "[a](https://a.ex/(x))", "[[a]](https://a.ex)", "[a](https://a.ex)b", "**a**b", "**a*",
-        "**a** b", "**a**\nb", "**a** \n  b", "**a**", "** a**", "**a **", "**中文**：正文",
-        "**中文：**正文", "**「中文」**正文", "**a**。", "**a**_b_", "**a**\\", "***a***",
-    ]),
-).map(str.strip))
+@given(
+    st.one_of(
+        st.lists(_INLINE_PIECES, max_size=30).map("".join),
+        st.from_regex(items_module._LINK_ONLY, fullmatch=True),
+        st.tuples(
+            st.from_regex(items_module._LEAD_STRONG, fullmatch=True),
+            st.lists(_INLINE_PIECES, max_size=10).map("".join),
+        ).map("".join),
+        st.sampled_from(
+            [
+                '[a](b "t")',
+                "[a]( <b> )",
+                "[a]( https://a.example )",
+                '[a](https://a.example "t")',
+                "[a\\](b)",
+                "[a\\](https://a.example)",
+                "[a](https://A.example)",
+                "[a](https://a.ex/%7e)",
+                "[a](https://a.ex/(x))",
+                "[[a]](https://a.ex)",
+                "[a](https://a.ex)b",
+                "**a**b",
+                "**a*",
+                "**a** b",
+                "**a**\nb",
+                "**a** \n  b",
+                "**a**",
+                "** a**",
+                "**a **",
+                "**中文**：正文",
+                "**中文：**正文",
+                "**「中文」**正文",
+                "**a**。",
+                "**a**_b_",
+                "**a**\\",
+                "***a***",
+            ]
+        ),
+    ).map(str.strip)
+)
 @settings(max_examples=300, deadline=None)
 def test_fast_inline_gives_markdown_its_tokens(content: str) -> None:
     fast = items_module._fast_inline(content)
@@ -245,6 +343,13 @@ def test_fast_inline_gives_markdown_its_tokens(content: str) -> None:
 
 
 def test_head_text_is_plain_summary_and_search_only_keywords() -> None:
-    d = Digest(id="x", path=Path("x.md"), title="T", date=dt.date(2026, 1, 1), body="",
-               summary="- **a**\n- [b](https://e.com)", keywords=("seo word", "OpenAI"))
+    d = Digest(
+        id="x",
+        path=Path("x.md"),
+        title="T",
+        date=dt.date(2026, 1, 1),
+        body="",
+        summary="- **a**\n- [b](https://e.com)",
+        keywords=("seo word", "OpenAI"),
+    )
     assert items_module.head_text(d) == "T\na\nb\nseo word OpenAI"

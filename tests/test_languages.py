@@ -20,11 +20,16 @@ GROUP = -1002000000001
 FORUM = -1002000000002
 
 FILES = {
-    "2026-01-25.md": digest_text("2026-01-25", "AI 日报 第 25 期", {"模型": ["通义千问发布"]},
-                                 tags=["AI 日报", "This Week in Rust"],
-                                 summary="今日要点：\n- 通义千问发布\n- Rust 1.90"),
-    "2026-01-24.md": digest_text("2026-01-24", "Rust weekly", {"News": ["Rust 1.90"]},
-                                 tags=["this-week-in-rust"]),
+    "2026-01-25.md": digest_text(
+        "2026-01-25",
+        "AI 日报 第 25 期",
+        {"模型": ["通义千问发布"]},
+        tags=["AI 日报", "This Week in Rust"],
+        summary="今日要点：\n- 通义千问发布\n- Rust 1.90",
+    ),
+    "2026-01-24.md": digest_text(
+        "2026-01-24", "Rust weekly", {"News": ["Rust 1.90"]}, tags=["this-week-in-rust"]
+    ),
 }
 
 
@@ -32,8 +37,9 @@ def _chats(tg: FakeTelegram) -> None:
     tg.add_private_chat(ZH_USER, "李雷", language_code="zh-hans")
     tg.add_private_chat(EN_USER, "Ann", language_code="en")
     tg.add_private_chat(ADMIN, "Root", language_code="en")
-    tg.add_supergroup(GROUP, "读者群", {ZH_USER: "member", EN_USER: "member",
-                                      ADMIN: "administrator"})
+    tg.add_supergroup(
+        GROUP, "读者群", {ZH_USER: "member", EN_USER: "member", ADMIN: "administrator"}
+    )
     tg.add_supergroup(FORUM, "Forum", {EN_USER: "member"}, is_forum=True, topics={42: "News"})
 
 
@@ -47,27 +53,37 @@ async def test_id_in_the_readers_language(fast_telegram: FakeTelegram, tmp_path:
     async with running_bot(fast_telegram, tmp_path, content_files=FILES) as bot:
         (en,) = await bot.ask(EN_USER, EN_USER, "/id")
         assert en.parsed_text.splitlines() == [
-            f"Your user id: {EN_USER} (for ADMIN_IDS)", f"This chat: {EN_USER} (private chat)"]
+            f"Your user id: {EN_USER} (for ADMIN_IDS)",
+            f"This chat: {EN_USER} (private chat)",
+        ]
         (cn,) = await bot.ask(ZH_USER, ZH_USER, "/id")
         assert cn.parsed_text.splitlines() == [
-            f"你的用户 ID：{ZH_USER}（用于 ADMIN_IDS）", f"本聊天：{ZH_USER}（私聊）"]
+            f"你的用户 ID：{ZH_USER}（用于 ADMIN_IDS）",
+            f"本聊天：{ZH_USER}（私聊）",
+        ]
         (topic,) = await bot.ask(FORUM, EN_USER, "/id", thread_id=42)
         assert topic.parsed_text.splitlines() == [
-            f"Your user id: {EN_USER} (for ADMIN_IDS)", f"This chat: {FORUM} (supergroup)",
-            "This topic: 42", f"To push digests here: DIGEST_CHATS={FORUM}:42"]
+            f"Your user id: {EN_USER} (for ADMIN_IDS)",
+            f"This chat: {FORUM} (supergroup)",
+            "This topic: 42",
+            f"To push digests here: DIGEST_CHATS={FORUM}:42",
+        ]
         assert topic.message_thread_id == 42
 
 
-async def test_menus_are_registered_per_language(fast_telegram: FakeTelegram,
-                                                 tmp_path: Path) -> None:
+async def test_menus_are_registered_per_language(
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     _chats(fast_telegram)
     async with running_bot(fast_telegram, tmp_path, content_files=FILES, admins=[ADMIN]):
-        for scope in ({"type": "all_private_chats"}, {"type": "all_group_chats"},
-                      {"type": "all_chat_administrators"}, {"type": "chat", "chat_id": ADMIN}):
-            english = {c["command"]: c["description"]
-                       for c in fast_telegram.commands(scope)}
-            chinese = {c["command"]: c["description"]
-                       for c in fast_telegram.commands(scope, "zh")}
+        for scope in (
+            {"type": "all_private_chats"},
+            {"type": "all_group_chats"},
+            {"type": "all_chat_administrators"},
+            {"type": "chat", "chat_id": ADMIN},
+        ):
+            english = {c["command"]: c["description"] for c in fast_telegram.commands(scope)}
+            chinese = {c["command"]: c["description"] for c in fast_telegram.commands(scope, "zh")}
             assert english and english.keys() == chinese.keys(), scope
             assert english["id"].startswith("Your user id")
             assert chinese["id"] == zh(english["id"]) != english["id"]
@@ -76,10 +92,12 @@ async def test_menus_are_registered_per_language(fast_telegram: FakeTelegram,
 
 
 async def test_groups_follow_bot_language_and_language_command(
-        fast_telegram: FakeTelegram, tmp_path: Path) -> None:
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     _chats(fast_telegram)
-    async with running_bot(fast_telegram, tmp_path, content_files=FILES,
-                           env_overrides={"BOT_LANGUAGE": "zh"}) as bot:
+    async with running_bot(
+        fast_telegram, tmp_path, content_files=FILES, env_overrides={"BOT_LANGUAGE": "zh"}
+    ) as bot:
         (reply,) = await bot.ask(GROUP, EN_USER, "/id")  # a group: BOT_LANGUAGE, not the user's
         assert reply.parsed_text.splitlines()[1] == f"本聊天：{GROUP}（超级群组）"
         (refused,) = await bot.ask(GROUP, EN_USER, "/language en")
@@ -96,14 +114,16 @@ async def test_groups_follow_bot_language_and_language_command(
         (unknown,) = await bot.ask(EN_USER, EN_USER, "/language klingon")
         assert unknown.parsed_text.startswith("不认识这种语言")
     # the choice is stored: a restarted bot still writes English in the group
-    async with running_bot(fast_telegram, tmp_path, content_files=FILES,
-                           env_overrides={"BOT_LANGUAGE": "zh"}) as bot:
+    async with running_bot(
+        fast_telegram, tmp_path, content_files=FILES, env_overrides={"BOT_LANGUAGE": "zh"}
+    ) as bot:
         (reply,) = await bot.ask(GROUP, ZH_USER, "/id")
         assert reply.parsed_text.splitlines()[1] == f"This chat: {GROUP} (supergroup)"
 
 
 async def test_one_info_line_per_command_without_its_text(
-        fast_telegram: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    fast_telegram: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     _chats(fast_telegram)
     async with running_bot(fast_telegram, tmp_path, content_files=FILES) as bot:
         with caplog.at_level(logging.INFO, logger="digestbot.handlers"):
@@ -130,7 +150,8 @@ async def test_tag_finds_what_the_bot_shows(fast_telegram: FakeTelegram, tmp_pat
 
 
 async def test_start_and_help_in_both_languages_with_live_examples(
-        fast_telegram: FakeTelegram, tmp_path: Path) -> None:
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     _chats(fast_telegram)
     async with running_bot(fast_telegram, tmp_path, content_files=FILES) as bot:
         (cn,) = await bot.ask(ZH_USER, ZH_USER, "/start")
@@ -147,7 +168,8 @@ async def test_start_and_help_in_both_languages_with_live_examples(
 
 
 async def test_search_in_both_languages_bold_matches_and_links(
-        fast_telegram: FakeTelegram, tmp_path: Path) -> None:
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     _chats(fast_telegram)
     async with running_bot(fast_telegram, tmp_path, content_files=FILES) as bot:
         (cn,) = await bot.ask(ZH_USER, ZH_USER, "/search 千问")
@@ -165,15 +187,22 @@ async def test_search_in_both_languages_bold_matches_and_links(
         assert none.parsed_text == "没有与“不存在的词”匹配的内容。"
 
 
-async def test_group_card_in_chinese_keeps_bullets(fast_telegram: FakeTelegram,
-                                                   tmp_path: Path) -> None:
+async def test_group_card_in_chinese_keeps_bullets(
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     _chats(fast_telegram)
-    async with running_bot(fast_telegram, tmp_path, content_files=FILES,
-                           env_overrides={"BOT_LANGUAGE": "zh"}) as bot:
+    async with running_bot(
+        fast_telegram, tmp_path, content_files=FILES, env_overrides={"BOT_LANGUAGE": "zh"}
+    ) as bot:
         (card,) = await bot.ask(GROUP, EN_USER, "/latest")
         assert card.parsed_text.splitlines()[:6] == [
-            "AI 日报 第 25 期", "2026年1月25日 · AI 日报, This Week in Rust", "",
-            "今日要点：", "• 通义千问发布", "• Rust 1.90"]
+            "AI 日报 第 25 期",
+            "2026年1月25日 · AI 日报, This Week in Rust",
+            "",
+            "今日要点：",
+            "• 通义千问发布",
+            "• Rust 1.90",
+        ]
         assert card.parsed_text.endswith("栏目（1）\n• 模型")
         assert [b["text"] for b in card.buttons] == ["在私聊中阅读全文"]
 
@@ -181,30 +210,41 @@ async def test_group_card_in_chinese_keeps_bullets(fast_telegram: FakeTelegram,
 async def test_admin_replies_in_chinese(fast_telegram: FakeTelegram, tmp_path: Path) -> None:
     _chats(fast_telegram)
     fast_telegram.add_private_chat(2004, "管理员", language_code="zh-CN")
-    async with running_bot(fast_telegram, tmp_path, content_files=FILES, admins=[2004],
-                           env_overrides={"TIMEZONE": "Asia/Shanghai",
-                                          "DIGEST_CHATS": str(GROUP)}) as bot:
+    async with running_bot(
+        fast_telegram,
+        tmp_path,
+        content_files=FILES,
+        admins=[2004],
+        env_overrides={"TIMEZONE": "Asia/Shanghai", "DIGEST_CHATS": str(GROUP)},
+    ) as bot:
         (status,) = await bot.ask(2004, 2004, "/status")
         lines = status.parsed_text.splitlines()
         assert lines[1].startswith("下次推送：") and lines[1].endswith(
-            " — 每天 08:00（Asia/Shanghai）")
+            " — 每天 08:00（Asia/Shanghai）"
+        )
         assert "已索引的日报：2 期" in lines and "有问题的文件：无" in lines
         (refused,) = await bot.ask(ZH_USER, ZH_USER, "/status")
         assert refused.parsed_text == (
-            "抱歉，这个命令只供机器人管理员（ADMIN_IDS）使用。发送 /id 查看你的用户 ID。")
+            "抱歉，这个命令只供机器人管理员（ADMIN_IDS）使用。发送 /id 查看你的用户 ID。"
+        )
         (refused,) = await bot.ask(EN_USER, EN_USER, "/post")
         assert refused.parsed_text.endswith("Send /id to see your user id.")
         (done,) = await bot.ask(GROUP, ADMIN, "/subscribe")  # a chat admin (getChatMember)
-        assert done.parsed_text == "Subscribed: the digest will arrive here daily at 08:00 " \
+        assert (
+            done.parsed_text == "Subscribed: the digest will arrive here daily at 08:00 "
             "(Asia/Shanghai)."
+        )
         (done,) = await bot.ask(GROUP, ADMIN, "/language zh")
         (done,) = await bot.ask(GROUP, ADMIN, "/subscribe")
         assert done.parsed_text == "已订阅：日报将推送到这里，时间为每天 08:00（Asia/Shanghai）。"
         await bot.ask(2004, 2004, "/post")
-        await fast_telegram.wait_for(lambda m: m.chat_id == 2004 and "已完成" in m.parsed_text,
-                                     timeout=20)
+        await fast_telegram.wait_for(
+            lambda m: m.chat_id == 2004 and "已完成" in m.parsed_text, timeout=20
+        )
         await bot.ask(2004, 2004, "/post")
         again = await fast_telegram.wait_for(
-            lambda m: m.chat_id == 2004 and "这次没有发送" in m.parsed_text, timeout=20)
+            lambda m: m.chat_id == 2004 and "这次没有发送" in m.parsed_text, timeout=20
+        )
         assert again.parsed_text == (
-            "AI 日报 第 25 期（2026年1月25日）：已推送到全部 1 个目标，这次没有发送。")
+            "AI 日报 第 25 期（2026年1月25日）：已推送到全部 1 个目标，这次没有发送。"
+        )

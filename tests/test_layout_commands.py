@@ -30,24 +30,36 @@ def setup_chats(tg) -> None:
 
 
 def test_digest_chats_carry_a_layout_per_target_and_digest_layout_the_default():
-    s = Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:" + "a" * 30,
-                           "DIGEST_CHATS": "-1001:rich,@news:compact,-1002:42:sections,-1003:42",
-                           "DIGEST_LAYOUT": "Compact"}, env_file=None)
-    assert s.digest_chats == (ChatTarget(-1001, None, "rich"), ChatTarget("@news", None, "compact"),
-                              ChatTarget(-1002, 42, "sections"), ChatTarget(-1003, 42, None))
+    s = Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": "1:" + "a" * 30,
+            "DIGEST_CHATS": "-1001:rich,@news:compact,-1002:42:sections,-1003:42",
+            "DIGEST_LAYOUT": "Compact",
+        },
+        env_file=None,
+    )
+    assert s.digest_chats == (
+        ChatTarget(-1001, None, "rich"),
+        ChatTarget("@news", None, "compact"),
+        ChatTarget(-1002, 42, "sections"),
+        ChatTarget(-1003, 42, None),
+    )
     assert s.digest_layout == "compact"
-    assert Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:" + "a" * 30},
-                             env_file=None).digest_layout == "sections"  # never rich by default
+    assert (
+        Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:" + "a" * 30}, env_file=None).digest_layout
+        == "sections"
+    )  # never rich by default
     with pytest.raises(ConfigError, match=r"DIGEST_LAYOUT.*fancy"):
-        Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:" + "a" * 30, "DIGEST_LAYOUT": "fancy"},
-                          env_file=None)
+        Settings.from_env(
+            {"TELEGRAM_BOT_TOKEN": "1:" + "a" * 30, "DIGEST_LAYOUT": "fancy"}, env_file=None
+        )
     with pytest.raises(ConfigError, match=r"DIGEST_CHATS.*-1001:42:fancy"):
-        Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:" + "a" * 30,
-                           "DIGEST_CHATS": "-1001:42:fancy"}, env_file=None)
+        Settings.from_env(
+            {"TELEGRAM_BOT_TOKEN": "1:" + "a" * 30, "DIGEST_CHATS": "-1001:42:fancy"}, env_file=None
+        )
 
 
-async def test_layout_by_chat_admin_per_chat_and_topic_refused_for_members(
-        fast_telegram, tmp_path):
+async def test_layout_by_chat_admin_per_chat_and_topic_refused_for_members(fast_telegram, tmp_path):
     tg = fast_telegram
     setup_chats(tg)
     env = {"DIGEST_CHATS": f"{GROUP}:compact,{FORUM}:{TOPIC}"}
@@ -74,8 +86,9 @@ async def test_layout_by_chat_admin_per_chat_and_topic_refused_for_members(
         shown = (await bot.ask(GROUP, CHAT_ADMIN, "/layout"))[0]
         _, edits = await bot.press(GROUP, READER, shown.message_id, ChooseLayout("sections").pack())
         assert edits == [] and await policy.chosen(GROUP, None) == "rich"
-        _, edits = await bot.press(GROUP, CHAT_ADMIN, shown.message_id,
-                                   ChooseLayout("sections").pack())
+        _, edits = await bot.press(
+            GROUP, CHAT_ADMIN, shown.message_id, ChooseLayout("sections").pack()
+        )
         assert await policy.chosen(GROUP, None) == "sections"
         assert edits[-1].parsed_text.startswith("Layout here: sections")
         # nonsense is explained, nothing changes
@@ -131,7 +144,8 @@ async def test_preview_any_layout_and_the_404_server(fast_telegram, tmp_path):
         replies = await bot.ask(ADMIN, ADMIN, f"/preview {day.isoformat()} compact")
         assert [m.html for m in replies[:-1]] == compact
         assert [m.disable_notification for m in replies[:-1]] == [False] + [True] * (
-            len(compact) - 1)  # only the first message notifies
+            len(compact) - 1
+        )  # only the first message notifies
         # an older Bot API server: rich becomes compact for the rest of the run, said once
         tg.set_rich_messages(False)
         replies = await bot.ask(ADMIN, ADMIN, "/preview rich")
@@ -145,15 +159,20 @@ async def test_preview_any_layout_and_the_404_server(fast_telegram, tmp_path):
         assert sum(r.method == "sendRichMessage" for r in tg.requests) == rich_tries  # latched
 
 
-@given(chat=st.one_of(st.integers(-10**13, 10**13),
-                      st.from_regex(r"@[A-Za-z][A-Za-z0-9_]{3,31}", fullmatch=True)),
-       thread=st.one_of(st.none(), st.integers(1, 10**9)),
-       layout=st.one_of(st.none(), st.sampled_from(["sections", "compact", "rich"])))
+@given(
+    chat=st.one_of(
+        st.integers(-(10**13), 10**13),
+        st.from_regex(r"@[A-Za-z][A-Za-z0-9_]{3,31}", fullmatch=True),
+    ),
+    thread=st.one_of(st.none(), st.integers(1, 10**9)),
+    layout=st.one_of(st.none(), st.sampled_from(["sections", "compact", "rich"])),
+)
 def test_any_target_with_any_layout_reads_back_as_written(chat, thread, layout):
     text = str(chat) + (f":{thread}" if thread else "") + (f":{layout}" if layout else "")
     assert ChatTarget.parse(text) == ChatTarget(chat, thread, layout)
     # upper case works too, an unknown word never passes silently
-    assert ChatTarget.parse(text.upper() if layout and isinstance(chat, int) else text) == \
-        ChatTarget(chat, thread, layout)
+    assert ChatTarget.parse(
+        text.upper() if layout and isinstance(chat, int) else text
+    ) == ChatTarget(chat, thread, layout)
     with pytest.raises(ConfigError, match="DIGEST_CHATS"):
         ChatTarget.parse(str(chat) + (f":{thread}" if thread else "") + ":fancy")

@@ -55,15 +55,27 @@ async def env(tg, store, tmp_path):
 
     async def service(chats: list[str], *, read_timeout: float = 5.0, **kw) -> DeliveryService:
         request = HTTPXRequest(connection_pool_size=64, read_timeout=read_timeout)
-        bot = ExtBot(tg.token, base_url=tg.base_url, request=request,
-                     rate_limiter=FloodLimiter(scale=tg.speed))
+        bot = ExtBot(
+            tg.token,
+            base_url=tg.base_url,
+            request=request,
+            rate_limiter=FloodLimiter(scale=tg.speed),
+        )
         await bot.initialize()
         bots.append(bot)
-        settings = Settings(token=None, content_dir=tmp_path / "content",
-                            digest_chats=tuple(ChatTarget.parse(c) for c in chats),
-                            admin_ids=frozenset({ADMIN}), **kw)
-        return DeliveryService(settings=settings, store=store, bot=bot,
-                               retry=RetryPolicy(attempts=6, base_delay=0.05, max_delay=0.5))
+        settings = Settings(
+            token=None,
+            content_dir=tmp_path / "content",
+            digest_chats=tuple(ChatTarget.parse(c) for c in chats),
+            admin_ids=frozenset({ADMIN}),
+            **kw,
+        )
+        return DeliveryService(
+            settings=settings,
+            store=store,
+            bot=bot,
+            retry=RetryPolicy(attempts=6, base_delay=0.05, max_delay=0.5),
+        )
 
     path = write_digest(tmp_path / "content", DAY, sections=4)
     yield service, load_digest(path, tmp_path / "content")
@@ -76,32 +88,35 @@ def calls_of(svc: DeliveryService, digest, layout: str) -> list[tuple[str, str]]
 
 
 def held(tg: FakeTelegram, chat, thread=None) -> list[tuple[str, str]]:
-    return [(m.method, m.html) for m in tg.sent_to(chat, thread)
-            if m.message_thread_id == thread]
+    return [(m.method, m.html) for m in tg.sent_to(chat, thread) if m.message_thread_id == thread]
 
 
 async def journal_layouts(store: Store, digest_id: str, chat, thread=None) -> set[str]:
     rows = await store._all(
         "SELECT layout FROM deliveries WHERE digest_id = ? AND chat_id = ? AND thread_id = ?",
-        (digest_id, chat, thread or 0))
+        (digest_id, chat, thread or 0),
+    )
     return {r[0] for r in rows}
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 async def test_group_channel_and_topic_in_each_layout(tg, env, store, layout):
     service, digest = env
-    svc = await service([f"{GROUP}:{layout}", f"@digest_chan:{layout}",
-                         f"{FORUM}:{TOPIC}:{layout}"])
+    svc = await service(
+        [f"{GROUP}:{layout}", f"@digest_chan:{layout}", f"{FORUM}:{TOPIC}:{layout}"]
+    )
     report = await svc.push(digest)
     assert report.ok, report.summary()
     expected = calls_of(svc, digest, layout)
-    assert {m for m, _ in expected} <= ({"sendRichMessage"} if layout == "rich"
-                                        else {"sendMessage", "sendPhoto"})
+    assert {m for m, _ in expected} <= (
+        {"sendRichMessage"} if layout == "rich" else {"sendMessage", "sendPhoto"}
+    )
     for chat, thread in ((GROUP, None), (CHANNEL, None), (FORUM, TOPIC)):
         assert held(tg, chat, thread) == expected
         # only the first message of a push notifies
-        assert [m.disable_notification for m in tg.sent_to(chat, thread)] == [False] + [
-            True] * (len(expected) - 1)
+        assert [m.disable_notification for m in tg.sent_to(chat, thread)] == [False] + [True] * (
+            len(expected) - 1
+        )
         assert await journal_layouts(store, digest.id, chat, thread) == {layout}
     assert {r.layout for r in report.results} == {layout}
     # a second push has nothing to do
@@ -111,8 +126,9 @@ async def test_group_channel_and_topic_in_each_layout(tg, env, store, layout):
 
 async def test_each_target_its_own_layout_and_a_new_choice_from_the_next_digest(tg, env, store):
     service, digest = env
-    svc = await service([f"{GROUP}:rich", "@digest_chan:compact", f"{FORUM}:{TOPIC}"],
-                        digest_layout="compact")
+    svc = await service(
+        [f"{GROUP}:rich", "@digest_chan:compact", f"{FORUM}:{TOPIC}"], digest_layout="compact"
+    )
     await store.set_layout(FORUM, TOPIC, "sections")  # an admin's /layout beats the default
     report = await svc.push(digest)
     assert report.ok
@@ -127,8 +143,7 @@ async def test_each_target_its_own_layout_and_a_new_choice_from_the_next_digest(
     path = write_digest(svc.settings.content_dir, DAY + dt.timedelta(days=1), sections=2)
     nxt = load_digest(path, svc.settings.content_dir)
     assert (await svc.push(nxt)).ok
-    assert held(tg, GROUP)[-len(calls_of(svc, nxt, "sections")):] == calls_of(svc, nxt,
-                                                                             "sections")
+    assert held(tg, GROUP)[-len(calls_of(svc, nxt, "sections")) :] == calls_of(svc, nxt, "sections")
 
 
 async def test_a_refused_rich_message_goes_as_compact_and_admins_hear_once(tg, env, store):
@@ -147,7 +162,10 @@ async def test_a_refused_rich_message_goes_as_compact_and_admins_hear_once(tg, e
     assert by_chat == {GROUP: "compact", CHANNEL: "compact", FORUM: "rich"}
     job = await store.get_job(report.job_id)
     assert {(t.chat_id, t.layout) for t in job.targets} == {
-        (GROUP, "compact"), (CHANNEL, "compact"), (FORUM, "rich")}
+        (GROUP, "compact"),
+        (CHANNEL, "compact"),
+        (FORUM, "rich"),
+    }
     told = [m.parsed_text for m in tg.sent_to(ADMIN)]
     assert len(told) == 1 and "rich_message_invalid" in told[0].lower() and "compact" in told[0]
     # a later push of the same digest stays compact there (the journal says so)
@@ -156,7 +174,8 @@ async def test_a_refused_rich_message_goes_as_compact_and_admins_hear_once(tg, e
 
 
 async def test_a_server_without_rich_messages_gets_compact_for_the_rest_of_the_run(
-        tg, env, store, caplog):
+    tg, env, store, caplog
+):
     service, digest = env
     svc = await service([f"{GROUP}:rich", f"{CHANNEL}:rich", f"{FORUM}:{TOPIC}"])
     tg.set_rich_messages(False)
@@ -175,15 +194,16 @@ async def test_a_server_without_rich_messages_gets_compact_for_the_rest_of_the_r
     nxt = load_digest(path, svc.settings.content_dir)
     assert (await svc.push(nxt)).ok
     assert sum(r.method == "sendRichMessage" for r in tg.requests) == tries  # not tried again
-    assert held(tg, GROUP)[len(compact):] == calls_of(svc, nxt, "compact")
+    assert held(tg, GROUP)[len(compact) :] == calls_of(svc, nxt, "compact")
 
 
 async def test_rich_pushes_keep_every_delivery_promise(tg, env, store):
     """429s, 5xx, a timeout and a migration on rich sends: waited out, each message once."""
     service, digest = env
     tg.add_group(-55, "Old group")
-    svc = await service([f"{GROUP}:rich", f"{CHANNEL}:rich", f"{FORUM}:{TOPIC}:rich",
-                         "-55:rich"], read_timeout=0.3)
+    svc = await service(
+        [f"{GROUP}:rich", f"{CHANNEL}:rich", f"{FORUM}:{TOPIC}:rich", "-55:rich"], read_timeout=0.3
+    )
     tg.migrate_group(-55, -1009)
     tg.fail_next(GROUP, "429", times=2, retry_after=0.2)
     tg.fail_next(CHANNEL, "500", times=2)

@@ -138,7 +138,9 @@ def test_bom_crlf_and_no_front_matter(tmp_path: Path) -> None:
     raw = "\ufeff# 标题\r\n\r\n## 节\r\n正文\r\n".encode()
     digest = load_digest(write(tmp_path, "2025-06-01.md", raw))
     assert (digest.title, digest.date, digest.body) == (
-        "标题", dt.date(2025, 6, 1), "# 标题\n\n## 节\n正文",
+        "标题",
+        dt.date(2025, 6, 1),
+        "# 标题\n\n## 节\n正文",
     )
 
 
@@ -158,8 +160,11 @@ def test_bom_crlf_and_no_front_matter(tmp_path: Path) -> None:
             dt.date(2026, 1, 25),  # the day as written, not moved to UTC
             dt.datetime(2026, 1, 25, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))),
         ),
-        ('"2026-01-25 23:30 -05:00"', dt.date(2026, 1, 25),
-         dt.datetime(2026, 1, 25, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))),
+        (
+            '"2026-01-25 23:30 -05:00"',
+            dt.date(2026, 1, 25),
+            dt.datetime(2026, 1, 25, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        ),
         ("2026-01-25T07:00:00Z", dt.date(2026, 1, 25), dt.datetime(2026, 1, 25, 7, tzinfo=dt.UTC)),
         ("20260125", dt.date(2026, 1, 25), None),
     ],
@@ -260,8 +265,12 @@ def test_tag_shapes(tmp_path: Path, line: str, expected: tuple[str, ...]) -> Non
 
 def test_tags_are_tags_and_category_seo_keywords_feed_search_only(tmp_path: Path) -> None:
     text = front(
-        title="T", date="2026-01-01", tags='["AI"]', category="AI 日报",
-        seo='["ai 日报", "OpenAI"]', keywords="openai, Gemini",
+        title="T",
+        date="2026-01-01",
+        tags='["AI"]',
+        category="AI 日报",
+        seo='["ai 日报", "OpenAI"]',
+        keywords="openai, Gemini",
     )
     digest = load_digest(write(tmp_path, "x.md", text))
     assert digest.tags == ("AI", "AI 日报")
@@ -382,15 +391,33 @@ def test_missing_file_is_a_digest_error(tmp_path: Path) -> None:
 
 def test_iter_digest_files(tmp_path: Path) -> None:
     for name in [
-        "b.md", "a.markdown", "sub/c.md", "sub/deeper/d.MD", "notes.txt", ".hidden.md",
-        ".git/e.md", "sub/.drafts/f.md", "README.rst", "README.md", "sub/SOURCES.md",
-        "LICENSE.md", "licence-x.md", "_index.md", "sub/readme-first.markdown",
+        "b.md",
+        "a.markdown",
+        "sub/c.md",
+        "sub/deeper/d.MD",
+        "notes.txt",
+        ".hidden.md",
+        ".git/e.md",
+        "sub/.drafts/f.md",
+        "README.rst",
+        "README.md",
+        "sub/SOURCES.md",
+        "LICENSE.md",
+        "licence-x.md",
+        "_index.md",
+        "sub/readme-first.markdown",
     ]:
         write(tmp_path, name, "x")
     write(tmp_path, "digest.txt", "\ufeff\n---\ntitle: T\n---\nx")
     found = [p.relative_to(tmp_path).as_posix() for p in iter_digest_files(tmp_path)]
-    assert found == ["a.markdown", "b.md", "digest.txt", "licence-x.md", "sub/c.md",
-                     "sub/deeper/d.MD"]
+    assert found == [
+        "a.markdown",
+        "b.md",
+        "digest.txt",
+        "licence-x.md",
+        "sub/c.md",
+        "sub/deeper/d.MD",
+    ]
     assert iter_digest_files(tmp_path / "missing") == []
 
 
@@ -414,8 +441,9 @@ def test_load_all_one_bad_file_never_stops_the_others(tmp_path: Path) -> None:
 
 
 def _digest(name: str, day: dt.date, at: dt.datetime | None = None) -> Digest:
-    return Digest(id=f"{day:%Y%m%d}-{name}", path=Path(name), title=name, date=day, body="x",
-                  published_at=at)
+    return Digest(
+        id=f"{day:%Y%m%d}-{name}", path=Path(name), title=name, date=day, body="x", published_at=at
+    )
 
 
 def test_latest_orders_by_date_then_time_then_path() -> None:
@@ -511,16 +539,24 @@ _TAG_WORD = st.text(alphabet="abcAB中文 #", min_size=1, max_size=6).filter(lam
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(_TAG_WORD, max_size=4), st.lists(_TAG_WORD, max_size=4),
-       st.lists(_TAG_WORD, max_size=4))
-def test_seo_and_keywords_never_become_tags(tags: list[str], seo: list[str],
-                                            keywords: list[str]) -> None:
+@given(
+    st.lists(_TAG_WORD, max_size=4),
+    st.lists(_TAG_WORD, max_size=4),
+    st.lists(_TAG_WORD, max_size=4),
+)
+def test_seo_and_keywords_never_become_tags(
+    tags: list[str], seo: list[str], keywords: list[str]
+) -> None:
     import json
     import tempfile
 
-    text = front(title="T", date="2026-01-01", tags=json.dumps(tags, ensure_ascii=False),
-                 seo=json.dumps(seo, ensure_ascii=False),
-                 keywords=json.dumps(keywords, ensure_ascii=False))
+    text = front(
+        title="T",
+        date="2026-01-01",
+        tags=json.dumps(tags, ensure_ascii=False),
+        seo=json.dumps(seo, ensure_ascii=False),
+        keywords=json.dumps(keywords, ensure_ascii=False),
+    )
     with tempfile.TemporaryDirectory() as folder:
         digest = load_digest(write(Path(folder), "x.md", text))
     assert digest.tags == merge_tags([tags])

@@ -46,8 +46,9 @@ def test_message_args_traceback_and_stack_are_redacted() -> None:
         raise ConnectionError(f"cannot reach {url}")
     except ConnectionError as exc:
         exc_info = (type(exc), exc, exc.__traceback__)
-    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "HTTP Request: POST %s",
-                               (url,), exc_info)
+    record = logging.LogRecord(
+        "httpx", logging.INFO, __file__, 1, "HTTP Request: POST %s", (url,), exc_info
+    )
     record.stack_info = "".join(traceback.format_stack()) + url
     assert redactor.filter(record)
     text = _format(record)
@@ -67,14 +68,16 @@ def test_url_encoded_and_unknown_tokens_are_redacted() -> None:
 @given(st.text(max_size=50), st.text(max_size=50), st.sampled_from(["%s", "%r", "[%s]"]))
 def test_token_never_survives_any_surrounding_text(before: str, after: str, fmt: str) -> None:
     redactor = RedactingFilter([TOKEN])
-    record = logging.LogRecord("x", logging.DEBUG, __file__, 1, before + fmt + after,
-                               (f"bot{TOKEN}/sendMessage",), None)
+    record = logging.LogRecord(
+        "x", logging.DEBUG, __file__, 1, before + fmt + after, (f"bot{TOKEN}/sendMessage",), None
+    )
     redactor.filter(record)
     assert TOKEN not in _format(record)
 
 
 async def test_no_token_in_logs_through_a_real_request_cycle(
-        fast_telegram: FakeTelegram, tmp_path: Path, clean_root: logging.Logger) -> None:
+    fast_telegram: FakeTelegram, tmp_path: Path, clean_root: logging.Logger
+) -> None:
     tg = fast_telegram
     token = tg.token
     # a plain handler on the httpx logger sees records before they propagate to the root's
@@ -101,10 +104,13 @@ async def test_no_token_in_logs_through_a_real_request_cycle(
 
 async def _chat_and_fail(tg: FakeTelegram, tmp_path: Path) -> None:
     tg.add_private_chat(5, "Eve")
-    files = {"2026-01-25.md": digest_text("2026-01-25", "One", {"A": ["a"]}),
-             "2026-01-24.md": digest_text("2026-01-24", "Two", {"A": ["a"]})}
-    async with running_bot(tg, tmp_path, content_files=files,
-                           env_overrides={"LOG_LEVEL": "DEBUG"}) as bot:
+    files = {
+        "2026-01-25.md": digest_text("2026-01-25", "One", {"A": ["a"]}),
+        "2026-01-24.md": digest_text("2026-01-24", "Two", {"A": ["a"]}),
+    }
+    async with running_bot(
+        tg, tmp_path, content_files=files, env_overrides={"LOG_LEVEL": "DEBUG"}
+    ) as bot:
         await bot.ask(5, 5, "/latest")
         (bot.content_dir / "2026-01-24.md").unlink()
         (apology,) = await bot.ask(5, 5, "/digest 2026-01-24")  # fails: logs a traceback
@@ -120,15 +126,16 @@ def test_a_token_shape_inside_a_bot_api_url_is_redacted_unasked() -> None:
 
 @pytest.mark.parametrize("payloads", [False, True])
 async def test_debug_logs_carry_message_payloads_only_with_log_payloads(
-        clean_root: logging.Logger, fake_telegram: FakeTelegram, tmp_path: Path,
-        payloads: bool) -> None:
+    clean_root: logging.Logger, fake_telegram: FakeTelegram, tmp_path: Path, payloads: bool
+) -> None:
     tg = fake_telegram
     out = io.StringIO()
     setup_logging("DEBUG", [tg.token], stream=out, log_payloads=payloads)
     tg.add_private_chat(5, "Eve")
     files = {"2026-01-25.md": digest_text("2026-01-25", "One", {"A": ["A secret-ish item"]})}
-    async with running_bot(tg, tmp_path, content_files=files,
-                           env_overrides={"LOG_LEVEL": "DEBUG"}) as bot:
+    async with running_bot(
+        tg, tmp_path, content_files=files, env_overrides={"LOG_LEVEL": "DEBUG"}
+    ) as bot:
         await bot.ask(5, 5, "/latest")
     logged = out.getvalue()
     assert "Bot API endpoint `sendMessage`" in logged  # DEBUG still says what was called

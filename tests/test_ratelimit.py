@@ -34,7 +34,8 @@ CHATS = [-1001, -1002, -1003, 7, 8, "@chan"]
 
 requests = st.lists(
     st.tuples(st.floats(min_value=0, max_value=2.5), st.sampled_from(CHATS)),
-    min_size=1, max_size=150,
+    min_size=1,
+    max_size=150,
 )
 
 
@@ -123,8 +124,7 @@ async def test_retry_after_waits_and_resends_until_it_goes_through():
             raise RetryAfter(7)
         return {"ok": True}
 
-    result = await limiter.process_request(callback, (), {}, "sendMessage",
-                                           {"chat_id": -100}, None)
+    result = await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": -100}, None)
     assert result == {"ok": True}
     assert len(calls) == 4 and limiter.stats.retry_after == 3
     assert all(b - a >= 7 for a, b in itertools.pairwise(calls))
@@ -166,6 +166,7 @@ async def test_concurrent_requests_on_the_real_clock_are_spaced():
         async def callback() -> bool:
             sent.append((loop.time(), chat))
             return True
+
         await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": chat}, None)
 
     await asyncio.gather(*(send(c) for c in [1, 2, 3] * 10))
@@ -194,6 +195,7 @@ async def test_network_jitter_cannot_crowd_a_window_at_the_server(seed: int):
             await asyncio.sleep(latency)
             arrivals.append((arrive, chat))
             return True
+
         await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": chat}, None)
 
     async def chat_sends(chat: int) -> None:

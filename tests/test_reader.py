@@ -26,6 +26,8 @@ USER, OTHER = 1001, 1002
 
 def en_date(day: dt.date) -> str:
     return format_date(day, "en")
+
+
 GROUP = -1001234567890
 PUBLIC = -1009876543210
 
@@ -45,18 +47,26 @@ def _engine_messages(bot: RunningBot, rel: str) -> list[str]:
 def _no_errors(tg: FakeTelegram) -> None:
     # On stop PTB confirms the last updates with one more getUpdates while the cancelled long
     # poll is still open on the server: a 409 Conflict, as real Telegram would answer. Harmless.
-    errors = [(r.method, r.description) for r in tg.errors
-              if not (r.method == "getUpdates" and r.status == 409)]
+    errors = [
+        (r.method, r.description)
+        for r in tg.errors
+        if not (r.method == "getUpdates" and r.status == 409)
+    ]
     assert not errors
 
 
 SAMPLE = {
     "2026/2026-01-25.md": digest_text(
-        "2026-01-25", "AI 日报 <第 1 期>", {"模型": ["Qwen 发布", "DeepSeek"], "Tools": ["uv 1.0"]},
-        tags=["AI 日报", "rust"], summary="Today: models & tools"),
+        "2026-01-25",
+        "AI 日报 <第 1 期>",
+        {"模型": ["Qwen 发布", "DeepSeek"], "Tools": ["uv 1.0"]},
+        tags=["AI 日报", "rust"],
+        summary="Today: models & tools",
+    ),
     "2026/2026-01-24.md": digest_text("2026-01-24", "Issue 24", {"News": ["x"]}, tags=["rust"]),
-    "2026/2026-01-20.md": digest_text("2026-01-20", "Issue 20", {"News": ["y"]},
-                                      tags=["Rust Lang"]),
+    "2026/2026-01-20.md": digest_text(
+        "2026-01-20", "Issue 20", {"News": ["y"]}, tags=["Rust Lang"]
+    ),
 }
 
 
@@ -74,18 +84,24 @@ async def test_private_latest_sends_the_engines_messages_in_order(bot: RunningBo
     _no_errors(bot.tg)
 
 
-async def test_today_with_and_without_todays_digest(fast_telegram: FakeTelegram,
-                                                     tmp_path: Path) -> None:
+async def test_today_with_and_without_todays_digest(
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     _setup_chats(fast_telegram)
     tz = "Asia/Shanghai"
     today = dt.datetime.now(ZoneInfo(tz)).date()
     files = {"old.md": digest_text(today - dt.timedelta(days=3), "Older", {"A": ["a"]})}
-    async with running_bot(fast_telegram, tmp_path, content_files=files,
-                           env_overrides={"TIMEZONE": tz, "RESCAN_SECONDS": "1"}) as bot:
+    async with running_bot(
+        fast_telegram,
+        tmp_path,
+        content_files=files,
+        env_overrides={"TIMEZONE": tz, "RESCAN_SECONDS": "1"},
+    ) as bot:
         replies = await bot.ask(USER, USER, "/today")
         assert replies[0].parsed_text == (
             f"No digest for today ({en_date(today)}) yet. The newest is from "
-            f"{en_date(today - dt.timedelta(days=3))}:")
+            f"{en_date(today - dt.timedelta(days=3))}:"
+        )
         assert [m.html for m in replies[1:]] == _engine_messages(bot, "old.md")
 
         (archive,) = await bot.ask(USER, USER, "/archive")
@@ -123,8 +139,9 @@ async def test_digest_by_date_both_spellings_and_bad_input(bot: RunningBot) -> N
     _no_errors(bot.tg)
 
 
-async def test_several_editions_let_the_user_choose(fast_telegram: FakeTelegram,
-                                                    tmp_path: Path) -> None:
+async def test_several_editions_let_the_user_choose(
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     _setup_chats(fast_telegram)
     files = {
         "am.md": digest_text("2026-02-01T08:00:00+08:00", "Morning", {"A": ["a"]}),
@@ -140,8 +157,9 @@ async def test_several_editions_let_the_user_choose(fast_telegram: FakeTelegram,
         # in a group the choice is one message; a choice sends the card as a reply to it and
         # keeps the list for the next reader
         (choice,) = await bot.ask(GROUP, USER, "/digest 20260201")
-        sent, edits = await bot.press(GROUP, USER, choice.message_id,
-                                      choice.buttons[0]["callback_data"])
+        sent, edits = await bot.press(
+            GROUP, USER, choice.message_id, choice.buttons[0]["callback_data"]
+        )
         assert edits == [] and len(sent) == 1
         assert sent[0].parsed_text.startswith("Morning\nFebruary 1, 2026")
         assert (sent[0].reply_parameters or {}).get("message_id") == choice.message_id
@@ -150,13 +168,19 @@ async def test_several_editions_let_the_user_choose(fast_telegram: FakeTelegram,
 
 async def test_group_gets_one_card_with_a_private_link(bot: RunningBot) -> None:
     (card,) = await bot.ask(GROUP, USER, "/latest")
-    assert card.parsed_text.splitlines()[:2] == ["AI 日报 <第 1 期>",
-                                                 "January 25, 2026 · AI 日报, rust"]
+    assert card.parsed_text.splitlines()[:2] == [
+        "AI 日报 <第 1 期>",
+        "January 25, 2026 · AI 日报, rust",
+    ]
     assert "Today: models & tools" in card.parsed_text
     assert card.parsed_text.endswith("Sections (2)\n• 模型\n• Tools")
     record = await bot.services.store.latest()
-    assert card.buttons == [{"text": "Read it in full in a private chat",
-                             "url": f"https://t.me/{bot.username}?start={record.id}"}]
+    assert card.buttons == [
+        {
+            "text": "Read it in full in a private chat",
+            "url": f"https://t.me/{bot.username}?start={record.id}",
+        }
+    ]
     # the deep link opens it whole in the private chat
     replies = await bot.ask(USER, USER, f"/start {record.id}")
     assert [m.html for m in replies] == _engine_messages(bot, "2026/2026-01-25.md")
@@ -176,8 +200,7 @@ async def test_group_card_links_to_where_the_group_received_it(bot: RunningBot) 
     # one link per part, named by what it holds: the header, then its section
     assert links == ["https://t.me/c/1234567890/77", "https://t.me/c/1234567890/78"]
     sections = [m.section for m in await bot.services.catalog.messages_async(record)]
-    assert card.parsed_text.splitlines()[-1] == (
-        f"Already posted here: header, {sections[1]}")
+    assert card.parsed_text.splitlines()[-1] == (f"Already posted here: header, {sections[1]}")
     (card,) = await bot.ask(PUBLIC, USER, "/latest")
     links = [e["url"] for e in card.entities if e["type"] == "text_link"]
     assert links == ["https://t.me/public_news/5/90"]
@@ -197,13 +220,17 @@ async def test_command_addressed_to_another_bot_is_ignored(bot: RunningBot) -> N
     assert len(await bot.ask(USER, USER, f"/help@{bot.username}")) == 1
 
 
-async def test_archive_pages_by_editing_one_message(fast_telegram: FakeTelegram,
-                                                    tmp_path: Path) -> None:
+async def test_archive_pages_by_editing_one_message(
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     _setup_chats(fast_telegram)
     start = dt.date(2025, 12, 1)
-    files = {f"{start + dt.timedelta(days=n)}.md":
-             digest_text(start + dt.timedelta(days=n), f"Issue {n}", {"A": ["a"]})
-             for n in range(23)}
+    files = {
+        f"{start + dt.timedelta(days=n)}.md": digest_text(
+            start + dt.timedelta(days=n), f"Issue {n}", {"A": ["a"]}
+        )
+        for n in range(23)
+    }
     async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
         (page,) = await bot.ask(USER, USER, "/archive")
         lines = page.parsed_text.splitlines()
@@ -248,12 +275,16 @@ async def test_tags_and_tag_with_spaces_chinese_and_close_matches(bot: RunningBo
     _no_errors(bot.tg)
 
 
-async def test_search_is_paged_newest_first_and_opens_issues(fast_telegram: FakeTelegram,
-                                                            tmp_path: Path) -> None:
+async def test_search_is_paged_newest_first_and_opens_issues(
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     _setup_chats(fast_telegram)
-    files = {f"2026-03-{d:02d}.md": digest_text(f"2026-03-{d:02d}", f"March {d}",
-                                                {"模型": [f"大模型 新闻 {d}"]})
-             for d in range(1, 13)}
+    files = {
+        f"2026-03-{d:02d}.md": digest_text(
+            f"2026-03-{d:02d}", f"March {d}", {"模型": [f"大模型 新闻 {d}"]}
+        )
+        for d in range(1, 13)
+    }
     async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
         (page,) = await bot.ask(USER, USER, "/search 大模型")
         lines = page.parsed_text.splitlines()
@@ -265,7 +296,9 @@ async def test_search_is_paged_newest_first_and_opens_issues(fast_telegram: Fake
         _, edits = await bot.press(USER, USER, page.message_id, nxt["callback_data"])
         assert edits[0].parsed_text.splitlines()[0] == "Search “大模型” — 6–10 of 12"
         assert edits[0].parsed_text.splitlines()[2:4] == [
-            "6. 大模型 新闻 7", "March 7 · March 7, 2026 · 模型"]
+            "6. 大模型 新闻 7",
+            "March 7 · March 7, 2026 · 模型",
+        ]
         # two-character Chinese query (below the trigram size) still finds items
         (page,) = await bot.ask(USER, USER, "/search 模型")
         assert "of 12" in page.parsed_text.splitlines()[0]
@@ -289,7 +322,8 @@ async def test_command_menus_are_set_per_scope(bot: RunningBot) -> None:
     groups = [c["command"] for c in tg.commands({"type": "all_group_chats"})]
     admins = [c["command"] for c in tg.commands({"type": "all_chat_administrators"})]
     assert {"start", "today", "latest", "digest", "archive", "tags", "tag", "search"} <= set(
-        private)
+        private
+    )
     assert "today" in groups and "start" not in groups and "subscribe" not in groups
     assert {"today", "subscribe"} <= set(admins)
     owner = [c["command"] for c in tg.commands({"type": "chat", "chat_id": OTHER})]
@@ -297,7 +331,8 @@ async def test_command_menus_are_set_per_scope(bot: RunningBot) -> None:
 
 
 async def test_a_failing_handler_apologises_and_the_bot_keeps_serving(
-        bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
     # the file vanishes behind the index's back: rendering it fails inside the handler
     (bot.content_dir / "2026/2026-01-25.md").unlink()
     with caplog.at_level("ERROR", logger="digestbot.errors"):
@@ -315,14 +350,16 @@ async def test_edited_commands_do_not_send_again(bot: RunningBot) -> None:
     message = await bot.tg.send_text(USER, USER, "/help")
     await bot.settle()
     before = len(bot.tg.sent)
-    bot.tg.push_update({"edited_message": {**message, "text": "/help ",
-                                           "edit_date": message["date"] + 1}})
+    bot.tg.push_update(
+        {"edited_message": {**message, "text": "/help ", "edit_date": message["date"] + 1}}
+    )
     await bot.settle()
     assert len(bot.tg.sent) == before
 
 
-async def test_forum_topic_replies_stay_in_the_topic(fast_telegram: FakeTelegram,
-                                                     tmp_path: Path) -> None:
+async def test_forum_topic_replies_stay_in_the_topic(
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     fast_telegram.add_supergroup(-1005555, "Forum", {USER: "member"}, topics={42: "News"})
     async with running_bot(fast_telegram, tmp_path, content_files=SAMPLE) as bot:
         (card,) = await bot.ask(-1005555, USER, "/latest", thread_id=42)
@@ -332,8 +369,9 @@ async def test_forum_topic_replies_stay_in_the_topic(fast_telegram: FakeTelegram
     _no_errors(fast_telegram)
 
 
-async def test_buttons_keep_working_after_a_restart(fast_telegram: FakeTelegram,
-                                                    tmp_path: Path) -> None:
+async def test_buttons_keep_working_after_a_restart(
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     _setup_chats(fast_telegram)
     async with running_bot(fast_telegram, tmp_path, content_files=SAMPLE) as bot:
         (tags,) = await bot.ask(USER, USER, "/tags")
@@ -350,45 +388,61 @@ async def test_buttons_keep_working_after_a_restart(fast_telegram: FakeTelegram,
 
 
 async def test_buttons_made_before_a_restart_work_after_it(
-        fast_telegram: FakeTelegram, tmp_path: Path) -> None:
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     """Callback data holds nothing that lives only in memory: a search pager, a tag pager and
     an open button pressed after the bot restarted do what they did before."""
     _setup_chats(fast_telegram)
-    files = {f"2026-04-{d:02d}.md": digest_text(f"2026-04-{d:02d}", f"April {d}",
-                                                {"S": ["common words here"]}, tags=["Rust"])
-             for d in range(1, 13)}
+    files = {
+        f"2026-04-{d:02d}.md": digest_text(
+            f"2026-04-{d:02d}", f"April {d}", {"S": ["common words here"]}, tags=["Rust"]
+        )
+        for d in range(1, 13)
+    }
     async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
         (search,) = await bot.ask(USER, USER, "/search common words")
         (tagged,) = await bot.ask(USER, USER, "/tag rust")
     async with running_bot(fast_telegram, tmp_path) as bot:  # a new process, same database
-        _, edits = await bot.press(USER, USER, search.message_id,
-                                   search.buttons[-1]["callback_data"])
+        _, edits = await bot.press(
+            USER, USER, search.message_id, search.buttons[-1]["callback_data"]
+        )
         assert edits[0].parsed_text.startswith("Search “common words” — 6–10 of 12")
-        sent, _ = await bot.press(USER, USER, tagged.message_id,
-                                  tagged.buttons[0]["callback_data"])
+        sent, _ = await bot.press(USER, USER, tagged.message_id, tagged.buttons[0]["callback_data"])
         assert sent and sent[0].parsed_text.startswith("April 12")
-        _, edits = await bot.press(USER, USER, tagged.message_id,
-                                   tagged.buttons[-1]["callback_data"])
+        _, edits = await bot.press(
+            USER, USER, tagged.message_id, tagged.buttons[-1]["callback_data"]
+        )
         assert edits[0].parsed_text.startswith("Tag “Rust” — 11–12 of 12")
     _no_errors(fast_telegram)
 
 
 async def test_search_pages_of_a_forgotten_query_explain_themselves(
-        fast_telegram: FakeTelegram, tmp_path: Path) -> None:
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
     _setup_chats(fast_telegram)
-    files = {f"2026-04-{d:02d}.md": digest_text(f"2026-04-{d:02d}", f"April {d}",
-                                                {"S": ["common words here"]})
-             for d in range(1, 9)}
+    files = {
+        f"2026-04-{d:02d}.md": digest_text(
+            f"2026-04-{d:02d}", f"April {d}", {"S": ["common words here"]}
+        )
+        for d in range(1, 9)
+    }
     async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
         (page,) = await bot.ask(USER, USER, "/search common words")
         # a key the store does not know (its query was let go long ago, or the data is forged)
         forgotten = page.buttons[-1]["callback_data"].rsplit(":", 1)[0] + ":0000000000"
         query_id = "800000"
         bot.tg._open_queries.add(query_id)
-        bot.tg.push_update({"callback_query": {
-            "id": query_id, "from": bot.tg.add_user(USER).to_api(),
-            "message": bot.tg.chat(USER).messages[page.message_id],
-            "chat_instance": "1", "data": forgotten}})
+        bot.tg.push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": bot.tg.add_user(USER).to_api(),
+                    "message": bot.tg.chat(USER).messages[page.message_id],
+                    "chat_instance": "1",
+                    "data": forgotten,
+                }
+            }
+        )
         await bot.settle()
         answer = bot.tg.callback_answers[query_id]
         assert answer.get("text") == "This search has expired: send /search again."
@@ -397,26 +451,31 @@ async def test_search_pages_of_a_forgotten_query_explain_themselves(
 
 
 async def test_polling_network_errors_are_one_line_and_polling_goes_on(
-        bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
     bot.tg.fail_next(None, "502", method="getUpdates")
     with caplog.at_level("WARNING", logger="digestbot"):
         await bot.tg.wait_until(lambda: any(r.status == 502 for r in bot.tg.requests), 10)
         (reply,) = await bot.ask(USER, USER, "/help")  # still polling
     assert reply.parsed_text.startswith("Commands")
-    lines = [r for r in caplog.records if r.name.startswith("digestbot")
-             and r.levelno >= logging.WARNING]
+    lines = [
+        r for r in caplog.records if r.name.startswith("digestbot") and r.levelno >= logging.WARNING
+    ]
     assert [r.levelname for r in lines] == ["WARNING"]
     message = lines[0].getMessage()
-    assert message.startswith(f"Telegram not reachable at {bot.settings.api_base_url} (Bad "
-                              "Gateway (502).")
+    assert message.startswith(
+        f"Telegram not reachable at {bot.settings.api_base_url} (Bad Gateway (502)."
+    )
     assert not lines[0].exc_info and "<html>" not in message
 
 
 async def test_tags_page_through_many_tags(fast_telegram: FakeTelegram, tmp_path: Path) -> None:
     _setup_chats(fast_telegram)
     tags = [f"tag{n:02d}" for n in range(35)]
-    files = {"a.md": digest_text("2026-05-01", "Many tags", {"A": ["a"]}, tags=tags),
-             "b.md": digest_text("2026-05-02", "Some tags", {"A": ["a"]}, tags=tags[:3])}
+    files = {
+        "a.md": digest_text("2026-05-01", "Many tags", {"A": ["a"]}, tags=tags),
+        "b.md": digest_text("2026-05-02", "Some tags", {"A": ["a"]}, tags=tags[:3]),
+    }
     async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
         (page,) = await bot.ask(USER, USER, "/tags")
         lines = page.parsed_text.splitlines()
@@ -439,16 +498,18 @@ async def test_a_429_on_a_reply_is_waited_out_and_resent(bot: RunningBot) -> Non
 
 
 async def test_page_counter_and_forged_buttons_are_answered_without_errors(
-        fast_telegram: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    fast_telegram: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     _setup_chats(fast_telegram)
-    files = {f"2026-03-{d:02d}.md": digest_text(f"2026-03-{d:02d}", f"March {d}", {"A": ["a"]})
-             for d in range(1, 13)}
+    files = {
+        f"2026-03-{d:02d}.md": digest_text(f"2026-03-{d:02d}", f"March {d}", {"A": ["a"]})
+        for d in range(1, 13)
+    }
     async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
         (page,) = await bot.ask(USER, USER, "/archive")
         counter = next(b for b in page.buttons if b["text"] == "1/2")
         # the page counter leads nowhere, but the press must be answered (no endless spinner)
-        query_id = await bot.tg.press_button(USER, USER, page.message_id,
-                                             counter["callback_data"])
+        query_id = await bot.tg.press_button(USER, USER, page.message_id, counter["callback_data"])
         await bot.settle()
         assert query_id in bot.tg.callback_answers
         # forged data (a modified client can send any): a huge offset is no SQLite overflow
@@ -456,10 +517,17 @@ async def test_page_counter_and_forged_buttons_are_answered_without_errors(
         for data in ("a:" + "9" * 40, "zz:1", "s:-1:abc"):
             query_id = str(900_000 + len(forged))
             bot.tg._open_queries.add(query_id)
-            bot.tg.push_update({"callback_query": {
-                "id": query_id, "from": bot.tg.add_user(USER).to_api(),
-                "message": bot.tg.chat(USER).messages[page.message_id],
-                "chat_instance": "1", "data": data}})
+            bot.tg.push_update(
+                {
+                    "callback_query": {
+                        "id": query_id,
+                        "from": bot.tg.add_user(USER).to_api(),
+                        "message": bot.tg.chat(USER).messages[page.message_id],
+                        "chat_instance": "1",
+                        "data": data,
+                    }
+                }
+            )
             forged[data] = query_id
         await bot.settle()
         assert all(q in bot.tg.callback_answers for q in forged.values())

@@ -15,7 +15,11 @@ from bot.standin.telegram_html import validate_html
 def test_summary_keeps_lines_and_bullets() -> None:
     summary = "今日要点：\n- 通义千问发布 Qwen3\n* 谷歌更新 Gemini\n\n1. 英伟达 <财报>"
     assert summary_lines(summary) == [
-        "今日要点：", "• 通义千问发布 Qwen3", "• 谷歌更新 Gemini", "• 英伟达 &lt;财报&gt;"]
+        "今日要点：",
+        "• 通义千问发布 Qwen3",
+        "• 谷歌更新 Gemini",
+        "• 英伟达 &lt;财报&gt;",
+    ]
     assert " - " not in "\n".join(summary_lines(summary))
 
 
@@ -29,13 +33,17 @@ def test_summary_lines_are_valid_html_lines(summary: str) -> None:
 
 def test_links_are_labelled_by_part() -> None:
     with use_language(ENGLISH):
-        parts = [(part_label(0, None), "https://t.me/c/1/10"),
-                 (part_label(1, "模型"), "https://t.me/c/1/11"),
-                 (part_label(2, "模型"), "https://t.me/c/1/12"),  # a long section's 2nd part
-                 (part_label(3, "Tools"), None)]
+        parts = [
+            (part_label(0, None), "https://t.me/c/1/10"),
+            (part_label(1, "模型"), "https://t.me/c/1/11"),
+            (part_label(2, "模型"), "https://t.me/c/1/12"),  # a long section's 2nd part
+            (part_label(3, "Tools"), None),
+        ]
         line = posted_line(parts)
-    assert line == ('Already posted here: <a href="https://t.me/c/1/10">header</a>, '
-                    '<a href="https://t.me/c/1/11">模型</a>, Tools')
+    assert line == (
+        'Already posted here: <a href="https://t.me/c/1/10">header</a>, '
+        '<a href="https://t.me/c/1/11">模型</a>, Tools'
+    )
     with use_language(SIMPLIFIED):
         assert posted_line([(part_label(0, None), None)]) == "已在本群发布：开头"
 

@@ -45,9 +45,12 @@ def records(draw: st.DrawFn) -> DigestRecord:
     day = draw(st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)))
     return DigestRecord(
         id=f"{day:%Y%m%d}-{draw(st.text('0123456789abcdef', min_size=8, max_size=8))}",
-        path="x.md", date=day, title=draw(long_text) or "t",
+        path="x.md",
+        date=day,
+        title=draw(long_text) or "t",
         tags=tuple(draw(st.lists(nasty_text, max_size=30))),
-        summary=draw(st.none() | long_text), content_hash="0" * 64,
+        summary=draw(st.none() | long_text),
+        content_hash="0" * 64,
         sections=tuple(draw(st.lists(long_text, max_size=80))),
     )
 
@@ -57,12 +60,15 @@ def _ok(html: str) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(records(), st.lists(st.tuples(long_text, st.none() | st.just("https://t.me/c/123/45")),
-                           max_size=30),
-       st.booleans(), st.sampled_from([ENGLISH, SIMPLIFIED]))
-def test_card_is_always_a_valid_message(record: DigestRecord,
-                                        posted: list[tuple[str, str | None]],
-                                        with_note: bool, language: str) -> None:
+@given(
+    records(),
+    st.lists(st.tuples(long_text, st.none() | st.just("https://t.me/c/123/45")), max_size=30),
+    st.booleans(),
+    st.sampled_from([ENGLISH, SIMPLIFIED]),
+)
+def test_card_is_always_a_valid_message(
+    record: DigestRecord, posted: list[tuple[str, str | None]], with_note: bool, language: str
+) -> None:
     note = "No digest for today yet. The newest is from <b>2026-01-25</b>:" if with_note else None
     with use_language(language):
         html = card_html(record, note=note, posted=posted)
@@ -78,17 +84,28 @@ def test_records_page_is_always_valid(items: list[DigestRecord], offset: int) ->
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(long_text, st.integers(1, 10**6)), max_size=TAGS_PAGE),
-       st.integers(0, 10**5))
+@given(
+    st.lists(st.tuples(long_text, st.integers(1, 10**6)), max_size=TAGS_PAGE), st.integers(0, 10**5)
+)
 def test_tags_page_is_always_valid(tags: list[tuple[str, int]], offset: int) -> None:
     _ok(tags_page_html(tags, offset, offset + len(tags)))
 
 
 @settings(max_examples=100, deadline=None)
-@given(long_text.filter(str.strip), st.lists(
-    st.tuples(records(), st.none() | long_text, long_text, long_text,
-              st.none() | st.sampled_from(["https://e.com/a?b=1&c=<2>", "javascript:x"])),
-    max_size=SEARCH_PAGE), st.integers(0, 10**5))
+@given(
+    long_text.filter(str.strip),
+    st.lists(
+        st.tuples(
+            records(),
+            st.none() | long_text,
+            long_text,
+            long_text,
+            st.none() | st.sampled_from(["https://e.com/a?b=1&c=<2>", "javascript:x"]),
+        ),
+        max_size=SEARCH_PAGE,
+    ),
+    st.integers(0, 10**5),
+)
 def test_search_page_is_always_valid(query: str, raw: list, offset: int) -> None:
     hits = [SearchHit(r, section, title, snippet, url) for r, section, title, snippet, url in raw]
     _ok(search_page_html(query, Page(hits, offset + len(hits)), offset))
@@ -105,7 +122,7 @@ def test_shorten_never_splits_a_grapheme(text: str, limit: int) -> None:
         assert " ".join(text.split()).startswith(kept)
         if kept:
             # the character after the cut does not glue onto the one before it
-            rest = " ".join(text.split())[len(kept.rstrip()):]
+            rest = " ".join(text.split())[len(kept.rstrip()) :]
             if rest and kept:
                 assert rest[0] != "\u200d" and kept[-1] != "\u200d"
                 assert not unicodedata.combining(rest[0])
@@ -168,24 +185,49 @@ def test_pager_buttons() -> None:
 
 
 def test_a_search_hit_does_not_repeat_its_title_in_the_snippet() -> None:
-    record = DigestRecord(id="20260125-00000000", path="a.md", date=dt.date(2026, 1, 25),
-                          title="Issue", tags=(), summary=None, content_hash="h", sections=())
-    hit = SearchHit(record, "Robots", "Grasping hits 99%",
-                    "Grasping hits 99% A new method adds touch.", "https://e.com/r")
+    record = DigestRecord(
+        id="20260125-00000000",
+        path="a.md",
+        date=dt.date(2026, 1, 25),
+        title="Issue",
+        tags=(),
+        summary=None,
+        content_hash="h",
+        sections=(),
+    )
+    hit = SearchHit(
+        record,
+        "Robots",
+        "Grasping hits 99%",
+        "Grasping hits 99% A new method adds touch.",
+        "https://e.com/r",
+    )
     html = search_page_html("new touch", Page([hit], 1), 0)
     assert html.count("Grasping hits 99%") == 1
     assert "A <b>new</b> method adds <b>touch</b>." in html
 
 
 def test_a_search_hit_is_its_item_title_linked_plus_where_it_appeared() -> None:
-    record = DigestRecord(id="20260125-00000000", path="a.md", date=dt.date(2026, 1, 25),
-                          title="AI 日报", tags=(), summary=None, content_hash="h", sections=())
+    record = DigestRecord(
+        id="20260125-00000000",
+        path="a.md",
+        date=dt.date(2026, 1, 25),
+        title="AI 日报",
+        tags=(),
+        summary=None,
+        content_hash="h",
+        sections=(),
+    )
     hit = SearchHit(record, "模型", "通义千问发布", "通义千问发布 新的语音模型", "https://e.com/q")
     with use_language(ENGLISH):
         lines = search_page_html("语音", Page([hit], 1), 0).splitlines()
-    assert lines == ["<b>Search</b> “语音” — 1–1 of 1", "",
-                     '1. <a href="https://e.com/q">通义千问发布</a>',
-                     "<i>AI 日报 · January 25, 2026 · 模型</i>", "新的<b>语音</b>模型"]
+    assert lines == [
+        "<b>Search</b> “语音” — 1–1 of 1",
+        "",
+        '1. <a href="https://e.com/q">通义千问发布</a>',
+        "<i>AI 日报 · January 25, 2026 · 模型</i>",
+        "新的<b>语音</b>模型",
+    ]
     with use_language(SIMPLIFIED):
         lines = search_page_html("语音", Page([hit], 1), 0).splitlines()
     assert lines[0] == "<b>搜索</b>“语音” — 第 1–1 条，共 1 条"
@@ -193,8 +235,16 @@ def test_a_search_hit_is_its_item_title_linked_plus_where_it_appeared() -> None:
 
 
 def test_a_capped_search_total_reads_as_a_lower_bound() -> None:
-    record = DigestRecord(id="20260125-00000000", path="a.md", date=dt.date(2026, 1, 25),
-                          title="Issue", tags=(), summary=None, content_hash="h", sections=())
+    record = DigestRecord(
+        id="20260125-00000000",
+        path="a.md",
+        date=dt.date(2026, 1, 25),
+        title="Issue",
+        tags=(),
+        summary=None,
+        content_hash="h",
+        sections=(),
+    )
     hit = SearchHit(record, None, "Item", "Item text")
     with use_language(ENGLISH):
         assert "1–1 of 1000+" in search_page_html("item", Page([hit], 1000, capped=True), 0)

@@ -70,7 +70,7 @@ REFUSED = [
     ("<table><tr><td><ul><li>x</li></ul></td></tr></table>", "<ul>"),
     ("<table><tr><td></td></tr></table>", "empty"),
     ("<table>x<tr><td>y</td></tr></table>", "text"),
-    ('<table><tr>' + "<td>c</td>" * 21 + "</tr></table>", "21 columns"),
+    ("<table><tr>" + "<td>c</td>" * 21 + "</tr></table>", "21 columns"),
     ('<table><tr><td colspan="21">c</td></tr></table>', "21 columns"),
     ('<p>see <img src="https://e.com/a.jpg"/></p>', "<img>"),
     ('<h2><video src="https://e.com/v.mp4"></video></h2>', "<video>"),
@@ -104,7 +104,7 @@ REFUSED = [
     ("<li>x</li>", "<li>"),
     ("<ul><li>text<ul><li>nested</li></ul></li></ul>", "mixes"),
     ("<ul><li></li></ul>", "empty"),
-    ("<ul><li>x<input type=\"checkbox\"></li></ul>", "checkbox"),
+    ('<ul><li>x<input type="checkbox"></li></ul>', "checkbox"),
     ('<ol type="x"><li>a</li></ol>', "type"),
     ('<ol start="three"><li>a</li></ol>', "start"),
     ("<p><p>x</p></p>", "<p>"),
@@ -116,7 +116,7 @@ REFUSED = [
     ("<p>x<cite>c</cite></p>", "<cite>"),
     ("<p><!-- comment -->x</p>", "comment"),
     ("<!DOCTYPE html><p>x</p>", "declaration"),
-    ('<tg-button-row><b>x</b></tg-button-row>', "tg-button"),
+    ("<tg-button-row><b>x</b></tg-button-row>", "tg-button"),
     ('<tg-button-row><tg-button type="nope">x</tg-button></tg-button-row>', "type"),
     ("<tg-thinking>only in drafts</tg-thinking>", "tg-thinking"),
     ("<p>lone \ud800 surrogate</p>", "UTF-8"),
@@ -144,6 +144,7 @@ def test_media_ids_bind_tg_links_to_input_media() -> None:
 
 
 # ---------------------------------------------------------------- limits, counted as documented
+
 
 def test_text_limit_counts_the_source_in_code_points() -> None:
     # Code points of the source (markup included), not UTF-16: an emoji counts once.
@@ -187,14 +188,19 @@ def test_media_limit() -> None:
 
 # ---------------------------------------------------------------- the stored shape
 
+
 def test_blocks_keep_structure_links_and_text() -> None:
     parsed = validate_rich_html(
         '<h3><a href="https://e.com/x">Item</a></h3><ol start="4"><li>a</li><li>b</li></ol>'
-        '<table><tr><th>h</th></tr><tr><td>c</td></tr></table>'
-        '<pre><code class="language-rust">fn main() {}</code></pre>')
+        "<table><tr><th>h</th></tr><tr><td>c</td></tr></table>"
+        '<pre><code class="language-rust">fn main() {}</code></pre>'
+    )
     heading, lst, table, pre = parsed.blocks
-    assert heading == {"type": "heading", "size": 3,
-                       "text": {"type": "url", "text": "Item", "url": "https://e.com/x"}}
+    assert heading == {
+        "type": "heading",
+        "size": 3,
+        "text": {"type": "url", "text": "Item", "url": "https://e.com/x"},
+    }
     assert [i["label"] for i in lst["items"]] == ["4.", "5."]
     assert table["cells"][0][0] == {"text": "h", "is_header": True}
     assert pre == {"type": "pre", "text": "fn main() {}", "language": "rust"}

@@ -20,8 +20,10 @@ PROJECT = Path(__file__).resolve().parents[1]
 GROUP = -2001
 FORUM = -1002002
 CHANNEL = -1002003
-HTML = ('<h1>Daily</h1><p>2026-11-25</p><h2>News</h2>'
-        '<h3><a href="https://example.com/a">Item A</a></h3><ul><li>one</li><li>two</li></ul>')
+HTML = (
+    "<h1>Daily</h1><p>2026-11-25</p><h2>News</h2>"
+    '<h3><a href="https://example.com/a">Item A</a></h3><ul><li>one</li><li>two</li></ul>'
+)
 
 
 @pytest.fixture
@@ -38,12 +40,13 @@ async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
         yield b
 
 
-@pytest.mark.parametrize(("chat", "thread"), [(GROUP, None), ("@digest_chan", None),
-                                              (FORUM, 42)])
+@pytest.mark.parametrize(("chat", "thread"), [(GROUP, None), ("@digest_chan", None), (FORUM, 42)])
 async def test_rich_message_to_group_channel_and_topic(
-        tg: FakeTelegram, bot: Bot, chat: int | str, thread: int | None) -> None:
-    sent = await send_rich_message(bot, chat, {"html": HTML}, message_thread_id=thread,
-                                   disable_notification=True)
+    tg: FakeTelegram, bot: Bot, chat: int | str, thread: int | None
+) -> None:
+    sent = await send_rich_message(
+        bot, chat, {"html": HTML}, message_thread_id=thread, disable_notification=True
+    )
     # what Telegram returns: the Message with its rich_message blocks (PTB 22.8 cannot model it)
     assert sent.raw["message_id"] == sent.message_id
     kinds = [b["type"] for b in sent.rich_message["blocks"]]
@@ -52,12 +55,19 @@ async def test_rich_message_to_group_channel_and_topic(
     assert record.method == "sendRichMessage" and record.chat_id == tg.chat(chat).id
     assert record.message_thread_id == thread and record.disable_notification
     assert record.html == HTML and record.rich_blocks == sent.rich_message["blocks"]
-    assert record.parsed_text.splitlines() == ["Daily", "2026-11-25", "News", "Item A", "• one",
-                                               "• two"]
+    assert record.parsed_text.splitlines() == [
+        "Daily",
+        "2026-11-25",
+        "News",
+        "Item A",
+        "• one",
+        "• two",
+    ]
 
 
 async def test_refused_rich_html_is_a_bad_request_naming_the_fault(
-        tg: FakeTelegram, bot: Bot) -> None:
+    tg: FakeTelegram, bot: Bot
+) -> None:
     with pytest.raises(BadRequest, match=r"(?i)RICH_MESSAGE_TAG_INVALID.*<tbody>"):
         await send_rich_message(bot, GROUP, {"html": "<table><tbody></tbody></table>"})
     with pytest.raises(BadRequest, match=r"(?i)must be non-empty"):
@@ -68,13 +78,17 @@ async def test_refused_rich_html_is_a_bad_request_naming_the_fault(
     with pytest.raises(BadRequest, match=r"(?i)unknown field"):
         await send_rich_message(bot, GROUP, {"htm": "<p>x</p>"})
     with pytest.raises(BadRequest, match=r"(?i)file identifier"):
-        await send_rich_message(bot, GROUP, {"html": '<img src="tg://photo?id=c"/>',
-                                             "media": [{"id": "bad id!", "media": {}}]})
+        await send_rich_message(
+            bot,
+            GROUP,
+            {"html": '<img src="tg://photo?id=c"/>', "media": [{"id": "bad id!", "media": {}}]},
+        )
     assert not tg.sent and tg.stats.sent_400 == 5
 
 
 async def test_refusal_on_demand_and_flood_limits_apply_to_rich_sends(
-        tg: FakeTelegram, bot: Bot) -> None:
+    tg: FakeTelegram, bot: Bot
+) -> None:
     tg.fail_next(GROUP, "rich")
     with pytest.raises(BadRequest, match=r"(?i)RICH_MESSAGE_INVALID"):
         await send_rich_message(bot, GROUP, {"html": HTML})
@@ -116,7 +130,8 @@ async def test_edit_a_rich_message(tg: FakeTelegram, bot: Bot) -> None:
 
 
 async def test_every_shipped_digest_is_accepted_as_rich_messages(
-        tg: FakeTelegram, bot: Bot) -> None:
+    tg: FakeTelegram, bot: Bot
+) -> None:
     tg.limits.enabled = False  # many sends to one topic: pacing is the limiter's job, not here
     digests, errors = load_all(PROJECT / "content")
     assert digests and not errors
@@ -124,8 +139,13 @@ async def test_every_shipped_digest_is_accepted_as_rich_messages(
         calls = build_calls(digest, "rich")
         for call in calls:
             assert call.rich_message is not None
-            await send_rich_message(bot, FORUM, call.rich_message, message_thread_id=42,
-                                    disable_notification=call.disable_notification)
+            await send_rich_message(
+                bot,
+                FORUM,
+                call.rich_message,
+                message_thread_id=42,
+                disable_notification=call.disable_notification,
+            )
         assert digest.title in tg.sent[-len(calls)].parsed_text
     assert tg.stats.sent_400 == 0
 
@@ -133,8 +153,10 @@ async def test_every_shipped_digest_is_accepted_as_rich_messages(
 async def test_the_404_switch_over_the_control_api(tg: FakeTelegram, bot: Bot) -> None:
     import aiohttp
 
-    async with aiohttp.ClientSession() as http, http.post(
-            f"{tg.url}/_control/set_rich_messages", json={"enabled": False}) as answer:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{tg.url}/_control/set_rich_messages", json={"enabled": False}) as answer,
+    ):
         assert (await answer.json())["ok"]
     with pytest.raises(RichMessagesUnsupported):
         await send_rich_message(bot, GROUP, {"html": HTML})

@@ -13,8 +13,13 @@ from bot.standin.rich_html import plain, validate_rich_html
 
 
 def _digest(body: str, **kw: Any) -> Digest:
-    base: dict[str, Any] = {"id": "20260101-00000000", "path": Path("d.md"), "title": "Daily",
-                            "date": dt.date(2026, 1, 1), "body": body}
+    base: dict[str, Any] = {
+        "id": "20260101-00000000",
+        "path": Path("d.md"),
+        "title": "Daily",
+        "date": dt.date(2026, 1, 1),
+        "body": body,
+    }
     return Digest(**{**base, **kw})
 
 
@@ -29,11 +34,20 @@ def _body_blocks(body: str) -> list[dict[str, Any]]:
 
 
 def test_header_title_date_hashtags_summary_list_and_cover_with_caption() -> None:
-    blocks = _blocks(_digest("", tags=("AI", "AI 日报"), summary="- first\n- second",
-                             cover_image="https://example.com/c.png"))
+    blocks = _blocks(
+        _digest(
+            "",
+            tags=("AI", "AI 日报"),
+            summary="- first\n- second",
+            cover_image="https://example.com/c.png",
+        )
+    )
     cover, title, meta, summary = blocks
-    assert cover == {"type": "photo", "url": "https://example.com/c.png",
-                     "caption": {"text": "Daily"}}
+    assert cover == {
+        "type": "photo",
+        "url": "https://example.com/c.png",
+        "caption": {"text": "Daily"},
+    }
     assert title == {"type": "heading", "size": 1, "text": "Daily"}
     assert meta == {"type": "paragraph", "text": ["2026-01-01", "\n", "#AI #AI日报"]}
     assert summary["type"] == "list"
@@ -49,10 +63,16 @@ def test_cover_caption_left_out_when_too_long_and_non_http_cover_dropped() -> No
 
 def test_sections_and_items_keep_their_links() -> None:
     blocks = _body_blocks("## News *today*\n\n### [Item](https://e.com/i)\n\ntext\n")
-    assert blocks[0] == {"type": "heading", "size": 2,
-                         "text": ["News ", {"type": "italic", "text": "today"}]}
-    assert blocks[1] == {"type": "heading", "size": 3,
-                         "text": {"type": "url", "text": "Item", "url": "https://e.com/i"}}
+    assert blocks[0] == {
+        "type": "heading",
+        "size": 2,
+        "text": ["News ", {"type": "italic", "text": "today"}],
+    }
+    assert blocks[1] == {
+        "type": "heading",
+        "size": 3,
+        "text": {"type": "url", "text": "Item", "url": "https://e.com/i"},
+    }
     assert blocks[2] == {"type": "paragraph", "text": "text"}
 
 
@@ -66,19 +86,27 @@ def test_nested_and_numbered_lists() -> None:
     first = lst["items"][0]["blocks"]
     assert first[0] == {"type": "paragraph", "text": "one"}  # text in a <p>: never mixed
     assert first[1]["type"] == "list"
-    assert first[1]["items"][0]["blocks"][0]["text"] == [
-        "inner ", {"type": "bold", "text": "b"}]
+    assert first[1]["items"][0]["blocks"][0]["text"] == ["inner ", {"type": "bold", "text": "b"}]
 
 
 def test_tables_up_to_20_columns_are_tables_wider_ones_pre() -> None:
     (table,) = _body_blocks("| a | b |\n|:-|-:|\n| [x](https://e.com) | |\n")
     assert table["is_bordered"]
-    assert table["cells"][0] == [{"text": "a", "is_header": True, "align": "left"},
-                                 {"text": "b", "is_header": True, "align": "right"}]
+    assert table["cells"][0] == [
+        {"text": "a", "is_header": True, "align": "left"},
+        {"text": "b", "is_header": True, "align": "right"},
+    ]
     assert table["cells"][1][0]["text"] == {"type": "url", "text": "x", "url": "https://e.com"}
     assert table["cells"][1][1]["text"] == "\u00a0"  # an empty cell is never empty
-    wide = "|" + "|".join(f"c{i}" for i in range(21)) + "|\n|" + "-|" * 21 + "\n|" + \
-        "|".join(f"[v{i}](https://e.com/{i})" for i in range(21)) + "|\n"
+    wide = (
+        "|"
+        + "|".join(f"c{i}" for i in range(21))
+        + "|\n|"
+        + "-|" * 21
+        + "\n|"
+        + "|".join(f"[v{i}](https://e.com/{i})" for i in range(21))
+        + "|\n"
+    )
     pre, links = _body_blocks(wide)
     assert pre["type"] == "pre" and "c20" in pre["text"]
     assert [i["blocks"][0]["text"]["url"] for i in links["items"]][-1] == "https://e.com/20"
@@ -87,36 +115,48 @@ def test_tables_up_to_20_columns_are_tables_wider_ones_pre() -> None:
 
 
 def test_code_quotes_rules_and_inline_formatting_as_classic() -> None:
-    blocks = _body_blocks("```python\nprint(1 < 2)\n```\n\n> quoted *it*\n\n---\n\n"
-                          "a `code` ~~s~~ [`x`](https://e.com) [bad](javascript:alert(1)) "
-                          "![pic](https://e.com/p.png) <span>raw</span>\nline\n")
+    blocks = _body_blocks(
+        "```python\nprint(1 < 2)\n```\n\n> quoted *it*\n\n---\n\n"
+        "a `code` ~~s~~ [`x`](https://e.com) [bad](javascript:alert(1)) "
+        "![pic](https://e.com/p.png) <span>raw</span>\nline\n"
+    )
     assert blocks[0] == {"type": "pre", "text": "print(1 < 2)", "language": "python"}
-    assert blocks[1] == {"type": "blockquote", "blocks": [
-        {"type": "paragraph", "text": ["quoted ", {"type": "italic", "text": "it"}]}]}
+    assert blocks[1] == {
+        "type": "blockquote",
+        "blocks": [{"type": "paragraph", "text": ["quoted ", {"type": "italic", "text": "it"}]}],
+    }
     assert blocks[2] == {"type": "divider"}
     text = blocks[3]["text"]
     assert plain(text) == "a code s x bad pic raw\nline"  # the link policy of links.py
     parts = [t for t in text if isinstance(t, dict)]
     assert parts == [
-        {"type": "code", "text": "code"}, {"type": "strikethrough", "text": "s"},
+        {"type": "code", "text": "code"},
+        {"type": "strikethrough", "text": "s"},
         {"type": "url", "text": "x", "url": "https://e.com"},  # no code inside a link
-        {"type": "url", "text": "pic", "url": "https://e.com/p.png"}]  # an image: a link
+        {"type": "url", "text": "pic", "url": "https://e.com/p.png"},
+    ]  # an image: a link
 
 
 def test_link_policy_and_inline_html_as_classic() -> None:
     (para,) = _body_blocks(
         "[mail](mailto:a@b.org) [bad host](https://https://x.org/p) [res](tg://resolve?domain=x) "
         '[me](tg://user?id=42) <b>bold <a href="https://e.com/h">html link</a></b> '
-        '<img src="https://e.com/i.png" alt="pic"> <sup>gone</sup> a<br>b\n')
+        '<img src="https://e.com/i.png" alt="pic"> <sup>gone</sup> a<br>b\n'
+    )
     text = para["text"]
-    assert plain(text) == ("mail (a@b.org) bad host (https://https://x.org/p) "
-                           "res (tg://resolve?domain=x) me bold html link pic gone a\nb")
+    assert plain(text) == (
+        "mail (a@b.org) bad host (https://https://x.org/p) "
+        "res (tg://resolve?domain=x) me bold html link pic gone a\nb"
+    )
     links = [t for t in text if isinstance(t, dict)]
     assert links == [
         {"type": "url", "text": "me", "url": "tg://user?id=42"},
-        {"type": "bold", "text": ["bold ", {"type": "url", "text": "html link",
-                                            "url": "https://e.com/h"}]},
-        {"type": "url", "text": "pic", "url": "https://e.com/i.png"}]
+        {
+            "type": "bold",
+            "text": ["bold ", {"type": "url", "text": "html link", "url": "https://e.com/h"}],
+        },
+        {"type": "url", "text": "pic", "url": "https://e.com/i.png"},
+    ]
 
 
 def test_depth_never_exceeds_16_deep_lists_and_quotes_are_flattened() -> None:
@@ -132,6 +172,7 @@ def test_depth_never_exceeds_16_deep_lists_and_quotes_are_flattened() -> None:
 
 
 # ---------------------------------------------------------------- cutting into several messages
+
 
 def test_a_long_digest_is_cut_at_section_boundaries() -> None:
     para = "word " * 2000  # ~10 000 characters per section

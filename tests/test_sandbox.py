@@ -29,17 +29,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def base_settings(tmp_path: Path) -> Settings:
-    return Settings.from_env({"DATABASE_PATH": str(tmp_path / "data" / "digestbot.sqlite3"),
-                              "PUSH_SCHEDULE": "0 8 * * *", "TIMEZONE": "UTC"},
-                             env_file=None, require_token=False)
+    return Settings.from_env(
+        {
+            "DATABASE_PATH": str(tmp_path / "data" / "digestbot.sqlite3"),
+            "PUSH_SCHEDULE": "0 8 * * *",
+            "TIMEZONE": "UTC",
+        },
+        env_file=None,
+        require_token=False,
+    )
 
 
 def write_digests(content: Path, days: list[dt.date]) -> None:
     content.mkdir(parents=True, exist_ok=True)
     for day in days:
-        (content / f"{day}.md").write_text(digest_text(
-            day, f"Issue of {day}", {"News": [f"Story {day}"]}, tags=["sandbox"]),
-            encoding="utf-8")
+        (content / f"{day}.md").write_text(
+            digest_text(day, f"Issue of {day}", {"News": [f"Story {day}"]}, tags=["sandbox"]),
+            encoding="utf-8",
+        )
 
 
 async def get_state(session: aiohttp.ClientSession, url: str, after: int = -1) -> dict:
@@ -48,8 +55,9 @@ async def get_state(session: aiohttp.ClientSession, url: str, after: int = -1) -
         return await response.json()
 
 
-async def act(session: aiohttp.ClientSession, url: str, name: str, body: dict | None = None,
-              status: int = 200) -> dict:
+async def act(
+    session: aiohttp.ClientSession, url: str, name: str, body: dict | None = None, status: int = 200
+) -> dict:
     async with session.post(f"{url}/api/{name}", json=body or {}) as response:
         answer = await response.json()
         assert response.status == status, answer
@@ -66,14 +74,17 @@ async def until(predicate, timeout: float = 20.0):  # noqa: ASYNC109
 
 
 async def test_next_push_moves_the_clock_and_pushes_to_every_target_in_a_database_apart(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     today = dt.datetime.now(dt.UTC).date()
     newest = today - dt.timedelta(days=3)
     content = tmp_path / "content"
     write_digests(content, [newest - dt.timedelta(days=1), newest])
     base = base_settings(tmp_path)
-    async with sandbox(base, port=0, content_dir=content, speed=20) as box, \
-            aiohttp.ClientSession() as session:
+    async with (
+        sandbox(base, port=0, content_dir=content, speed=20) as box,
+        aiohttp.ClientSession() as session,
+    ):
         state = await get_state(session, box.url)
         # the clock starts shortly before the newest digest's push, not at the real time
         now = dt.datetime.fromisoformat(state["clock"]["now"])
@@ -82,14 +93,16 @@ async def test_next_push_moves_the_clock_and_pushes_to_every_target_in_a_databas
         await act(session, box.url, "next-push")
         tg = box.tg
         for target in (world.GROUP, world.CHANNEL, world.MEMBER):
-            await until(lambda t=target: any(f"Issue of {newest}" in m.parsed_text
-                                             for m in tg.sent_to(t)))
+            await until(
+                lambda t=target: any(f"Issue of {newest}" in m.parsed_text for m in tg.sent_to(t))
+            )
         await until(lambda: tg.sent_to(world.FORUM, world.NEWS_TOPIC))
         assert not tg.sent_to(world.FORUM, world.TALK_TOPIC)
         await until(lambda: "is done" in box.notice)
         state = await get_state(session, box.url)
         assert dt.datetime.fromisoformat(state["clock"]["now"]) >= dt.datetime.fromisoformat(
-            f"{newest}T08:00:00+00:00")
+            f"{newest}T08:00:00+00:00"
+        )
         group = next(c for c in state["chats"] if c["id"] == world.GROUP)
         assert any(m["text"].startswith(f"Issue of {newest}") for m in group["messages"])
     # the journal went to data/sandbox.sqlite3 beside the real database, which stays untouched
@@ -101,38 +114,58 @@ async def test_next_push_moves_the_clock_and_pushes_to_every_target_in_a_databas
     finally:
         await store.close()
     # the next run is a new stand-in Telegram with empty chats: its push delivers again
-    async with sandbox(base, port=0, content_dir=content, speed=20) as again, \
-            aiohttp.ClientSession() as session:
+    async with (
+        sandbox(base, port=0, content_dir=content, speed=20) as again,
+        aiohttp.ClientSession() as session,
+    ):
         await act(session, again.url, "push-now")
-        await until(lambda: any(f"Issue of {newest}" in m.parsed_text
-                                for m in again.tg.sent_to(world.GROUP)))
+        await until(
+            lambda: any(
+                f"Issue of {newest}" in m.parsed_text for m in again.tg.sent_to(world.GROUP)
+            )
+        )
         await until(lambda: "targets complete" in again.notice)
 
 
 async def test_typing_pressing_personas_and_refusals_reach_the_page(tmp_path: Path) -> None:
     content = tmp_path / "content"
     write_digests(content, [dt.date(2026, 1, d) for d in range(1, 13)])
-    async with sandbox(base_settings(tmp_path), port=0, content_dir=content, speed=20) as box, \
-            aiohttp.ClientSession() as session:
+    async with (
+        sandbox(base_settings(tmp_path), port=0, content_dir=content, speed=20) as box,
+        aiohttp.ClientSession() as session,
+    ):
         tg = box.tg
         await act(session, box.url, "send", {"chat_id": world.MEMBER, "text": "/archive"})
-        archive = await until(lambda: next((m for m in tg.sent_to(world.MEMBER)
-                                            if "Archive" in m.parsed_text), None))
+        archive = await until(
+            lambda: next((m for m in tg.sent_to(world.MEMBER) if "Archive" in m.parsed_text), None)
+        )
         older = next(b for b in archive.buttons if "Older" in b["text"])
-        await act(session, box.url, "press", {"chat_id": world.MEMBER,
-                                              "message_id": archive.message_id,
-                                              "data": older["callback_data"]})
+        await act(
+            session,
+            box.url,
+            "press",
+            {
+                "chat_id": world.MEMBER,
+                "message_id": archive.message_id,
+                "data": older["callback_data"],
+            },
+        )
         await until(lambda: any(e.message_id == archive.message_id for e in tg.edits))
         state = await get_state(session, box.url)
-        page = next(m for c in state["chats"] if c["id"] == world.MEMBER
-                    for m in c["messages"] if m["message_id"] == archive.message_id)
+        page = next(
+            m
+            for c in state["chats"]
+            if c["id"] == world.MEMBER
+            for m in c["messages"]
+            if m["message_id"] == archive.message_id
+        )
         assert page["edit_date"] and "2026-01-02" in page["text"]
         # a member cannot post in the channel or write in the admin's private chat
-        refused = await act(session, box.url, "send", {"chat_id": world.CHANNEL, "text": "hi"},
-                            status=400)
+        refused = await act(
+            session, box.url, "send", {"chat_id": world.CHANNEL, "text": "hi"}, status=400
+        )
         assert "admin" in refused["error"]
-        await act(session, box.url, "send", {"chat_id": world.ADMIN, "text": "/start"},
-                  status=400)
+        await act(session, box.url, "send", {"chat_id": world.ADMIN, "text": "/start"}, status=400)
         # the admin's /status is answered as an admin's
         await act(session, box.url, "persona", {"id": world.ADMIN})
         await act(session, box.url, "send", {"chat_id": world.ADMIN, "text": "/status"})
@@ -153,16 +186,27 @@ async def test_preview_sends_the_digest_and_follows_the_file(tmp_path: Path) -> 
     write_digests(content, [dt.date(2026, 2, 1)])
     file = content / "2026-02-01.md"
     spec = str(file)
-    async with preview(lambda: _select(spec, content), build_calls,
-                       preview_files(spec, content), spec=spec, layout="sections", port=0,
-                       interval=0.05) as box, aiohttp.ClientSession() as session:
+    async with (
+        preview(
+            lambda: _select(spec, content),
+            build_calls,
+            preview_files(spec, content),
+            spec=spec,
+            layout="sections",
+            port=0,
+            interval=0.05,
+        ) as box,
+        aiohttp.ClientSession() as session,
+    ):
         state = await get_state(session, box.url)
         chat = next(c for c in state["chats"] if c["id"] == world.PREVIEW_CHAT)
         assert state["mode"] == "preview" and chat["messages"]
         assert chat["messages"][0]["text"].startswith("Issue of 2026-02-01")
         generation = state["preview"]["generation"]
-        file.write_text(file.read_text(encoding="utf-8").replace("Issue of", "Edited issue of"),
-                        encoding="utf-8")
+        file.write_text(
+            file.read_text(encoding="utf-8").replace("Issue of", "Edited issue of"),
+            encoding="utf-8",
+        )
         os.utime(file, ns=(time.time_ns(), time.time_ns() + 10**9))
         await until(lambda: box.generation > generation)
         state = await get_state(session, box.url)
@@ -184,21 +228,31 @@ async def test_preview_sends_the_digest_and_follows_the_file(tmp_path: Path) -> 
 def test_a_real_envs_deployment_settings_stay_out_of_the_sandbox(tmp_path: Path) -> None:
     """WEBHOOK_URL, HEALTH_LISTEN and ERROR_CHAT_ID of a production .env: the sandbox polls its
     stand-in, opens no listener but its page and reports errors to no real chat."""
-    base = Settings.from_env({"DATABASE_PATH": str(tmp_path / "digestbot.sqlite3"),
-                              "WEBHOOK_URL": "https://bot.example.com/hook",
-                              "WEBHOOK_SECRET": "s3cret-s3cret", "HEALTH_LISTEN": "127.0.0.1:9090",
-                              "ERROR_CHAT_ID": "-1001234567890"},
-                             env_file=None, require_token=False)
+    base = Settings.from_env(
+        {
+            "DATABASE_PATH": str(tmp_path / "digestbot.sqlite3"),
+            "WEBHOOK_URL": "https://bot.example.com/hook",
+            "WEBHOOK_SECRET": "s3cret-s3cret",
+            "HEALTH_LISTEN": "127.0.0.1:9090",
+            "ERROR_CHAT_ID": "-1001234567890",
+        },
+        env_file=None,
+        require_token=False,
+    )
     assert base.webhook_url and base.health_listen and base.error_chat  # the env did set them
     tg = type("StandIn", (), {"token": "1:x", "base_url": "http://127.0.0.1:1/bot"})()
     settings = world.sandbox_settings(base, tg, content_dir=tmp_path, content_from_env=False)
-    assert (settings.webhook_url, settings.webhook_secret, settings.health_listen,
-            settings.error_chat) == (None, None, None, None)
+    assert (
+        settings.webhook_url,
+        settings.webhook_secret,
+        settings.health_listen,
+        settings.error_chat,
+    ) == (None, None, None, None)
 
 
-def test_run_without_a_token_points_to_the_sandbox(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_without_a_token_points_to_the_sandbox(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # no .env here
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     assert main(["run"]) == 2
@@ -207,7 +261,8 @@ def test_run_without_a_token_points_to_the_sandbox(tmp_path: Path,
 
 
 def test_preview_rejects_an_unknown_layout_and_a_missing_digest(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     content = tmp_path / "content"
     write_digests(content, [dt.date(2026, 2, 1)])
     assert main(["preview", "latest", "--layout", "fancy", "--content-dir", str(content)]) == 2
@@ -223,12 +278,39 @@ def test_the_page_is_package_data(tmp_path: Path) -> None:
     assert {"index.html", "app.js", "style.css"} <= names
     # built from a clean copy: a stale build/ in the checkout could hold files since removed
     source = tmp_path / "src"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        "build", "dist", "*.egg-info", ".venv*", "data", ".git", "__pycache__", ".hypothesis",
-        ".ruff_cache", ".pytest_cache"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp_path), str(source)], check=True, capture_output=True,
-                   timeout=300)
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            "build",
+            "dist",
+            "*.egg-info",
+            ".venv*",
+            "data",
+            ".git",
+            "__pycache__",
+            ".hypothesis",
+            ".ruff_cache",
+            ".pytest_cache",
+        ),
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     import zipfile
 
     wheel = next(tmp_path.glob("digestbot-*.whl"))
@@ -258,8 +340,10 @@ async def test_the_stand_ins_token_never_reaches_the_log(tmp_path: Path) -> None
     try:
         content = tmp_path / "content"
         write_digests(content, [dt.date(2026, 1, 5)])
-        async with sandbox(base_settings(tmp_path), port=0, content_dir=content,
-                           speed=20) as box, aiohttp.ClientSession() as session:
+        async with (
+            sandbox(base_settings(tmp_path), port=0, content_dir=content, speed=20) as box,
+            aiohttp.ClientSession() as session,
+        ):
             await act(session, box.url, "send", {"chat_id": world.MEMBER, "text": "/latest"})
             await until(lambda: box.tg.sent_to(world.MEMBER))
             token = box.tg.token

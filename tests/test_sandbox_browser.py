@@ -49,8 +49,10 @@ def _content(root: Path) -> Path:
     for day in range(1, 12):
         date = dt.date(2026, 3, day)
         (content / f"{date}.md").write_text(
-            digest_text(date, f"Issue of {date}", {"News": [f"Story {day}"]}), encoding="utf-8")
-    (content / f"{NEWEST}.md").write_text(f"""---
+            digest_text(date, f"Issue of {date}", {"News": [f"Story {day}"]}), encoding="utf-8"
+        )
+    (content / f"{NEWEST}.md").write_text(
+        f"""---
 title: "{TITLE}"
 date: {NEWEST}
 tags: [browsers, testing]
@@ -76,7 +78,9 @@ print("pre with a language")
 | --- | ---: |
 | Alpha | 91 |
 | Beta | 87 |
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return content
 
 
@@ -130,6 +134,7 @@ class SandboxThread:
     def call(self, fn: Callable[[], Any]) -> Any:
         async def run() -> Any:
             return fn()
+
         return asyncio.run_coroutine_threadsafe(run(), self.loop).result(10)
 
     def run(self, coro: Any) -> Any:
@@ -143,9 +148,15 @@ class SandboxThread:
 
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[SandboxThread, Sandbox]]:
-    base = Settings.from_env({"DATABASE_PATH": str(tmp_path / "data" / "digestbot.sqlite3"),
-                              "TIMEZONE": "UTC", "PUSH_SCHEDULE": "0 8 * * *"},
-                             env_file=None, require_token=False)
+    base = Settings.from_env(
+        {
+            "DATABASE_PATH": str(tmp_path / "data" / "digestbot.sqlite3"),
+            "TIMEZONE": "UTC",
+            "PUSH_SCHEDULE": "0 8 * * *",
+        },
+        env_file=None,
+        require_token=False,
+    )
     runner = SandboxThread(base, _content(tmp_path))
     box = runner.start()
     try:
@@ -165,12 +176,21 @@ def browser() -> Iterator[Any]:
     _require(f"chromedriver ({CHROMEDRIVER})", Path(CHROMEDRIVER).exists())
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,900", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                # loopback only: every other host resolves to nothing, every proxy hop fails
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,900",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        # loopback only: every other host resolves to nothing, every proxy hop fails
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--proxy-server=http://127.0.0.1:9",
+        "--proxy-bypass-list=127.0.0.1",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
@@ -184,8 +204,9 @@ def wait(driver: Any, predicate: Callable[[Any], Any], what: str, timeout: float
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
-                         ).until(predicate, f"timed out waiting for {what}")
+    return WebDriverWait(
+        driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(predicate, f"timed out waiting for {what}")
 
 
 def screenshot(driver: Any, path: Path) -> Path:
@@ -220,6 +241,7 @@ def open_chat(driver: Any, chat_id: int, thread: int | None = None) -> None:
     def clicked(d: Any) -> bool:  # the list is redrawn when a chat's last message changes
         css(d, selector)[0].click()
         return True
+
     wait(driver, clicked, f"chat {chat_id} in the list")
     wait(driver, lambda d: css(d, selector + ".active"), f"chat {chat_id} to open")
 
@@ -229,7 +251,8 @@ def bot_rows_with(driver: Any, text: str) -> list[Any]:
 
 
 def test_today_archive_push_and_refusals_in_a_browser(
-        running: tuple[SandboxThread, Sandbox], browser: Any, tmp_path: Path) -> None:
+    running: tuple[SandboxThread, Sandbox], browser: Any, tmp_path: Path
+) -> None:
     runner, box = running
     shots = tmp_path / "screenshots"
     shots.mkdir()
@@ -238,32 +261,50 @@ def test_today_archive_push_and_refusals_in_a_browser(
 
     # /today: the digest's formatted messages, a bold title and a link with the right URL
     type_text(browser, "/today")
-    wait(browser, lambda d: any(TITLE in s.text for s in css(d, "#messages .row strong")),
-         "the bold title")
-    link = wait(browser, lambda d: [a for a in css(d, "#messages .row a")
-                                    if a.get_attribute("href")
-                                    == "https://example.com/story/chromium"], "the link")[0]
+    wait(
+        browser,
+        lambda d: any(TITLE in s.text for s in css(d, "#messages .row strong")),
+        "the bold title",
+    )
+    link = wait(
+        browser,
+        lambda d: [
+            a
+            for a in css(d, "#messages .row a")
+            if a.get_attribute("href") == "https://example.com/story/chromium"
+        ],
+        "the link",
+    )[0]
     assert link.text == "Headless Chromium draws entities"
     assert css(browser, "#messages .row.out")[0].text.startswith("/today")  # the user's own
     assert css(browser, "#messages pre code[data-language='python']")
     assert css(browser, "#messages blockquote")
     assert css(browser, "#messages img.photo")  # the cover, drawn locally
-    assert css(browser, "#messages .bubble .body")[0].value_of_css_property("color") == \
-        "rgba(0, 0, 0, 1)"
+    assert (
+        css(browser, "#messages .bubble .body")[0].value_of_css_property("color")
+        == "rgba(0, 0, 0, 1)"
+    )
     browser.execute_script("document.querySelector('#messages .row strong').scrollIntoView()")
     screenshot(browser, shots / "01-today.png")
 
     # /archive: a paging button edits the same message
     type_text(browser, "/archive")
-    older = wait(browser, lambda d: [b for b in css(d, "#messages .kb-button")
-                                     if b.text == "Older »"], "the archive's Older button")[0]
-    row_id = browser.execute_script("return arguments[0].closest('.row').dataset.messageId",
-                                    older)
+    older = wait(
+        browser,
+        lambda d: [b for b in css(d, "#messages .kb-button") if b.text == "Older »"],
+        "the archive's Older button",
+    )[0]
+    row_id = browser.execute_script("return arguments[0].closest('.row').dataset.messageId", older)
     before = css(browser, f'.row[data-message-id="{row_id}"] .body')[0].text
     assert "Issue of 2026-03-03" in before
     older.click()
-    wait(browser, lambda d: "Issue of 2026-03-01" in css(
-        d, f'.row[data-message-id="{row_id}"] .body')[0].text, "page 2 in the same message")
+    wait(
+        browser,
+        lambda d: (
+            "Issue of 2026-03-01" in css(d, f'.row[data-message-id="{row_id}"] .body')[0].text
+        ),
+        "page 2 in the same message",
+    )
     row = css(browser, f'.row[data-message-id="{row_id}"]')[0]
     assert "edited" in row.text and "Issue of 2026-03-03" not in row.text
     screenshot(browser, shots / "02-archive-page-2.png")
@@ -271,25 +312,42 @@ def test_today_archive_push_and_refusals_in_a_browser(
     # the daily push: in the group and in the forum's News topic
     css(browser, "#push-now")[0].click()
     open_chat(browser, world.GROUP)
-    wait(browser, lambda d: any(TITLE in s.text for s in css(d, "#messages .row strong")),
-         "the digest in the group", timeout=60)
+    wait(
+        browser,
+        lambda d: any(TITLE in s.text for s in css(d, "#messages .row strong")),
+        "the digest in the group",
+        timeout=60,
+    )
     screenshot(browser, shots / "03-group.png")
     open_chat(browser, world.FORUM, world.NEWS_TOPIC)
-    wait(browser, lambda d: any(TITLE in s.text for s in css(d, "#messages .row strong")),
-         "the digest in the topic", timeout=60)
+    wait(
+        browser,
+        lambda d: any(TITLE in s.text for s in css(d, "#messages .row strong")),
+        "the digest in the topic",
+        timeout=60,
+    )
     assert "Digest forum › News" in css(browser, "#chat-title")[0].text
     screenshot(browser, shots / "04-topic.png")
-    wait(browser, lambda d: "targets complete" in css(d, "#notice")[0].text, "the push report",
-         timeout=60)
+    wait(
+        browser,
+        lambda d: "targets complete" in css(d, "#notice")[0].text,
+        "the push report",
+        timeout=60,
+    )
 
     # a call Telegram refuses shows in red under the chat, with Telegram's reason
     open_chat(browser, world.MEMBER)
     runner.call(lambda: box.tg.fail_next(world.MEMBER, "parse"))
     type_text(browser, "/latest")
-    text, colour = wait(browser, lambda d: [(e.text, e.value_of_css_property("color"))
-                                            for e in css(d, "#errors .error")
-                                            if "can't parse entities" in e.text],
-                        "the red error")[0]
+    text, colour = wait(
+        browser,
+        lambda d: [
+            (e.text, e.value_of_css_property("color"))
+            for e in css(d, "#errors .error")
+            if "can't parse entities" in e.text
+        ],
+        "the red error",
+    )[0]
     assert "refused by Telegram (400)" in text
     assert colour.startswith("rgba(183, 28, 28")
     screenshot(browser, shots / "05-refused.png")
@@ -297,15 +355,17 @@ def test_today_archive_push_and_refusals_in_a_browser(
 
 RICH_HTML = (
     '<h1>Rich digest</h1><p>Read <b>this</b> and <a href="https://example.com/rich">the source'
-    '</a></p><h2>Numbers</h2><table bordered><tr><th>Model</th><th>Score</th></tr>'
+    "</a></p><h2>Numbers</h2><table bordered><tr><th>Model</th><th>Score</th></tr>"
     '<tr><td>Alpha</td><td align="right">91</td></tr></table>'
-    '<ul><li>first point</li></ul><hr/>'
+    "<ul><li>first point</li></ul><hr/>"
     '<figure><img src="https://example.com/rich.png"/><figcaption>A cover</figcaption></figure>'
-    '<details><summary>More</summary><p>hidden until opened</p></details>')
+    "<details><summary>More</summary><p>hidden until opened</p></details>"
+)
 
 
 def test_rich_messages_drawn_from_their_blocks(
-        running: tuple[SandboxThread, Sandbox], browser: Any, tmp_path: Path) -> None:
+    running: tuple[SandboxThread, Sandbox], browser: Any, tmp_path: Path
+) -> None:
     runner, box = running
     browser.get(box.url)
     wait(browser, lambda d: css(d, f'li[data-chat="{world.MEMBER}"].active'), "the bot chat")
@@ -330,16 +390,18 @@ def test_rich_messages_drawn_from_their_blocks(
 
 
 ALL_ENTITIES = (
-    '😀 <b>bold</b> <i>italic</i> <u>under</u> <s>struck</s> <tg-spoiler>secret</tg-spoiler> '
+    "😀 <b>bold</b> <i>italic</i> <u>under</u> <s>struck</s> <tg-spoiler>secret</tg-spoiler> "
     '<code>inline()</code> <a href="https://example.com/x?a=1&amp;b=2">a link</a> #hashtag\n'
     '<pre><code class="language-rust">fn main() {}</code></pre>'
-    '<blockquote>quoted</blockquote>'
-    '<blockquote expandable>line 1\nline 2\nline 3\nline 4\nline 5\nline 6</blockquote>'
-    '<b>bold <i>and italic</i></b>')
+    "<blockquote>quoted</blockquote>"
+    "<blockquote expandable>line 1\nline 2\nline 3\nline 4\nline 5\nline 6</blockquote>"
+    "<b>bold <i>and italic</i></b>"
+)
 
 
 def test_entities_edits_and_deletions_as_telegram_draws_them(
-        running: tuple[SandboxThread, Sandbox], browser: Any, tmp_path: Path) -> None:
+    running: tuple[SandboxThread, Sandbox], browser: Any, tmp_path: Path
+) -> None:
     runner, box = running
     browser.get(box.url)
     wait(browser, lambda d: css(d, f'li[data-chat="{world.MEMBER}"].active'), "the bot chat")
@@ -353,8 +415,9 @@ def test_entities_edits_and_deletions_as_telegram_draws_them(
     assert css(browser, f"{row} u")[0].text == "under"
     assert css(browser, f"{row} s")[0].text == "struck"
     assert css(browser, f"{row} code")[0].text == "inline()"
-    assert css(browser, f"{row} a[title]")[0].get_attribute("href") == \
-        "https://example.com/x?a=1&b=2"
+    assert (
+        css(browser, f"{row} a[title]")[0].get_attribute("href") == "https://example.com/x?a=1&b=2"
+    )
     assert css(browser, f"{row} .hashtag")[0].text == "#hashtag"
     pre = css(browser, f"{row} pre code[data-language='rust']")[0]
     assert pre.text == "fn main() {}"
@@ -370,10 +433,16 @@ def test_entities_edits_and_deletions_as_telegram_draws_them(
     assert quote.size["height"] > folded
     screenshot(browser, tmp_path / "entities.png")
 
-    runner.run(bot.edit_message_text("<b>changed</b> text", chat_id=world.MEMBER,
-                                     message_id=sent.message_id))
-    wait(browser, lambda d: css(d, f"{row} strong") and
-         css(d, f"{row} strong")[0].text == "changed", "the edit")
+    runner.run(
+        bot.edit_message_text(
+            "<b>changed</b> text", chat_id=world.MEMBER, message_id=sent.message_id
+        )
+    )
+    wait(
+        browser,
+        lambda d: css(d, f"{row} strong") and css(d, f"{row} strong")[0].text == "changed",
+        "the edit",
+    )
     assert "edited" in css(browser, f"{row} .meta")[0].text
     runner.run(bot.delete_message(world.MEMBER, sent.message_id))
     wait(browser, lambda d: css(d, f"{row}.deleted"), "the deletion")
@@ -395,9 +464,15 @@ def test_preview_page_follows_the_file(tmp_path: Path, browser: Any) -> None:
     boxes: list[Any] = []
 
     async def main() -> None:
-        async with preview(lambda: _select(spec, content), build_calls,
-                           preview_files(spec, content), spec=spec, layout="sections", port=0,
-                           interval=0.1) as box:
+        async with preview(
+            lambda: _select(spec, content),
+            build_calls,
+            preview_files(spec, content),
+            spec=spec,
+            layout="sections",
+            port=0,
+            interval=0.1,
+        ) as box:
             boxes.append(box)
             ready.set()
             await stop.wait()
@@ -414,26 +489,41 @@ def test_preview_page_follows_the_file(tmp_path: Path, browser: Any) -> None:
     try:
         assert ready.wait(30) and boxes, "the preview did not start"
         browser.get(boxes[0].url)
-        wait(browser, lambda d: any(TITLE in s.text for s in css(d, "#messages strong")),
-             "the digest")
+        wait(
+            browser,
+            lambda d: any(TITLE in s.text for s in css(d, "#messages strong")),
+            "the digest",
+        )
         assert not css(browser, "#composer")[0].is_displayed()  # a preview is read-only
         assert "layout sections" in css(browser, "#preview-info")[0].text
-        assert css(browser, "#messages .bubble .body")[0].value_of_css_property("color") == \
-            "rgba(0, 0, 0, 1)"  # the page's mode class must not restyle the messages
+        assert (
+            css(browser, "#messages .bubble .body")[0].value_of_css_property("color")
+            == "rgba(0, 0, 0, 1)"
+        )  # the page's mode class must not restyle the messages
         screenshot(browser, tmp_path / "preview.png")
-        file.write_text(file.read_text(encoding="utf-8").replace(TITLE, "A retitled issue"),
-                        encoding="utf-8")
+        file.write_text(
+            file.read_text(encoding="utf-8").replace(TITLE, "A retitled issue"), encoding="utf-8"
+        )
         os.utime(file, ns=(time.time_ns(), time.time_ns() + 10**9))
-        wait(browser, lambda d: any("A retitled issue" in s.text
-                                    for s in css(d, "#messages strong")), "the reload")
+        wait(
+            browser,
+            lambda d: any("A retitled issue" in s.text for s in css(d, "#messages strong")),
+            "the reload",
+        )
         assert not any(TITLE in s.text for s in css(browser, "#messages strong"))
         screenshot(browser, tmp_path / "preview-reloaded.png")
 
         # switch the layout to rich: one rich message, drawn from the stand-in's blocks
-        wait(browser, lambda d: css(d, '#preview-info button[data-layout="rich"]')[0].click()
-             or True, "the layout switch")
-        wait(browser, lambda d: css(d, "#messages .rich h2") and css(d, "#messages .rich td"),
-             "headings and a table")
+        wait(
+            browser,
+            lambda d: css(d, '#preview-info button[data-layout="rich"]')[0].click() or True,
+            "the layout switch",
+        )
+        wait(
+            browser,
+            lambda d: css(d, "#messages .rich h2") and css(d, "#messages .rich td"),
+            "headings and a table",
+        )
         headings = [h.text for h in css(browser, "#messages .rich h1, #messages .rich h2")]
         assert "A retitled issue" in headings and "Figures" in headings
         cells = [c.text for c in css(browser, "#messages .rich td")]
@@ -445,8 +535,7 @@ def test_preview_page_follows_the_file(tmp_path: Path, browser: Any) -> None:
         thread.join(30)
 
 
-_TAGS = ("b", "i", "u", "s", "tg-spoiler", "code", 'a href="https://example.com/p"',
-         "blockquote")
+_TAGS = ("b", "i", "u", "s", "tg-spoiler", "code", 'a href="https://example.com/p"', "blockquote")
 _TEXT = st.text(alphabet=st.sampled_from("ab c\n<&>😀中文é"), min_size=1, max_size=8)
 
 
@@ -475,7 +564,8 @@ return [box.textContent, counts];
 
 
 def test_every_message_text_survives_drawing(
-        running: tuple[SandboxThread, Sandbox], browser: Any) -> None:
+    running: tuple[SandboxThread, Sandbox], browser: Any
+) -> None:
     """For any HTML Telegram accepts: the page shows exactly the message's text (nothing lost
     or doubled, UTF-16 offsets honoured) and one element per entity."""
     from bot.standin.telegram_html import TelegramHTMLError, validate_message

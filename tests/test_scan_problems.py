@@ -50,7 +50,8 @@ def test_an_unreadable_folder_is_named(tmp_path: Path) -> None:
     finally:
         locked.chmod(0o755)
     assert [(p.path, p.reason.split(" (")[0]) for p in problems] == [
-        (str(locked), "cannot read folder")]
+        (str(locked), "cannot read folder")
+    ]
 
 
 def test_check_lists_the_links_it_cannot_follow(tmp_path: Path, monkeypatch, capsys) -> None:

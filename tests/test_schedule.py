@@ -46,9 +46,15 @@ class JournalDelivery(RecordingDelivery):
 
 
 def make_settings(tmp_path: Path, **kw) -> Settings:
-    base = dict(token=None, content_dir=tmp_path / "content", database_path=tmp_path / "db.sqlite",
-                push_schedule="0 8 * * *", timezone=BERLIN, push_grace_minutes=180,
-                wait_for_digest_minutes=60)
+    base = dict(
+        token=None,
+        content_dir=tmp_path / "content",
+        database_path=tmp_path / "db.sqlite",
+        push_schedule="0 8 * * *",
+        timezone=BERLIN,
+        push_grace_minutes=180,
+        wait_for_digest_minutes=60,
+    )
     base.update(kw)
     (tmp_path / "content").mkdir(exist_ok=True)
     return Settings(**base)
@@ -102,14 +108,16 @@ async def test_pushes_at_the_scheduled_time_and_again_next_day_across_dst(tmp_pa
     write_digest(settings.content_dir, dt.date(2026, 3, 28))
     write_digest(settings.content_dir, dt.date(2026, 3, 29))
     clock, delivery, scheduler = await started(
-        settings, store, dt.datetime(2026, 3, 28, 6, 0, tzinfo=dt.UTC))  # 07:00 in Berlin
+        settings, store, dt.datetime(2026, 3, 28, 6, 0, tzinfo=dt.UTC)
+    )  # 07:00 in Berlin
     assert delivery.calls == []
     assert scheduler.next_run_time() == dt.datetime(2026, 3, 28, 8, 0, tzinfo=BERLIN)
     await clock.advance_to(dt.datetime(2026, 3, 28, 6, 59, tzinfo=dt.UTC))
     assert delivery.calls == []
     await clock.advance_to(dt.datetime(2026, 3, 28, 7, 0, tzinfo=dt.UTC))  # 08:00 CET
     assert [c.astimezone(dt.UTC) for c in delivery.calls] == [
-        dt.datetime(2026, 3, 28, 7, 0, tzinfo=dt.UTC)]
+        dt.datetime(2026, 3, 28, 7, 0, tzinfo=dt.UTC)
+    ]
     # the clocks go forward that night: 08:00 CEST is 06:00 UTC
     nxt = scheduler.next_run_time()
     assert nxt.astimezone(dt.UTC) == dt.datetime(2026, 3, 29, 6, 0, tzinfo=dt.UTC)
@@ -122,7 +130,8 @@ async def test_pushes_at_the_scheduled_time_and_again_next_day_across_dst(tmp_pa
 async def test_waits_for_a_late_digest_and_pushes_as_soon_as_it_appears(tmp_path, store):
     settings = make_settings(tmp_path)
     clock, delivery, scheduler = await started(
-        settings, store, dt.datetime(2026, 11, 25, 7, 30, tzinfo=BERLIN))
+        settings, store, dt.datetime(2026, 11, 25, 7, 30, tzinfo=BERLIN)
+    )
     await clock.advance_to(dt.datetime(2026, 11, 25, 8, 0, tzinfo=BERLIN))
     assert delivery.calls == []  # nothing dated today yet: keeps looking
     await clock.advance_to(dt.datetime(2026, 11, 25, 8, 10, tzinfo=BERLIN))
@@ -138,7 +147,8 @@ async def test_waits_for_a_late_digest_and_pushes_as_soon_as_it_appears(tmp_path
 async def test_gives_up_waiting_after_the_configured_while(tmp_path, store):
     settings = make_settings(tmp_path, wait_for_digest_minutes=30)
     clock, delivery, scheduler = await started(
-        settings, store, dt.datetime(2026, 11, 25, 7, 30, tzinfo=BERLIN))
+        settings, store, dt.datetime(2026, 11, 25, 7, 30, tzinfo=BERLIN)
+    )
     await clock.advance_to(dt.datetime(2026, 11, 25, 8, 30, tzinfo=BERLIN))
     assert clock.sleeps[-1] == dt.datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)  # gave up
     write_digest(settings.content_dir, dt.date(2026, 11, 25))
@@ -151,9 +161,11 @@ async def test_a_bot_back_within_the_grace_period_catches_up(tmp_path, store):
     settings = make_settings(tmp_path, push_grace_minutes=120)
     write_digest(settings.content_dir, dt.date(2026, 11, 25))
     _clock, delivery, scheduler = await started(
-        settings, store, dt.datetime(2026, 11, 25, 9, 45, tzinfo=BERLIN))
+        settings, store, dt.datetime(2026, 11, 25, 9, 45, tzinfo=BERLIN)
+    )
     assert [c.astimezone(BERLIN) for c in delivery.calls] == [
-        dt.datetime(2026, 11, 25, 8, 0, tzinfo=BERLIN)]
+        dt.datetime(2026, 11, 25, 8, 0, tzinfo=BERLIN)
+    ]
     assert scheduler.next_run_time() == dt.datetime(2026, 11, 26, 8, 0, tzinfo=BERLIN)
     await scheduler.stop()
 
@@ -162,7 +174,8 @@ async def test_a_bot_back_after_the_grace_period_waits_for_the_next_day(tmp_path
     settings = make_settings(tmp_path, push_grace_minutes=120)
     write_digest(settings.content_dir, dt.date(2026, 11, 25))
     _clock, delivery, scheduler = await started(
-        settings, store, dt.datetime(2026, 11, 25, 10, 1, tzinfo=BERLIN))
+        settings, store, dt.datetime(2026, 11, 25, 10, 1, tzinfo=BERLIN)
+    )
     assert delivery.calls == []
     await scheduler.stop()
 

@@ -33,7 +33,8 @@ def test_a_file_over_max_digest_bytes_is_refused_by_name(tmp_path: Path) -> None
 @settings(max_examples=15, deadline=None)
 @given(sections=st.integers(1, 8), limit=st.integers(1, 10))
 def test_parts_over_max_digest_messages_are_refused_whatever_the_size(
-        tmp_path_factory: pytest.TempPathFactory, sections: int, limit: int) -> None:
+    tmp_path_factory: pytest.TempPathFactory, sections: int, limit: int
+) -> None:
     root = tmp_path_factory.mktemp("limits")
     path = write_digest(root, dt.date(2026, 11, 25), sections=sections)
     parts = len(limited_messages(load_digest(path, root), SizeLimits(max_messages=10_000)))
@@ -75,13 +76,16 @@ async def test_status_lists_the_refused_file_and_the_bot_keeps_serving(fast_tele
     tg.add_private_chat(ADMIN, "Admin")
     write_digest(tmp_path / "content", dt.date(2026, 11, 24), sections=1)
     write_digest(tmp_path / "content", dt.date(2026, 11, 25), sections=6, filler=3)
-    async with running_bot(tg, tmp_path, admins=[ADMIN],
-                           env_overrides={"MAX_DIGEST_MESSAGES": "5"}) as bot:
+    async with running_bot(
+        tg, tmp_path, admins=[ADMIN], env_overrides={"MAX_DIGEST_MESSAGES": "5"}
+    ) as bot:
         (status,) = await bot.ask(ADMIN, ADMIN, "/status")
         assert "Bad files: 1" in status.parsed_text
         # grouped by reason (bot/admin_views.bad_files_lines)
-        assert ("renders to 7 messages, over the limit MAX_DIGEST_MESSAGES (5) — 1 file: "
-                "2026-11-25-test.md") in status.parsed_text
+        assert (
+            "renders to 7 messages, over the limit MAX_DIGEST_MESSAGES (5) — 1 file: "
+            "2026-11-25-test.md"
+        ) in status.parsed_text
         assert "MAX_DIGEST_MESSAGES (5)" in status.parsed_text
         replies = await bot.ask(ADMIN, ADMIN, "/latest")  # the file within the limits
         assert replies[0].parsed_text.startswith("Digest of 2026-11-24")

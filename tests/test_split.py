@@ -13,8 +13,13 @@ from tests.split_checks import check_digest
 
 
 def make(body: str, **kw: object) -> Digest:
-    fields: dict = {"id": "20260125-0000abcd", "path": Path("d.md"), "title": "AI 日报",
-                    "date": dt.date(2026, 1, 25), "body": body}
+    fields: dict = {
+        "id": "20260125-0000abcd",
+        "path": Path("d.md"),
+        "title": "AI 日报",
+        "date": dt.date(2026, 1, 25),
+        "body": body,
+    }
     fields.update(kw)
     return Digest(**fields)
 
@@ -172,6 +177,7 @@ def test_section_title_with_many_links_stays_within_entity_limit() -> None:
 
 # ---------------------------------------------------------------- issue 8: messages that read well
 
+
 def _last_line(html: str) -> str:
     return html.rstrip().rsplit("\n", 1)[-1]
 
@@ -179,8 +185,9 @@ def _last_line(html: str) -> str:
 def test_summary_is_markdown() -> None:
     d = make("## S\n\nx", summary="- a\n- b\n- [link](https://e.com) *em*")
     msgs = check_digest(d)[1]
-    assert msgs[0].html == ('<b>AI 日报</b>\n2026-01-25\n\n• a\n• b\n'
-                            '• <a href="https://e.com">link</a> <i>em</i>')
+    assert msgs[0].html == (
+        '<b>AI 日报</b>\n2026-01-25\n\n• a\n• b\n• <a href="https://e.com">link</a> <i>em</i>'
+    )
 
 
 def test_a_label_whose_block_does_not_fit_moves_with_it() -> None:
@@ -222,6 +229,7 @@ def test_entity_budget_counts_auto_detected_entities() -> None:
     msgs = check_digest(make(body))[1][1:]
     assert len(msgs) == 2
     from bot.digest.tghtml import measure
+
     assert all(measure(m.html).entities <= 100 for m in msgs)
     assert sum(measure(m.html).detected for m in msgs) == 60
 
@@ -230,11 +238,13 @@ def test_entity_budget_inside_one_block_counts_auto_detected_entities() -> None:
     body = "## S\n\n" + " ".join(f"**b{n}** #tag{n}" for n in range(70))  # one paragraph
     msgs = check_digest(make(body))[1][1:]
     from bot.digest.tghtml import measure
+
     assert len(msgs) == 2 and all(measure(m.html).entities <= 100 for m in msgs)
 
 
 def test_header_hashtags_count_towards_the_budget() -> None:
     from bot.digest.split import header_blocks
     from bot.digest.tghtml import measure
+
     d = make("x", tags=("AI", "Rust", "机器学习"))
     assert measure("".join(header_blocks(d))).detected == 3

@@ -26,7 +26,10 @@ async def test_upsert_deactivate_reactivate(store: Store) -> None:
     await store.upsert_target("@channel", None, "subscribe")
     await store.upsert_target(-1002, 7, "subscribe")
     assert [(x.chat_id, x.thread_id) for x in await store.active_targets()] == [
-        (-1001, None), ("@channel", None), (-1002, 7)]
+        (-1001, None),
+        ("@channel", None),
+        (-1002, 7),
+    ]
 
     await store.deactivate_target(-1001, None, "403 Forbidden: bot was kicked")
     assert [x.chat_id for x in await store.active_targets()] == ["@channel", -1002]
@@ -47,7 +50,9 @@ async def test_topic_and_chat_are_distinct_and_deactivate_chat(store: Store) -> 
     assert len(await store.active_targets()) == 3
     await store.deactivate_target(-100, 5, "topic closed")
     assert {(t.chat_id, t.thread_id) for t in await store.active_targets()} == {
-        (-100, None), (-200, None)}
+        (-100, None),
+        (-200, None),
+    }
     await store.deactivate_chat(-100, "403")
     assert [(t.chat_id, t.thread_id) for t in await store.active_targets()] == [(-200, None)]
 
@@ -69,7 +74,10 @@ async def test_sync_config_targets(store: Store) -> None:
     await store.sync_config_targets([ChatTarget(-1), ChatTarget(-2, 3)])
     active = await store.sync_config_targets([ChatTarget(-2, 3), ChatTarget("@news")])
     assert {(t.chat_id, t.thread_id, t.source) for t in active} == {
-        (-9, None, "subscribe"), (-2, 3, "config"), ("@news", None, "config")}
+        (-9, None, "subscribe"),
+        (-2, 3, "config"),
+        ("@news", None, "config"),
+    }
     removed = await store.get_target(-1, None)
     assert removed is not None and removed.deactivated_reason == "removed from configuration"
 
@@ -87,14 +95,16 @@ async def test_journal_unique_and_durable(store: Store, tmp_path: Path) -> None:
         rows = other.execute("SELECT part, message_id FROM deliveries ORDER BY part").fetchall()
         assert rows == [(0, 11), (1, 12)]
         with pytest.raises(sqlite3.IntegrityError):  # the guarantee lives in the schema
-            other.execute("INSERT INTO deliveries (digest_id, chat_id, thread_id, part, message_id,"
-                          " sent_at) VALUES ('d1', -100, 0, 1, 5, 'now')")
+            other.execute(
+                "INSERT INTO deliveries (digest_id, chat_id, thread_id, part, message_id,"
+                " sent_at) VALUES ('d1', -100, 0, 1, 5, 'now')"
+            )
 
 
 async def test_concurrent_records_do_not_interleave(store: Store) -> None:
-    results = await asyncio.gather(*(
-        store.record_delivery("d", -1, None, n % 10, 100 + n) for n in range(40)
-    ))
+    results = await asyncio.gather(
+        *(store.record_delivery("d", -1, None, n % 10, 100 + n) for n in range(40))
+    )
     assert sum(results) == 10
     assert sorted(await store.delivered_parts("d", -1, None)) == list(range(10))
 
@@ -109,12 +119,15 @@ async def test_migrate_target_moves_journal_so_push_resumes(store: Store) -> Non
 
     await store.migrate_target(-42, -1000042)
     assert {(t.chat_id, t.thread_id) for t in await store.active_targets()} == {
-        (-1000042, None), (-1000042, 3)}
+        (-1000042, None),
+        (-1000042, 3),
+    }
     assert await store.delivered_parts("d1", -1000042, None) == {0: 1, 1: 2}
     assert await store.delivered_parts("d1", -42, None) == {}
     assert (await store.get_target(-1000042, None)).title == "Old group"  # type: ignore[union-attr]
-    summary = {(s.target.chat_id, s.target.thread_id): s
-               for s in await store.last_push_per_target()}
+    summary = {
+        (s.target.chat_id, s.target.thread_id): s for s in await store.last_push_per_target()
+    }
     assert summary[(-1000042, None)].failures == 1
 
 
@@ -144,7 +157,11 @@ async def test_last_push_per_target_and_deliveries_in_chat(store: Store) -> None
     rows = {(s.target.chat_id, s.target.thread_id): s for s in await store.last_push_per_target()}
     main, topic, never = rows[(-1, None)], rows[(-1, 9)], rows[(-3, None)]
     assert (main.digest_id, main.parts_delivered, main.failures, main.last_error) == (
-        "new", 2, 0, None)
+        "new",
+        2,
+        0,
+        None,
+    )
     assert main.last_sent_at is not None
     assert (topic.digest_id, topic.parts_delivered, topic.failures) == ("new", 2, 1)
     assert topic.last_error == "Forbidden: bot is not a member"

@@ -17,8 +17,16 @@ from bot.ingest import sync_content, watch
 from bot.store import BadFile, Store
 
 
-def write(root: Path, name: str, *, title: str, date: str, tags: list[str] | None = None,
-          body: str = "## News\n\n### Item\n\nSome text.\n", summary: str | None = None) -> Path:
+def write(
+    root: Path,
+    name: str,
+    *,
+    title: str,
+    date: str,
+    tags: list[str] | None = None,
+    body: str = "## News\n\n### Item\n\nSome text.\n",
+    summary: str | None = None,
+) -> Path:
     path = root / name
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = ["---", f"title: {title}", f"date: {date}"]
@@ -95,9 +103,15 @@ async def test_sync_add_change_delete_and_unchanged_not_reparsed(
 
 
 async def test_record_fields(store: Store, content: Path) -> None:
-    write(content, "2026-01-25-x.md", title="Title X", date="2026-01-25 08:30",
-          tags=["AI", "#Rust"], summary="Short summary",
-          body="## One\n\n### a\n\nx\n\n## Two\n\ntext\n")
+    write(
+        content,
+        "2026-01-25-x.md",
+        title="Title X",
+        date="2026-01-25 08:30",
+        tags=["AI", "#Rust"],
+        summary="Short summary",
+        body="## One\n\n### a\n\nx\n\n## Two\n\ntext\n",
+    )
     await sync_content(store, content)
     rec = await store.latest()
     assert rec is not None
@@ -122,8 +136,10 @@ async def test_bad_file_logged_recorded_skipped_and_cleared(
     assert report.added == 1
     assert [e.path for e in report.errors] == ["2026-01-02-bad.md"]
     assert "YAML" in report.errors[0].reason
-    assert any("2026-01-02-bad.md" in r.getMessage() and r.name == "digestbot.store"
-               for r in caplog.records)
+    assert any(
+        "2026-01-02-bad.md" in r.getMessage() and r.name == "digestbot.store"
+        for r in caplog.records
+    )
     assert await store.bad_files() == report.errors
     assert await store.digest_count() == 1
 
@@ -181,7 +197,10 @@ async def test_on_date_editions_nearest_dates_and_paging(store: Store, content: 
     assert [e.title for e in editions] == ["Morning", "Evening"]
     assert await store.on_date(dt.date(2026, 3, 2)) == []
     assert await store.nearest_dates(dt.date(2026, 3, 3)) == [
-        dt.date(2026, 3, 5), dt.date(2026, 3, 1), dt.date(2026, 2, 20)]  # tie: later day first
+        dt.date(2026, 3, 5),
+        dt.date(2026, 3, 1),
+        dt.date(2026, 2, 20),
+    ]  # tie: later day first
     assert await store.nearest_dates(dt.date(2026, 3, 4), limit=1) == [dt.date(2026, 3, 5)]
 
     first = await store.page(0, 2)
@@ -254,8 +273,13 @@ async def test_bulk_sync_in_worker_processes_builds_search_index(
     monkeypatch.setattr(index_module, "BATCH_SIZE", 3)
     assert index_module._pool_workers(10) > 0 or (os.cpu_count() or 1) < 2
     for n in range(8):
-        write(content, f"2026-04-0{n + 1}.md", title=f"Day {n}", date=f"2026-04-0{n + 1}",
-              body=f"## S\n\n### Item {n}\n\nunique{n}word and 共同文本\n")
+        write(
+            content,
+            f"2026-04-0{n + 1}.md",
+            title=f"Day {n}",
+            date=f"2026-04-0{n + 1}",
+            body=f"## S\n\n### Item {n}\n\nunique{n}word and 共同文本\n",
+        )
     (content / "2026-04-09-bad.md").write_text("no front matter, no title", encoding="utf-8")
     report = await sync_content(store, content)
     assert report.added == 8 and [e.path for e in report.errors] == ["2026-04-09-bad.md"]
@@ -293,8 +317,13 @@ async def test_cold_bulk_sync_indexes_per_batch_and_later_bulk_syncs_rebuild(
 
     monkeypatch.setattr(Store, "end_bulk", spy)
     for n in range(5):
-        write(content, f"2026-05-0{n + 1}.md", title=f"Day {n}", date=f"2026-05-0{n + 1}",
-              body=f"## S\n\n### Item {n}\n\nfirst{n}word 共同\n\n- **粗体{n}**：正文\n")
+        write(
+            content,
+            f"2026-05-0{n + 1}.md",
+            title=f"Day {n}",
+            date=f"2026-05-0{n + 1}",
+            body=f"## S\n\n### Item {n}\n\nfirst{n}word 共同\n\n- **粗体{n}**：正文\n",
+        )
     assert (await sync_content(store, content)).added == 5
     assert rebuilds == [False]
     await _fts_matches_items(store)
@@ -302,8 +331,13 @@ async def test_cold_bulk_sync_indexes_per_batch_and_later_bulk_syncs_rebuild(
     assert (await store.search("粗体4", 0, 5)).total == 1
 
     for n in range(5):  # every file changes: bulk again, now replacing items
-        write(content, f"2026-05-0{n + 1}.md", title=f"Day {n}", date=f"2026-05-0{n + 1}",
-              body=f"## S\n\n### Item {n}\n\nsecond{n}word\n")
+        write(
+            content,
+            f"2026-05-0{n + 1}.md",
+            title=f"Day {n}",
+            date=f"2026-05-0{n + 1}",
+            body=f"## S\n\n### Item {n}\n\nsecond{n}word\n",
+        )
     assert (await sync_content(store, content)).changed == 5
     assert rebuilds == [False, True]
     await _fts_matches_items(store)
@@ -325,14 +359,21 @@ async def test_cold_bulk_sync_rebuilds_if_items_appeared_from_elsewhere(
             return out
         async with self.transaction() as db:  # as if another process had synced one file
             await db.execute(_INSERT_OTHER)
-            await db.execute("INSERT INTO items (digest_id, position, section, title, text)"
-                             " VALUES ('other', 1, NULL, 'Other', 'slipped in elsewhere')")
+            await db.execute(
+                "INSERT INTO items (digest_id, position, section, title, text)"
+                " VALUES ('other', 1, NULL, 'Other', 'slipped in elsewhere')"
+            )
         return out
 
     monkeypatch.setattr(Store, "write_batch", meddle)
     for n in range(4):
-        write(content, f"2026-06-0{n + 1}.md", title=f"Day {n}", date=f"2026-06-0{n + 1}",
-              body=f"## S\n\n### Item {n}\n\nword{n}x\n")
+        write(
+            content,
+            f"2026-06-0{n + 1}.md",
+            title=f"Day {n}",
+            date=f"2026-06-0{n + 1}",
+            body=f"## S\n\n### Item {n}\n\nword{n}x\n",
+        )
     await sync_content(store, content)
     await _fts_matches_items(store)
     assert (await store.search("slipped", 0, 5)).total == 1
@@ -347,8 +388,13 @@ _INSERT_OTHER = (
 
 
 async def test_interrupted_bulk_sync_is_repaired_on_open(tmp_path: Path, content: Path) -> None:
-    write(content, "2026-01-01.md", title="One", date="2026-01-01",
-          body="## S\n\n### Findable item\n\ntext\n")
+    write(
+        content,
+        "2026-01-01.md",
+        title="One",
+        date="2026-01-01",
+        body="## S\n\n### Findable item\n\ntext\n",
+    )
     db = tmp_path / "db.sqlite3"
     s = await Store.open(db)
     await s.begin_bulk()
@@ -375,8 +421,7 @@ async def test_interrupted_bulk_sync_is_repaired_on_open(tmp_path: Path, content
 
 async def test_concurrent_syncs_and_watch(store: Store, content: Path) -> None:
     write(content, "2026-01-01.md", title="One", date="2026-01-01")
-    first, second = await asyncio.gather(sync_content(store, content),
-                                         sync_content(store, content))
+    first, second = await asyncio.gather(sync_content(store, content), sync_content(store, content))
     assert (first.added, second.added, second.unchanged) == (1, 0, 1)  # serialised
 
     reports: list = []

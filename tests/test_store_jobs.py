@@ -25,8 +25,7 @@ async def test_a_claimed_part_is_busy_for_others_until_journaled(tmp_path: Path)
         assert await b.claim_part("d", -1, None, 0, owner=other, ttl=TTL) == "busy"
         assert await b.part_state("d", -1, None, 0) == "busy"
         assert await b.claim_part("d", -1, 7, 0, owner=other, ttl=TTL) == "claimed"  # topic
-        assert await a.deliver_claimed("d", -1, None, 0, owner=me, message_id=5,
-                                       content_hash="h0")
+        assert await a.deliver_claimed("d", -1, None, 0, owner=me, message_id=5, content_hash="h0")
         assert await b.claim_part("d", -1, None, 0, owner=other, ttl=TTL) == "delivered"
         assert await b.delivered_hashes("d", -1, None) == {0: "h0"}
         # a release frees the part at once
@@ -58,8 +57,9 @@ async def test_unfinished_jobs_of_a_dead_owner_are_adopted_once(tmp_path: Path) 
     path = tmp_path / "db.sqlite3"
     async with await Store.open(path) as a, await Store.open(path) as b:
         dead, live = new_owner(), new_owner()
-        job = await a.create_job("d", "manual", [(-1, None), (-2, 5)], owner=dead,
-                                 requested_by=42, report_chat=42)
+        job = await a.create_job(
+            "d", "manual", [(-1, None), (-2, 5)], owner=dead, requested_by=42, report_chat=42
+        )
         done = await a.create_job("e", "cli", [(-1, None)], owner=dead)
         await a.finish_job(done, ok=True, summary="fine")
         assert await b.adopt_stale_jobs(new_owner(), TTL) == []  # its owner is alive
@@ -67,14 +67,17 @@ async def test_unfinished_jobs_of_a_dead_owner_are_adopted_once(tmp_path: Path) 
         adopted = await b.adopt_stale_jobs(live, TTL)
         assert [(j.id, j.kind, j.requested_by) for j in adopted] == [(job, "manual", 42)]
         assert [(t.chat_id, t.thread_id, t.layout) for t in adopted[0].targets] == [
-            (-1, None, "classic"), (-2, 5, "classic")]
+            (-1, None, "classic"),
+            (-2, 5, "classic"),
+        ]
         assert await a.adopt_stale_jobs(new_owner(), TTL) == []  # now `live`'s
 
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), pushers=st.integers(2, 4), crash=st.booleans())
 def test_every_part_has_one_sender_whatever_the_interleaving(
-        tmp_path_factory, seed: int, pushers: int, crash: bool) -> None:
+    tmp_path_factory, seed: int, pushers: int, crash: bool
+) -> None:
     """Pushers on separate connections run claim -> "send" -> journal over the same parts in
     random interleavings; one may die after a claim. Each part is "sent" exactly once, except
     the one a dead pusher claimed and may have sent (then at most twice)."""
@@ -98,18 +101,19 @@ def test_every_part_has_one_sender_whatever_the_interleaving(
             if part == dies_at:  # killed after sending, before journaling
                 retire_owner(owner)
                 return
-            await store.deliver_claimed("d", -1, None, part, owner=owner, message_id=part,
-                                        content_hash=None)
+            await store.deliver_claimed(
+                "d", -1, None, part, owner=owner, message_id=part, content_hash=None
+            )
             part += 1
 
     async def run() -> None:
         stores = [await Store.open(path) for _ in range(pushers)]
         try:
             owners = [new_owner() for _ in stores]
-            dies = [rng.randrange(parts) if crash and n == 0 else None
-                    for n in range(pushers)]
-            await asyncio.gather(*(pusher(s, o, d)
-                                   for s, o, d in zip(stores, owners, dies, strict=True)))
+            dies = [rng.randrange(parts) if crash and n == 0 else None for n in range(pushers)]
+            await asyncio.gather(
+                *(pusher(s, o, d) for s, o, d in zip(stores, owners, dies, strict=True))
+            )
             rows = await stores[0].delivered_parts("d", -1, None)
             assert sorted(rows) == list(range(parts))  # nothing lost
         finally:

@@ -16,8 +16,11 @@ from bot.store.schema import MIGRATIONS, SCHEMA_VERSION, V1
 def make_v1(db: Path, content: Path) -> None:
     """A database as the first release left it, with data in every table."""
     page = content / "2026-01-05-old.md"
-    page.write_text("---\ntitle: Old digest\ndate: 2026-01-05\ntags: [Rust]\n---\n"
-                    "## News\n\n### Ferris learns trigram search\n\nSome body.\n", encoding="utf-8")
+    page.write_text(
+        "---\ntitle: Old digest\ndate: 2026-01-05\ntags: [Rust]\n---\n"
+        "## News\n\n### Ferris learns trigram search\n\nSome body.\n",
+        encoding="utf-8",
+    )
     with sqlite3.connect(db) as conn:
         conn.executescript(V1 + "\nPRAGMA user_version = 1;")
         conn.execute(
@@ -26,10 +29,14 @@ def make_v1(db: Path, content: Path) -> None:
             (page.stat().st_mtime_ns, page.stat().st_size),
         )
         conn.execute("INSERT INTO digest_tags VALUES ('20260105-aaaaaaaa', 'rust', 'Rust')")
-        conn.execute("INSERT INTO targets (chat_id, thread_id, source, active, title, created_at)"
-                     " VALUES (-100777, 0, 'config', 1, 'Old chat', '2026-01-01T00:00:00')")
-        conn.execute("INSERT INTO deliveries VALUES ('20260105-aaaaaaaa', -100777, 0, 0, 42,"
-                     " '2026-01-05T08:00:00')")
+        conn.execute(
+            "INSERT INTO targets (chat_id, thread_id, source, active, title, created_at)"
+            " VALUES (-100777, 0, 'config', 1, 'Old chat', '2026-01-01T00:00:00')"
+        )
+        conn.execute(
+            "INSERT INTO deliveries VALUES ('20260105-aaaaaaaa', -100777, 0, 0, 42,"
+            " '2026-01-05T08:00:00')"
+        )
     conn.close()
 
 
@@ -102,7 +109,8 @@ async def test_newer_database_is_refused(tmp_path: Path) -> None:
 
 
 async def test_v4_tag_keys_are_rewritten_and_search_ranks_after_upgrade(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """v7: tags stored under v4's keys ('ai 日报') answer the new ones ('ai日报'); two
     spellings of one tag in one digest become one row; the index is searchable at once."""
     db = tmp_path / "db.sqlite3"
@@ -110,18 +118,24 @@ async def test_v4_tag_keys_are_rewritten_and_search_ranks_after_upgrade(
         conn.executescript("\n".join(MIGRATIONS[:4]) + "\nPRAGMA user_version = 4;")
         conn.execute(
             "INSERT INTO digests VALUES ('20260105-aaaaaaaa', 'a.md', '2026-01-05', NULL, 'A',"
-            " NULL, NULL, 'abc', 1, 1, '[\"News\"]', '2026-01-05T00:00:00')")
-        conn.executemany("INSERT INTO digest_tags VALUES ('20260105-aaaaaaaa', ?, ?, ?)",
-                         [("ai 日报", "AI 日报", 0), ("ai-日报", "AI-日报", 1)])
-        conn.execute("INSERT INTO items (digest_id, position, section, title, text, url) VALUES"
-                     " ('20260105-aaaaaaaa', 1, 'News', 'Ferris ranks', 'Ferris ranks\nBody',"
-                     " NULL)")
+            " NULL, NULL, 'abc', 1, 1, '[\"News\"]', '2026-01-05T00:00:00')"
+        )
+        conn.executemany(
+            "INSERT INTO digest_tags VALUES ('20260105-aaaaaaaa', ?, ?, ?)",
+            [("ai 日报", "AI 日报", 0), ("ai-日报", "AI-日报", 1)],
+        )
+        conn.execute(
+            "INSERT INTO items (digest_id, position, section, title, text, url) VALUES"
+            " ('20260105-aaaaaaaa', 1, 'News', 'Ferris ranks', 'Ferris ranks\nBody',"
+            " NULL)"
+        )
     conn.close()
     with caplog.at_level("INFO", logger="digestbot.store"):
         store = await Store.open(db)
     try:
         assert [r.getMessage() for r in caplog.records if "schema" in r.getMessage()] == [
-            f"database {db}: schema v4 -> v{SCHEMA_VERSION}"]  # one line
+            f"database {db}: schema v4 -> v{SCHEMA_VERSION}"
+        ]  # one line
         page = await store.by_tag("#AI日报", 0, 5)
         assert page.total == 1
         assert await store.tag_counts() == [("AI 日报", 1)]

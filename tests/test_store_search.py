@@ -44,19 +44,31 @@ A paper about borrow_checker speed, with 50% fewer false positives.
 
 def write(root: Path, name: str, title: str, date: str, body: str, summary: str = "") -> None:
     extra = f"summary: {summary}\n" if summary else ""
-    (root / name).write_text(f"---\ntitle: {title}\ndate: {date}\n{extra}---\n{body}",
-                             encoding="utf-8")
+    (root / name).write_text(
+        f"---\ntitle: {title}\ndate: {date}\n{extra}---\n{body}", encoding="utf-8"
+    )
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
     content = tmp_path / "content"
     content.mkdir()
-    write(content, "2026-01-10-zh.md", "AI 日报：语音模型爆发", "2026-01-10", ZH,
-          summary="今日重点是语音合成")
+    write(
+        content,
+        "2026-01-10-zh.md",
+        "AI 日报：语音模型爆发",
+        "2026-01-10",
+        ZH,
+        summary="今日重点是语音合成",
+    )
     write(content, "2026-01-11-en.md", "This Week in Rust 600", "2026-01-11", EN)
-    write(content, "2026-01-09-zh.md", "AI 日报：旧闻", "2026-01-09",
-          "## 旧闻\n\n### 英伟达发布新显卡\n\n显卡性能提升。\n")
+    write(
+        content,
+        "2026-01-09-zh.md",
+        "AI 日报：旧闻",
+        "2026-01-09",
+        "## 旧闻\n\n### 英伟达发布新显卡\n\n显卡性能提升。\n",
+    )
     s = await Store.open(tmp_path / "db.sqlite3")
     await sync_content(s, content)
     yield s
@@ -76,7 +88,9 @@ async def test_chinese_trigram_search(store: Store) -> None:
 async def test_chinese_two_character_fallback(store: Store) -> None:
     page = await store.search("英伟", 0, 10)  # shorter than a trigram: LIKE fallback
     assert sorted((h.digest.date.day, h.item_title) for h in page.items) == [
-        (9, "英伟达发布新显卡"), (10, "英伟达")]
+        (9, "英伟达发布新显卡"),
+        (10, "英伟达"),
+    ]
     one = await store.search("苹", 0, 10)
     assert [h.item_title for h in one.items] == ["苹果计划在 Siri 中接入大模型"]
 
@@ -111,9 +125,34 @@ async def test_paging(store: Store) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ['"', '""', '"unbalanced', "*", "a*", "OR", "rust OR", "NEAR(", "NEAR(a b)", "AND NOT",
-     "title:rust", "^rust", "(", ")", "{a b}", "%", "_", "\\", "\x00", "-", "+", ":", "'",
-     "\ud800", "   ", ""],
+    [
+        '"',
+        '""',
+        '"unbalanced',
+        "*",
+        "a*",
+        "OR",
+        "rust OR",
+        "NEAR(",
+        "NEAR(a b)",
+        "AND NOT",
+        "title:rust",
+        "^rust",
+        "(",
+        ")",
+        "{a b}",
+        "%",
+        "_",
+        "\\",
+        "\x00",
+        "-",
+        "+",
+        ":",
+        "'",
+        "\ud800",
+        "   ",
+        "",
+    ],
 )
 async def test_fts_syntax_never_raises(store: Store, query: str) -> None:
     page = await store.search(query, 0, 5)
@@ -160,7 +199,9 @@ async def test_hits_contain_every_word(store: Store, query: str) -> None:
     for hit in page.items:
         row = await store._one(  # the full text of the hit item
             "SELECT title || ' ' || text || ' ' || ifnull(section, '') FROM items"
-            " WHERE digest_id = ? AND position = ?", (hit.digest.id, hit.position))
+            " WHERE digest_id = ? AND position = ?",
+            (hit.digest.id, hit.position),
+        )
         assert row is not None
         for word in query.split():
             assert word.lower() in row[0].lower()
@@ -182,7 +223,9 @@ async def test_real_corpus_sync_and_search(tmp_path: Path) -> None:
             for hit in page.items:
                 row = await store._one(
                     "SELECT title || ' ' || text || ' ' || ifnull(section, '') FROM items"
-                    " WHERE digest_id = ? AND position = ?", (hit.digest.id, hit.position))
+                    " WHERE digest_id = ? AND position = ?",
+                    (hit.digest.id, hit.position),
+                )
                 assert row is not None
                 assert all(w.lower() in row[0].lower() for w in query.split())
     finally:
@@ -201,7 +244,8 @@ async def test_search_total_is_capped_and_paging_stays_exact(
         (content / f"2026-02-{n + 1:02d}.md").write_text(
             f"---\ntitle: Day {n}\ndate: 2026-02-{n + 1:02d}\n---\n\n## S\n\n"
             f"### Alpha {n}\n\ncommonword 机 text\n\n### Beta {n}\n\ncommonword 机 more\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     await sync_content(store, content)
     full = await store.search("commonword 机", 0, 100)
     assert full.total == 24 and not full.capped
@@ -214,7 +258,8 @@ async def test_search_total_is_capped_and_paging_stays_exact(
         assert first.capped and first.total == 5, query
         pages = [h for off in range(0, 24, 3) for h in (await store.search(query, off, 3)).items]
         assert [(h.digest.id, h.position) for h in pages] == [
-            (h.digest.id, h.position) for h in full.items], query
+            (h.digest.id, h.position) for h in full.items
+        ], query
         last = await store.search(query, 21, 3)
         assert not last.capped and last.total == 24, query
 
@@ -224,18 +269,36 @@ async def test_ranking_title_over_text_over_section_title(tmp_path: Path) -> Non
     section heading last, even when that digest is the newest."""
     content = tmp_path / "ranked"
     content.mkdir()
-    write(content, "a.md", "Issue A", "2026-03-03",
-          "## Kubernetes corner\n\n### Helm charts\n\nCharts for the cluster.\n")
-    write(content, "b.md", "Issue B", "2026-03-02",
-          "## News\n\n### Release notes\n\nThe new Kubernetes scheduler is out today.\n")
-    write(content, "c.md", "Issue C", "2026-03-01",
-          "## News\n\n### Kubernetes 1.40 released\n\nMore of everything.\n")
+    write(
+        content,
+        "a.md",
+        "Issue A",
+        "2026-03-03",
+        "## Kubernetes corner\n\n### Helm charts\n\nCharts for the cluster.\n",
+    )
+    write(
+        content,
+        "b.md",
+        "Issue B",
+        "2026-03-02",
+        "## News\n\n### Release notes\n\nThe new Kubernetes scheduler is out today.\n",
+    )
+    write(
+        content,
+        "c.md",
+        "Issue C",
+        "2026-03-01",
+        "## News\n\n### Kubernetes 1.40 released\n\nMore of everything.\n",
+    )
     store = await Store.open(tmp_path / "db.sqlite3")
     try:
         await sync_content(store, content)
         page = await store.search("kubernetes", 0, 10)
         assert [h.item_title for h in page.items] == [
-            "Kubernetes 1.40 released", "Release notes", "Helm charts"]
+            "Kubernetes 1.40 released",
+            "Release notes",
+            "Helm charts",
+        ]
         assert page.total == 3
     finally:
         await store.close()
@@ -245,9 +308,14 @@ async def test_equal_scores_newest_first_and_summary_matches(tmp_path: Path) -> 
     content = tmp_path / "ties"
     content.mkdir()
     for day in (5, 7, 6):
-        write(content, f"{day}.md", f"Day {day}", f"2026-03-0{day}",
-              "## S\n\n### Same item\n\nIdentical words about quantum chips.\n",
-              summary="summaryonlyword here")
+        write(
+            content,
+            f"{day}.md",
+            f"Day {day}",
+            f"2026-03-0{day}",
+            "## S\n\n### Same item\n\nIdentical words about quantum chips.\n",
+            summary="summaryonlyword here",
+        )
     store = await Store.open(tmp_path / "db.sqlite3")
     try:
         await sync_content(store, content)

@@ -59,8 +59,9 @@ def test_normalize_tag_is_idempotent(raw: str) -> None:
     assert normalize_tag(once) == once
 
 
-@pytest.mark.parametrize("spelling", ["#AI日报", "AI日报", "ai 日报", "AI 日报", "ai-日报",
-                                      "AI_日报", "＃ＡＩ日报"])
+@pytest.mark.parametrize(
+    "spelling", ["#AI日报", "AI日报", "ai 日报", "AI 日报", "ai-日报", "AI_日报", "＃ＡＩ日报"]
+)
 def test_spellings_of_one_tag_have_one_key(spelling: str) -> None:
     assert normalize_tag(spelling) == normalize_tag("AI 日报")
 
@@ -80,9 +81,12 @@ def test_the_hashtag_the_bot_shows_finds_the_tag(raw: str) -> None:
 
 
 @PROPS
-@given(st.lists(st.text(alphabet=st.characters(categories=["L", "Nd"]), min_size=1),
-                min_size=1, max_size=4),
-       st.lists(st.sampled_from([" ", "-", "_", "  ", " - "]), min_size=3, max_size=3))
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(categories=["L", "Nd"]), min_size=1), min_size=1, max_size=4
+    ),
+    st.lists(st.sampled_from([" ", "-", "_", "  ", " - "]), min_size=3, max_size=3),
+)
 def test_separators_between_words_are_ignored(words: list[str], seps: list[str]) -> None:
     joined = words[0] + "".join(s + w for s, w in zip(seps, words[1:], strict=False))
     assert normalize_tag(joined) == normalize_tag("".join(words))

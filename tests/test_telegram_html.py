@@ -27,10 +27,16 @@ from bot.standin.telegram_html import (
         ("<b>b</b><strong>s</strong>", "bs", [("bold", 0, 1), ("bold", 1, 1)]),
         ("<i>i</i><em>e</em>", "ie", [("italic", 0, 1), ("italic", 1, 1)]),
         ("<u>u</u><ins>n</ins>", "un", [("underline", 0, 1), ("underline", 1, 1)]),
-        ("<s>1</s><strike>2</strike><del>3</del>", "123",
-         [("strikethrough", 0, 1), ("strikethrough", 1, 1), ("strikethrough", 2, 1)]),
-        ('<tg-spoiler>x</tg-spoiler><span class="tg-spoiler">y</span>', "xy",
-         [("spoiler", 0, 1), ("spoiler", 1, 1)]),
+        (
+            "<s>1</s><strike>2</strike><del>3</del>",
+            "123",
+            [("strikethrough", 0, 1), ("strikethrough", 1, 1), ("strikethrough", 2, 1)],
+        ),
+        (
+            '<tg-spoiler>x</tg-spoiler><span class="tg-spoiler">y</span>',
+            "xy",
+            [("spoiler", 0, 1), ("spoiler", 1, 1)],
+        ),
         ('<a href="https://e.org/?a=1&amp;b=2">link</a>', "link", [("text_link", 0, 4)]),
         ("<code>x &lt; y</code>", "x < y", [("code", 0, 5)]),
         ("<pre>line1\nline2</pre>", "line1\nline2", [("pre", 0, 11)]),
@@ -38,14 +44,16 @@ from bot.standin.telegram_html import (
         ("<pre><code>x</code></pre>", "x", [("pre", 0, 1)]),
         ("<blockquote>q</blockquote>", "q", [("blockquote", 0, 1)]),
         ("<blockquote expandable>q</blockquote>", "q", [("expandable_blockquote", 0, 1)]),
-        ('<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>', "👍",
-         [("custom_emoji", 0, 2)]),
+        ('<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>', "👍", [("custom_emoji", 0, 2)]),
         ("<B>caps</B>", "caps", [("bold", 0, 4)]),
         ("<b >sp</b >", "sp", [("bold", 0, 2)]),
         ("<b><i>bi</i></b>", "bi", [("bold", 0, 2), ("italic", 0, 2)]),
         ("a<b>b<i>c</i></b>", "abc", [("bold", 1, 2), ("italic", 2, 1)]),
-        ('<blockquote>see <a href="http://x.y">x</a> <code>c</code></blockquote>', "see x c",
-         [("blockquote", 0, 7), ("text_link", 4, 1), ("code", 6, 1)]),
+        (
+            '<blockquote>see <a href="http://x.y">x</a> <code>c</code></blockquote>',
+            "see x c",
+            [("blockquote", 0, 7), ("text_link", 4, 1), ("code", 6, 1)],
+        ),
         ('<a href="tg://user?id=1"><b>me</b></a>', "me", [("text_link", 0, 2), ("bold", 0, 2)]),
         ("&lt;&gt;&amp;&quot;&#65;&#x1F600;&#X41;", '<>&"A😀A', []),
         ("a > b", "a > b", []),
@@ -62,8 +70,10 @@ def test_accepts(html: str, text: str, entities: list[tuple[str, int, int]]) -> 
 
 
 def test_urls_and_languages_in_order() -> None:
-    parsed = validate_html('<a href="http://a">1</a> <a href=\'https://b\'>2</a>'
-                           '<pre><code class="language-rust">r</code></pre>')
+    parsed = validate_html(
+        "<a href=\"http://a\">1</a> <a href='https://b'>2</a>"
+        '<pre><code class="language-rust">r</code></pre>'
+    )
     assert parsed.urls == ["http://a", "https://b"]
     assert parsed.languages == ["rust"]
     assert parsed.entities[0] == Entity("text_link", 0, 1)
@@ -118,12 +128,12 @@ def test_urls_and_languages_in_order() -> None:
         ("<pre><b>x</b></pre>", 'Tag "b" can\'t be nested inside tag "pre"'),
         ("<pre>x<code>y</code></pre>", 'Tag "code" can\'t be nested inside tag "pre"'),
         ("<pre><code>y</code>z</pre>", 'Text can\'t follow "</code>"'),
-        ("<pre><code>y</code><code>z</code></pre>", "can't be nested inside tag \"pre\""),
+        ("<pre><code>y</code><code>z</code></pre>", 'can\'t be nested inside tag "pre"'),
         ('<a href="http://a"><a href="http://b">x</a></a>', 'Tag "a" can\'t be nested inside'),
         ('<a href="http://a"><code>x</code></a>', 'Tag "code" can\'t be nested inside tag "a"'),
         ("<blockquote><blockquote>x</blockquote></blockquote>", "can't be nested"),
         ("<blockquote expandable><blockquote>x</blockquote></blockquote>", "can't be nested"),
-        ('<tg-emoji emoji-id="1"><b>x</b></tg-emoji>', "inside tag \"tg-emoji\""),
+        ('<tg-emoji emoji-id="1"><b>x</b></tg-emoji>', 'inside tag "tg-emoji"'),
     ],
 )
 def test_rejects(html: str, fragment: str) -> None:
@@ -209,9 +219,15 @@ _FORMAT_TAGS = ["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "tg-
 @st.composite
 def _formatted_tree(draw: st.DrawFn, depth: int = 0) -> tuple[str, str, list[tuple[str, int]]]:
     """A random valid document: (html, visible text, [(entity type, length)] in open order)."""
-    parts = draw(st.lists(st.one_of(_text.map(lambda t: ("text", t)),
-                                    st.sampled_from(_FORMAT_TAGS).map(lambda t: ("tag", t))),
-                          max_size=4 if depth < 3 else 0))
+    parts = draw(
+        st.lists(
+            st.one_of(
+                _text.map(lambda t: ("text", t)),
+                st.sampled_from(_FORMAT_TAGS).map(lambda t: ("tag", t)),
+            ),
+            max_size=4 if depth < 3 else 0,
+        )
+    )
     html, text, ents = "", "", []
     for kind, value in parts:
         if kind == "text":
@@ -271,9 +287,11 @@ def test_tag_soup_agrees_with_reference(tokens: list[str]) -> None:
 
 
 def test_api_entities_carry_url_language_and_emoji_id() -> None:
-    parsed = validate_html('<pre><code class="language-py">x</code></pre><a href="http://a">l</a>'
-                           '<tg-emoji emoji-id="12">e</tg-emoji><blockquote expandable>q'
-                           "</blockquote><pre>p</pre>")
+    parsed = validate_html(
+        '<pre><code class="language-py">x</code></pre><a href="http://a">l</a>'
+        '<tg-emoji emoji-id="12">e</tg-emoji><blockquote expandable>q'
+        "</blockquote><pre>p</pre>"
+    )
     assert parsed.api_entities == [
         {"type": "pre", "offset": 0, "length": 1, "language": "py"},
         {"type": "text_link", "offset": 1, "length": 1, "url": "http://a"},

@@ -25,8 +25,16 @@ TOGETHER, STAGGERED = dt.date(2026, 11, 20), dt.date(2026, 11, 21)
 
 async def _cli_post(env: dict[str, str], cwd: Path, day: dt.date) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "post", day.isoformat(), env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot",
+        "post",
+        day.isoformat(),
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 def _parts(root: Path, day: dt.date) -> list[str]:
@@ -47,29 +55,43 @@ async def test_bot_and_cli_pushing_at_once_send_every_part_exactly_once(tmp_path
             tg.add_supergroup(chat, f"Group {chat}")
         env = _env(tg, tmp_path)
         env["DIGEST_CHATS"] = ",".join(str(c) for c in CHATS)
-        async with running_bot(tg, tmp_path, admins=[ADMIN], limiter=FloodLimiter(),
-                               env_overrides={"DIGEST_CHATS": env["DIGEST_CHATS"],
-                                              "DATABASE_PATH": env["DATABASE_PATH"]}) as bot:
+        async with running_bot(
+            tg,
+            tmp_path,
+            admins=[ADMIN],
+            limiter=FloodLimiter(),
+            env_overrides={
+                "DIGEST_CHATS": env["DIGEST_CHATS"],
+                "DATABASE_PATH": env["DATABASE_PATH"],
+            },
+        ) as bot:
             for day, stagger in ((TOGETHER, False), (STAGGERED, True)):
                 texts = expected[day]
                 first_of_day = len(tg.sent)
                 cli = await _cli_post(env, tmp_path, day)
                 if stagger:  # the shell push is well under way when the admin posts
                     await tg.wait_until(
-                        lambda start=first_of_day: len(tg.sent) - start >= 40, timeout=60)
+                        lambda start=first_of_day: len(tg.sent) - start >= 40, timeout=60
+                    )
                 await tg.send_text(ADMIN, ADMIN, f"/post {day.isoformat()}")
                 out, err = await asyncio.wait_for(cli.communicate(), timeout=120)
                 assert cli.returncode == 0, err.decode()
                 cli_summary = out.decode()
                 assert "20/20 targets complete" in cli_summary
                 report = await tg.wait_for(
-                    lambda m: m.chat_id == ADMIN and ("targets complete" in m.parsed_text
-                                                      or "already pushed" in m.parsed_text),
-                    timeout=120)
+                    lambda m: (
+                        m.chat_id == ADMIN
+                        and (
+                            "targets complete" in m.parsed_text or "already pushed" in m.parsed_text
+                        )
+                    ),
+                    timeout=120,
+                )
                 await bot.services.jobs.wait()
-                assert ("20 of 20 targets complete" in report.parsed_text
-                        or "already pushed to all 20 targets" in report.parsed_text), \
-                    report.parsed_text
+                assert (
+                    "20 of 20 targets complete" in report.parsed_text
+                    or "already pushed to all 20 targets" in report.parsed_text
+                ), report.parsed_text
                 for chat in CHATS:
                     got = [m.html for m in tg.sent_to(chat) if m.html in texts]
                     assert got == texts, f"chat {chat}: {len(got)} messages, not each part once"

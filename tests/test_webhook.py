@@ -26,8 +26,12 @@ CONTENT = {"2026-01-25.md": digest_text("2026-01-25", "Webhook digest", {"News":
 
 
 def webhook_env(**extra: str) -> dict[str, str]:
-    return {"WEBHOOK_URL": HOOK, "WEBHOOK_LISTEN": LOOPBACK_ANY_PORT, "WEBHOOK_SECRET": SECRET,
-            **extra}
+    return {
+        "WEBHOOK_URL": HOOK,
+        "WEBHOOK_LISTEN": LOOPBACK_ANY_PORT,
+        "WEBHOOK_SECRET": SECRET,
+        **extra,
+    }
 
 
 def sample(bot: RunningBot, name: str, **labels: str) -> float | None:
@@ -51,8 +55,13 @@ async def aiohttp_answers() -> AsyncIterator[Callable[[list[int]], Awaitable[Rec
 
         async def handle(request: web.Request) -> web.Response:
             body = await request.json()
-            receiver.requests.append({"path": request.path, "update_id": body["update_id"],
-                                      "secret": request.headers.get(SECRET_HEADER)})
+            receiver.requests.append(
+                {
+                    "path": request.path,
+                    "update_id": body["update_id"],
+                    "secret": request.headers.get(SECRET_HEADER),
+                }
+            )
             return web.Response(status=pending.pop(0) if pending else 200)
 
         app = web.Application()
@@ -74,18 +83,25 @@ async def aiohttp_answers() -> AsyncIterator[Callable[[list[int]], Awaitable[Rec
 def text_update(tg: FakeTelegram, update_id: int, text: str) -> dict[str, Any]:
     """An update as Telegram would deliver it (built by hand: it is not queued in the fake)."""
     chat = tg.chat(READER)
-    return {"update_id": update_id, "message": {
-        "message_id": chat.new_message_id(), "date": int(time.time()), "chat": chat.to_api(),
-        "from": tg.users[READER].to_api(), "text": text,
-        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]}}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": chat.new_message_id(),
+            "date": int(time.time()),
+            "chat": chat.to_api(),
+            "from": tg.users[READER].to_api(),
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        },
+    }
 
 
 async def test_updates_arrive_by_webhook_with_the_secret_and_are_answered(
-        fast_telegram: FakeTelegram, tmp_path) -> None:
+    fast_telegram: FakeTelegram, tmp_path
+) -> None:
     tg = fast_telegram
     tg.add_private_chat(READER, "Reader")
-    async with running_bot(tg, tmp_path, content_files=CONTENT,
-                           env_overrides=webhook_env()) as bot:
+    async with running_bot(tg, tmp_path, content_files=CONTENT, env_overrides=webhook_env()) as bot:
         assert tg.webhook is not None
         assert (tg.webhook.url, tg.webhook.secret_token) == (HOOK, SECRET)
         replies = await bot.ask(READER, READER, "/latest")
@@ -97,24 +113,27 @@ async def test_updates_arrive_by_webhook_with_the_secret_and_are_answered(
 
 
 async def test_wrong_or_missing_secret_is_refused_with_403_and_counted(
-        fast_telegram: FakeTelegram, tmp_path) -> None:
+    fast_telegram: FakeTelegram, tmp_path
+) -> None:
     tg = fast_telegram
     tg.add_private_chat(READER, "Reader")
     env = webhook_env(HEALTH_LISTEN=LOOPBACK_ANY_PORT)
     async with running_bot(tg, tmp_path, content_files=CONTENT, env_overrides=env) as bot:
-        assert await tg.post_webhook(text_update(tg, 9001, "/latest"),
-                                     secret_token="not-the-secret") == 403
+        assert (
+            await tg.post_webhook(text_update(tg, 9001, "/latest"), secret_token="not-the-secret")
+            == 403
+        )
         assert await tg.post_webhook(text_update(tg, 9002, "/latest"), secret_token=None) == 403
-        assert await tg.post_webhook(text_update(tg, 9003, "/latest"),
-                                     secret_token=SECRET[:-1]) == 403
+        assert (
+            await tg.post_webhook(text_update(tg, 9003, "/latest"), secret_token=SECRET[:-1]) == 403
+        )
         await bot.settle()
         assert tg.sent == []  # none of them reached a handler
         samples = await scrape(bot.listener_url(bot.settings.health_listen))
         assert value(samples, "digestbot_webhook_updates_total", outcome="forbidden") == 3
         assert value(samples, "digestbot_webhook_updates_total", outcome="accepted") == 0
         # the same request with the right secret is handled
-        assert await tg.post_webhook(text_update(tg, 9004, "/latest"),
-                                     secret_token=SECRET) == 200
+        assert await tg.post_webhook(text_update(tg, 9004, "/latest"), secret_token=SECRET) == 200
         reply = await tg.wait_for(lambda m: m.chat_id == READER)
         assert reply.parsed_text.startswith("Webhook digest")
         samples = await scrape(bot.listener_url(bot.settings.health_listen))
@@ -122,11 +141,11 @@ async def test_wrong_or_missing_secret_is_refused_with_403_and_counted(
 
 
 async def test_a_body_that_is_not_an_update_is_a_400_not_a_crash(
-        fast_telegram: FakeTelegram, tmp_path) -> None:
+    fast_telegram: FakeTelegram, tmp_path
+) -> None:
     tg = fast_telegram
     tg.add_private_chat(READER, "Reader")
-    async with running_bot(tg, tmp_path, content_files=CONTENT,
-                           env_overrides=webhook_env()) as bot:
+    async with running_bot(tg, tmp_path, content_files=CONTENT, env_overrides=webhook_env()) as bot:
         assert await tg.post_webhook([1, 2, 3], secret_token=SECRET) == 400  # type: ignore[arg-type]
         assert sample(bot, "digestbot_webhook_updates_total", outcome="invalid") == 1
         replies = await bot.ask(READER, READER, "/latest")  # still serving
@@ -134,7 +153,8 @@ async def test_a_body_that_is_not_an_update_is_a_400_not_a_crash(
 
 
 async def test_health_and_webhook_can_share_one_listener(
-        fast_telegram: FakeTelegram, tmp_path, unused_tcp_port: int) -> None:
+    fast_telegram: FakeTelegram, tmp_path, unused_tcp_port: int
+) -> None:
     tg = fast_telegram
     tg.add_private_chat(READER, "Reader")
     address = f"127.0.0.1:{unused_tcp_port}"
@@ -148,8 +168,9 @@ async def test_health_and_webhook_can_share_one_listener(
         assert value(samples, "digestbot_webhook_updates_total", outcome="accepted") == 1
 
 
-async def test_polling_after_a_webhook_deletes_it_first(fast_telegram: FakeTelegram,
-                                                        tmp_path) -> None:
+async def test_polling_after_a_webhook_deletes_it_first(
+    fast_telegram: FakeTelegram, tmp_path
+) -> None:
     """Going back from webhook to polling: getUpdates is refused while a webhook is set
     (409), so the bot must delete it first (PTB's start_polling does)."""
     tg = fast_telegram
@@ -165,13 +186,17 @@ async def test_polling_after_a_webhook_deletes_it_first(fast_telegram: FakeTeleg
 
 
 # -- the fake server's webhook rules (strict like Telegram) --------------------------------------
-@pytest.mark.parametrize(("url", "reason"), [
-    ("http://digest.example.test/hook", "An HTTPS URL must be provided"),
-    ("https://digest.example.test:8080/hook", "only on ports 80, 88, 443 or 8443"),
-    ("https:///hook", "Failed to resolve host"),
-])
-async def test_fake_refuses_webhooks_telegram_refuses(fake_telegram: FakeTelegram, url: str,
-                                                      reason: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://digest.example.test/hook", "An HTTPS URL must be provided"),
+        ("https://digest.example.test:8080/hook", "only on ports 80, 88, 443 or 8443"),
+        ("https:///hook", "Failed to resolve host"),
+    ],
+)
+async def test_fake_refuses_webhooks_telegram_refuses(
+    fake_telegram: FakeTelegram, url: str, reason: str
+) -> None:
     async with Bot(fake_telegram.token, base_url=fake_telegram.base_url) as raw:
         with pytest.raises(BadRequest, match=f"(?i){reason}"):
             await raw.set_webhook(url)
@@ -180,8 +205,9 @@ async def test_fake_refuses_webhooks_telegram_refuses(fake_telegram: FakeTelegra
         assert (await raw.get_webhook_info()).url == ""
 
 
-async def test_fake_keeps_refused_updates_and_retries_them(fake_telegram: FakeTelegram,
-                                                           aiohttp_answers) -> None:
+async def test_fake_keeps_refused_updates_and_retries_them(
+    fake_telegram: FakeTelegram, aiohttp_answers
+) -> None:
     tg = fake_telegram
     tg.add_private_chat(READER, "Reader")
     receiver = await aiohttp_answers([503, 403, 200])

@@ -30,7 +30,7 @@ def _live_members(pgid: int) -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
         state, group = fields[0], int(fields[2])
         if group == pgid and state != "Z":
             members.append(int(entry.name))
@@ -43,16 +43,30 @@ async def test_sigkill_during_a_cold_index_leaves_no_worker(tmp_path: Path) -> N
     body = {f"Section {s}": [f"Item {s}.{i} with some words" for i in range(8)] for s in range(6)}
     for n in range(900):  # >= 400 files: the store parses in worker processes
         day = f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}"
-        (content / f"{day}-{n}.md").write_text(digest_text(day, f"Digest {n}", body),
-                                               encoding="utf-8")
+        (content / f"{day}-{n}.md").write_text(
+            digest_text(day, f"Digest {n}", body), encoding="utf-8"
+        )
     async with FakeTelegram() as tg:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-        env.update(PYTHONPATH=str(REPO), TELEGRAM_BOT_TOKEN=tg.token,
-                   TELEGRAM_API_BASE_URL=tg.base_url, CONTENT_DIR=str(content),
-                   DATABASE_PATH=str(tmp_path / "db.sqlite3"), LOG_LEVEL="WARNING")
+        env.update(
+            PYTHONPATH=str(REPO),
+            TELEGRAM_BOT_TOKEN=tg.token,
+            TELEGRAM_API_BASE_URL=tg.base_url,
+            CONTENT_DIR=str(content),
+            DATABASE_PATH=str(tmp_path / "db.sqlite3"),
+            LOG_LEVEL="WARNING",
+        )
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path, start_new_session=True,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            cwd=tmp_path,
+            start_new_session=True,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
         pgid = proc.pid  # a new session: its own process group
         try:
             deadline = time.monotonic() + 60

@@ -72,9 +72,15 @@ _LOG = logging.getLogger(__name__)
 NOTE_TEXT = N_("(removed in a correction)")  # translated when sent (bot.i18n)
 NOTE_HTML = "<i>{note}</i>"
 NOTE_RICH = "<p><i>{note}</i></p>"
-_GONE = ("message to edit not found", "message can't be edited", "message_id_invalid",
-         "there is no text in the message", "there is no caption in the message",
-         "there is no media in the message", "message can't be edited: it is not a rich")
+_GONE = (
+    "message to edit not found",
+    "message can't be edited",
+    "message_id_invalid",
+    "there is no text in the message",
+    "there is no caption in the message",
+    "there is no media in the message",
+    "message can't be edited: it is not a rich",
+)
 _NOT_MODIFIED = "message is not modified"
 _DELETE_GONE = "message to delete not found"
 _CANT_DELETE = "message can't be deleted"
@@ -135,18 +141,27 @@ class CorrectionReport:
         return [r for r in self.results if r.error and not r.retry]
 
     def summary(self) -> str:
-        return (f"{self.digest_id}: {self.total('edited')} parts edited, {self.total('added')} "
-                f"added, {self.total('removed')} removed in {self.chats} chats"
-                + (f", {len(self.failed)} failed" if self.failed else ""))
+        return (
+            f"{self.digest_id}: {self.total('edited')} parts edited, {self.total('added')} "
+            f"added, {self.total('removed')} removed in {self.chats} chats"
+            + (f", {len(self.failed)} failed" if self.failed else "")
+        )
 
 
 Progress = Callable[[CorrectionEvent], None]
 
 
 class Corrector:
-    def __init__(self, *, settings: Settings, store, delivery, bot: Bot,
-                 retry: RetryPolicy | None = None,
-                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store,
+        delivery,
+        bot: Bot,
+        retry: RetryPolicy | None = None,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
         self.settings = settings
         self.store = store
         self.delivery = delivery  # its per-target locks keep a push and a correction apart
@@ -186,8 +201,9 @@ class Corrector:
             self._task = None
 
     # -- what to correct -----------------------------------------------------------------
-    async def reconcile(self, *, only: Sequence[str] | None = None,
-                        progress: Progress | None = None) -> list[CorrectionReport]:
+    async def reconcile(
+        self, *, only: Sequence[str] | None = None, progress: Progress | None = None
+    ) -> list[CorrectionReport]:
         """Correct every pushed digest whose file changed since the journal last matched it
         (`only`: just these digest ids). Never raises for one digest's trouble."""
         reports: list[CorrectionReport] = []
@@ -205,14 +221,18 @@ class Corrector:
                     reports.append(report)
         return reports
 
-    async def _reconcile_one(self, pushed: PushedDigest,
-                             progress: Progress | None) -> CorrectionReport | None:
+    async def _reconcile_one(
+        self, pushed: PushedDigest, progress: Progress | None
+    ) -> CorrectionReport | None:
         digest_id = pushed.digest_id
         if pushed.file_hash is None:
             if pushed.reconciled_hash != "":
-                _LOG.warning("digest %s was pushed and its file is gone (deleted, or broken: "
-                             "see the bad files): its messages stay in the chats (a deleted "
-                             "file deletes nothing)", digest_id)
+                _LOG.warning(
+                    "digest %s was pushed and its file is gone (deleted, or broken: "
+                    "see the bad files): its messages stay in the chats (a deleted "
+                    "file deletes nothing)",
+                    digest_id,
+                )
                 await self._record(digest_id, pushed.title or digest_id, "", "file_deleted")
                 await self.store.mark_reconciled(digest_id, "")
             return None
@@ -227,8 +247,11 @@ class Corrector:
             return None  # the push finishes first (with the current file); then we compare
         legacy = pushed.reconciled_hash is None
         self._rendered = {}  # every target of one layout compares against one rendering
-        differing = [t for t in await self.store.delivered_targets(digest_id)
-                     if await self._differs(digest, *t, adopt=legacy)]
+        differing = [
+            t
+            for t in await self.store.delivered_targets(digest_id)
+            if await self._differs(digest, *t, adopt=legacy)
+        ]
         if not differing:
             await self._close_paused(digest_id, digest.title)
             await self.store.mark_reconciled(digest_id, pushed.file_hash)
@@ -237,12 +260,17 @@ class Corrector:
         late = self.now() - pushed.first_sent_at > window
         if late or self.settings.corrections == "off":
             state = "outside_window" if late else "off"
-            _LOG.warning("digest %s changed after its push; not corrected in %d chats (%s)",
-                         digest_id, len(differing),
-                         f"more than {self.settings.correction_window_hours} h after the push"
-                         if late else "CORRECTIONS=off")
-            await self._record(digest_id, digest.title, pushed.file_hash, state,
-                               chats=len(differing))
+            _LOG.warning(
+                "digest %s changed after its push; not corrected in %d chats (%s)",
+                digest_id,
+                len(differing),
+                f"more than {self.settings.correction_window_hours} h after the push"
+                if late
+                else "CORRECTIONS=off",
+            )
+            await self._record(
+                digest_id, digest.title, pushed.file_hash, state, chats=len(differing)
+            )
             await self.store.mark_reconciled(digest_id, pushed.file_hash)
             return CorrectionReport(digest_id, digest.title, state)
         return await self.correct(digest, pushed.file_hash, differing, progress)
@@ -257,24 +285,33 @@ class Corrector:
                 report = CorrectionReport(digest_id, title, "done")
                 await self._tell_admins(report, await self.store.get_correction(rec.id))
 
-    async def _record(self, digest_id: str, title: str, file_hash: str, state: str,
-                      **counts: int) -> None:
+    async def _record(
+        self, digest_id: str, title: str, file_hash: str, state: str, **counts: int
+    ) -> None:
         rec = await self.store.open_correction(digest_id, title, file_hash, state)
         if counts:
             await self.store.add_to_correction(rec.id, **counts)
         await self.store.finish_correction(rec.id, state)
 
-    async def _differs(self, digest: Digest, chat: int | str, thread: int | None, *,
-                       adopt: bool) -> bool:
+    async def _differs(
+        self, digest: Digest, chat: int | str, thread: int | None, *, adopt: bool
+    ) -> bool:
         rows = await self.store.journal_rows(digest.id, chat, thread)
         if not rows:
             return False
         parts = self.render(digest, rows[0].layout)
         if adopt and any(r.content_hash is None for r in rows):
             # journaled before hashes were kept: take them as showing this version
-            await self.store.set_part_meta(digest.id, chat, thread, {
-                r.part: (p.new.content_hash, p.new.kind, p.new.media)
-                for r, p in zip(rows, parts, strict=False) if r.part >= 0})
+            await self.store.set_part_meta(
+                digest.id,
+                chat,
+                thread,
+                {
+                    r.part: (p.new.content_hash, p.new.kind, p.new.media)
+                    for r, p in zip(rows, parts, strict=False)
+                    if r.part >= 0
+                },
+            )
             rows = await self.store.journal_rows(digest.id, chat, thread)
         plan = plan_correction(_old_parts(rows, parts), [p.new for p in parts], now=self.now())
         return not plan.empty or _needs_renumber(plan, rows)
@@ -294,20 +331,31 @@ class Corrector:
             calls = self.delivery.catalog.calls(digest, layout=normal_layout(layout))
         except ValueError:  # a layout this version does not know: what a push would use
             calls = self.delivery.catalog.calls(digest, layout=DEFAULT_LAYOUT)
-        return [RenderedPart(c, NewPart(n, part_hash(c), part_kind(c),
-                                        c.photo if c.method == "sendPhoto" else None))
-                for n, c in enumerate(calls)]
+        return [
+            RenderedPart(
+                c,
+                NewPart(
+                    n, part_hash(c), part_kind(c), c.photo if c.method == "sendPhoto" else None
+                ),
+            )
+            for n, c in enumerate(calls)
+        ]
 
     # -- correcting ------------------------------------------------------------------------
-    async def correct(self, digest: Digest, file_hash: str,
-                      targets: Sequence[tuple[int | str, int | None]],
-                      progress: Progress | None = None) -> CorrectionReport:
+    async def correct(
+        self,
+        digest: Digest,
+        file_hash: str,
+        targets: Sequence[tuple[int | str, int | None]],
+        progress: Progress | None = None,
+    ) -> CorrectionReport:
         rec = await self.store.open_correction(digest.id, digest.title, file_hash)
         report = CorrectionReport(digest.id, digest.title, "running")
         emit = progress or (lambda _event: None)
         report.results = [TargetCorrection(chat, thread) for chat, thread in targets]
-        await asyncio.gather(*(self._correct_target(digest, r, rec.id, emit)
-                               for r in report.results))
+        await asyncio.gather(
+            *(self._correct_target(digest, r, rec.id, emit) for r in report.results)
+        )
         if any(r.retry for r in report.results):
             _LOG.info("correction of %s paused: %s", digest.id, report.summary())
             self.paused = True
@@ -320,8 +368,9 @@ class Corrector:
         _LOG.info("correction %s", report.summary())
         return report
 
-    async def _correct_target(self, digest: Digest, result: TargetCorrection, rec_id: int,
-                              emit: Progress) -> None:
+    async def _correct_target(
+        self, digest: Digest, result: TargetCorrection, rec_id: int, emit: Progress
+    ) -> None:
         chat, thread = result.chat_id, result.thread_id
         lock = self.delivery._locks.setdefault((digest.id, chat, thread), asyncio.Lock())
         try:
@@ -334,11 +383,15 @@ class Corrector:
             _LOG.exception("correction of %s in %s crashed", digest.id, result.label)
             result.error = f"internal error: {exc!r}"
         await self.store.add_to_correction(
-            rec_id, edited=result.edited, added=result.added, removed=result.removed,
-            chats=int(result.changed), failed=int(bool(result.error) and not result.retry))
+            rec_id,
+            edited=result.edited,
+            added=result.added,
+            removed=result.removed,
+            chats=int(result.changed),
+            failed=int(bool(result.error) and not result.retry),
+        )
 
-    async def _carry_out(self, digest: Digest, result: TargetCorrection,
-                         emit: Progress) -> None:
+    async def _carry_out(self, digest: Digest, result: TargetCorrection, emit: Progress) -> None:
         chat, thread = result.chat_id, result.thread_id
         rows = await self.store.journal_rows(digest.id, chat, thread)
         if not rows:
@@ -347,22 +400,33 @@ class Corrector:
         parts = self.render(digest, layout)
         news = [p.new for p in parts]
         plan = plan_correction(_old_parts(rows, parts), news, now=self.now())
-        emit(CorrectionEvent("planned", chat, thread,
-                             len(plan.edits) + len(plan.sends) + len(plan.removals)))
+        emit(
+            CorrectionEvent(
+                "planned", chat, thread, len(plan.edits) + len(plan.sends) + len(plan.removals)
+            )
+        )
         by_slot = {r.part: r for r in rows}
         try:
             for edit in plan.edits:
-                await self._edit(digest.id, by_slot[edit.slot], edit, parts[edit.position],
-                                 result, chat, thread)
+                await self._edit(
+                    digest.id, by_slot[edit.slot], edit, parts[edit.position], result, chat, thread
+                )
                 emit(CorrectionEvent("step", chat, thread))
             for send in plan.sends:
                 twin = parts[send.position].new.content_hash
-                await self._send(digest.id, send, parts[send.position], layout, result,
-                                 chat, thread, sum(p.content_hash == twin for p in news))
+                await self._send(
+                    digest.id,
+                    send,
+                    parts[send.position],
+                    layout,
+                    result,
+                    chat,
+                    thread,
+                    sum(p.content_hash == twin for p in news),
+                )
                 emit(CorrectionEvent("step", chat, thread))
             for removal in plan.removals:
-                await self._remove(digest.id, by_slot[removal.slot], removal, result,
-                                   chat, thread)
+                await self._remove(digest.id, by_slot[removal.slot], removal, result, chat, thread)
                 emit(CorrectionEvent("step", chat, thread))
         except ChatMigrated as exc:
             new_chat = int(exc.new_chat_id)
@@ -380,64 +444,86 @@ class Corrector:
             return
         except DeliveryError as exc:
             result.error = exc.reason
-            _LOG.warning("correction of %s in %s stopped: %s", digest.id, result.label,
-                         exc.reason)
-            await self.store.record_failure(digest.id, chat, thread, None,
-                                            f"correction: {exc.reason}")
+            _LOG.warning("correction of %s in %s stopped: %s", digest.id, result.label, exc.reason)
+            await self.store.record_failure(
+                digest.id, chat, thread, None, f"correction: {exc.reason}"
+            )
             return
         # the chat shows the new version: give every row its new position
         rows = await self.store.journal_rows(digest.id, chat, thread)
         final = plan_correction(_old_parts(rows, parts), news, now=self.now())
         if final.empty:
             placed = await self.store.renumber_parts(
-                digest.id, chat, thread, {slot: pos for pos, slot in final.final_slots().items()})
+                digest.id, chat, thread, {slot: pos for pos, slot in final.final_slots().items()}
+            )
             result.retry = result.retry or not placed  # another corrector moved them first
         else:  # cannot happen unless the journal changed under us: the next sync looks again
-            _LOG.warning("correction of %s in %s left work undone; retrying later",
-                         digest.id, result.label)
+            _LOG.warning(
+                "correction of %s in %s left work undone; retrying later", digest.id, result.label
+            )
             result.retry = True
 
     # -- the three actions -----------------------------------------------------------------
-    async def _edit(self, digest_id: str, row: JournalRow, edit: Edit, part: RenderedPart,
-                    result: TargetCorrection, chat: int | str, thread: int | None) -> None:
-        meta = {"content_hash": part.new.content_hash, "kind": part.new.kind,
-                "media": part.new.media}
+    async def _edit(
+        self,
+        digest_id: str,
+        row: JournalRow,
+        edit: Edit,
+        part: RenderedPart,
+        result: TargetCorrection,
+        chat: int | str,
+        thread: int | None,
+    ) -> None:
+        meta = {
+            "content_hash": part.new.content_hash,
+            "kind": part.new.kind,
+            "media": part.new.media,
+        }
         if row.gone:  # an admin deleted it: never brought back, only the journal follows
             await self.store.set_part(digest_id, chat, thread, row.part, **meta)
             return
-        outcome = await self._telegram(lambda plain: self._edit_call(chat, row.message_id,
-                                                                     edit.method, part.call,
-                                                                     plain))
+        outcome = await self._telegram(
+            lambda plain: self._edit_call(chat, row.message_id, edit.method, part.call, plain)
+        )
         if outcome == "gone":
             result.gone += 1
-            _LOG.info("correction: message %s in %s is gone; part %d recorded as gone",
-                      row.message_id, result.label, edit.position)
+            _LOG.info(
+                "correction: message %s in %s is gone; part %d recorded as gone",
+                row.message_id,
+                result.label,
+                edit.position,
+            )
             await self.store.set_part(digest_id, chat, thread, row.part, gone=True, **meta)
             return
         result.edited += 1
         await self.store.set_part(digest_id, chat, thread, row.part, **meta)
 
-    async def _edit_call(self, chat: int | str, message_id: int, method: str,
-                         call: OutgoingCall, plain: bool) -> object:
+    async def _edit_call(
+        self, chat: int | str, message_id: int, method: str, call: OutgoingCall, plain: bool
+    ) -> object:
         mode = None if plain else ParseMode.HTML
         if method == "editRich":
-            return await self._edit_rich(chat, message_id,
-                                         dict(call.rich_message or {"html": call.html}))
+            return await self._edit_rich(
+                chat, message_id, dict(call.rich_message or {"html": call.html})
+            )
         if method == "editMessageText":
             text = plain_fallback(call.html) if plain else call.html
             previews = LinkPreviewOptions(is_disabled=not self.settings.link_previews)
             return await self.bot.edit_message_text(
-                text, chat, message_id, parse_mode=mode, link_preview_options=previews,
-                rate_limit_args=PACED)  # type: ignore[call-arg]
-        caption = (plain_fallback(call.html, MessageLimit.CAPTION_LENGTH) if plain
-                   else call.html)
+                text,
+                chat,
+                message_id,
+                parse_mode=mode,
+                link_preview_options=previews,
+                rate_limit_args=PACED,
+            )  # type: ignore[call-arg]
+        caption = plain_fallback(call.html, MessageLimit.CAPTION_LENGTH) if plain else call.html
         if method == "editMessageMedia":
             media = InputMediaPhoto(call.photo or "", caption=caption, parse_mode=mode)
-            return await self.bot.edit_message_media(
-                media, chat, message_id, rate_limit_args=PACED)  # type: ignore[call-arg]
+            return await self.bot.edit_message_media(media, chat, message_id, rate_limit_args=PACED)  # type: ignore[call-arg]
         return await self.bot.edit_message_caption(
-            chat, message_id, caption=caption, parse_mode=mode,
-            rate_limit_args=PACED)  # type: ignore[call-arg]
+            chat, message_id, caption=caption, parse_mode=mode, rate_limit_args=PACED
+        )  # type: ignore[call-arg]
 
     async def _edit_rich(self, chat: int | str, message_id: int, rich: dict) -> object:
         # editMessageText with `rich_message` (Bot API 10.1; PTB 22.8 has no parameter for
@@ -446,21 +532,29 @@ class Corrector:
             # PTB suggests its own editMessageText, which cannot send `rich_message`
             warnings.simplefilter("ignore", PTBUserWarning)
             return await self.bot.do_api_request(
-                "editMessageText", api_kwargs={"chat_id": chat, "message_id": message_id,
-                                               "rich_message": rich},
-                rate_limit_args=PACED)  # type: ignore[call-arg]
+                "editMessageText",
+                api_kwargs={"chat_id": chat, "message_id": message_id, "rich_message": rich},
+                rate_limit_args=PACED,
+            )  # type: ignore[call-arg]
 
-    async def _send(self, digest_id: str, send: Send, part: RenderedPart, layout: str,
-                    result: TargetCorrection, chat: int | str, thread: int | None,
-                    copies: int) -> None:
+    async def _send(
+        self,
+        digest_id: str,
+        send: Send,
+        part: RenderedPart,
+        layout: str,
+        result: TargetCorrection,
+        chat: int | str,
+        thread: int | None,
+        copies: int,
+    ) -> None:
         """`copies`: how many parts of the new version have this content (normally 1)."""
         # a temporary slot no pushed part uses; claimed like a push part so that two
         # processes (the bot and `digestbot post`) never both send it
         slot = -(send.position + 1)
         owner, ttl = self.delivery.owner, self.delivery.claim_ttl
         while True:
-            state = await self.store.claim_part(digest_id, chat, thread, slot, owner=owner,
-                                                ttl=ttl)
+            state = await self.store.claim_part(digest_id, chat, thread, slot, owner=owner, ttl=ttl)
             if state == "delivered":
                 return
             if state == "claimed":
@@ -474,37 +568,68 @@ class Corrector:
             message_id, kind = await self._send_call(chat, thread, part.call, send.reply_to)
         except BaseException:
             with contextlib.suppress(Exception):
-                await asyncio.shield(self.store.release_part(digest_id, chat, thread, slot,
-                                                             owner=owner))
+                await asyncio.shield(
+                    self.store.release_part(digest_id, chat, thread, slot, owner=owner)
+                )
             raise
         await self.store.deliver_claimed(
-            digest_id, chat, thread, slot, owner=owner, message_id=message_id,
-            content_hash=part.new.content_hash, layout=layout, kind=kind,
-            media=part.new.media if kind == "photo" else None)
+            digest_id,
+            chat,
+            thread,
+            slot,
+            owner=owner,
+            message_id=message_id,
+            content_hash=part.new.content_hash,
+            layout=layout,
+            kind=kind,
+            media=part.new.media if kind == "photo" else None,
+        )
         result.added += 1
 
-    async def _send_call(self, chat: int | str, thread: int | None, call: OutgoingCall,
-                         reply_to: int | None) -> tuple[int, str]:
+    async def _send_call(
+        self, chat: int | str, thread: int | None, call: OutgoingCall, reply_to: int | None
+    ) -> tuple[int, str]:
         if call.method == "sendRichMessage":
             from bot.delivery.rich_api import send_rich_message
 
-            rich = await send_rich_message(self.bot, chat, call.rich_message or {},
-                                           message_thread_id=thread, disable_notification=True)
+            rich = await send_rich_message(
+                self.bot,
+                chat,
+                call.rich_message or {},
+                message_thread_id=thread,
+                disable_notification=True,
+            )
             return rich.message_id, "rich"
-        message = OutgoingMessage("sendPhoto" if call.method == "sendPhoto" else "sendMessage",
-                                  call.html, photo=call.photo)
-        options = SendOptions(notify=False, link_previews=self.settings.link_previews,
-                              reply_to=reply_to)
+        message = OutgoingMessage(
+            "sendPhoto" if call.method == "sendPhoto" else "sendMessage",
+            call.html,
+            photo=call.photo,
+        )
+        options = SendOptions(
+            notify=False, link_previews=self.settings.link_previews, reply_to=reply_to
+        )
         sent = await send_part(self.bot, chat, thread, message, options, retry=self.retry)
         return sent.message_id, "photo" if sent.photo else "text"
 
-    async def _remove(self, digest_id: str, row: JournalRow, removal: Remove,
-                      result: TargetCorrection, chat: int | str, thread: int | None) -> None:
+    async def _remove(
+        self,
+        digest_id: str,
+        row: JournalRow,
+        removal: Remove,
+        result: TargetCorrection,
+        chat: int | str,
+        thread: int | None,
+    ) -> None:
         if not row.gone:
             how = removal.how
             if how == "delete":
-                outcome = await self._telegram(lambda _plain: self.bot.delete_message(
-                    chat, row.message_id, rate_limit_args=PACED))  # type: ignore[call-arg]
+                outcome = await self._telegram(
+                    lambda _plain: self.bot.delete_message(
+                        chat,
+                        row.message_id,
+                        rate_limit_args=PACED,  # type: ignore[call-arg]
+                    )
+                )
                 if outcome == "cant_delete":  # older than Telegram allows after all
                     how = "note"
             if how == "note":
@@ -517,15 +642,16 @@ class Corrector:
         text = note if plain else NOTE_HTML.format(note=esc(note))
         mode = None if plain else ParseMode.HTML
         if row.kind == "rich":
-            return await self._edit_rich(chat, row.message_id,
-                                         {"html": NOTE_RICH.format(note=esc(note))})
+            return await self._edit_rich(
+                chat, row.message_id, {"html": NOTE_RICH.format(note=esc(note))}
+            )
         if row.kind == "photo":
             return await self.bot.edit_message_caption(
-                chat, row.message_id, caption=text, parse_mode=mode,
-                rate_limit_args=PACED)  # type: ignore[call-arg]
+                chat, row.message_id, caption=text, parse_mode=mode, rate_limit_args=PACED
+            )  # type: ignore[call-arg]
         return await self.bot.edit_message_text(
-            text, chat, row.message_id, parse_mode=mode,
-            rate_limit_args=PACED)  # type: ignore[call-arg]
+            text, chat, row.message_id, parse_mode=mode, rate_limit_args=PACED
+        )  # type: ignore[call-arg]
 
     async def _telegram(self, call: Callable[[bool], Awaitable[object]]) -> str:
         """Run an edit or delete with the push's retry rules: 'ok' (also for "not modified"),
@@ -572,18 +698,25 @@ class Corrector:
         added = final.added if final else report.total("added")
         removed = final.removed if final else report.total("removed")
         chats = final.chats if final else report.chats
-        lines = [_("✏️ Correction: <b>{title}</b>").format(title=esc(report.title)),
-                 ngettext("{edited} parts edited, {added} added, {removed} removed in {n} chat",
-                          "{edited} parts edited, {added} added, {removed} removed in {n} chats",
-                          chats).format(edited=edited, added=added, removed=removed, n=chats)]
+        lines = [
+            _("✏️ Correction: <b>{title}</b>").format(title=esc(report.title)),
+            ngettext(
+                "{edited} parts edited, {added} added, {removed} removed in {n} chat",
+                "{edited} parts edited, {added} added, {removed} removed in {n} chats",
+                chats,
+            ).format(edited=edited, added=added, removed=removed, n=chats),
+        ]
         for failed in report.failed[:10]:
             lines.append(f"• <code>{esc(failed.label)}</code>: {esc(failed.error)}")
         gone = report.total("gone")
         if gone:
-            lines.append(ngettext(
-                "{n} part was already deleted in its chat and stays deleted",
-                "{n} parts were already deleted in their chat and stay deleted",
-                gone).format(n=gone))
+            lines.append(
+                ngettext(
+                    "{n} part was already deleted in its chat and stays deleted",
+                    "{n} parts were already deleted in their chat and stay deleted",
+                    gone,
+                ).format(n=gone)
+            )
         await notify_admins(self.bot, self.settings.admin_ids, "\n".join(lines))
 
 
@@ -593,11 +726,20 @@ def _old_parts(rows: Sequence[JournalRow], parts: Sequence[RenderedPart]) -> lis
         # rows from before v6: unknown hash never equals a part (edited: "not modified" is
         # fine); unknown kind: the kind a part at that place has now
         guess = parts[row.part].new.kind if 0 <= row.part < len(parts) else "text"
-        out.append(OldPart(row.part, row.message_id, row.content_hash or f"unknown:{row.part}",
-                           row.kind or guess, row.media, row.sent_at))  # type: ignore[arg-type]
+        out.append(
+            OldPart(
+                row.part,
+                row.message_id,
+                row.content_hash or f"unknown:{row.part}",
+                row.kind or guess,  # type: ignore[arg-type]
+                row.media,
+                row.sent_at,
+            )
+        )
     return out
 
 
 def _needs_renumber(plan: Plan, rows: Sequence[JournalRow]) -> bool:
     return any(slot != pos for pos, slot in plan.final_slots().items()) or len(rows) != len(
-        plan.final_slots())
+        plan.final_slots()
+    )

@@ -122,19 +122,21 @@ def _removal(old: OldPart, now: dt.datetime) -> Remove:
     return Remove(old.slot, old.message_id, old.kind, "delete" if deletable else "note")
 
 
-def plan_correction(old: Sequence[OldPart], new: Sequence[NewPart], *,
-                    now: dt.datetime) -> Plan:
+def plan_correction(old: Sequence[OldPart], new: Sequence[NewPart], *, now: dt.datetime) -> Plan:
     """The actions that make a chat holding `old` (in send order) show exactly `new`."""
     keeps: list[Keep] = []
     edits: list[Edit] = []
     added: list[NewPart] = []
     gone: list[OldPart] = []
-    matcher = difflib.SequenceMatcher(None, [p.content_hash for p in old],
-                                      [p.content_hash for p in new], autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        None, [p.content_hash for p in old], [p.content_hash for p in new], autojunk=False
+    )
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            keeps.extend(Keep(old[i].slot, new[j].position)
-                         for i, j in zip(range(i1, i2), range(j1, j2), strict=True))
+            keeps.extend(
+                Keep(old[i].slot, new[j].position)
+                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+            )
             continue
         olds, news = list(old[i1:i2]), list(new[j1:j2])
         for o, n in zip(olds, news, strict=False):
@@ -143,23 +145,37 @@ def plan_correction(old: Sequence[OldPart], new: Sequence[NewPart], *,
             else:
                 gone.append(o)
                 added.append(n)
-        gone.extend(olds[len(news):])
-        added.extend(news[len(olds):])
+        gone.extend(olds[len(news) :])
+        added.extend(news[len(olds) :])
     # A part shown out of order (sent by a correction that crashed before renumbering) is
     # kept where it is: removing and sending it again would repeat it.
     for n in list(added):
-        twin = next((o for o in gone if o.content_hash == n.content_hash and o.kind == n.kind),
-                    None)
+        twin = next(
+            (o for o in gone if o.content_hash == n.content_hash and o.kind == n.kind), None
+        )
         if twin is not None:
             gone.remove(twin)
             added.remove(n)
             keeps.append(Keep(twin.slot, n.position))
     first = old[0].message_id if old else None
     sends = [Send(n.position, first) for n in sorted(added, key=lambda p: p.position)]
-    return Plan(tuple(sorted(keeps, key=lambda k: k.position)),
-                tuple(sorted(edits, key=lambda e: e.position)), tuple(sends),
-                tuple(_removal(o, now) for o in gone))
+    return Plan(
+        tuple(sorted(keeps, key=lambda k: k.position)),
+        tuple(sorted(edits, key=lambda e: e.position)),
+        tuple(sends),
+        tuple(_removal(o, now) for o in gone),
+    )
 
 
-__all__ = ["DELETE_WINDOW", "Edit", "Keep", "NewPart", "OldPart", "PartKind", "Plan", "Remove",
-           "Send", "plan_correction"]
+__all__ = [
+    "DELETE_WINDOW",
+    "Edit",
+    "Keep",
+    "NewPart",
+    "OldPart",
+    "PartKind",
+    "Plan",
+    "Remove",
+    "Send",
+    "plan_correction",
+]

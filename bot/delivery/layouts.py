@@ -62,7 +62,8 @@ class LayoutPolicy:
         # (chat, thread) -> DIGEST_CHATS layout; names are added again under their id once
         # resolved (note_config_target), so either spelling finds it
         self._config: dict[tuple[int | str, int | None], str] = {
-            (_key(c.chat_id), c.thread_id): c.layout for c in settings.digest_chats if c.layout}
+            (_key(c.chat_id), c.thread_id): c.layout for c in settings.digest_chats if c.layout
+        }
         self.rich_unsupported: str | None = None  # why rich is off for this run (404)
 
     def note_config_target(self, configured: ChatTarget, chat_id: int | str) -> None:
@@ -102,47 +103,76 @@ class LayoutPolicy:
         if self.rich_unsupported is not None:
             return False
         self.rich_unsupported = reason
-        _LOG.warning("the Bot API server has no sendRichMessage (%s): rich is sent as %s until "
-                     "the bot restarts", reason, FALLBACK)
+        _LOG.warning(
+            "the Bot API server has no sendRichMessage (%s): rich is sent as %s until "
+            "the bot restarts",
+            reason,
+            FALLBACK,
+        )
         return True
 
 
-async def send_call(bot: Bot, chat_id: int | str, thread_id: int | None, call: OutgoingCall,
-                    options: SendOptions, *, retry: RetryPolicy | None = None,
-                    sleep: Sleep = asyncio.sleep) -> int:
+async def send_call(
+    bot: Bot,
+    chat_id: int | str,
+    thread_id: int | None,
+    call: OutgoingCall,
+    options: SendOptions,
+    *,
+    retry: RetryPolicy | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> int:
     """Send one call (any layout); return the message id. Raises ChatMigrated, DeliveryError
     (RichRefused for a refused rich message) or RichMessagesUnsupported (404 server)."""
-    message_id, _kind = await send_call_kind(bot, chat_id, thread_id, call, options,
-                                             retry=retry, sleep=sleep)
+    message_id, _kind = await send_call_kind(
+        bot, chat_id, thread_id, call, options, retry=retry, sleep=sleep
+    )
     return message_id
 
 
-async def send_call_kind(bot: Bot, chat_id: int | str, thread_id: int | None,
-                         call: OutgoingCall, options: SendOptions, *,
-                         retry: RetryPolicy | None = None,
-                         sleep: Sleep = asyncio.sleep) -> tuple[int, str]:
+async def send_call_kind(
+    bot: Bot,
+    chat_id: int | str,
+    thread_id: int | None,
+    call: OutgoingCall,
+    options: SendOptions,
+    *,
+    retry: RetryPolicy | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> tuple[int, str]:
     """send_call, also returning what Telegram made: 'text', 'photo' or 'rich' (a refused photo
     goes out as text), which a later correction needs to pick the right edit."""
     if call.method != "sendRichMessage":
         message = OutgoingMessage(call.method, call.html, call.photo)
-        sent = await send_part(bot, chat_id, thread_id, message, options, retry=retry,
-                               sleep=sleep)
+        sent = await send_part(bot, chat_id, thread_id, message, options, retry=retry, sleep=sleep)
         return sent.message_id, "photo" if sent.photo else "text"
-    return await _send_rich(bot, chat_id, thread_id, call, options, retry or RetryPolicy(),
-                            sleep), "rich"
+    return await _send_rich(
+        bot, chat_id, thread_id, call, options, retry or RetryPolicy(), sleep
+    ), "rich"
 
 
-async def _send_rich(bot: Bot, chat_id: int | str, thread_id: int | None, call: OutgoingCall,
-                     options: SendOptions, retry: RetryPolicy, sleep: Sleep) -> int:
+async def _send_rich(
+    bot: Bot,
+    chat_id: int | str,
+    thread_id: int | None,
+    call: OutgoingCall,
+    options: SendOptions,
+    retry: RetryPolicy,
+    sleep: Sleep,
+) -> int:
     """sendRichMessage with the same error mapping as send_part (429s are the FloodLimiter's)."""
     assert call.rich_message is not None
     attempt = 0
     while True:
         attempt += 1
         try:
-            sent = await send_rich_message(bot, chat_id, call.rich_message,
-                                           message_thread_id=thread_id,
-                                           disable_notification=not options.notify)
+            sent = await send_rich_message(
+                bot,
+                chat_id,
+                call.rich_message,
+                message_thread_id=thread_id,
+                disable_notification=not options.notify,
+            )
             return sent.message_id
         except (ChatMigrated, RichMessagesUnsupported):
             raise
@@ -167,11 +197,19 @@ async def _send_rich(bot: Bot, chat_id: int | str, thread_id: int | None, call: 
         await sleep(delay)
 
 
-async def send_calls(bot: Bot, policy: LayoutPolicy, chat_id: int | str, thread_id: int | None,
-                     calls: Sequence[OutgoingCall], options: SendOptions, *, layout: str,
-                     fallback: Callable[[], Awaitable[Sequence[OutgoingCall]]],
-                     retry: RetryPolicy | None = None,
-                     first_only_notifies: bool = False) -> tuple[int, str]:
+async def send_calls(
+    bot: Bot,
+    policy: LayoutPolicy,
+    chat_id: int | str,
+    thread_id: int | None,
+    calls: Sequence[OutgoingCall],
+    options: SendOptions,
+    *,
+    layout: str,
+    fallback: Callable[[], Awaitable[Sequence[OutgoingCall]]],
+    retry: RetryPolicy | None = None,
+    first_only_notifies: bool = False,
+) -> tuple[int, str]:
     """Send a digest outside the journal (a reader's copy, /preview); returns (messages sent,
     layout used). A rich message refused before anything went out, or a server without rich
     messages, sends the `fallback` (compact) calls instead: never both forms in one chat."""
@@ -179,8 +217,14 @@ async def send_calls(bot: Bot, policy: LayoutPolicy, chat_id: int | str, thread_
     try:
         for call in calls:
             notify = options.notify and not (first_only_notifies and sent)
-            await send_call(bot, chat_id, thread_id, call,
-                            SendOptions(notify, options.link_previews), retry=retry)
+            await send_call(
+                bot,
+                chat_id,
+                thread_id,
+                call,
+                SendOptions(notify, options.link_previews),
+                retry=retry,
+            )
             sent += 1
         return sent, layout
     except RichMessagesUnsupported as exc:
@@ -190,21 +234,31 @@ async def send_calls(bot: Bot, policy: LayoutPolicy, chat_id: int | str, thread_
     except RichRefused as exc:
         if sent:  # part of the digest is out in rich: a compact copy would repeat it
             raise
-        _LOG.warning("chat %s: rich message refused (%s); sending it as %s", chat_id,
-                     exc.reason, FALLBACK)
+        _LOG.warning(
+            "chat %s: rich message refused (%s); sending it as %s", chat_id, exc.reason, FALLBACK
+        )
     sent = 0
     for call in await fallback():
         notify = options.notify and not (first_only_notifies and sent)
-        await send_call(bot, chat_id, thread_id, call, SendOptions(notify, options.link_previews),
-                        retry=retry)
+        await send_call(
+            bot, chat_id, thread_id, call, SendOptions(notify, options.link_previews), retry=retry
+        )
         sent += 1
     return sent, FALLBACK
 
 
-def reader_sends(bot: Bot, policy: LayoutPolicy, chat_id: int | str, thread_id: int | None,
-                 calls: Sequence[OutgoingCall], options: SendOptions, *, layout: str,
-                 fallback: Callable[[], Awaitable[Sequence[OutgoingCall]]],
-                 retry: RetryPolicy | None = None) -> list[Callable[[], Awaitable[None]]]:
+def reader_sends(
+    bot: Bot,
+    policy: LayoutPolicy,
+    chat_id: int | str,
+    thread_id: int | None,
+    calls: Sequence[OutgoingCall],
+    options: SendOptions,
+    *,
+    layout: str,
+    fallback: Callable[[], Awaitable[Sequence[OutgoingCall]]],
+    retry: RetryPolicy | None = None,
+) -> list[Callable[[], Awaitable[None]]]:
     """send_calls() as one send per message, for a chat's outbox (bot/delivery/outbox.py): the
     first rich message refused (or a server without rich messages) sends the compact calls in
     its place and the remaining rich sends do nothing."""
@@ -224,8 +278,12 @@ def reader_sends(bot: Bot, policy: LayoutPolicy, chat_id: int | str, thread_id: 
                 if isinstance(exc, RichMessagesUnsupported):
                     policy.mark_rich_unsupported(str(exc))
                 else:
-                    _LOG.warning("chat %s: rich message refused (%s); sending it as %s",
-                                 chat_id, exc.reason, FALLBACK)
+                    _LOG.warning(
+                        "chat %s: rich message refused (%s); sending it as %s",
+                        chat_id,
+                        exc.reason,
+                        FALLBACK,
+                    )
             state["fell_back"] = True
             for compact in await fallback():
                 await send_call(bot, chat_id, thread_id, compact, options, retry=retry)

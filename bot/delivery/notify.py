@@ -32,17 +32,25 @@ async def notify_admins(bot: Bot, admin_ids: Iterable[int], text_html: str) -> i
     return delivered
 
 
-async def best_effort_send(bot: Bot, chat_id: int | str, thread_id: int | None, text_html: str,
-                           *, attempts: int = 3, timeout: float = 60.0,  # noqa: ASYNC109
-                           backoff: float = 1.0) -> bool:
+async def best_effort_send(
+    bot: Bot,
+    chat_id: int | str,
+    thread_id: int | None,
+    text_html: str,
+    *,
+    attempts: int = 3,
+    timeout: float = 60.0,  # noqa: ASYNC109
+    backoff: float = 1.0,
+) -> bool:
     """A notice that must never hold anything up: a few tries on network errors / 5xx, the
     whole thing bounded by `timeout` (a hanging connection). Never raises; True if sent."""
 
     async def tries() -> bool:
         for attempt in range(1, attempts + 1):
             try:
-                await bot.send_message(chat_id, text_html, parse_mode=ParseMode.HTML,
-                                       message_thread_id=thread_id)
+                await bot.send_message(
+                    chat_id, text_html, parse_mode=ParseMode.HTML, message_thread_id=thread_id
+                )
                 return True
             except NetworkError as exc:  # TimedOut, dropped connection, 5xx
                 _LOG.warning("notice to %s failed (try %d): %s", chat_id, attempt, exc)

@@ -60,8 +60,7 @@ class _Chat:
 
 
 class ReplyOutbox:
-    def __init__(self, *, max_batches: int = MAX_BATCHES,
-                 max_messages: int = MAX_MESSAGES) -> None:
+    def __init__(self, *, max_batches: int = MAX_BATCHES, max_messages: int = MAX_MESSAGES) -> None:
         self.max_batches = max_batches
         self.max_messages = max_messages
         self._chats: dict[int | str, _Chat] = {}
@@ -70,8 +69,14 @@ class ReplyOutbox:
         self._working = 0  # chats whose worker runs
         self.refused = 0  # batches not queued (duplicates, full outbox): for benchmarks
 
-    def submit(self, chat_id: int | str, sends: list[Send], *, key: Hashable | None = None,
-               update_id: int | None = None) -> Submitted:
+    def submit(
+        self,
+        chat_id: int | str,
+        sends: list[Send],
+        *,
+        key: Hashable | None = None,
+        update_id: int | None = None,
+    ) -> Submitted:
         """Queue `sends` (in order) for `chat_id`. 'duplicate': the same key is already waiting
         or being sent (nothing queued); 'full': the chat's outbox is at its bounds."""
         chat = self._chats.get(chat_id) or _Chat()
@@ -83,8 +88,10 @@ class ReplyOutbox:
             if same is not None:
                 self.refused += 1
                 return "duplicate"
-        if (len(chat.batches) >= self.max_batches
-                or chat.waiting_messages() + len(sends) > self.max_messages):
+        if (
+            len(chat.batches) >= self.max_batches
+            or chat.waiting_messages() + len(sends) > self.max_messages
+        ):
             self.refused += 1
             return "full"
         chat.batches.append(_Batch(key, deque(sends), update_id))
@@ -138,8 +145,9 @@ class ReplyOutbox:
         if chat.task is None or chat.task.done():
             self._working += 1
             self._idle.clear()
-            chat.task = asyncio.create_task(self._drain(chat_id, chat),
-                                            name=f"digestbot-outbox-{chat_id}")
+            chat.task = asyncio.create_task(
+                self._drain(chat_id, chat), name=f"digestbot-outbox-{chat_id}"
+            )
 
     async def _drain(self, chat_id: int | str, chat: _Chat) -> None:
         try:
@@ -162,8 +170,9 @@ class ReplyOutbox:
             if self._working == 0:
                 self._idle.set()
 
-    async def _send(self, chat_id: int | str, chat: _Chat, send: Send,
-                    batch: _Batch | None) -> None:
+    async def _send(
+        self, chat_id: int | str, chat: _Chat, send: Send, batch: _Batch | None
+    ) -> None:
         try:
             await send()
         except asyncio.CancelledError:

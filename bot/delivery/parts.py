@@ -40,5 +40,7 @@ def part_hash(part: PartLike) -> str:
 
 
 def new_parts(parts: Sequence[PartLike | OutgoingMessage]) -> list[NewPart]:
-    return [NewPart(n, part_hash(p), part_kind(p), p.photo if p.method == "sendPhoto" else None)
-            for n, p in enumerate(parts)]
+    return [
+        NewPart(n, part_hash(p), part_kind(p), p.photo if p.method == "sendPhoto" else None)
+        for n, p in enumerate(parts)
+    ]

@@ -39,12 +39,15 @@ def post_command(settings: Settings, args: argparse.Namespace) -> int:
 def _bot(settings: Settings) -> ExtBot:
     # many chats are served side by side: the default pool of 1 connection would serialise them
     request = HTTPXRequest(connection_pool_size=128, read_timeout=15.0)
-    return ExtBot(settings.token or "", base_url=settings.api_base_url, request=request,
-                  rate_limiter=FloodLimiter())
+    return ExtBot(
+        settings.token or "",
+        base_url=settings.api_base_url,
+        request=request,
+        rate_limiter=FloodLimiter(),
+    )
 
 
-async def _post(settings: Settings, spec: str | None,
-                targets: list[ChatTarget] | None) -> int:
+async def _post(settings: Settings, spec: str | None, targets: list[ChatTarget] | None) -> int:
     store = await Store.open(settings.database_path)
     bot = _bot(settings)
     try:
@@ -58,8 +61,10 @@ async def _post(settings: Settings, spec: str | None,
             print(f"digestbot post: error: {spec!r} is not a date (2026-01-25)", file=sys.stderr)
             return 2
         if not digests:
-            print(f"digestbot post: no digest for {spec or 'latest'} in {settings.content_dir}",
-                  file=sys.stderr)
+            print(
+                f"digestbot post: no digest for {spec or 'latest'} in {settings.content_dir}",
+                file=sys.stderr,
+            )
             return 1
         chosen = targets if targets is not None else await delivery.active_targets()
         if not chosen:
@@ -85,10 +90,9 @@ async def _post(settings: Settings, spec: str | None,
         await store.close()
 
 
-async def _correct_with_bar(corrector: Corrector,
-                            digest_ids: list[str]) -> list[CorrectionReport]:
-    with tqdm(total=0, desc="correction", unit="edit", file=sys.stderr,
-              dynamic_ncols=True) as bar:
+async def _correct_with_bar(corrector: Corrector, digest_ids: list[str]) -> list[CorrectionReport]:
+    with tqdm(total=0, desc="correction", unit="edit", file=sys.stderr, dynamic_ncols=True) as bar:
+
         def progress(event: CorrectionEvent) -> None:
             if event.kind == "planned":
                 bar.total = (bar.total or 0) + event.steps
@@ -96,8 +100,11 @@ async def _correct_with_bar(corrector: Corrector,
             else:
                 bar.update(1)
 
-        return [r for r in await corrector.reconcile(only=digest_ids, progress=progress)
-                if r.state == "done" or r.results]
+        return [
+            r
+            for r in await corrector.reconcile(only=digest_ids, progress=progress)
+            if r.state == "done" or r.results
+        ]
 
 
 async def _push_with_bar(delivery: DeliveryService, digest, targets) -> PushReport:
@@ -108,8 +115,13 @@ async def _push_with_bar(delivery: DeliveryService, digest, targets) -> PushRepo
     counted: dict[tuple[object, object], int] = {}
     # log lines (a chat's failure, a 429 wait) go through tqdm.write above the bar instead of
     # breaking it; tqdm copies our handler's formatter and redacting filter
-    with logging_redirect_tqdm(), tqdm(total=total, desc=digest.title[:30],
-                                       unit="msg", file=sys.stderr, dynamic_ncols=True) as bar:
+    with (
+        logging_redirect_tqdm(),
+        tqdm(
+            total=total, desc=digest.title[:30], unit="msg", file=sys.stderr, dynamic_ncols=True
+        ) as bar,
+    ):
+
         def progress(event: PushEvent) -> None:
             key = (event.chat_id, event.thread_id)
             if event.kind in ("sent", "skipped"):
@@ -125,8 +137,7 @@ async def _push_with_bar(delivery: DeliveryService, digest, targets) -> PushRepo
 def _print_summary(report: PushReport) -> None:
     print(report.summary())
     for result in report.results:
-        state = ("ok" if result.complete else
-                 "deactivated" if result.deactivated else "FAILED")
+        state = "ok" if result.complete else "deactivated" if result.deactivated else "FAILED"
         line = f"  {result.label}: {state}, {result.sent} sent, {result.already} already there"
         if result.error:
             line += f" ({result.error})"

@@ -127,8 +127,10 @@ class PushReport:
         """One line: what happened, for logs, the CLI and admins (plain text)."""
         done = sum(r.complete for r in self.results)
         targets = f"{done}/{len(self.results)}"
-        return (f"{self.digest_id}: {self.parts} parts, {targets} targets complete, "  # operator
-                f"{self.sent} messages sent, {len(self.failed)} failed")  # operator
+        return (
+            f"{self.digest_id}: {self.parts} parts, {targets} targets complete, "  # operator
+            f"{self.sent} messages sent, {len(self.failed)} failed"
+        )  # operator
 
 
 def _is_name(chat_id: int | str) -> TypeGuard[str]:
@@ -136,8 +138,15 @@ def _is_name(chat_id: int | str) -> TypeGuard[str]:
 
 
 class DeliveryService:
-    def __init__(self, *, settings: Settings, store, bot: Bot,
-                 retry: RetryPolicy | None = None, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store,
+        bot: Bot,
+        retry: RetryPolicy | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         # where digests are found and rendered (shared with the reader side in the bot)
@@ -186,8 +195,9 @@ class DeliveryService:
 
     def _ensure_heartbeat(self) -> None:
         if self._heartbeat is None or self._heartbeat.done():
-            self._heartbeat = asyncio.create_task(self._renew_forever(),
-                                                  name="digestbot-push-heartbeat")
+            self._heartbeat = asyncio.create_task(
+                self._renew_forever(), name="digestbot-push-heartbeat"
+            )
 
     # -- targets and digests ---------------------------------------------------------------
     async def sync_config_targets(self) -> None:
@@ -233,12 +243,16 @@ class DeliveryService:
                 remembered = await self.store.chat_id_for_name(chat_id)
                 if remembered is not None:
                     # the journal is kept under that id: pushing by name would repeat parts
-                    _LOG.warning("could not resolve %s (%s); using its known id %s",
-                                 chat_id, exc, remembered)
+                    _LOG.warning(
+                        "could not resolve %s (%s); using its known id %s", chat_id, exc, remembered
+                    )
                     await self.adopt_name(chat_id, remembered)
                     return remembered
-                _LOG.warning("could not resolve %s to a chat id (%s); it stays a target by name",
-                             chat_id, exc)
+                _LOG.warning(
+                    "could not resolve %s to a chat id (%s); it stays a target by name",
+                    chat_id,
+                    exc,
+                )
                 return chat_id
             await self.adopt_name(chat_id, chat.id, title=chat.title)
             return chat.id
@@ -249,29 +263,33 @@ class DeliveryService:
         delivered), keeping a live target live."""
         self._resolved[name.lower()] = chat_id
         await self.store.remember_chat_name(name, chat_id)
-        stored = [t for t in await self.store.all_targets()
-                  if _is_name(t.chat_id) and t.chat_id.lower() == name.lower()]
+        stored = [
+            t
+            for t in await self.store.all_targets()
+            if _is_name(t.chat_id) and t.chat_id.lower() == name.lower()
+        ]
         for spelling in {name, *(t.chat_id for t in stored)}:
             await self.store.migrate_target(spelling, chat_id)
         for target in stored:
             if target.active:
                 # the id may hold a deactivated row (e.g. unsubscribed): that one was kept
-                await self.store.upsert_target(chat_id, target.thread_id, target.source,
-                                               title=target.title or title)
+                await self.store.upsert_target(
+                    chat_id, target.thread_id, target.source, title=target.title or title
+                )
         if stored:
             _LOG.info("target %s is chat %s: merged", name, chat_id)
 
     # -- pushing ---------------------------------------------------------------------------
     async def resolve_targets(
-        self, targets: Sequence[TargetLike] | None,
+        self,
+        targets: Sequence[TargetLike] | None,
     ) -> list[tuple[int | str, int | None]]:
         """(chat, thread) per chat+topic (default: all active targets), names resolved to ids
         where possible, each chat once however the caller named it."""
         if targets is None:
             targets = await self.active_targets()  # names already resolved where possible
         else:
-            targets = [ChatTarget(await self.resolve_chat(t.chat_id), t.thread_id)
-                       for t in targets]
+            targets = [ChatTarget(await self.resolve_chat(t.chat_id), t.thread_id) for t in targets]
         where: dict[tuple[int | str, int | None], tuple[int | str, int | None]] = {}
         for target in targets:
             chat = target.chat_id
@@ -280,42 +298,63 @@ class DeliveryService:
         return list(where.values())
 
     async def create_job(
-        self, digest: Digest, targets: Sequence[TargetLike] | None = None, *,
-        kind: JobKind = "manual", requested_by: int | None = None,
-        report_chat: int | None = None, report_thread: int | None = None,
+        self,
+        digest: Digest,
+        targets: Sequence[TargetLike] | None = None,
+        *,
+        kind: JobKind = "manual",
+        requested_by: int | None = None,
+        report_chat: int | None = None,
+        report_thread: int | None = None,
     ) -> tuple[int, list[tuple[int | str, int | None]]]:
         """The durable job row for a push (committed before anything is sent)."""
         where = await self.resolve_targets(targets)
-        layouts = {(chat, thread): await self.layout_for(digest, chat, thread)
-                   for chat, thread in where}
+        layouts = {
+            (chat, thread): await self.layout_for(digest, chat, thread) for chat, thread in where
+        }
         job_id = await self.store.create_job(
-            digest.id, kind, where, owner=self.owner, requested_by=requested_by,
-            report_chat=report_chat, report_thread=report_thread, target_layouts=layouts)
+            digest.id,
+            kind,
+            where,
+            owner=self.owner,
+            requested_by=requested_by,
+            report_chat=report_chat,
+            report_thread=report_thread,
+            target_layouts=layouts,
+        )
         self._ensure_heartbeat()
         return job_id, where
 
     async def push(
-        self, digest: Digest, targets: Sequence[TargetLike] | None = None, *,
-        progress: Callable[[PushEvent], None] | None = None, kind: JobKind = "manual",
+        self,
+        digest: Digest,
+        targets: Sequence[TargetLike] | None = None,
+        *,
+        progress: Callable[[PushEvent], None] | None = None,
+        kind: JobKind = "manual",
         job: tuple[int, Sequence[tuple[int | str, int | None]]] | None = None,
     ) -> PushReport:
         """Deliver every part of `digest` not yet in the journal to every target (default: all
         active targets), targets side by side, under a job (a new one unless `job` is given as
         create_job returned it). Never raises for a chat's error: see the report."""
-        job_id, where = job if job is not None else await self.create_job(digest, targets,
-                                                                          kind=kind)
+        job_id, where = (
+            job if job is not None else await self.create_job(digest, targets, kind=kind)
+        )
         started = await self.store.job_target_layouts(job_id)
         results = []
         for chat, thread in where:
             # resumed or not, a target keeps the layout its push started with
             layout = await self.layout_for(digest, chat, thread, started.get((chat, thread)))
-            results.append(TargetResult(chat, thread, len(self.catalog.calls(digest,
-                                                                             layout=layout)),
-                                        layout=layout))
+            results.append(
+                TargetResult(
+                    chat, thread, len(self.catalog.calls(digest, layout=layout)), layout=layout
+                )
+            )
         # parts: the most any target gets (its layout's count); no target: DIGEST_LAYOUT's
         default = self.layouts.usable(self.settings.digest_layout)
-        parts = max((r.total for r in results),
-                    default=len(self.catalog.calls(digest, layout=default)))
+        parts = max(
+            (r.total for r in results), default=len(self.catalog.calls(digest, layout=default))
+        )
         report = PushReport(digest.id, digest.title, parts, job_id=job_id)
         report.results = results
         emit = progress or (lambda _event: None)
@@ -329,8 +368,9 @@ class DeliveryService:
         _LOG.info("push %r (%s): %s", digest.title, digest.date, report.summary())
         return report
 
-    async def _push_one(self, digest: Digest, result: TargetResult,
-                        emit: Callable[[PushEvent], None], job_id: int) -> None:
+    async def _push_one(
+        self, digest: Digest, result: TargetResult, emit: Callable[[PushEvent], None], job_id: int
+    ) -> None:
         key = (digest.id, result.chat_id, result.thread_id)
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
@@ -341,35 +381,57 @@ class DeliveryService:
             result.error = result.error or _("internal error: {error}").format(error=repr(exc))
         # one line per target outcome, named by the digest's title (operators grep for it)
         if result.complete:
-            _LOG.info("push %r (%s) to %s: %s", digest.title, digest.date, result.label,
-                      f"{result.sent} sent" + (f", {result.already} already there"
-                                               if result.already else ""))
+            _LOG.info(
+                "push %r (%s) to %s: %s",
+                digest.title,
+                digest.date,
+                result.label,
+                f"{result.sent} sent"
+                + (f", {result.already} already there" if result.already else ""),
+            )
         else:
-            _LOG.warning("push %r (%s) to %s: failed after %d of %d parts: %s", digest.title,
-                         digest.date, result.label, result.sent + result.already,
-                         result.total, result.error)
+            _LOG.warning(
+                "push %r (%s) to %s: failed after %d of %d parts: %s",
+                digest.title,
+                digest.date,
+                result.label,
+                result.sent + result.already,
+                result.total,
+                result.error,
+            )
         try:
             await self.store.finish_job_target(
-                job_id, result.chat_id, result.thread_id, ok=result.complete, sent=result.sent,
-                error=result.error, new_chat_id=result.migrated_to)
+                job_id,
+                result.chat_id,
+                result.thread_id,
+                ok=result.complete,
+                sent=result.sent,
+                error=result.error,
+                new_chat_id=result.migrated_to,
+            )
         except Exception:  # the journal holds the parts; only the job's bookkeeping is late
             _LOG.exception("could not record the end of %s to %s", digest.id, result.label)
         if result.complete:
             emit(PushEvent("done", result.chat_id, result.thread_id, None, result.total))
         else:
-            emit(PushEvent("failed", result.chat_id, result.thread_id, None, result.total,
-                           result.error))
+            emit(
+                PushEvent(
+                    "failed", result.chat_id, result.thread_id, None, result.total, result.error
+                )
+            )
 
-    async def _deliver(self, digest: Digest, result: TargetResult,
-                       emit: Callable[[PushEvent], None], job_id: int) -> None:
+    async def _deliver(
+        self, digest: Digest, result: TargetResult, emit: Callable[[PushEvent], None], job_id: int
+    ) -> None:
         chat, thread = result.chat_id, result.thread_id
         messages = self.catalog.calls(digest, layout=result.layout)
         part = 0
         while part < len(messages):
             # the journal is checked part by part, in the transaction that claims the part:
             # another process may have sent it since this push began
-            state = await self.store.claim_part(digest.id, chat, thread, part,
-                                                owner=self.owner, ttl=self.claim_ttl)
+            state = await self.store.claim_part(
+                digest.id, chat, thread, part, owner=self.owner, ttl=self.claim_ttl
+            )
             if state == "delivered":
                 result.already += 1
                 emit(PushEvent("skipped", chat, thread, part, len(messages)))
@@ -383,9 +445,9 @@ class DeliveryService:
                 continue
             options = SendOptions(notify=part == 0, link_previews=self.settings.link_previews)
             try:
-                sent_id, sent_kind = await send_call_kind(self.bot, chat, thread,
-                                                          messages[part], options,
-                                                          retry=self.retry)
+                sent_id, sent_kind = await send_call_kind(
+                    self.bot, chat, thread, messages[part], options, retry=self.retry
+                )
             except (RichRefused, RichMessagesUnsupported) as exc:
                 await self.store.release_part(digest.id, chat, thread, part, owner=self.owner)
                 if not await self._rich_fallback(digest, result, job_id, exc, part):
@@ -419,16 +481,23 @@ class DeliveryService:
                 # unknown whether it went out (cancelled, a bug): free it for the next pusher,
                 # which repeats at most this one part
                 with contextlib.suppress(Exception):
-                    await asyncio.shield(self.store.release_part(digest.id, chat, thread, part,
-                                                                 owner=self.owner))
+                    await asyncio.shield(
+                        self.store.release_part(digest.id, chat, thread, part, owner=self.owner)
+                    )
                 raise
-            await self.store.deliver_claimed(digest.id, chat, thread, part, owner=self.owner,
-                                             message_id=sent_id,
-                                             content_hash=part_hash(messages[part]),
-                                             layout=result.layout, kind=sent_kind,
-                                             # a refused photo went out as text (sender)
-                                             media=(messages[part].photo
-                                                    if sent_kind == "photo" else None))
+            await self.store.deliver_claimed(
+                digest.id,
+                chat,
+                thread,
+                part,
+                owner=self.owner,
+                message_id=sent_id,
+                content_hash=part_hash(messages[part]),
+                layout=result.layout,
+                kind=sent_kind,
+                # a refused photo went out as text (sender)
+                media=(messages[part].photo if sent_kind == "photo" else None),
+            )
             result.sent += 1
             emit(PushEvent("sent", chat, thread, part, len(messages)))
             if part == 0 and self.settings.pin_first_message and is_group_chat(chat):
@@ -436,8 +505,9 @@ class DeliveryService:
             part += 1
 
     # -- layouts -------------------------------------------------------------------------------
-    async def layout_for(self, digest: Digest, chat: int | str, thread: int | None,
-                         started: str | None = None) -> str:
+    async def layout_for(
+        self, digest: Digest, chat: int | str, thread: int | None, started: str | None = None
+    ) -> str:
         """The layout of `digest`'s push to chat/thread: the one its delivered parts are in
         (never two forms of one digest in a chat), else the one its push `started` with (this
         job's, or an interrupted one's), else the target's current choice; rich is compact on
@@ -445,12 +515,16 @@ class DeliveryService:
         delivered = await self.store.journal_layout(digest.id, chat, thread)
         if delivered is not None:
             return delivered
-        chosen = (started or await self.store.unfinished_layout(digest.id, chat, thread)
-                  or await self.layouts.chosen(chat, thread))
+        chosen = (
+            started
+            or await self.store.unfinished_layout(digest.id, chat, thread)
+            or await self.layouts.chosen(chat, thread)
+        )
         return self.layouts.usable(chosen)
 
-    async def _rich_fallback(self, digest: Digest, result: TargetResult, job_id: int,
-                             exc: Exception, part: int) -> bool:
+    async def _rich_fallback(
+        self, digest: Digest, result: TargetResult, job_id: int, exc: Exception, part: int
+    ) -> bool:
         """Rich refused (400) or unknown to the server (404): switch this target's push to
         compact if none of the digest's rich messages is out there yet (else False: the rest
         cannot follow in another form). Recorded on the job; admins told once per push."""
@@ -460,22 +534,41 @@ class DeliveryService:
             return False
         result.layout = FALLBACK
         result.total = len(self.catalog.calls(digest, layout=FALLBACK))
-        await self.store.set_job_target_layout(job_id, result.chat_id, result.thread_id,
-                                               FALLBACK)
+        await self.store.set_job_target_layout(job_id, result.chat_id, result.thread_id, FALLBACK)
         if isinstance(exc, RichRefused):
-            _LOG.warning("push of %s to %s: rich message refused (%s); sending %s",
-                         digest.id, result.label, exc.reason, FALLBACK)
+            _LOG.warning(
+                "push of %s to %s: rich message refused (%s); sending %s",
+                digest.id,
+                result.label,
+                exc.reason,
+                FALLBACK,
+            )
             if job_id not in self._told_rich_refusal:
                 self._told_rich_refusal.add(job_id)
-                await notify_admins(self.bot, self.settings.admin_ids, _(
-                    "⚠️ Telegram refused the rich message of {name} for {target}: {reason}\n"
-                    "Sent as {layout} instead (other targets may follow; told once).").format(
-                    name=esc(digest.title), target=f"<code>{esc(result.label)}</code>",
-                    reason=esc(exc.reason), layout=FALLBACK))
+                await notify_admins(
+                    self.bot,
+                    self.settings.admin_ids,
+                    _(
+                        "⚠️ Telegram refused the rich message of {name} for {target}: {reason}\n"
+                        "Sent as {layout} instead (other targets may follow; told once)."
+                    ).format(
+                        name=esc(digest.title),
+                        target=f"<code>{esc(result.label)}</code>",
+                        reason=esc(exc.reason),
+                        layout=FALLBACK,
+                    ),
+                )
         return True
 
-    async def _chat_error(self, digest: Digest, chat: int | str, thread: int | None, part: int,
-                          exc: DeliveryError, result: TargetResult) -> None:
+    async def _chat_error(
+        self,
+        digest: Digest,
+        chat: int | str,
+        thread: int | None,
+        part: int,
+        exc: DeliveryError,
+        result: TargetResult,
+    ) -> None:
         result.error = exc.reason
         where = f"{chat}:{thread}" if thread else str(chat)
         _LOG.warning("push of %s to %s stopped at part %d: %s", digest.id, where, part, exc.reason)
@@ -486,19 +579,26 @@ class DeliveryService:
             await self.store.deactivate_chat(chat, exc.reason)
             template = N_(
                 "⚠️ Target <code>{where}</code> deactivated: {reason}\n{name} stopped at part "
-                "{part}. Re-add the bot and /subscribe (or fix DIGEST_CHATS) to resume.")
+                "{part}. Re-add the bot and /subscribe (or fix DIGEST_CHATS) to resume."
+            )
         elif isinstance(exc, TopicClosed):
             template = N_(
                 "⚠️ Topic <code>{where}</code> is closed or gone: {reason}\n{name} stopped at "
-                "part {part}; reopen the topic and /post to resume.")
+                "part {part}; reopen the topic and /post to resume."
+            )
         else:
             template = N_(
                 "⚠️ Push of {name} to <code>{where}</code> failed at part {part}: {reason}\n"
-                "/post resumes where it stopped.")
+                "/post resumes where it stopped."
+            )
         # no reader asked: the admins get it in the bot's language (BOT_LANGUAGE)
         with use_language(self.settings.bot_language):
-            text = _(template).format(where=esc(where), reason=code_html(exc.reason),
-                                    name=digest_name(digest.title, digest.date), part=part + 1)
+            text = _(template).format(
+                where=esc(where),
+                reason=code_html(exc.reason),
+                name=digest_name(digest.title, digest.date),
+                part=part + 1,
+            )
         await notify_admins(self.bot, self.settings.admin_ids, text)
 
     async def _pin(self, chat: int | str, message_id: int) -> None:
@@ -507,17 +607,26 @@ class DeliveryService:
         except TelegramError as exc:  # no pin right: the digest itself is delivered, just log
             _LOG.warning("could not pin message %s in %s: %s", message_id, chat, exc)
 
-    async def preview(self, digest: Digest, chat_id: int, *,
-                      layout: str | None = None) -> tuple[int, str]:
+    async def preview(
+        self, digest: Digest, chat_id: int, *, layout: str | None = None
+    ) -> tuple[int, str]:
         """Send the digest exactly as a push in `layout` would (same calls, same options,
         the same compact fallback) to one chat, outside the journal. Returns (messages sent,
         layout used)."""
         layout = self.layouts.usable(layout or self.settings.digest_layout)
         options = SendOptions(notify=True, link_previews=self.settings.link_previews)
         return await send_calls(
-            self.bot, self.layouts, chat_id, None, self.catalog.calls(digest, layout=layout),
-            options, layout=layout, retry=self.retry, first_only_notifies=True,
-            fallback=lambda: asyncio.to_thread(self.catalog.calls, digest, layout=FALLBACK))
+            self.bot,
+            self.layouts,
+            chat_id,
+            None,
+            self.catalog.calls(digest, layout=layout),
+            options,
+            layout=layout,
+            retry=self.retry,
+            first_only_notifies=True,
+            fallback=lambda: asyncio.to_thread(self.catalog.calls, digest, layout=FALLBACK),
+        )
 
     # -- the scheduled push ------------------------------------------------------------------
     async def due_digest(self, now: dt.datetime) -> Digest | None:

@@ -156,10 +156,14 @@ class FloodLimiter(BaseRateLimiter[int]):
     """
 
     def __init__(
-        self, *, per_chat_interval: float = 1.0,
+        self,
+        *,
+        per_chat_interval: float = 1.0,
         group_per_minute: int = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
-        overall_per_second: int = FloodLimit.MESSAGES_PER_SECOND, scale: float = 1.0,
-        max_retries: int | None = None, clock: LimiterClock | None = None,
+        overall_per_second: int = FloodLimit.MESSAGES_PER_SECOND,
+        scale: float = 1.0,
+        max_retries: int | None = None,
+        clock: LimiterClock | None = None,
         headroom: float = 0.02,
     ) -> None:
         if scale <= 0 or not 0 <= headroom < 1:
@@ -194,8 +198,11 @@ class FloodLimiter(BaseRateLimiter[int]):
         reader wait a second for the reply after a "typing..." action or a page edit."""
         if isinstance(rate_limit_args, Paced):  # corrections: their edits are message traffic
             return data.get("chat_id") is not None
-        return (data.get("chat_id") is not None and endpoint != "sendChatAction"
-                and endpoint.startswith(("send", "copyMessage", "forwardMessage")))
+        return (
+            data.get("chat_id") is not None
+            and endpoint != "sendChatAction"
+            and endpoint.startswith(("send", "copyMessage", "forwardMessage"))
+        )
 
     def reserve(self, chat: int | str | None) -> float:
         """Book the earliest time a request to `chat` may go out (None: overall limit only).
@@ -280,8 +287,9 @@ class FloodLimiter(BaseRateLimiter[int]):
                 if max_retries is not None and failures > max_retries:
                     raise
                 seconds = retry_after_seconds(exc)
-                _LOG.warning("429 from %s (chat %s): waiting %.1fs, then resending",
-                             endpoint, chat, seconds)
+                _LOG.warning(
+                    "429 from %s (chat %s): waiting %.1fs, then resending", endpoint, chat, seconds
+                )
                 if chat is not None:
                     self.block_chat(chat, seconds)  # reserve() then makes the resend wait
                 else:

@@ -42,27 +42,42 @@ def _result(raw: Any) -> RichSent:
     return RichSent(int(raw["message_id"]), raw.get("rich_message") or {}, raw)
 
 
-async def send_rich_message(bot: Bot, chat_id: int | str, rich: Mapping[str, Any], *,
-                            message_thread_id: int | None = None,
-                            disable_notification: bool | None = None,
-                            protect_content: bool | None = None,
-                            reply_markup: Mapping[str, Any] | None = None) -> RichSent:
+async def send_rich_message(
+    bot: Bot,
+    chat_id: int | str,
+    rich: Mapping[str, Any],
+    *,
+    message_thread_id: int | None = None,
+    disable_notification: bool | None = None,
+    protect_content: bool | None = None,
+    reply_markup: Mapping[str, Any] | None = None,
+) -> RichSent:
     """sendRichMessage with `rich` as the InputRichMessage (e.g. {"html": "<p>…</p>"})."""
     params: dict[str, Any] = {"chat_id": chat_id, "rich_message": dict(rich)}
-    optional = {"message_thread_id": message_thread_id,
-                "disable_notification": disable_notification,
-                "protect_content": protect_content,
-                "reply_markup": dict(reply_markup) if reply_markup is not None else None}
+    optional = {
+        "message_thread_id": message_thread_id,
+        "disable_notification": disable_notification,
+        "protect_content": protect_content,
+        "reply_markup": dict(reply_markup) if reply_markup is not None else None,
+    }
     params.update({k: v for k, v in optional.items() if v is not None})
     return _result(await _call(bot, "sendRichMessage", params))
 
 
-async def edit_rich_message(bot: Bot, chat_id: int | str, message_id: int,
-                            rich: Mapping[str, Any], *,
-                            reply_markup: Mapping[str, Any] | None = None) -> RichSent:
+async def edit_rich_message(
+    bot: Bot,
+    chat_id: int | str,
+    message_id: int,
+    rich: Mapping[str, Any],
+    *,
+    reply_markup: Mapping[str, Any] | None = None,
+) -> RichSent:
     """editMessageText with `rich_message` instead of `text`."""
-    params: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id,
-                              "rich_message": dict(rich)}
+    params: dict[str, Any] = {
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "rich_message": dict(rich),
+    }
     if reply_markup is not None:
         params["reply_markup"] = dict(reply_markup)
     return _result(await _call(bot, "editMessageText", params))
@@ -72,8 +87,9 @@ async def _call(bot: Bot, method: str, params: dict[str, Any]) -> Any:
     try:
         with warnings.catch_warnings():
             # PTB suggests its own edit_message_text, which cannot send rich_message yet
-            warnings.filterwarnings("ignore", category=PTBUserWarning,
-                                    message=".*Bot.editMessageText.*")
+            warnings.filterwarnings(
+                "ignore", category=PTBUserWarning, message=".*Bot.editMessageText.*"
+            )
             return await bot.do_api_request(method, api_kwargs=params)
     except EndPointNotFound as exc:
         raise RichMessagesUnsupported(f"{method}: {exc.message}") from exc

@@ -70,16 +70,40 @@ class RetryPolicy:
         return min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
 
 
-_PARSE_ERRORS = ("can't parse entities", "can't find end of", "unsupported start tag",
-                 "entity beginning", "unclosed start tag")
-_GONE_ERRORS = ("chat not found", "bot was kicked", "user is deactivated", "peer_id_invalid",
-                "bot is not a member", "chat_write_forbidden", "have no rights to send",
-                "not enough rights to send")
-_TOPIC_ERRORS = ("topic_closed", "topic closed", "message thread not found", "topic_deleted",
-                 "thread not found")
-_PHOTO_ERRORS = ("wrong file identifier", "failed to get http url content",
-                 "wrong type of the web", "photo_invalid", "wrong remote file",
-                 "image_process_failed", "webpage_curl_failed", "webpage_media_empty")
+_PARSE_ERRORS = (
+    "can't parse entities",
+    "can't find end of",
+    "unsupported start tag",
+    "entity beginning",
+    "unclosed start tag",
+)
+_GONE_ERRORS = (
+    "chat not found",
+    "bot was kicked",
+    "user is deactivated",
+    "peer_id_invalid",
+    "bot is not a member",
+    "chat_write_forbidden",
+    "have no rights to send",
+    "not enough rights to send",
+)
+_TOPIC_ERRORS = (
+    "topic_closed",
+    "topic closed",
+    "message thread not found",
+    "topic_deleted",
+    "thread not found",
+)
+_PHOTO_ERRORS = (
+    "wrong file identifier",
+    "failed to get http url content",
+    "wrong type of the web",
+    "photo_invalid",
+    "wrong remote file",
+    "image_process_failed",
+    "webpage_curl_failed",
+    "webpage_media_empty",
+)
 _ANCHOR_RE = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.S)
 
 
@@ -97,8 +121,12 @@ def plain_fallback(html: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
 def classify(exc: BadRequest) -> str:
     """'parse' | 'gone' | 'topic' | 'photo' | 'other' for a 400 answer."""
     text = exc.message.lower()
-    for kind, needles in (("parse", _PARSE_ERRORS), ("topic", _TOPIC_ERRORS),
-                          ("gone", _GONE_ERRORS), ("photo", _PHOTO_ERRORS)):
+    for kind, needles in (
+        ("parse", _PARSE_ERRORS),
+        ("topic", _TOPIC_ERRORS),
+        ("gone", _GONE_ERRORS),
+        ("photo", _PHOTO_ERRORS),
+    ):
         if any(n in text for n in needles):
             return kind
     return "other"
@@ -113,8 +141,14 @@ class SendOptions:
 
 
 async def send_part(
-    bot: Bot, chat_id: int | str, thread_id: int | None, message: OutgoingMessage,
-    options: SendOptions, *, retry: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep,
+    bot: Bot,
+    chat_id: int | str,
+    thread_id: int | None,
+    message: OutgoingMessage,
+    options: SendOptions,
+    *,
+    retry: RetryPolicy | None = None,
+    sleep: Sleep = asyncio.sleep,
 ) -> Message:
     """Send one part; return the Message Telegram created. Raises ChatMigrated/DeliveryError."""
     retry = retry or RetryPolicy()
@@ -124,8 +158,9 @@ async def send_part(
     while True:
         attempt += 1
         try:
-            return await _call(bot, chat_id, thread_id, message, options, plain=plain,
-                               as_text=as_text)
+            return await _call(
+                bot, chat_id, thread_id, message, options, plain=plain, as_text=as_text
+            )
         except ChatMigrated:
             raise
         except Forbidden as exc:
@@ -133,13 +168,17 @@ async def send_part(
         except BadRequest as exc:
             kind = classify(exc)
             if kind == "parse" and not plain:
-                _LOG.warning("chat %s: Telegram could not parse a part (%s); resending as plain "
-                             "text", chat_id, exc.message)
+                _LOG.warning(
+                    "chat %s: Telegram could not parse a part (%s); resending as plain text",
+                    chat_id,
+                    exc.message,
+                )
                 plain = True
                 continue
             if kind == "photo" and not as_text:
-                _LOG.warning("chat %s: photo refused (%s); sending the caption as text",
-                             chat_id, exc.message)
+                _LOG.warning(
+                    "chat %s: photo refused (%s); sending the caption as text", chat_id, exc.message
+                )
                 as_text = True
                 continue
             if kind == "gone":
@@ -171,15 +210,26 @@ class _CommonArgs(TypedDict):
 
 
 async def _call(
-    bot: Bot, chat_id: int | str, thread_id: int | None, message: OutgoingMessage,
-    options: SendOptions, *, plain: bool, as_text: bool,
+    bot: Bot,
+    chat_id: int | str,
+    thread_id: int | None,
+    message: OutgoingMessage,
+    options: SendOptions,
+    *,
+    plain: bool,
+    as_text: bool,
 ) -> Message:
     parse_mode = None if plain else ParseMode.HTML
-    common: _CommonArgs = {"chat_id": chat_id, "message_thread_id": thread_id,
-              "disable_notification": not options.notify, "parse_mode": parse_mode}
+    common: _CommonArgs = {
+        "chat_id": chat_id,
+        "message_thread_id": thread_id,
+        "disable_notification": not options.notify,
+        "parse_mode": parse_mode,
+    }
     if options.reply_to is not None:
-        common["reply_parameters"] = ReplyParameters(options.reply_to,
-                                                     allow_sending_without_reply=True)
+        common["reply_parameters"] = ReplyParameters(
+            options.reply_to, allow_sending_without_reply=True
+        )
     if as_text:
         text = plain_fallback(message.html) if plain else message.html
         previews = LinkPreviewOptions(is_disabled=not options.link_previews)

@@ -116,8 +116,7 @@ def _url_starts(run: str, offset: int) -> list[int]:
             else:  # `https` + `//host` is one URL starting at its scheme
                 colon_pieces.append((at, part))
             at += len(part) + 1
-    return [offset + at for at, piece in colon_pieces
-            if "." in piece and _DOT_LETTER.search(piece)]
+    return [offset + at for at, piece in colon_pieces if "." in piece and _DOT_LETTER.search(piece)]
 
 
 _MATCHERS = {"@": _mention, "/": _command, "#": _hashtag, "$": _cashtag}

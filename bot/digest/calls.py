@@ -76,12 +76,19 @@ class _ClassicArgs(TypedDict):
 
 
 def _classic_call(msg: OutgoingMessage, index: int, link_previews: bool) -> OutgoingCall:
-    common: _ClassicArgs = {"parse_mode": "HTML", "disable_notification": index > 0,
-              "sections": (msg.section,)}
+    common: _ClassicArgs = {
+        "parse_mode": "HTML",
+        "disable_notification": index > 0,
+        "sections": (msg.section,),
+    }
     if msg.method == "sendPhoto":
         return OutgoingCall("sendPhoto", photo=msg.photo, caption=msg.html, **common)
-    return OutgoingCall("sendMessage", text=msg.html,
-                        link_preview_options={"is_disabled": not link_previews}, **common)
+    return OutgoingCall(
+        "sendMessage",
+        text=msg.html,
+        link_preview_options={"is_disabled": not link_previews},
+        **common,
+    )
 
 
 def check_layout(layout: str) -> Layout:
@@ -91,16 +98,23 @@ def check_layout(layout: str) -> Layout:
     return layout
 
 
-def build_calls(digest: Digest, layout: Layout | str = DEFAULT_LAYOUT, *,
-                link_previews: bool = False) -> list[OutgoingCall]:
+def build_calls(
+    digest: Digest, layout: Layout | str = DEFAULT_LAYOUT, *, link_previews: bool = False
+) -> list[OutgoingCall]:
     """Every call of one digest's push in `layout`, in sending order."""
     layout = check_layout(layout)
     if layout == "rich":
         from bot.digest.rich_split import build_rich_messages
 
-        return [OutgoingCall("sendRichMessage", rich_message={"html": m.html},
-                             disable_notification=i > 0, sections=m.sections)
-                for i, m in enumerate(build_rich_messages(digest))]
+        return [
+            OutgoingCall(
+                "sendRichMessage",
+                rich_message={"html": m.html},
+                disable_notification=i > 0,
+                sections=m.sections,
+            )
+            for i, m in enumerate(build_rich_messages(digest))
+        ]
     if layout == "compact":
         from bot.digest.compact import build_compact_messages
 

@@ -16,6 +16,7 @@ from bot.digest.tghtml import measure
 
 SECTION_GAP = "\n\n"  # between two packed sections, as between blocks of one section
 
+
 def fits(html: str) -> bool:
     """Whether `html` is one valid sendMessage: length and entities, the ones Telegram detects
     by itself included (tghtml.measure counts them, see bot/digest/autodetect.py)."""
@@ -31,8 +32,9 @@ def _header(digest: Digest, rendered: RenderedDigest) -> tuple[list[OutgoingMess
     return with_preamble, len(bare)
 
 
-def build_compact_messages(digest: Digest,
-                           rendered: RenderedDigest | None = None) -> list[OutgoingMessage]:
+def build_compact_messages(
+    digest: Digest, rendered: RenderedDigest | None = None
+) -> list[OutgoingMessage]:
     """All messages of one digest in the compact layout, in sending order."""
     rendered = rendered if rendered is not None else render_digest(digest)
     out, skip = _header(digest, rendered)

@@ -17,10 +17,15 @@ from html.parser import HTMLParser
 
 # HTML tag -> the Telegram HTML tag it becomes ("a" needs an href, see the renderer).
 FORMAT_TAGS: dict[str, str] = {
-    "b": "b", "strong": "b",
-    "i": "i", "em": "i",
-    "u": "u", "ins": "u",
-    "s": "s", "del": "s", "strike": "s",
+    "b": "b",
+    "strong": "b",
+    "i": "i",
+    "em": "i",
+    "u": "u",
+    "ins": "u",
+    "s": "s",
+    "del": "s",
+    "strike": "s",
     "code": "code",
     "a": "a",
 }

@@ -104,7 +104,7 @@ def _fast_inline(content: str) -> list[Token] | None:
         match = _LEAD_STRONG.match(content)
         if match is None:
             return None
-        bold, rest = match[1], content[match.end():]
+        bold, rest = match[1], content[match.end() :]
         if not (bold[0].isalnum() and bold[-1].isalnum()) or _INLINE_MARKUP.search(rest):
             return None
         tail: list[Token] = []

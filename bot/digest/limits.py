@@ -46,15 +46,17 @@ class DigestTooLarge(DigestError):
 def check_bytes(path: Path, size: int, limits: SizeLimits | None = None) -> None:
     limit = (limits or _current).max_bytes
     if size > limit:
-        raise DigestTooLarge(path, f"file is {size:,} bytes, over the limit MAX_DIGEST_BYTES "
-                                f"({limit:,} bytes)")
+        raise DigestTooLarge(
+            path, f"file is {size:,} bytes, over the limit MAX_DIGEST_BYTES ({limit:,} bytes)"
+        )
 
 
 def check_messages(path: Path | str, count: int, limits: SizeLimits | None = None) -> None:
     limit = (limits or _current).max_messages
     if count > limit:
-        raise DigestTooLarge(path, f"renders to {count} messages, over the limit "
-                                f"MAX_DIGEST_MESSAGES ({limit})")
+        raise DigestTooLarge(
+            path, f"renders to {count} messages, over the limit MAX_DIGEST_MESSAGES ({limit})"
+        )
 
 
 def limited_messages(digest: Digest, limits: SizeLimits | None = None) -> list[OutgoingMessage]:

@@ -63,8 +63,11 @@ def message_problems(msg: OutgoingMessage) -> list[str]:
     """Limits Telegram would reject or silently cut a message for (length, entities, empty)."""
     size = measure(msg.html)
     caption = msg.method == "sendPhoto"
-    kind, limit = ("caption", int(MessageLimit.CAPTION_LENGTH)) if caption else (
-        "text", int(MessageLimit.MAX_TEXT_LENGTH))
+    kind, limit = (
+        ("caption", int(MessageLimit.CAPTION_LENGTH))
+        if caption
+        else ("text", int(MessageLimit.MAX_TEXT_LENGTH))
+    )
     problems = []
     if size.utf16 > limit:
         problems.append(f"{kind} is {size.utf16} UTF-16 units (limit {limit})")
@@ -94,7 +97,8 @@ def check_file(path: Path, root: Path | None = None) -> FileReport:
         messages = split.build_messages(digest)
     except Exception as exc:  # a renderer bug must name the file, not abort the whole check
         report.findings.append(
-            Finding("error", path, None, f"cannot render ({type(exc).__name__}: {exc})"))
+            Finding("error", path, None, f"cannot render ({type(exc).__name__}: {exc})")
+        )
         return report
     report.messages = len(messages)
     try:
@@ -104,8 +108,10 @@ def check_file(path: Path, root: Path | None = None) -> FileReport:
     if not messages:
         report.findings.append(Finding("error", path, None, "renders to no message"))
     for number, msg in enumerate(messages, 1):
-        report.findings.extend(Finding("error", path, None, f"message {number}: {problem}")
-                               for problem in message_problems(msg))
+        report.findings.extend(
+            Finding("error", path, None, f"message {number}: {problem}")
+            for problem in message_problems(msg)
+        )
     return report
 
 
@@ -158,19 +164,26 @@ def _type_problem(key: str, value: Any) -> str | None:
     return None
 
 
-def _front_matter_findings(path: Path, digest: Digest, text: str,
-                           lines: dict[str, int]) -> Iterator[Finding]:
+def _front_matter_findings(
+    path: Path, digest: Digest, text: str, lines: dict[str, int]
+) -> Iterator[Finding]:
     for key, value in _raw_meta(text).items():
         if key in KNOWN_KEYS and (problem := _type_problem(key, value)):
             yield Finding("warning", path, lines.get(key), problem)
     cover = (digest.cover_image or "").strip()
     if cover and (not cover.lower().startswith(("http://", "https://")) or not safe_href(cover)):
         line = next((lines[k] for k in ("coverimage", "cover_image", "cover") if k in lines), None)
-        yield Finding("warning", path, line,
-                      "coverImage is not an http(s) URL, the digest is sent without it", cover)
+        yield Finding(
+            "warning",
+            path,
+            line,
+            "coverImage is not an http(s) URL, the digest is sent without it",
+            cover,
+        )
     if text.lstrip("\ufeff\n").startswith("+++"):
-        yield Finding("warning", path, 1, "TOML front matter (+++) is not read: use YAML between "
-                                          "--- lines")
+        yield Finding(
+            "warning", path, 1, "TOML front matter (+++) is not read: use YAML between --- lines"
+        )
 
 
 # ---------------------------------------------------------------------------- body
@@ -195,15 +208,17 @@ def _walk(path: Path, node: SyntaxTreeNode, first: int, line: int) -> Iterator[F
         if media_block(node.content) is None:
             snippet = _TAG_SNIPPET.match(node.content.lstrip())
             what = f"{snippet.group(0)}…>" if snippet else "HTML"
-            yield Finding("warning", path, line,
-                          "HTML block dropped (Telegram messages cannot hold it)", what)
+            yield Finding(
+                "warning", path, line, "HTML block dropped (Telegram messages cannot hold it)", what
+            )
         else:
             for tag in media_block(node.content) or []:
                 yield from _link_finding(path, line, media_src(tag))
         return
     if node.type in ("link", "image"):
-        yield from _link_finding(path, line, str(node.attrs.get("href" if node.type == "link"
-                                                                else "src", "")))
+        yield from _link_finding(
+            path, line, str(node.attrs.get("href" if node.type == "link" else "src", ""))
+        )
     elif node.type == "html_inline":
         inline = parse_tag(node.content)
         if inline is not None and not inline.closing and inline.name == "a":

@@ -59,7 +59,8 @@ _TAG_KEYS = ("tags", "category")
 _KEYWORD_KEYS = ("seo", "keywords")
 _COVER_KEYS = ("coverimage", "cover_image", "cover")
 KNOWN_KEYS = frozenset(
-    {"title", "date", "summary", "draft", *_TAG_KEYS, *_KEYWORD_KEYS, *_COVER_KEYS})
+    {"title", "date", "summary", "draft", *_TAG_KEYS, *_KEYWORD_KEYS, *_COVER_KEYS}
+)
 
 
 # ---------------------------------------------------------------------------- reading
@@ -161,8 +162,14 @@ def parse_date(value: Any) -> tuple[dt.date, dt.datetime | None]:
     if match["tz"]:
         tz = dt.UTC if match["tz"] in "Zz" else _offset(match["tz"])
     moment = dt.datetime(
-        day.year, day.month, day.day, int(match["H"]), int(match["M"]), int(match["S"] or 0),
-        int((match["f"] or "0").ljust(6, "0")), tzinfo=tz,
+        day.year,
+        day.month,
+        day.day,
+        int(match["H"]),
+        int(match["M"]),
+        int(match["S"] or 0),
+        int((match["f"] or "0").ljust(6, "0")),
+        tzinfo=tz,
     )
     return day, moment
 
@@ -260,8 +267,9 @@ DRAFT_REASON = "draft (draft: true in the front matter): not published"
 _SECTION_RE = re.compile(r"^## ", re.M)
 
 
-def load_digest(path: Path, root: Path | None = None, *, drafts: bool = False,
-                limits: SizeLimits | None = None) -> Digest:
+def load_digest(
+    path: Path, root: Path | None = None, *, drafts: bool = False, limits: SizeLimits | None = None
+) -> Digest:
     """Read one digest file. Raises DigestError(path, reason) if it cannot be a digest or is
     over the size limits (bot/digest/limits.py), and DraftError for a draft unless `drafts`."""
     path = Path(path)
@@ -402,8 +410,11 @@ def is_draft(value: Any) -> bool:
 def is_digest_name(path: Path) -> bool:
     """A .md/.markdown/.txt name that is not a README*, SOURCES*, LICENSE* or _index.md."""
     name = path.name.lower()
-    return (path.suffix.lower() in DIGEST_SUFFIXES and name not in NOT_DIGEST_NAMES
-            and not name.startswith(NOT_DIGEST_PREFIXES))
+    return (
+        path.suffix.lower() in DIGEST_SUFFIXES
+        and name not in NOT_DIGEST_NAMES
+        and not name.startswith(NOT_DIGEST_PREFIXES)
+    )
 
 
 def has_front_matter(path: Path) -> bool:

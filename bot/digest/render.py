@@ -65,6 +65,7 @@ class RenderedDigest:
 
 # ---------------------------------------------------------------- inline rules
 
+
 @dataclass
 class _Ctx:
     in_link: bool = False
@@ -127,8 +128,11 @@ def shown_link(decision: LinkDecision, inner: str) -> str:
         if not text:  # a link needs visible text: the URL itself
             inner += escape(decision.href)
         return f'<a href="{escape_attr(decision.href)}">{inner}</a>'
-    shown = decision.address if decision.kind == "address" else (
-        decision.href if decision.kind == "text_and_url" else None)
+    shown = (
+        decision.address
+        if decision.kind == "address"
+        else (decision.href if decision.kind == "text_and_url" else None)
+    )
     if shown is None or text == shown:
         return inner
     return f"{inner} ({escape(shown)})" if text else escape(shown)
@@ -194,8 +198,8 @@ def _inline_with_html(nodes: Sequence[SyntaxTreeNode], ctx: _Ctx) -> str:
         return _Ctx(in_link=in_link, in_quote=ctx.in_quote, depth=ctx.depth, in_code=in_code)
 
     def close(entry: _OpenHtml) -> None:
-        inner = "".join(out[entry.start:])
-        del out[entry.start:]
+        inner = "".join(out[entry.start :])
+        del out[entry.start :]
         if entry.link is not None:
             out.append(shown_link(entry.link, inner))
         elif entry.tag and html_to_plain(inner).strip():
@@ -254,8 +258,11 @@ def _plain(nodes: Sequence[SyntaxTreeNode], links: list[tuple[str, str]]) -> str
                     links.append((label, href))
                 out.append(label)
         elif n.type in ("link", "image"):
-            text = _plain(n.children, links) if n.type == "link" else (
-                _plain(n.children, []).strip() or "image")
+            text = (
+                _plain(n.children, links)
+                if n.type == "link"
+                else (_plain(n.children, []).strip() or "image")
+            )
             href = safe_href(str(n.attrs.get("href" if n.type == "link" else "src", "")))
             if href is not None:
                 links.append((text.strip() or href, href))
@@ -268,6 +275,7 @@ def _plain(nodes: Sequence[SyntaxTreeNode], links: list[tuple[str, str]]) -> str
 
 
 # ---------------------------------------------------------------- block rules
+
 
 @dataclass
 class _Block:
@@ -433,6 +441,7 @@ _BLOCK_RULES: dict[str, BlockRule] = {
 
 # ---------------------------------------------------------------- document level
 
+
 def _same_title(a: str, b: str) -> bool:
     return _WS_RE.sub("", a).casefold() == _WS_RE.sub("", b).casefold()
 
@@ -459,8 +468,13 @@ def render_markdown(body: str, title: str | None = None) -> RenderedDigest:
             current = []
             sections.append((node, current))
             continue
-        if (node.type == "heading" and node.tag == "h1" and title is not None and node.children
-                and _same_title(_plain(node.children[0].children, []), title)):
+        if (
+            node.type == "heading"
+            and node.tag == "h1"
+            and title is not None
+            and node.children
+            and _same_title(_plain(node.children[0].children, []), title)
+        ):
             continue
         current.extend(_blocks([node], ctx))
     rendered = []

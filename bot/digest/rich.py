@@ -77,8 +77,9 @@ class El:
     children: list[El | str] = field(default_factory=list)
 
     def html(self) -> str:
-        attrs = "".join(f" {k}" if v is None else f' {k}="{_escape_attr(v)}"'
-                        for k, v in self.attrs)
+        attrs = "".join(
+            f" {k}" if v is None else f' {k}="{_escape_attr(v)}"' for k, v in self.attrs
+        )
         if self.tag in VOID:
             return f"<{self.tag}{attrs}/>"
         inner = "".join(c.html() if isinstance(c, El) else _escape(c) for c in self.children)
@@ -107,6 +108,7 @@ class RichSection:
 
 # ---------------------------------------------------------------- inline
 
+
 @dataclass(frozen=True)
 class _Inline:
     depth: int  # depth a new element would have
@@ -129,8 +131,11 @@ def _inline(nodes: Sequence[SyntaxTreeNode], ctx: _Inline) -> list[El | str]:
 def _decide(url: str) -> LinkDecision:
     """The classic link policy, narrowed to the links rich HTML documents (see the docstring)."""
     decision = decide(url)
-    if decision.kind == "link" and (decision.href or "").lower().startswith("tg:") and \
-            not _TG_USER_RE.fullmatch(decision.href or ""):
+    if (
+        decision.kind == "link"
+        and (decision.href or "").lower().startswith("tg:")
+        and not _TG_USER_RE.fullmatch(decision.href or "")
+    ):
         return LinkDecision("text_and_url", href=decision.href, reason=decision.reason)
     return decision
 
@@ -143,8 +148,11 @@ def _shown_link(decision: LinkDecision, inner: list[El | str], ctx: _Inline) -> 
         if not text:  # a link needs visible text: the URL itself
             inner = [*inner, decision.href]
         return [El("a", (("href", decision.href),), inner)]
-    shown = decision.href if decision.kind in ("link", "text_and_url") else (
-        decision.address if decision.kind == "address" else None)
+    shown = (
+        decision.href
+        if decision.kind in ("link", "text_and_url")
+        else (decision.address if decision.kind == "address" else None)
+    )
     if shown is None or text == shown:
         return inner
     return [*inner, f" ({shown})"] if text else [shown]
@@ -212,8 +220,8 @@ def _inline_with_html(nodes: Sequence[SyntaxTreeNode], ctx: _Inline) -> list[El 
         return _Inline(depth, in_link, in_code)
 
     def close(entry: _OpenHtml) -> None:
-        inner = out[entry.start:]
-        del out[entry.start:]
+        inner = out[entry.start :]
+        del out[entry.start :]
         if entry.link is not None:
             outer = _Inline(current().depth - 1, ctx.in_link, ctx.in_code)
             out.extend(_shown_link(entry.link, inner, outer))
@@ -248,8 +256,11 @@ def _inline_with_html(nodes: Sequence[SyntaxTreeNode], ctx: _Inline) -> list[El 
                 if not now.in_link and not now.in_code:
                     entry.link = _decide(tag.attr("href"))
                     entry.tag = "a" if entry.link.kind == "link" else ""
-            elif not now.in_code and not (wanted == "code" and now.in_link) and \
-                    now.depth <= MAX_DEPTH - 2:
+            elif (
+                not now.in_code
+                and not (wanted == "code" and now.in_link)
+                and now.depth <= MAX_DEPTH - 2
+            ):
                 entry.tag = wanted
             stack.append(entry)
         # any other tag (<span>, <small>, <sup>, <font>…) is removed; its text stays
@@ -266,6 +277,7 @@ def _inline_of(node: SyntaxTreeNode, depth: int) -> list[El | str]:
 
 
 # ---------------------------------------------------------------- blocks
+
 
 def _blocks(nodes: Sequence[SyntaxTreeNode], depth: int) -> list[El]:
     """Block elements for `nodes`, each at `depth`."""
@@ -315,8 +327,11 @@ def _code(node: SyntaxTreeNode) -> list[El]:
     if not code.strip():
         return []
     info = (node.info or "").split(maxsplit=1)
-    lang = "".join(c for c in info[0] if c.isascii() and (c.isalnum() or c in "_+#.-"))[:32] \
-        if info else ""
+    lang = (
+        "".join(c for c in info[0] if c.isascii() and (c.isalnum() or c in "_+#.-"))[:32]
+        if info
+        else ""
+    )
     if lang:
         return [El("pre", (), [El("code", (("class", f"language-{lang}"),), [code])])]
     return [El("pre", (), [code])]
@@ -368,8 +383,9 @@ def _flat_list(node: SyntaxTreeNode, depth: int, ordered: bool, start: int) -> l
 
 
 def _table(node: SyntaxTreeNode, depth: int) -> list[El]:
-    rows: list[list[SyntaxTreeNode]] = [tr.children for part in node.children
-                                        for tr in part.children]
+    rows: list[list[SyntaxTreeNode]] = [
+        tr.children for part in node.children for tr in part.children
+    ]
     if not rows:
         return []
     width = max(len(r) for r in rows)
@@ -405,12 +421,18 @@ def _table_pre(node: SyntaxTreeNode) -> list[El]:
             rows.append(row)
     out = [El("pre", (), ["\n".join(_table_lines(rows, aligns))])]
     if links:
-        out.append(El("ul", (), [El("li", (), [El("a", (("href", href),), [text])])
-                                 for text, href in links]))
+        out.append(
+            El(
+                "ul",
+                (),
+                [El("li", (), [El("a", (("href", href),), [text])]) for text, href in links],
+            )
+        )
     return out
 
 
 # ---------------------------------------------------------------- the digest
+
 
 def header_blocks(digest: Digest) -> list[El]:
     """Cover photo, title, date and hashtags, summary: the top of the first rich message."""
@@ -442,12 +464,17 @@ def render_rich(digest: Digest) -> list[RichSection]:
     for node in root.children:
         if node.type == "heading" and node.tag == "h2":
             inner = _inline_of(node, 1)
-            title = _WS_RE.sub(" ", "".join(x.text() if isinstance(x, El) else x
-                                            for x in inner)).strip()
+            title = _WS_RE.sub(
+                " ", "".join(x.text() if isinstance(x, El) else x for x in inner)
+            ).strip()
             sections.append(RichSection(title, [El("h2", (), inner)] if _visible(inner) else []))
             continue
-        if (node.type == "heading" and node.tag == "h1" and node.children
-                and _same_title(_plain(node.children[0].children, []), digest.title)):
+        if (
+            node.type == "heading"
+            and node.tag == "h1"
+            and node.children
+            and _same_title(_plain(node.children[0].children, []), digest.title)
+        ):
             continue  # the title is already the header's heading
         sections[-1].blocks.extend(_block(node, 1))
     return sections

@@ -26,10 +26,38 @@ MAX_TEXT = 32768
 MAX_BLOCKS = 500
 MAX_MEDIA = 50
 
-BLOCK_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "footer", "hr", "pre", "ul",
-                        "ol", "li", "blockquote", "aside", "figure", "img", "video", "audio",
-                        "tg-document", "tg-map", "table", "tr", "details", "tg-collage",
-                        "tg-slideshow", "tg-button-row", "tg-math-block"})
+BLOCK_TAGS = frozenset(
+    {
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "p",
+        "footer",
+        "hr",
+        "pre",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "aside",
+        "figure",
+        "img",
+        "video",
+        "audio",
+        "tg-document",
+        "tg-map",
+        "table",
+        "tr",
+        "details",
+        "tg-collage",
+        "tg-slideshow",
+        "tg-button-row",
+        "tg-math-block",
+    }
+)
 MEDIA_TAGS = frozenset({"img", "video", "audio", "tg-document", "tg-map"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
@@ -42,12 +70,20 @@ class Cost:
     media: int = 0
 
     def __add__(self, other: Cost) -> Cost:
-        return Cost(self.text + other.text, self.blocks + other.blocks,
-                    max(self.depth, other.depth), self.media + other.media)
+        return Cost(
+            self.text + other.text,
+            self.blocks + other.blocks,
+            max(self.depth, other.depth),
+            self.media + other.media,
+        )
 
     def fits(self) -> bool:
-        return (self.text <= MAX_TEXT and self.blocks <= MAX_BLOCKS and self.depth <= MAX_DEPTH
-                and self.media <= MAX_MEDIA)
+        return (
+            self.text <= MAX_TEXT
+            and self.blocks <= MAX_BLOCKS
+            and self.depth <= MAX_DEPTH
+            and self.media <= MAX_MEDIA
+        )
 
 
 def cost(el: El, depth: int = 1) -> Cost:
@@ -73,6 +109,7 @@ class RichMessage:
 
 
 # ---------------------------------------------------------------- cutting a block too big
+
 
 def _split_text(text: str, room: int) -> list[str]:
     """Cut a text run into pieces of at most `room` escaped characters: at line ends, else
@@ -139,13 +176,15 @@ def _piece(el: El, children: list[El | str], before: list[El]) -> El:
     piece = el.copy_with(children)
     if el.tag == "ol" and before:  # a continued numbered list goes on counting
         start = int(dict(el.attrs).get("start") or 1) + sum(
-            sum(1 for c in b.children if isinstance(c, El) and c.tag == "li") for b in before)
+            sum(1 for c in b.children if isinstance(c, El) and c.tag == "li") for b in before
+        )
         kept = tuple((k, v) for k, v in el.attrs if k != "start")
         piece.attrs = (*kept, ("start", str(start)))
     return piece
 
 
 # ---------------------------------------------------------------- packing
+
 
 class _Packer:
     def __init__(self) -> None:
@@ -156,8 +195,9 @@ class _Packer:
 
     def _flush(self) -> None:
         if self._blocks:
-            self.messages.append(RichMessage("".join(self._blocks), tuple(self._sections),
-                                             self._cost))
+            self.messages.append(
+                RichMessage("".join(self._blocks), tuple(self._sections), self._cost)
+            )
         self._blocks, self._sections, self._cost = [], [], Cost()
 
     def _add(self, html: str, block_cost: Cost, section: str | None) -> None:
@@ -203,8 +243,9 @@ class _Packer:
         return self.messages
 
 
-def build_rich_messages(digest: Digest,
-                        sections: list[RichSection] | None = None) -> list[RichMessage]:
+def build_rich_messages(
+    digest: Digest, sections: list[RichSection] | None = None
+) -> list[RichMessage]:
     """All rich messages of one digest, in sending order (one, unless it is very long)."""
     packer = _Packer()
     for section in sections if sections is not None else render_rich(digest):

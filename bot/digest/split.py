@@ -64,6 +64,7 @@ def continuation_marker(title: str) -> str:
 
 # ---------------------------------------------------------------- cutting one block
 
+
 @dataclass(frozen=True)
 class _Atom:
     raw: str
@@ -232,6 +233,7 @@ def _ends_in_label(cut: _Cut, labels: set[int], atoms: list[_Atom]) -> bool:
 
 # ---------------------------------------------------------------- packing blocks into messages
 
+
 class _Packer:
     """Fills messages with blocks, cutting a block only when it cannot fit a message of its own."""
 
@@ -342,11 +344,16 @@ class _Packer:
 def is_heading_block(block: str) -> bool:
     """A block that is one bold line: a `###` heading or a bold label (`**要点：**`)."""
     html = block.strip()
-    return (html.startswith("<b>") and html.endswith("</b>") and "\n" not in html
-            and html.count("<b>") == 1)
+    return (
+        html.startswith("<b>")
+        and html.endswith("</b>")
+        and "\n" not in html
+        and html.count("<b>") == 1
+    )
 
 
 # ---------------------------------------------------------------- the digest
+
 
 def header_blocks(digest: Digest) -> list[str]:
     """Title, date and hashtags, summary: the blocks of message 1."""

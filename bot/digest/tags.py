@@ -11,7 +11,6 @@ from bot.tagnorm import normalize_tag
 __all__ = ["display_tag", "hashtag", "normalize_tag"]
 
 
-
 def display_tag(tag: str) -> str:
     """Display form kept for a tag: stripped, without leading '#'s."""
     return _LEADING.sub("", tag).rstrip()

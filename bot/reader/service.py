@@ -77,9 +77,16 @@ class QueryCache:
 class ReaderService:
     """What the reader commands ask: days, pages, tags, searches (store queries, cached briefly)."""
 
-    def __init__(self, store: Store, content_dir: Path | str, *, catalog: Catalog | None = None,
-                 query_ttl: float = 30.0, search_store: Store | None = None,
-                 search_stores: Sequence[Store] = ()) -> None:
+    def __init__(
+        self,
+        store: Store,
+        content_dir: Path | str,
+        *,
+        catalog: Catalog | None = None,
+        query_ttl: float = 30.0,
+        search_store: Store | None = None,
+        search_stores: Sequence[Store] = (),
+    ) -> None:
         self.store = store
         self.catalog = catalog or Catalog(store, content_dir)
         # More connections to the same (WAL) database for full-text search: an aiosqlite
@@ -97,8 +104,10 @@ class ReaderService:
         return DayResult(day, editions, nearest)
 
     async def page(self, offset: int, limit: int) -> Page[DigestRecord]:
-        return await self.queries.get((self.store.index_generation, "page", offset, limit),
-                                      lambda: self.store.page(offset, limit))
+        return await self.queries.get(
+            (self.store.index_generation, "page", offset, limit),
+            lambda: self.store.page(offset, limit),
+        )
 
     async def tag_counts(self) -> list[tuple[str, int]]:
         return await self.queries.get((self.store.index_generation, "tags"), self.store.tag_counts)
@@ -108,8 +117,10 @@ class ReaderService:
         return await self.queries.get(key, lambda: self.store.by_tag(tag, offset, limit))
 
     async def search(self, query: str, offset: int, limit: int) -> Page[SearchHit]:
-        return await self.queries.get((self.store.index_generation, "search", query, offset, limit),
-                                      lambda: self._search(query, offset, limit))
+        return await self.queries.get(
+            (self.store.index_generation, "search", query, offset, limit),
+            lambda: self._search(query, offset, limit),
+        )
 
     async def _search(self, query: str, offset: int, limit: int) -> Page[SearchHit]:
         running = self._searches_running

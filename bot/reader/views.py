@@ -31,8 +31,9 @@ def html_text(value: object) -> str:
     return escape(str(value), quote=False)
 
 
-def message_link(chat_id: int, username: str | None, thread_id: int | None,
-                 message_id: int) -> str | None:
+def message_link(
+    chat_id: int, username: str | None, thread_id: int | None, message_id: int
+) -> str | None:
     """t.me link to a message in a group or channel, or None where Telegram has none."""
     if username:
         base = f"https://t.me/{username}"
@@ -72,8 +73,9 @@ def page_range(first: int, last: int, total: str | int) -> str:
     return _("{first}–{last} of {total}").format(first=first, last=last, total=total)
 
 
-def card_html(record: DigestRecord, *, note: str | None = None,
-              posted: Sequence[tuple[str, str | None]] = ()) -> str:
+def card_html(
+    record: DigestRecord, *, note: str | None = None, posted: Sequence[tuple[str, str | None]] = ()
+) -> str:
     """The compact card a group gets: title, date, summary, sections (and where it was posted).
 
     `note` is already HTML; `posted` are (part label, message link) of the parts this chat got
@@ -118,7 +120,7 @@ def tags_page_html(tags: Sequence[tuple[str, int]], offset: int, total: int) -> 
 def _without_prefix(snippet: str, title: str) -> str:
     """An item's text starts with its heading, which the hit already shows as its title."""
     text, title = " ".join(snippet.split()), " ".join(title.split())
-    return text[len(title):].strip() if title and text.startswith(title) else text
+    return text[len(title) :].strip() if title and text.startswith(title) else text
 
 
 def search_page_html(query: str, page: Page[SearchHit], offset: int) -> str:
@@ -128,14 +130,21 @@ def search_page_html(query: str, page: Page[SearchHit], offset: int) -> str:
     if not page.items:
         return _("No items match “{query}”.").format(query=quoted)
     total = f"{page.total}+" if page.capped else str(page.total)  # search counts up to a cap
-    head = [_("<b>Search</b> “{query}”").format(query=quoted) + " — "
-            + page_range(offset + 1, offset + len(page.items), total), ""]
+    head = [
+        _("<b>Search</b> “{query}”").format(query=quoted)
+        + " — "
+        + page_range(offset + 1, offset + len(page.items), total),
+        "",
+    ]
     terms = split_terms(query)
     blocks = []
     for n, hit in enumerate(page.items, offset + 1):
         title = html_text(shorten(hit.item_title or hit.digest.title, 150))
-        link = (f'<a href="{escape(hit.url)}">{title}</a>'
-                if hit.url and hit.url.startswith(("http://", "https://")) else f"<b>{title}</b>")
+        link = (
+            f'<a href="{escape(hit.url)}">{title}</a>'
+            if hit.url and hit.url.startswith(("http://", "https://"))
+            else f"<b>{title}</b>"
+        )
         where = [html_text(shorten(hit.digest.title, 60)), format_date(hit.digest.date)]
         if hit.section:
             where.append(html_text(shorten(hit.section, 60)))

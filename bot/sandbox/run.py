@@ -74,12 +74,14 @@ class Sandbox:
             return await self.tg.send_channel_post(chat.id, text)
         if chat.type == "private" and chat.id != self.persona:
             raise UserError("that is another person's private chat")
-        return await self.tg.send_text(chat.id, self.persona, text,
-                                       thread_id=int(thread) if thread else None)
+        return await self.tg.send_text(
+            chat.id, self.persona, text, thread_id=int(thread) if thread else None
+        )
 
     async def press(self, body: dict[str, Any]) -> Any:
-        return await self.tg.press_button(int(body["chat_id"]), self.persona,
-                                          int(body["message_id"]), str(body["data"]))
+        return await self.tg.press_button(
+            int(body["chat_id"]), self.persona, int(body["message_id"]), str(body["data"])
+        )
 
     async def set_persona(self, body: dict[str, Any]) -> Any:
         chosen = int(body["id"])
@@ -102,9 +104,12 @@ class Sandbox:
             try:
                 await sync_content(services.store, self.settings.content_dir)
                 report = await services.delivery.push_due(now)
-                self.notice = (report.summary() if report is not None else
-                               f"Nothing to push: no digest dated {day:%Y-%m-%d}, or every "
-                               "target already has it.")
+                self.notice = (
+                    report.summary()
+                    if report is not None
+                    else f"Nothing to push: no digest dated {day:%Y-%m-%d}, or every "
+                    "target already has it."
+                )
             except Exception as exc:  # shown on the page; the bot keeps serving
                 log.exception("sandbox push failed")
                 self.notice = f"Push failed: {exc}"
@@ -132,15 +137,19 @@ class Sandbox:
         day = when.astimezone(self.settings.timezone).date()
         before = len(self.tg.sent)
         if not await services.store.on_date(day):
-            self.notice = (f"The push at {when:%Y-%m-%d %H:%M} found no digest dated {day}: the "
-                           f"schedule keeps looking for {self.settings.wait_for_digest_minutes}"
-                           " minutes (write one into the content folder).")
+            self.notice = (
+                f"The push at {when:%Y-%m-%d %H:%M} found no digest dated {day}: the "
+                f"schedule keeps looking for {self.settings.wait_for_digest_minutes}"
+                " minutes (write one into the content folder)."
+            )
             self.view.bump()
         # the scheduler exposes no event for it: look every 0.1 s
         while (nxt := services.scheduler.next_run_time()) is not None and nxt <= when:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
-        self.notice = (f"The push at {when:%Y-%m-%d %H:%M} is done: "
-                       f"{len(self.tg.sent) - before} message(s) sent.")
+        self.notice = (
+            f"The push at {when:%Y-%m-%d %H:%M} is done: "
+            f"{len(self.tg.sent) - before} message(s) sent."
+        )
         self.view.bump()
 
     def _spawn(self, coro: Any) -> None:
@@ -162,12 +171,15 @@ class Sandbox:
         return {
             "persona": self.persona,
             "personas": [p.__dict__ for p in world.PERSONAS],
-            "clock": {"now": self.clock.now().astimezone(self.settings.timezone).isoformat(),
-                      "timezone": str(self.settings.timezone),
-                      "schedule": self.settings.push_schedule,
-                      "next_push": nxt.isoformat() if nxt else None},
+            "clock": {
+                "now": self.clock.now().astimezone(self.settings.timezone).isoformat(),
+                "timezone": str(self.settings.timezone),
+                "schedule": self.settings.push_schedule,
+                "next_push": nxt.isoformat() if nxt else None,
+            },
             "push_targets": [str(t) for t in self.settings.digest_chats],
-            "notice": self.notice, "pushing": self.pushing,
+            "notice": self.notice,
+            "pushing": self.pushing,
             "content_dir": str(self.settings.content_dir),
         }
 
@@ -209,15 +221,23 @@ async def _serve(web_app: web.Application, host: str, port: int) -> tuple[web.Ap
 
 
 @asynccontextmanager
-async def sandbox(base: Settings, *, host: str = "127.0.0.1", port: int = 8080,
-                  content_dir: Path | None = None, content_from_env: bool = False,
-                  speed: float = 1.0, token: str | None = None) -> AsyncIterator[Sandbox]:
+async def sandbox(
+    base: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    content_dir: Path | None = None,
+    content_from_env: bool = False,
+    speed: float = 1.0,
+    token: str | None = None,
+) -> AsyncIterator[Sandbox]:
     """Start the stand-in, the real bot against it, and the page; stop all three after.
     `token`: the stand-in's (made up when None); the CLI makes it first, for the log's filter."""
     async with FakeTelegram(speed=speed, bot_username=world.BOT_USERNAME, token=token) as tg:
         world.populate(tg)
-        settings = world.sandbox_settings(base, tg, content_dir=content_dir,
-                                          content_from_env=content_from_env)
+        settings = world.sandbox_settings(
+            base, tg, content_dir=content_dir, content_from_env=content_from_env
+        )
         fresh_database(settings.database_path)
         newest = await _newest_date(settings)
         now = dt.datetime.now(dt.UTC)
@@ -233,9 +253,20 @@ async def sandbox(base: Settings, *, host: str = "127.0.0.1", port: int = 8080,
         box.app = application
         runner: web.AppRunner | None = None
         try:
-            runner, box.url = await _serve(build_web_app(view, {
-                "send": box.send, "press": box.press, "persona": box.set_persona,
-                "push-now": box.push_now, "next-push": box.next_push}), host, port)
+            runner, box.url = await _serve(
+                build_web_app(
+                    view,
+                    {
+                        "send": box.send,
+                        "press": box.press,
+                        "persona": box.set_persona,
+                        "push-now": box.push_now,
+                        "next-push": box.next_push,
+                    },
+                ),
+                host,
+                port,
+            )
             view.bump()
             yield box
         finally:
@@ -258,17 +289,35 @@ async def wait_for_signal() -> None:
 
 def warn_if_exposed(host: str) -> None:
     if host not in LOOPBACK and not host.startswith("127."):
-        print(f"warning: --host {host} makes the sandbox reachable from other machines; it has "
-              "no login, anyone who reaches it can use the bot as its admin")
+        print(
+            f"warning: --host {host} makes the sandbox reachable from other machines; it has "
+            "no login, anyone who reaches it can use the bot as its admin"
+        )
 
 
-async def run_sandbox(base: Settings, *, host: str, port: int, content_dir: Path | None,
-                      content_from_env: bool, token: str | None = None) -> int:
+async def run_sandbox(
+    base: Settings,
+    *,
+    host: str,
+    port: int,
+    content_dir: Path | None,
+    content_from_env: bool,
+    token: str | None = None,
+) -> int:
     warn_if_exposed(host)
-    async with sandbox(base, host=host, port=port, content_dir=content_dir,
-                       content_from_env=content_from_env, token=token) as box:
-        print(f"digestbot sandbox: open {box.url} (content: {box.settings.content_dir}, "
-              f"database: {box.settings.database_path}); Ctrl-C stops it", flush=True)
+    async with sandbox(
+        base,
+        host=host,
+        port=port,
+        content_dir=content_dir,
+        content_from_env=content_from_env,
+        token=token,
+    ) as box:
+        print(
+            f"digestbot sandbox: open {box.url} (content: {box.settings.content_dir}, "
+            f"database: {box.settings.database_path}); Ctrl-C stops it",
+            flush=True,
+        )
         await wait_for_signal()
     return 0
 
@@ -296,9 +345,17 @@ class Preview:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def extra_state(self) -> dict[str, Any]:
-        return {"preview": {"spec": self.spec, "layout": self.layout, "layouts": list(LAYOUTS),
-                            "generation": self.generation, "problem": self.problem,
-                            "titles": self.titles, "chat_id": world.PREVIEW_CHAT}}
+        return {
+            "preview": {
+                "spec": self.spec,
+                "layout": self.layout,
+                "layouts": list(LAYOUTS),
+                "generation": self.generation,
+                "problem": self.problem,
+                "titles": self.titles,
+                "chat_id": world.PREVIEW_CHAT,
+            }
+        }
 
     async def resend(self, bot: Bot) -> None:
         """Clear the chat and send the digest(s) again, call by call, as a push sends them."""
@@ -334,14 +391,23 @@ async def _send_call(bot: Bot, call: OutgoingCall) -> None:
     with warnings.catch_warnings():
         # PTB suggests its own send_message/send_photo for those methods
         warnings.filterwarnings("ignore", category=PTBUserWarning, message="Please use")
-        await bot.do_api_request(call.method, api_kwargs={"chat_id": world.PREVIEW_CHAT,
-                                                          **call.params()})
+        await bot.do_api_request(
+            call.method, api_kwargs={"chat_id": world.PREVIEW_CHAT, **call.params()}
+        )
 
 
 @asynccontextmanager
-async def preview(load: Loader, render: Renderer, watched: Callable[[], dict[Path, float]], *,
-                  spec: str, layout: str, host: str = "127.0.0.1", port: int = 8080,
-                  interval: float = 0.5) -> AsyncIterator[Preview]:
+async def preview(
+    load: Loader,
+    render: Renderer,
+    watched: Callable[[], dict[Path, float]],
+    *,
+    spec: str,
+    layout: str,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    interval: float = 0.5,
+) -> AsyncIterator[Preview]:
     # no flood limits: one chat receiving one digest at a time, a publisher should not wait
     async with FakeTelegram(flood_limits=False, bot_username=world.BOT_USERNAME) as tg:
         tg.bot.first_name = world.BOT_NAME
@@ -359,8 +425,9 @@ async def preview(load: Loader, render: Renderer, watched: Callable[[], dict[Pat
                 await box.resend(bot)
                 return box.layout
 
-            runner, box.url = await _serve(build_web_app(view, {"layout": switch_layout}),
-                                           host, port)
+            runner, box.url = await _serve(
+                build_web_app(view, {"layout": switch_layout}), host, port
+            )
 
             async def follow() -> None:
                 seen = watched()
@@ -382,12 +449,24 @@ async def preview(load: Loader, render: Renderer, watched: Callable[[], dict[Pat
                 await runner.cleanup()
 
 
-async def run_preview(load: Loader, render: Renderer, watched: Callable[[], dict[Path, float]],
-                      *, spec: str, layout: str, host: str, port: int) -> int:
+async def run_preview(
+    load: Loader,
+    render: Renderer,
+    watched: Callable[[], dict[Path, float]],
+    *,
+    spec: str,
+    layout: str,
+    host: str,
+    port: int,
+) -> int:
     warn_if_exposed(host)
-    async with preview(load, render, watched, spec=spec, layout=layout, host=host,
-                       port=port) as box:
-        print(f"digestbot preview: open {box.url}; the page follows changes to the file(s). "
-              "Ctrl-C stops it", flush=True)
+    async with preview(
+        load, render, watched, spec=spec, layout=layout, host=host, port=port
+    ) as box:
+        print(
+            f"digestbot preview: open {box.url}; the page follows changes to the file(s). "
+            "Ctrl-C stops it",
+            flush=True,
+        )
         await wait_for_signal()
     return 0

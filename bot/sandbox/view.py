@@ -19,8 +19,19 @@ from typing import Any
 from bot.standin import Chat, FakeTelegram, RequestRecord, SentMessage
 
 # Bot API methods whose refusals have nothing to do with a chat a person looks at
-_BACKGROUND = frozenset({"getupdates", "getme", "setmycommands", "deletemycommands",
-                         "getmycommands", "deletewebhook", "getwebhookinfo", "close", "logout"})
+_BACKGROUND = frozenset(
+    {
+        "getupdates",
+        "getme",
+        "setmycommands",
+        "deletemycommands",
+        "getmycommands",
+        "deletewebhook",
+        "getwebhookinfo",
+        "close",
+        "logout",
+    }
+)
 MAX_ERRORS = 50  # per chat: the page shows the latest few
 MAX_TOASTS = 20
 
@@ -35,8 +46,14 @@ class CallError:
     at: float = field(default_factory=time.time)
 
     def to_json(self) -> dict[str, Any]:
-        return {"chat_id": self.chat_id, "thread": self.thread, "method": self.method,
-                "status": self.status, "description": self.description, "at": self.at}
+        return {
+            "chat_id": self.chat_id,
+            "thread": self.thread,
+            "method": self.method,
+            "status": self.status,
+            "description": self.description,
+            "at": self.at,
+        }
 
 
 class SandboxView:
@@ -63,8 +80,9 @@ class SandboxView:
 
     async def wait_change(self, after: int, timeout: float) -> None:  # noqa: ASYNC109
         deadline = time.monotonic() + timeout
-        while (self.version <= after and not self.closing
-               and (left := deadline - time.monotonic()) > 0):
+        while (
+            self.version <= after and not self.closing and (left := deadline - time.monotonic()) > 0
+        ):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), left)
 
@@ -90,8 +108,15 @@ class SandboxView:
         with contextlib.suppress(KeyError, ValueError, TypeError):
             chat_id = self.tg.chat(raw if str(raw).startswith("@") else int(raw)).id
         thread: Any = record.params.get("message_thread_id")
-        self.errors.append(CallError(chat_id, int(thread) if str(thread).isdigit() else None,
-                                     record.method, record.status, record.description or ""))
+        self.errors.append(
+            CallError(
+                chat_id,
+                int(thread) if str(thread).isdigit() else None,
+                record.method,
+                record.status,
+                record.description or "",
+            )
+        )
         self.bump()
 
     def _new_toasts(self) -> None:
@@ -99,17 +124,27 @@ class SandboxView:
             if query_id not in self._answers_seen:
                 self._answers_seen.add(query_id)
                 if answer.get("text"):
-                    self.toasts.append({"id": query_id, "text": answer["text"],
-                                        "alert": bool(answer.get("show_alert"))})
+                    self.toasts.append(
+                        {
+                            "id": query_id,
+                            "text": answer["text"],
+                            "alert": bool(answer.get("show_alert")),
+                        }
+                    )
         self.bump()
 
     # -- the JSON the page draws -----------------------------------------------------------
     def state(self) -> dict[str, Any]:
         chats = [self._chat_json(chat) for chat in self.tg.chats.values()]
-        return {"version": self.version, "mode": self.mode,
-                "bot": self.tg.bot.to_api(), "chats": chats,
-                "errors": [e.to_json() for e in self.errors],
-                "toasts": list(self.toasts), **self.extra()}
+        return {
+            "version": self.version,
+            "mode": self.mode,
+            "bot": self.tg.bot.to_api(),
+            "chats": chats,
+            "errors": [e.to_json() for e in self.errors],
+            "toasts": list(self.toasts),
+            **self.extra(),
+        }
 
     def _chat_json(self, chat: Chat) -> dict[str, Any]:
         for chat_id, message_id in self.tg.deleted:
@@ -117,19 +152,38 @@ class SandboxView:
             if chat_id == chat.id and key not in self.removed:
                 self.removed[key] = {"message_id": message_id, "deleted": True}
         messages = [self._message_json(chat, m) for m in chat.messages.values()]
-        messages += [{**m, "deleted": True} for (cid, _), m in self.removed.items()
-                     if cid == chat.id]
+        messages += [
+            {**m, "deleted": True} for (cid, _), m in self.removed.items() if cid == chat.id
+        ]
         messages.sort(key=lambda m: m["message_id"])
-        return {**chat.to_api(), "topics": [{"id": k, "name": v} for k, v in chat.topics.items()],
-                "messages": messages}
+        return {
+            **chat.to_api(),
+            "topics": [{"id": k, "name": v} for k, v in chat.topics.items()],
+            "messages": messages,
+        }
 
     def _message_json(self, chat: Chat, message: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {k: message[k] for k in (
-            "message_id", "date", "text", "entities", "caption", "caption_entities",
-            "reply_markup", "edit_date", "message_thread_id", "rich_message", "from",
-            "sender_chat") if k in message}
+        out: dict[str, Any] = {
+            k: message[k]
+            for k in (
+                "message_id",
+                "date",
+                "text",
+                "entities",
+                "caption",
+                "caption_entities",
+                "reply_markup",
+                "edit_date",
+                "message_thread_id",
+                "rich_message",
+                "from",
+                "sender_chat",
+            )
+            if k in message
+        }
         if "photo" in message:
             out["photo_url"] = self.photos.get((chat.id, message["message_id"]), "")
         out["from_bot"] = (message.get("from") or {}).get("id") == self.tg.bot.id or (
-            chat.type == "channel")
+            chat.type == "channel"
+        )
         return out

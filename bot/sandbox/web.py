@@ -25,8 +25,12 @@ from aiohttp import web
 from bot.sandbox.view import SandboxView
 
 STATIC = resources.files("bot.sandbox") / "static"
-_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
-          ".svg": "image/svg+xml"}
+_TYPES = {
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+}
 Action = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
@@ -47,8 +51,12 @@ def build_web_app(view: SandboxView, actions: dict[str, Action]) -> web.Applicat
         suffix = "." + name.rsplit(".", 1)[-1]
         if "/" in name or suffix not in _TYPES or not resource.is_file():
             raise web.HTTPNotFound()
-        return web.Response(body=resource.read_bytes(), content_type=_TYPES[suffix],
-                            charset="utf-8", headers={"Cache-Control": "no-cache"})
+        return web.Response(
+            body=resource.read_bytes(),
+            content_type=_TYPES[suffix],
+            charset="utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )
 
     async def state(request: web.Request) -> web.StreamResponse:
         try:
@@ -60,8 +68,11 @@ def build_web_app(view: SandboxView, actions: dict[str, Action]) -> web.Applicat
         return web.json_response(view.state(), dumps=_dumps)
 
     async def photo(request: web.Request) -> web.StreamResponse:
-        return web.Response(text=cover_svg(request.query.get("url", "")),
-                            content_type="image/svg+xml", charset="utf-8")
+        return web.Response(
+            text=cover_svg(request.query.get("url", "")),
+            content_type="image/svg+xml",
+            charset="utf-8",
+        )
 
     def action(name: str, run: Action) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handle(request: web.Request) -> web.StreamResponse:
@@ -74,6 +85,7 @@ def build_web_app(view: SandboxView, actions: dict[str, Action]) -> web.Applicat
                 return web.json_response({"ok": False, "error": f"{name}: {exc}"}, status=400)
             view.bump()
             return web.json_response({"ok": True, "result": result}, dumps=_dumps)
+
         return handle
 
     app.router.add_get("/", static)
@@ -101,4 +113,5 @@ def cover_svg(url: str) -> str:
         f'text-anchor="middle">{html.escape(name)}</text>'
         '<text x="400" y="250" font-family="sans-serif" font-size="20" fill="#ffffffcc" '
         f'text-anchor="middle">{html.escape(parts.netloc)} · cover image (not fetched)</text>'
-        '</svg>')
+        "</svg>"
+    )

@@ -36,8 +36,12 @@ class Persona:
 
 
 PERSONAS = (Persona(MEMBER, "Mia", "member"), Persona(ADMIN, "Adam", "admin"))
-PUSH_TARGETS = (ChatTarget(GROUP), ChatTarget(FORUM, NEWS_TOPIC), ChatTarget(f"@{CHANNEL_NAME}"),
-                ChatTarget(MEMBER))
+PUSH_TARGETS = (
+    ChatTarget(GROUP),
+    ChatTarget(FORUM, NEWS_TOPIC),
+    ChatTarget(f"@{CHANNEL_NAME}"),
+    ChatTarget(MEMBER),
+)
 
 
 BOT_ID = 7000000001
@@ -58,9 +62,13 @@ def populate(tg: FakeTelegram) -> None:
     for person in PERSONAS:
         tg.add_private_chat(person.id, person.name, username=person.name.lower())
     tg.add_group(GROUP, "Readers' group", {MEMBER: "member", ADMIN: "creator"})
-    tg.add_supergroup(FORUM, "Digest forum", {MEMBER: "member", ADMIN: "creator"},
-                      topics={NEWS_TOPIC: "News", TALK_TOPIC: "Discussion"},
-                      bot_status="administrator")
+    tg.add_supergroup(
+        FORUM,
+        "Digest forum",
+        {MEMBER: "member", ADMIN: "creator"},
+        topics={NEWS_TOPIC: "News", TALK_TOPIC: "Discussion"},
+        bot_status="administrator",
+    )
     tg.add_channel(CHANNEL, "Digest channel", username=f"@{CHANNEL_NAME}")
 
 
@@ -69,8 +77,9 @@ def bundled_content() -> Path:
     return Path(__file__).resolve().parents[2] / "content"
 
 
-def sandbox_settings(base: Settings, tg: FakeTelegram, *, content_dir: Path | None,
-                     content_from_env: bool) -> Settings:
+def sandbox_settings(
+    base: Settings, tg: FakeTelegram, *, content_dir: Path | None, content_from_env: bool
+) -> Settings:
     """The real settings, pointed at the stand-in: its token, its chats, a database of its own
     (so a sandbox push is never journaled as a real one). Deployment settings of a real .env are
     dropped: a webhook would send the stand-in's updates to the real URL, an error chat is not
@@ -79,14 +88,23 @@ def sandbox_settings(base: Settings, tg: FakeTelegram, *, content_dir: Path | No
     if content_dir is None and not content_from_env and not content.is_dir():
         content = bundled_content()
     return dataclasses.replace(
-        base, token=tg.token, api_base_url=tg.base_url, content_dir=content,
+        base,
+        token=tg.token,
+        api_base_url=tg.base_url,
+        content_dir=content,
         database_path=base.database_path.parent / "sandbox.sqlite3",
-        admin_ids=frozenset({ADMIN}), digest_chats=PUSH_TARGETS,
-        webhook_url=None, webhook_secret=None, health_listen=None, error_chat=None)
+        admin_ids=frozenset({ADMIN}),
+        digest_chats=PUSH_TARGETS,
+        webhook_url=None,
+        webhook_secret=None,
+        health_listen=None,
+        error_chat=None,
+    )
 
 
-def start_offset(newest: dt.date | None, settings: Settings, first_fire: dt.datetime | None,
-                 now: dt.datetime) -> dt.timedelta:
+def start_offset(
+    newest: dt.date | None, settings: Settings, first_fire: dt.datetime | None, now: dt.datetime
+) -> dt.timedelta:
     """Where the sandbox clock starts: when the newest digest is dated before today (the bundled
     samples are), a few minutes before that day's first push, so "next push" delivers it;
     otherwise the real time."""

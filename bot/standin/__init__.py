@@ -172,5 +172,14 @@ from bot.standin.ratelimit import FloodLimits
 from bot.standin.server import FakeTelegram, command_entities
 from bot.standin.state import ApiError, Chat, RequestRecord, SentMessage, Stats, User
 
-__all__ = ["ApiError", "Chat", "FakeTelegram", "FloodLimits", "RequestRecord", "SentMessage",
-           "Stats", "User", "command_entities"]
+__all__ = [
+    "ApiError",
+    "Chat",
+    "FakeTelegram",
+    "FloodLimits",
+    "RequestRecord",
+    "SentMessage",
+    "Stats",
+    "User",
+    "command_entities",
+]

@@ -34,8 +34,9 @@ HELP = """console commands:
 
 
 def _show(message: SentMessage) -> None:
-    where = f"{message.chat_id}" + (f"/{message.message_thread_id}"
-                                    if message.message_thread_id else "")
+    where = f"{message.chat_id}" + (
+        f"/{message.message_thread_id}" if message.message_thread_id else ""
+    )
     head = f"--- bot {message.method} -> {where} #{message.message_id}"
     if message.photo:
         head += f" photo={message.photo}"
@@ -86,8 +87,12 @@ async def _dispatch(tg: FakeTelegram, line: str) -> bool:
     elif command == "press":
         await tg.press_button(int(args[0]), ALICE, int(args[1]), " ".join(args[2:]))
     elif command == "fail":
-        tg.fail_next(int(args[0]), args[1], int(args[2]) if len(args) > 2 else 1,  # type: ignore[arg-type]
-                     hold=30.0)
+        tg.fail_next(
+            int(args[0]),
+            args[1],  # type: ignore[arg-type]
+            int(args[2]) if len(args) > 2 else 1,
+            hold=30.0,
+        )
     elif command == "kick":
         tg.kick_bot(int(args[0]))
     elif command == "block":
@@ -100,31 +105,49 @@ async def _dispatch(tg: FakeTelegram, line: str) -> bool:
 
 
 async def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bot.standin", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.standin",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default=None, help="use this token instead of a random one")
     parser.add_argument("--speed", type=float, default=1.0, help="flood limit speed factor")
     parser.add_argument("--no-flood-limits", action="store_true")
-    parser.add_argument("--no-rich-messages", action="store_true",
-                        help="behave like a Bot API server older than 10.1 (sendRichMessage 404)")
+    parser.add_argument(
+        "--no-rich-messages",
+        action="store_true",
+        help="behave like a Bot API server older than 10.1 (sendRichMessage 404)",
+    )
     args = parser.parse_args(argv)
-    tg = FakeTelegram(host=args.host, port=args.port, token=args.token, speed=args.speed,
-                      flood_limits=not args.no_flood_limits,
-                      rich_messages=not args.no_rich_messages)
+    tg = FakeTelegram(
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        speed=args.speed,
+        flood_limits=not args.no_flood_limits,
+        rich_messages=not args.no_rich_messages,
+    )
     tg.add_private_chat(ALICE, "Alice", username="alice")
     tg.add_supergroup(GROUP, "Fake group", {ALICE: "creator"}, bot_status="administrator")
-    tg.add_supergroup(FORUM, "Fake forum", {ALICE: "creator"}, topics={2: "News", 3: "Chat"},
-                      bot_status="administrator")
+    tg.add_supergroup(
+        FORUM,
+        "Fake forum",
+        {ALICE: "creator"},
+        topics={2: "News", 3: "Chat"},
+        bot_status="administrator",
+    )
     tg.add_channel(CHANNEL, "Fake channel", username="@fake_digest_channel")
     tg.on_sent.append(_show)
     async with tg:
         print(f"fake Telegram Bot API on {tg.url}")
         print(f"  TELEGRAM_TOKEN={tg.token}")
         print(f"  base_url={tg.base_url}  base_file_url={tg.base_file_url}")
-        print(f"  chats: private {ALICE} (Alice), supergroup {GROUP}, forum {FORUM} "
-              f"(topics 2, 3), channel {CHANNEL} (@fake_digest_channel)")
+        print(
+            f"  chats: private {ALICE} (Alice), supergroup {GROUP}, forum {FORUM} "
+            f"(topics 2, 3), channel {CHANNEL} (@fake_digest_channel)"
+        )
         print("type a line to message the bot as Alice; !help for more")
         sys.stdout.flush()
         await _console(tg)

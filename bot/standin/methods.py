@@ -26,21 +26,35 @@ from bot.standin.telegram_html import TelegramHTMLError, validate_message
 if TYPE_CHECKING:
     from bot.standin.ratelimit import FloodLimits
 
-CHAT_ACTIONS = frozenset({
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note",
-    "upload_video_note"})
+CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
 # Telegram's default when allowed_updates is empty: everything but these.
 _NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-_RICH_FIELDS = frozenset({"html", "markdown", "blocks", "media", "is_rtl",
-                          "skip_entity_detection"})
+_RICH_FIELDS = frozenset({"html", "markdown", "blocks", "media", "is_rtl", "skip_entity_detection"})
 _MEDIA_TYPES = frozenset({"photo", "video", "audio", "animation", "voice", "document"})
 _MEDIA_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
-                 "exactly the same as a current content and reply markup of the message")
+_NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are "
+    "exactly the same as a current content and reply markup of the message"
+)
 DELETE_WINDOW_SECONDS = 48 * 3600
-_CONFLICT = ("Conflict: terminated by other getUpdates request; make sure that only one bot "
-             "instance is running")
+_CONFLICT = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot "
+    "instance is running"
+)
 
 
 def member_json(user: User, status: str) -> dict[str, Any]:
@@ -48,21 +62,58 @@ def member_json(user: User, status: str) -> dict[str, Any]:
     if status == "creator":
         out["is_anonymous"] = False
     elif status == "administrator":
-        out.update({k: True for k in (
-            "can_be_edited", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
-            "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users",
-            "can_post_stories", "can_edit_stories", "can_delete_stories", "can_post_messages",
-            "can_edit_messages", "can_pin_messages", "can_manage_topics")})
+        out.update(
+            {
+                k: True
+                for k in (
+                    "can_be_edited",
+                    "can_manage_chat",
+                    "can_delete_messages",
+                    "can_manage_video_chats",
+                    "can_restrict_members",
+                    "can_promote_members",
+                    "can_change_info",
+                    "can_invite_users",
+                    "can_post_stories",
+                    "can_edit_stories",
+                    "can_delete_stories",
+                    "can_post_messages",
+                    "can_edit_messages",
+                    "can_pin_messages",
+                    "can_manage_topics",
+                )
+            }
+        )
         out["is_anonymous"] = False
         out["can_be_edited"] = False
     elif status == "kicked":
         out["until_date"] = 0
     elif status == "restricted":
-        out.update({"is_member": True, "until_date": 0, **{k: False for k in (
-            "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
-            "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
-            "can_send_other_messages", "can_add_web_page_previews", "can_change_info",
-            "can_invite_users", "can_pin_messages", "can_manage_topics")}})
+        out.update(
+            {
+                "is_member": True,
+                "until_date": 0,
+                **{
+                    k: False
+                    for k in (
+                        "can_send_messages",
+                        "can_send_audios",
+                        "can_send_documents",
+                        "can_send_photos",
+                        "can_send_videos",
+                        "can_send_video_notes",
+                        "can_send_voice_notes",
+                        "can_send_polls",
+                        "can_send_other_messages",
+                        "can_add_web_page_previews",
+                        "can_change_info",
+                        "can_invite_users",
+                        "can_pin_messages",
+                        "can_manage_topics",
+                    )
+                },
+            }
+        )
     return out
 
 
@@ -92,6 +143,7 @@ class BotApiMethods:
     _photo_urls: dict[tuple[int, int], str]  # (chat, message id) -> the photo URL sent
 
     if TYPE_CHECKING:  # FakeTelegram defines them (bodies here would be empty returns)
+
         def _record(self, message: SentMessage, *, edit: bool = False) -> None: ...
         def now(self) -> float: ...
         def _changed(self) -> asyncio.Event: ...
@@ -104,15 +156,17 @@ class BotApiMethods:
         chat: Chat | None
         if isinstance(chat_id, str):
             name = chat_id.lstrip("@").lower()
-            chat = next((c for c in self.chats.values()
-                         if c.username and c.username.lower() == name), None)
+            chat = next(
+                (c for c in self.chats.values() if c.username and c.username.lower() == name), None
+            )
         else:
             chat = self.chats.get(chat_id)
         if chat is None:
             raise bad_request("chat not found")
         if chat.migrated_to is not None:
-            raise bad_request("group chat was upgraded to a supergroup chat",
-                              migrate_to_chat_id=chat.migrated_to)
+            raise bad_request(
+                "group chat was upgraded to a supergroup chat", migrate_to_chat_id=chat.migrated_to
+            )
         return chat
 
     def _access(self, chat: Chat, *, posting: bool = False) -> None:
@@ -122,14 +176,18 @@ class BotApiMethods:
             if user is not None and user.blocked_bot:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
             return
-        kind = {"group": "group chat", "supergroup": "supergroup chat",
-                "channel": "channel chat"}[chat.type]
+        kind = {"group": "group chat", "supergroup": "supergroup chat", "channel": "channel chat"}[
+            chat.type
+        ]
         if chat.bot_status == "kicked":
             raise ApiError(403, f"Forbidden: bot was kicked from the {kind}")
         if chat.bot_status == "left":
             raise ApiError(403, f"Forbidden: bot is not a member of the {kind}")
-        if posting and chat.type == "channel" and chat.bot_status not in ("administrator",
-                                                                           "creator"):
+        if (
+            posting
+            and chat.type == "channel"
+            and chat.bot_status not in ("administrator", "creator")
+        ):
             raise bad_request("need administrator rights in the channel chat")
         if posting and chat.bot_status == "restricted":
             raise bad_request("not enough rights to send text messages to the chat")
@@ -178,8 +236,10 @@ class BotApiMethods:
     def _reply_to(self, chat: Chat, params: Params) -> dict[str, Any] | None:
         reply = get_json(params, "reply_parameters")
         if reply is None and get_int(params, "reply_to_message_id") is not None:
-            reply = {"message_id": get_int(params, "reply_to_message_id"),
-                     "allow_sending_without_reply": get_bool(params, "allow_sending_without_reply")}
+            reply = {
+                "message_id": get_int(params, "reply_to_message_id"),
+                "allow_sending_without_reply": get_bool(params, "allow_sending_without_reply"),
+            }
         if reply is None:
             return None
         if not isinstance(reply, dict) or not isinstance(reply.get("message_id"), int):
@@ -188,14 +248,24 @@ class BotApiMethods:
         if reply.get("chat_id") is not None:
             target = self.resolve_chat(reply["chat_id"])
         if reply["message_id"] not in target.messages and not reply.get(
-                "allow_sending_without_reply"):
+            "allow_sending_without_reply"
+        ):
             raise bad_request("message to be replied not found")
         return reply
 
-    def _new_bot_message(self, chat: Chat, thread: int | None, reply: dict[str, Any] | None,
-                         markup: dict[str, Any] | None, **content: Any) -> dict[str, Any]:
-        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(self.now()),
-                                   "chat": chat.to_api()}
+    def _new_bot_message(
+        self,
+        chat: Chat,
+        thread: int | None,
+        reply: dict[str, Any] | None,
+        markup: dict[str, Any] | None,
+        **content: Any,
+    ) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": chat.new_message_id(),
+            "date": int(self.now()),
+            "chat": chat.to_api(),
+        }
         if chat.type == "channel":
             message["sender_chat"] = chat.to_api()
         else:
@@ -205,8 +275,11 @@ class BotApiMethods:
             if chat.is_forum:
                 message["is_topic_message"] = True
         if reply is not None:
-            replied = (self.chats[chat.id].messages.get(reply["message_id"])
-                       if reply.get("chat_id") is None else None)
+            replied = (
+                self.chats[chat.id].messages.get(reply["message_id"])
+                if reply.get("chat_id") is None
+                else None
+            )
             if replied is not None:
                 message["reply_to_message"] = replied
         message.update({k: v for k, v in content.items() if v not in (None, [], "")})
@@ -219,15 +292,19 @@ class BotApiMethods:
         wait = self.limits.check(chat.id, chat.type != "private", time.monotonic())
         if wait is not None:
             shown = int(wait) if float(wait).is_integer() else wait
-            raise ApiError(429, f"Too Many Requests: retry after {shown}",
-                           {"retry_after": shown})
+            raise ApiError(429, f"Too Many Requests: retry after {shown}", {"retry_after": shown})
 
     # ------------------------------------------------------------------ bot & updates
 
     async def api_getme(self, params: Params) -> Any:
-        return {**self.bot.to_api(), "can_join_groups": True,
-                "can_read_all_group_messages": False, "supports_inline_queries": False,
-                "can_connect_to_business": False, "has_main_web_app": False}
+        return {
+            **self.bot.to_api(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
 
     async def api_logout(self, params: Params) -> Any:
         return True
@@ -272,8 +349,9 @@ class BotApiMethods:
             changed = asyncio.ensure_future(self._changed().wait())
             closing = asyncio.ensure_future(self._closing_event().wait())
             try:
-                await asyncio.wait({changed, closing}, timeout=remaining,
-                                   return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    {changed, closing}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                )
             finally:
                 changed.cancel()
                 closing.cancel()
@@ -290,15 +368,32 @@ class BotApiMethods:
         if preview is None and get_bool(params, "disable_web_page_preview"):
             preview = {"is_disabled": True}
         self._flood(chat)
-        message = self._new_bot_message(chat, thread, reply, markup, text=visible,
-                                        entities=entities, link_preview_options=preview)
-        self._record(SentMessage(
-            method="sendMessage", chat_id=chat.id, message_id=message["message_id"],
-            message_thread_id=thread, text=raw, parsed_text=visible, entities=entities,
-            parse_mode=get_str(params, "parse_mode"), reply_markup=markup,
-            disable_notification=get_bool(params, "disable_notification"),
-            protect_content=get_bool(params, "protect_content"),
-            link_preview_options=preview, reply_parameters=reply))
+        message = self._new_bot_message(
+            chat,
+            thread,
+            reply,
+            markup,
+            text=visible,
+            entities=entities,
+            link_preview_options=preview,
+        )
+        self._record(
+            SentMessage(
+                method="sendMessage",
+                chat_id=chat.id,
+                message_id=message["message_id"],
+                message_thread_id=thread,
+                text=raw,
+                parsed_text=visible,
+                entities=entities,
+                parse_mode=get_str(params, "parse_mode"),
+                reply_markup=markup,
+                disable_notification=get_bool(params, "disable_notification"),
+                protect_content=get_bool(params, "protect_content"),
+                link_preview_options=preview,
+                reply_parameters=reply,
+            )
+        )
         return message
 
     async def api_sendphoto(self, params: Params) -> Any:
@@ -310,8 +405,11 @@ class BotApiMethods:
         if isinstance(photo, str) and photo.lower().startswith(("http://", "https://")):
             if photo in self._bad_photo_urls:
                 raise bad_request(self._bad_photo_urls[photo])
-        elif isinstance(photo, str) and not photo.startswith("attach://") and (
-                photo not in self._file_ids):
+        elif (
+            isinstance(photo, str)
+            and not photo.startswith("attach://")
+            and (photo not in self._file_ids)
+        ):
             raise bad_request("wrong remote file identifier specified: Wrong string length")
         raw, visible, entities = self._formatted(params, "caption", caption=True)
         markup = check_reply_markup(get_json(params, "reply_markup"))
@@ -319,19 +417,37 @@ class BotApiMethods:
         self._flood(chat)
         file_id = f"AgAC-fake-{next_id()}"
         self._file_ids.add(file_id)
-        sizes = [{"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 800,
-                  "height": 600, "file_size": 40000}]
-        message = self._new_bot_message(chat, thread, reply, markup, photo=sizes,
-                                        caption=visible, caption_entities=entities)
+        sizes = [
+            {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "width": 800,
+                "height": 600,
+                "file_size": 40000,
+            }
+        ]
+        message = self._new_bot_message(
+            chat, thread, reply, markup, photo=sizes, caption=visible, caption_entities=entities
+        )
         if isinstance(photo, str):
             self._photo_urls[(chat.id, message["message_id"])] = photo
-        self._record(SentMessage(
-            method="sendPhoto", chat_id=chat.id, message_id=message["message_id"],
-            message_thread_id=thread, caption=raw, parsed_text=visible, entities=entities,
-            parse_mode=get_str(params, "parse_mode"),
-            photo=photo if isinstance(photo, str) else "<uploaded file>", reply_markup=markup,
-            disable_notification=get_bool(params, "disable_notification"),
-            protect_content=get_bool(params, "protect_content"), reply_parameters=reply))
+        self._record(
+            SentMessage(
+                method="sendPhoto",
+                chat_id=chat.id,
+                message_id=message["message_id"],
+                message_thread_id=thread,
+                caption=raw,
+                parsed_text=visible,
+                entities=entities,
+                parse_mode=get_str(params, "parse_mode"),
+                photo=photo if isinstance(photo, str) else "<uploaded file>",
+                reply_markup=markup,
+                disable_notification=get_bool(params, "disable_notification"),
+                protect_content=get_bool(params, "protect_content"),
+                reply_parameters=reply,
+            )
+        )
         return message
 
     def _rich(self, params: Params) -> tuple[dict[str, Any], RichParse]:
@@ -339,8 +455,11 @@ class BotApiMethods:
         rich = get_json(params, "rich_message")
         if not isinstance(rich, dict):
             # e.g. a JSON string encoded twice (greeves89/AI-Employee PR #241 in the shared file)
-            raise bad_request("rich message must be non-empty" if not rich else
-                              "can't parse InputRichMessage JSON object")
+            raise bad_request(
+                "rich message must be non-empty"
+                if not rich
+                else "can't parse InputRichMessage JSON object"
+            )
         unknown = sorted(set(rich) - _RICH_FIELDS)
         if unknown:
             raise bad_request(f"can't parse InputRichMessage: unknown field {unknown[0]!r}")
@@ -368,12 +487,18 @@ class BotApiMethods:
             raise bad_request("media must be non-empty")
         ids = set()
         for entry in media:
-            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or \
-                    not _MEDIA_ID_RE.fullmatch(entry["id"]):
+            if (
+                not isinstance(entry, dict)
+                or not isinstance(entry.get("id"), str)
+                or not _MEDIA_ID_RE.fullmatch(entry["id"])
+            ):
                 raise bad_request("invalid rich message file identifier specified")
             inner = entry.get("media")
-            if not isinstance(inner, dict) or inner.get("type") not in _MEDIA_TYPES or \
-                    not inner.get("media"):
+            if (
+                not isinstance(inner, dict)
+                or inner.get("type") not in _MEDIA_TYPES
+                or not inner.get("media")
+            ):
                 raise bad_request("unallowed media specified")
             ids.add(entry["id"])
         return frozenset(ids)
@@ -392,14 +517,24 @@ class BotApiMethods:
         markup = check_reply_markup(get_json(params, "reply_markup"))
         reply = self._reply_to(chat, params)
         self._flood(chat)  # one rich message is one send
-        message = self._new_bot_message(chat, thread, reply, markup,
-                                        rich_message=self._stored_rich(rich, parsed))
-        self._record(SentMessage(
-            method="sendRichMessage", chat_id=chat.id, message_id=message["message_id"],
-            message_thread_id=thread, parsed_text=parsed.plain_text, reply_markup=markup,
-            disable_notification=get_bool(params, "disable_notification"),
-            protect_content=get_bool(params, "protect_content"), reply_parameters=reply,
-            rich_message=rich, rich_blocks=parsed.blocks))
+        message = self._new_bot_message(
+            chat, thread, reply, markup, rich_message=self._stored_rich(rich, parsed)
+        )
+        self._record(
+            SentMessage(
+                method="sendRichMessage",
+                chat_id=chat.id,
+                message_id=message["message_id"],
+                message_thread_id=thread,
+                parsed_text=parsed.plain_text,
+                reply_markup=markup,
+                disable_notification=get_bool(params, "disable_notification"),
+                protect_content=get_bool(params, "protect_content"),
+                reply_parameters=reply,
+                rich_message=rich,
+                rich_blocks=parsed.blocks,
+            )
+        )
         return message
 
     async def _edit_rich(self, chat: Chat, message: dict[str, Any], params: Params) -> Any:
@@ -419,18 +554,28 @@ class BotApiMethods:
             message.pop("reply_markup", None)
         else:
             message["reply_markup"] = markup
-        self._record(SentMessage(
-            method="editMessageText", chat_id=chat.id, message_id=message["message_id"],
-            message_thread_id=message.get("message_thread_id"), parsed_text=parsed.plain_text,
-            reply_markup=markup, rich_message=rich, rich_blocks=parsed.blocks), edit=True)
+        self._record(
+            SentMessage(
+                method="editMessageText",
+                chat_id=chat.id,
+                message_id=message["message_id"],
+                message_thread_id=message.get("message_thread_id"),
+                parsed_text=parsed.plain_text,
+                reply_markup=markup,
+                rich_message=rich,
+                rich_blocks=parsed.blocks,
+            ),
+            edit=True,
+        )
         return message
 
     def _editable(self, params: Params) -> tuple[Chat, dict[str, Any]]:
         if params.get("inline_message_id"):
             raise bad_request("inline messages are not supported by the fake server")
         chat = self._chat_for(params)
-        message = self._message(chat, require_int(params, "message_id"),
-                                "message to edit not found")
+        message = self._message(
+            chat, require_int(params, "message_id"), "message to edit not found"
+        )
         if message.get("from", {}).get("id") != self.bot.id and chat.type != "channel":
             raise bad_request("message can't be edited")
         if (chat.id, message["message_id"]) in self._uneditable:
@@ -445,8 +590,11 @@ class BotApiMethods:
             raise bad_request("there is no text in the message to edit")
         raw, visible, entities = self._formatted(params, "text", caption=False)
         markup = check_reply_markup(get_json(params, "reply_markup"))
-        if (visible == message.get("text") and entities == message.get("entities", [])
-                and markup == message.get("reply_markup")):
+        if (
+            visible == message.get("text")
+            and entities == message.get("entities", [])
+            and markup == message.get("reply_markup")
+        ):
             raise bad_request(_NOT_MODIFIED)
         self._flood(chat)  # edits count against the flood limits like sends
         message.update(text=visible, entities=entities, edit_date=int(self.now()))
@@ -454,29 +602,48 @@ class BotApiMethods:
             message.pop("reply_markup", None)
         else:
             message["reply_markup"] = markup
-        self._record(SentMessage(
-            method="editMessageText", chat_id=chat.id, message_id=message["message_id"],
-            message_thread_id=message.get("message_thread_id"), text=raw, parsed_text=visible,
-            entities=entities, parse_mode=get_str(params, "parse_mode"), reply_markup=markup,
-            link_preview_options=get_json(params, "link_preview_options")), edit=True)
+        self._record(
+            SentMessage(
+                method="editMessageText",
+                chat_id=chat.id,
+                message_id=message["message_id"],
+                message_thread_id=message.get("message_thread_id"),
+                text=raw,
+                parsed_text=visible,
+                entities=entities,
+                parse_mode=get_str(params, "parse_mode"),
+                reply_markup=markup,
+                link_preview_options=get_json(params, "link_preview_options"),
+            ),
+            edit=True,
+        )
         return message
 
     async def api_editmessagereplymarkup(self, params: Params) -> Any:
         chat, message = self._editable(params)
         markup = check_reply_markup(get_json(params, "reply_markup"))
         if markup == message.get("reply_markup"):
-            raise bad_request("message is not modified: specified new message content and reply "
-                              "markup are exactly the same as a current content and reply markup "
-                              "of the message")
+            raise bad_request(
+                "message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup "
+                "of the message"
+            )
         if markup is None:
             message.pop("reply_markup", None)
         else:
             message["reply_markup"] = markup
         message["edit_date"] = int(self.now())
-        self._record(SentMessage(
-            method="editMessageReplyMarkup", chat_id=chat.id, message_id=message["message_id"],
-            message_thread_id=message.get("message_thread_id"), reply_markup=markup,
-            parsed_text=message.get("text") or message.get("caption") or ""), edit=True)
+        self._record(
+            SentMessage(
+                method="editMessageReplyMarkup",
+                chat_id=chat.id,
+                message_id=message["message_id"],
+                message_thread_id=message.get("message_thread_id"),
+                reply_markup=markup,
+                parsed_text=message.get("text") or message.get("caption") or "",
+            ),
+            edit=True,
+        )
         return message
 
     async def api_editmessagecaption(self, params: Params) -> Any:
@@ -485,19 +652,30 @@ class BotApiMethods:
             raise bad_request("there is no caption in the message to edit")
         raw, visible, entities = self._formatted(params, "caption", caption=True)
         markup = check_reply_markup(get_json(params, "reply_markup"))
-        if (visible == (message.get("caption") or "")
-                and entities == message.get("caption_entities", [])
-                and markup == message.get("reply_markup")):
+        if (
+            visible == (message.get("caption") or "")
+            and entities == message.get("caption_entities", [])
+            and markup == message.get("reply_markup")
+        ):
             raise bad_request(_NOT_MODIFIED)
         self._flood(chat)
         message.update(caption=visible, caption_entities=entities, edit_date=int(self.now()))
         self._set_markup(message, markup)
-        self._record(SentMessage(
-            method="editMessageCaption", chat_id=chat.id, message_id=message["message_id"],
-            message_thread_id=message.get("message_thread_id"), caption=raw,
-            parsed_text=visible, entities=entities, parse_mode=get_str(params, "parse_mode"),
-            photo=self._photo_urls.get((chat.id, message["message_id"])), reply_markup=markup),
-            edit=True)
+        self._record(
+            SentMessage(
+                method="editMessageCaption",
+                chat_id=chat.id,
+                message_id=message["message_id"],
+                message_thread_id=message.get("message_thread_id"),
+                caption=raw,
+                parsed_text=visible,
+                entities=entities,
+                parse_mode=get_str(params, "parse_mode"),
+                photo=self._photo_urls.get((chat.id, message["message_id"])),
+                reply_markup=markup,
+            ),
+            edit=True,
+        )
         return message
 
     async def api_editmessagemedia(self, params: Params) -> Any:
@@ -520,24 +698,47 @@ class BotApiMethods:
             raise bad_request("wrong remote file identifier specified: Wrong string length")
         raw, visible, entities = self._formatted(media, "caption", caption=True)
         markup = check_reply_markup(get_json(params, "reply_markup"))
-        if (url == self._photo_urls.get((chat.id, message["message_id"]))
-                and visible == (message.get("caption") or "")
-                and entities == message.get("caption_entities", [])
-                and markup == message.get("reply_markup")):
+        if (
+            url == self._photo_urls.get((chat.id, message["message_id"]))
+            and visible == (message.get("caption") or "")
+            and entities == message.get("caption_entities", [])
+            and markup == message.get("reply_markup")
+        ):
             raise bad_request(_NOT_MODIFIED)
         self._flood(chat)
         file_id = f"AgAC-fake-{next_id()}"
         self._file_ids.add(file_id)
-        message.update(photo=[{"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 800,
-                               "height": 600, "file_size": 40000}],
-                       caption=visible, caption_entities=entities, edit_date=int(self.now()))
+        message.update(
+            photo=[
+                {
+                    "file_id": file_id,
+                    "file_unique_id": f"u{file_id}",
+                    "width": 800,
+                    "height": 600,
+                    "file_size": 40000,
+                }
+            ],
+            caption=visible,
+            caption_entities=entities,
+            edit_date=int(self.now()),
+        )
         self._set_markup(message, markup)
         self._photo_urls[(chat.id, message["message_id"])] = url
-        self._record(SentMessage(
-            method="editMessageMedia", chat_id=chat.id, message_id=message["message_id"],
-            message_thread_id=message.get("message_thread_id"), caption=raw,
-            parsed_text=visible, entities=entities, parse_mode=get_str(media, "parse_mode"),
-            photo=url, reply_markup=markup), edit=True)
+        self._record(
+            SentMessage(
+                method="editMessageMedia",
+                chat_id=chat.id,
+                message_id=message["message_id"],
+                message_thread_id=message.get("message_thread_id"),
+                caption=raw,
+                parsed_text=visible,
+                entities=entities,
+                parse_mode=get_str(media, "parse_mode"),
+                photo=url,
+                reply_markup=markup,
+            ),
+            edit=True,
+        )
         return message
 
     @staticmethod
@@ -552,8 +753,11 @@ class BotApiMethods:
         message_id = require_int(params, "message_id")
         message = self._message(chat, message_id, "message to delete not found")
         own = message.get("from", {}).get("id") == self.bot.id or chat.type == "channel"
-        if chat.type in ("group", "supergroup") and not own and chat.bot_status not in (
-                "administrator", "creator"):
+        if (
+            chat.type in ("group", "supergroup")
+            and not own
+            and chat.bot_status not in ("administrator", "creator")
+        ):
             raise bad_request("message can't be deleted")
         # Bot API: "A message can only be deleted if it was sent less than 48 hours ago"
         if self.now() - message["date"] >= DELETE_WINDOW_SECONDS:
@@ -574,25 +778,36 @@ class BotApiMethods:
     async def api_answercallbackquery(self, params: Params) -> Any:
         query_id = get_str(params, "callback_query_id") or ""
         if query_id not in self._open_queries:
-            raise bad_request("query is too old and response timeout expired or query ID is "
-                              "invalid")
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
         text = get_str(params, "text")
         if text is not None and len(text) > 200:
             raise bad_request("MESSAGE_TOO_LONG")
         self._open_queries.discard(query_id)
-        self.callback_answers[query_id] = {"text": text,
-                                           "show_alert": get_bool(params, "show_alert"),
-                                           "url": get_str(params, "url")}
+        self.callback_answers[query_id] = {
+            "text": text,
+            "show_alert": get_bool(params, "show_alert"),
+            "url": get_str(params, "url"),
+        }
         return True
 
     # ------------------------------------------------------------------ chats
 
     async def api_getchat(self, params: Params) -> Any:
         chat = self._chat_for(params)
-        return {**chat.to_api(), "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
-                                        "unique_gifts": False, "premium_subscription": False,
-                                        "gifts_from_channels": False}}
+        return {
+            **chat.to_api(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
 
     async def api_getchatmember(self, params: Params) -> Any:
         chat = self._chat_for(params)
@@ -610,8 +825,11 @@ class BotApiMethods:
         chat = self._chat_for(params)
         if chat.type == "private":
             raise bad_request("there are no administrators in the private chat")
-        admins = [member_json(self.users[uid], status) for uid, status in chat.members.items()
-                  if status in ("creator", "administrator")]
+        admins = [
+            member_json(self.users[uid], status)
+            for uid, status in chat.members.items()
+            if status in ("creator", "administrator")
+        ]
         if chat.bot_status in ("administrator", "creator"):
             admins.append(member_json(self.bot, chat.bot_status))
         return admins
@@ -620,8 +838,10 @@ class BotApiMethods:
         chat = self._chat_for(params)
         message_id = require_int(params, "message_id")
         self._message(chat, message_id, "message to pin not found")
-        if chat.type in ("group", "supergroup") and chat.bot_status not in ("administrator",
-                                                                            "creator"):
+        if chat.type in ("group", "supergroup") and chat.bot_status not in (
+            "administrator",
+            "creator",
+        ):
             raise bad_request("not enough rights to manage pinned messages in the chat")
         if message_id in chat.pinned:
             chat.pinned.remove(message_id)
@@ -630,8 +850,10 @@ class BotApiMethods:
 
     async def api_unpinchatmessage(self, params: Params) -> Any:
         chat = self._chat_for(params)
-        if chat.type in ("group", "supergroup") and chat.bot_status not in ("administrator",
-                                                                            "creator"):
+        if chat.type in ("group", "supergroup") and chat.bot_status not in (
+            "administrator",
+            "creator",
+        ):
             raise bad_request("not enough rights to manage pinned messages in the chat")
         message_id = get_int(params, "message_id")
         if message_id is None:
@@ -664,12 +886,18 @@ class BotApiMethods:
         for item in commands:
             name = str(item.get("command", "")) if isinstance(item, dict) else ""
             desc = str(item.get("description", "")) if isinstance(item, dict) else ""
-            if not (1 <= len(name) <= 32 and all(c.islower() or c.isdigit() or c == "_"
-                                                  for c in name) and name.isascii()):
+            if not (
+                1 <= len(name) <= 32
+                and all(c.islower() or c.isdigit() or c == "_" for c in name)
+                and name.isascii()
+            ):
                 raise bad_request("BOT_COMMAND_INVALID")
             if not 1 <= len(desc) <= 256:
-                raise bad_request("command description is empty" if not desc
-                                  else "BOT_COMMAND_DESCRIPTION_INVALID")
+                raise bad_request(
+                    "command description is empty"
+                    if not desc
+                    else "BOT_COMMAND_DESCRIPTION_INVALID"
+                )
             cleaned.append({"command": name, "description": desc})
         self._commands[self._command_key(params)] = cleaned
         return True

@@ -15,9 +15,18 @@ from bot.standin.telegram_html import utf16_len
 
 Params = dict[str, Any]
 
-_INLINE_KINDS = ("url", "callback_data", "switch_inline_query",
-                 "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-                 "copy_text", "web_app", "login_url", "pay", "callback_game")
+_INLINE_KINDS = (
+    "url",
+    "callback_data",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "web_app",
+    "login_url",
+    "pay",
+    "callback_game",
+)
 _BUTTON_URL_SCHEMES = ("http://", "https://", "tg://")
 MAX_BUTTONS = 100
 
@@ -107,8 +116,9 @@ def check_reply_markup(markup: Any) -> dict[str, Any] | None:
         raise bad_request("can't parse reply keyboard markup JSON object")
     rows = markup["inline_keyboard"]
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array "
-                          "of Arrays")
+        raise bad_request(
+            'field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'
+        )
     count = 0
     for row in rows:
         for button in row:
@@ -121,23 +131,30 @@ def check_reply_markup(markup: Any) -> dict[str, Any] | None:
 
 def _check_button(button: Any) -> None:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-        raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the "
-                          "inline keyboard")
+        raise bad_request(
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+        )
     if not button["text"].strip():
         raise bad_request("BUTTON_TEXT_INVALID")
     kinds = [k for k in _INLINE_KINDS if k in button]
     if not kinds:
-        raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the "
-                          "inline keyboard")
+        raise bad_request(
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+        )
     if len(kinds) > 1:
-        raise bad_request("can't parse inline keyboard button: Can't find field \"text\" or more "
-                          "than one button field specified")
+        raise bad_request(
+            "can't parse inline keyboard button: Can't find field \"text\" or more "
+            "than one button field specified"
+        )
     if "callback_data" in button:
         data = button["callback_data"]
         if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= 64:
             raise bad_request("BUTTON_DATA_INVALID")
     if "url" in button:
         url = button["url"]
-        if (not isinstance(url, str) or not url.lower().startswith(_BUTTON_URL_SCHEMES)
-                or any(c.isspace() for c in url)):
+        if (
+            not isinstance(url, str)
+            or not url.lower().startswith(_BUTTON_URL_SCHEMES)
+            or any(c.isspace() for c in url)
+        ):
             raise bad_request(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")

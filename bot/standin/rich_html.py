@@ -46,32 +46,91 @@ MAX_DEPTH = 16
 MAX_MEDIA = 50
 MAX_COLUMNS = 20
 
-NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'", "nbsp": "\u00a0",
-                  "hellip": "\u2026", "mdash": "\u2014", "ndash": "\u2013", "lsquo": "\u2018",
-                  "rsquo": "\u2019", "ldquo": "\u201c", "rdquo": "\u201d"}
+NAMED_ENTITIES = {
+    "lt": "<",
+    "gt": ">",
+    "amp": "&",
+    "quot": '"',
+    "apos": "'",
+    "nbsp": "\u00a0",
+    "hellip": "\u2026",
+    "mdash": "\u2014",
+    "ndash": "\u2013",
+    "lsquo": "\u2018",
+    "rsquo": "\u2019",
+    "ldquo": "\u201c",
+    "rdquo": "\u201d",
+}
 
-_INLINE_FORMAT = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic",
-                  "u": "underline", "ins": "underline", "s": "strikethrough",
-                  "strike": "strikethrough", "del": "strikethrough", "code": "code",
-                  "mark": "marked", "sub": "subscript", "sup": "superscript",
-                  "tg-spoiler": "spoiler"}
-INLINE_TAGS = frozenset(_INLINE_FORMAT) | {"a", "tg-reference", "tg-emoji", "tg-time", "tg-math",
-                                           "br", "tg-button"}
+_INLINE_FORMAT = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "code": "code",
+    "mark": "marked",
+    "sub": "subscript",
+    "sup": "superscript",
+    "tg-spoiler": "spoiler",
+}
+INLINE_TAGS = frozenset(_INLINE_FORMAT) | {
+    "a",
+    "tg-reference",
+    "tg-emoji",
+    "tg-time",
+    "tg-math",
+    "br",
+    "tg-button",
+}
 TEXT_BLOCKS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "footer", "tg-math-block"})
 MEDIA_TAGS = frozenset({"img", "video", "audio", "tg-document", "tg-map"})
 # Elements counted as blocks (§4.1: nested blocks, list items, table rows, quotes, details).
-BLOCK_TAGS = TEXT_BLOCKS | MEDIA_TAGS | {"hr", "pre", "ul", "ol", "li", "blockquote", "aside",
-                                         "figure", "table", "tr", "details", "tg-collage",
-                                         "tg-slideshow", "tg-button-row"}
+BLOCK_TAGS = (
+    TEXT_BLOCKS
+    | MEDIA_TAGS
+    | {
+        "hr",
+        "pre",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "aside",
+        "figure",
+        "table",
+        "tr",
+        "details",
+        "tg-collage",
+        "tg-slideshow",
+        "tg-button-row",
+    }
+)
 VOID_TAGS = frozenset({"br", "hr", "img", "input", "tg-map"})
 
 _BARE = None  # marker: a bare attribute (`<table bordered>`)
 _ALIGN = ("left", "center", "right")
-_CELL_ATTRS = {"colspan": "int", "rowspan": "int", "align": _ALIGN,
-               "valign": ("top", "middle", "bottom")}
-_BUTTON_TYPES = ("url", "callback_data", "web_app", "login_url", "switch_inline_query",
-                 "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-                 "copy_text", "disabled")
+_CELL_ATTRS = {
+    "colspan": "int",
+    "rowspan": "int",
+    "align": _ALIGN,
+    "valign": ("top", "middle", "bottom"),
+}
+_BUTTON_TYPES = (
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "disabled",
+)
 # tag -> {attribute: "any" | "int" | "bare" | "url" | "media" | tuple of allowed values}
 ATTRIBUTES: dict[str, dict[str, Any]] = {
     **{tag: {} for tag in _INLINE_FORMAT if tag != "code"},
@@ -80,31 +139,56 @@ ATTRIBUTES: dict[str, dict[str, Any]] = {
     "tg-reference": {"name": "any"},
     "tg-emoji": {"emoji-id": "int"},
     "tg-time": {"unix": "int", "format": "any"},
-    "tg-math": {}, "br": {},
-    "tg-button": {"type": _BUTTON_TYPES, "style": ("success", "danger", "primary", "link"),
-                  "url": "any", "data": "any", "query": "any", "text": "any",
-                  "forward-text": "any", "request-write-access": "bare",
-                  "allow-user-chats": "bare", "allow-bot-chats": "bare",
-                  "allow-group-chats": "bare", "allow-channel-chats": "bare"},
+    "tg-math": {},
+    "br": {},
+    "tg-button": {
+        "type": _BUTTON_TYPES,
+        "style": ("success", "danger", "primary", "link"),
+        "url": "any",
+        "data": "any",
+        "query": "any",
+        "text": "any",
+        "forward-text": "any",
+        "request-write-access": "bare",
+        "allow-user-chats": "bare",
+        "allow-bot-chats": "bare",
+        "allow-group-chats": "bare",
+        "allow-channel-chats": "bare",
+    },
     **{f"h{n}": {} for n in range(1, 7)},
-    "p": {}, "footer": {}, "hr": {}, "pre": {}, "tg-math-block": {},
-    "ul": {}, "ol": {"start": "int", "type": ("a", "A", "i", "I", "1"), "reversed": "bare"},
+    "p": {},
+    "footer": {},
+    "hr": {},
+    "pre": {},
+    "tg-math-block": {},
+    "ul": {},
+    "ol": {"start": "int", "type": ("a", "A", "i", "I", "1"), "reversed": "bare"},
     "li": {"value": "int", "type": ("a", "A", "i", "I", "1")},
     "input": {"type": ("checkbox",), "checked": "bare"},
     "blockquote": {"expandable": "bare", "collapsed": "bare"},  # §8 q5: accept both
-    "cite": {}, "aside": {}, "figure": {}, "figcaption": {},
+    "cite": {},
+    "aside": {},
+    "figure": {},
+    "figcaption": {},
     "img": {"src": "media", "alt": "any", "tg-spoiler": "bare"},
     "video": {"src": "media", "tg-spoiler": "bare"},
-    "audio": {"src": "media"}, "tg-document": {"src": "media"},
+    "audio": {"src": "media"},
+    "tg-document": {"src": "media"},
     "tg-map": {"lat": "float", "long": "float", "zoom": "int"},
-    "tg-collage": {}, "tg-slideshow": {},
+    "tg-collage": {},
+    "tg-slideshow": {},
     "table": {"bordered": "bare", "striped": "bare", "compact": "bare"},
-    "caption": {}, "tr": {}, "th": dict(_CELL_ATTRS), "td": dict(_CELL_ATTRS),
-    "details": {"open": "bare"}, "summary": {},
+    "caption": {},
+    "tr": {},
+    "th": dict(_CELL_ATTRS),
+    "td": dict(_CELL_ATTRS),
+    "details": {"open": "bare"},
+    "summary": {},
     "tg-button-row": {"align": _ALIGN},
 }
-_MEDIA_PARENTS = frozenset({"#root", "figure", "li", "blockquote", "details", "tg-collage",
-                            "tg-slideshow"})
+_MEDIA_PARENTS = frozenset(
+    {"#root", "figure", "li", "blockquote", "details", "tg-collage", "tg-slideshow"}
+)
 _ENTITY_RE = re.compile(r"&(?:#([0-9]{1,7});|#[xX]([0-9a-fA-F]{1,6});|([A-Za-z][A-Za-z0-9]*);)?")
 _LANGUAGE_RE = re.compile(r"language-[A-Za-z0-9_+#.-]{1,32}")
 _MEDIA_ID_RE = re.compile(r"tg://(photo|video|audio|document)\?id=([A-Za-z0-9_-]{1,64})")
@@ -203,8 +287,9 @@ class _TreeBuilder(HTMLParser):
             return  # `<br></br>`-style closers of void tags carry nothing
         if self.current.tag != tag:
             expected = f"</{self.current.tag}>" if self.current.tag != "#root" else "no end tag"
-            raise _fail("RICH_MESSAGE_TAG_INVALID",
-                        f"unexpected </{tag}> (expected {expected})", offset)
+            raise _fail(
+                "RICH_MESSAGE_TAG_INVALID", f"unexpected </{tag}> (expected {expected})", offset
+            )
         assert self.current.parent is not None
         self.current = self.current.parent
 
@@ -227,8 +312,9 @@ class _TreeBuilder(HTMLParser):
         raise _fail("RICH_MESSAGE_INVALID", "declarations are not supported", self._offset())
 
     def handle_pi(self, data: str) -> None:
-        raise _fail("RICH_MESSAGE_INVALID", "processing instructions are not supported",
-                    self._offset())
+        raise _fail(
+            "RICH_MESSAGE_INVALID", "processing instructions are not supported", self._offset()
+        )
 
     def unknown_decl(self, data: str) -> None:
         raise _fail("RICH_MESSAGE_INVALID", "CDATA is not supported", self._offset())
@@ -239,14 +325,18 @@ def _check_entities(source: str) -> None:
         if m.group(0) == "&":
             raise _fail("RICH_MESSAGE_ENTITY_INVALID", "unescaped '&'", m.start())
         if m.group(3) is not None and m.group(3) not in NAMED_ENTITIES:
-            raise _fail("RICH_MESSAGE_ENTITY_INVALID",
-                        f"unsupported named entity &{m.group(3)};", m.start())
+            raise _fail(
+                "RICH_MESSAGE_ENTITY_INVALID", f"unsupported named entity &{m.group(3)};", m.start()
+            )
         number = m.group(1) or m.group(2)
         if number is not None:
             code = int(number, 10 if m.group(1) else 16)
             if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-                raise _fail("RICH_MESSAGE_ENTITY_INVALID", f"invalid character reference "
-                            f"{m.group(0)}", m.start())
+                raise _fail(
+                    "RICH_MESSAGE_ENTITY_INVALID",
+                    f"invalid character reference {m.group(0)}",
+                    m.start(),
+                )
 
 
 def parse_tree(source: str) -> Element:
@@ -261,12 +351,12 @@ def parse_tree(source: str) -> Element:
         raise _fail("RICH_MESSAGE_INVALID", "unterminated tag", len(source) - len(builder.rawdata))
     if builder.current is not builder.root:
         open_el = builder.current
-        raise _fail("RICH_MESSAGE_TAG_INVALID", f"<{open_el.tag}> is never closed",
-                    open_el.offset)
+        raise _fail("RICH_MESSAGE_TAG_INVALID", f"<{open_el.tag}> is never closed", open_el.offset)
     return builder.root
 
 
 # ---------------------------------------------------------------- structure rules
+
 
 def _is_blank(child: Element | str) -> bool:
     return isinstance(child, str) and not child.strip(_HTML_SPACE)
@@ -277,8 +367,11 @@ def _check_attrs(el: Element, media_ids: frozenset[str]) -> None:
     for name, value in el.attrs.items():
         kind = allowed.get(name)
         if kind is None:
-            raise _fail("RICH_MESSAGE_ATTRIBUTE_INVALID",
-                        f"unsupported attribute {name!r} in <{el.tag}>", el.offset)
+            raise _fail(
+                "RICH_MESSAGE_ATTRIBUTE_INVALID",
+                f"unsupported attribute {name!r} in <{el.tag}>",
+                el.offset,
+            )
         bad = False
         if kind == "bare":
             bad = value not in (None, "", name)
@@ -291,15 +384,20 @@ def _check_attrs(el: Element, media_ids: frozenset[str]) -> None:
         elif kind == "href":
             bad = not _good_href(value)
         elif kind == "media":
-            bad = not (_good_media(value, media_ids) or (
-                el.tag == "img" and _EMOJI_SRC_RE.fullmatch(value)))
+            bad = not (
+                _good_media(value, media_ids)
+                or (el.tag == "img" and _EMOJI_SRC_RE.fullmatch(value))
+            )
         elif kind == "language":
             bad = not _LANGUAGE_RE.fullmatch(value)
         elif isinstance(kind, tuple):
             bad = value not in kind
         if bad:
-            code = "RICH_MESSAGE_URL_INVALID" if kind in ("href", "media") else \
-                "RICH_MESSAGE_ATTRIBUTE_INVALID"
+            code = (
+                "RICH_MESSAGE_URL_INVALID"
+                if kind in ("href", "media")
+                else "RICH_MESSAGE_ATTRIBUTE_INVALID"
+            )
             raise _fail(code, f"invalid {name}={value!r} in <{el.tag}>", el.offset)
 
 
@@ -332,8 +430,11 @@ def _good_media(url: str, media_ids: frozenset[str]) -> bool:
         parts = urlsplit(url)
     except ValueError:
         return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and not any(
-        c.isspace() for c in url)
+    return (
+        parts.scheme.lower() in ("http", "https")
+        and bool(parts.hostname)
+        and not any(c.isspace() for c in url)
+    )
 
 
 def _is_emoji_img(el: Element) -> bool:
@@ -347,10 +448,14 @@ def _check_inline(el: Element) -> None:
             continue
         if _is_emoji_img(child):
             continue
-        if child.tag not in INLINE_TAGS and not (child.tag == "cite" and el.tag in (
-                "figcaption", "aside", "blockquote")):
-            code = "RICH_MESSAGE_MEDIA_INVALID" if child.tag in MEDIA_TAGS else \
-                "RICH_MESSAGE_BAD_BLOCK"
+        if child.tag not in INLINE_TAGS and not (
+            child.tag == "cite" and el.tag in ("figcaption", "aside", "blockquote")
+        ):
+            code = (
+                "RICH_MESSAGE_MEDIA_INVALID"
+                if child.tag in MEDIA_TAGS
+                else "RICH_MESSAGE_BAD_BLOCK"
+            )
             raise _fail(code, f"<{child.tag}> is not allowed inside <{el.tag}>", child.offset)
 
 
@@ -360,16 +465,22 @@ def _check_blocks(el: Element, *, allow_cite: bool = False) -> None:
         if _is_blank(child):
             continue
         if isinstance(child, str):
-            raise _fail("RICH_MESSAGE_BAD_BLOCK", f"bare text {child.strip()[:20]!r} inside "
-                        f"<{el.tag}> (wrap it in <p>)", el.offset)
+            raise _fail(
+                "RICH_MESSAGE_BAD_BLOCK",
+                f"bare text {child.strip()[:20]!r} inside <{el.tag}> (wrap it in <p>)",
+                el.offset,
+            )
         if child.tag in BLOCK_TAGS and child.tag not in ("li", "tr") and not _is_emoji_img(child):
             continue
         if allow_cite and child.tag == "cite":
             continue
         if child.tag == "details" or (el.tag == "details" and child.tag == "summary" and i == 0):
             continue
-        raise _fail("RICH_MESSAGE_BAD_BLOCK", f"<{child.tag}> is not allowed inside <{el.tag}>",
-                    child.offset)
+        raise _fail(
+            "RICH_MESSAGE_BAD_BLOCK",
+            f"<{child.tag}> is not allowed inside <{el.tag}>",
+            child.offset,
+        )
 
 
 def _mixed(el: Element) -> bool:
@@ -385,8 +496,11 @@ def _mixed(el: Element) -> bool:
         else:
             kinds.add("block")
     if len(kinds) > 1:
-        raise _fail("RICH_MESSAGE_BAD_BLOCK", f"<{el.tag}> mixes text and blocks (wrap the text "
-                    "in <p>)", el.offset)
+        raise _fail(
+            "RICH_MESSAGE_BAD_BLOCK",
+            f"<{el.tag}> mixes text and blocks (wrap the text in <p>)",
+            el.offset,
+        )
     return kinds == {"inline"}
 
 
@@ -396,10 +510,14 @@ def _check_element(el: Element, media_ids: frozenset[str]) -> None:
     if tag != "#root":
         _check_attrs(el, media_ids)
     if tag in MEDIA_TAGS and not _is_emoji_img(el):
-        if parent not in _MEDIA_PARENTS or (parent in ("tg-collage", "tg-slideshow")
-                                            and tag not in ("img", "video")):
-            raise _fail("RICH_MESSAGE_MEDIA_INVALID", f"<{tag}> must be a block of its own, not "
-                        f"inside <{parent.lstrip('#')}>", el.offset)
+        if parent not in _MEDIA_PARENTS or (
+            parent in ("tg-collage", "tg-slideshow") and tag not in ("img", "video")
+        ):
+            raise _fail(
+                "RICH_MESSAGE_MEDIA_INVALID",
+                f"<{tag}> must be a block of its own, not inside <{parent.lstrip('#')}>",
+                el.offset,
+            )
         if tag != "tg-map" and "src" not in el.attrs:
             raise _fail("RICH_MESSAGE_MEDIA_INVALID", f"<{tag}> without src", el.offset)
         if any(not _is_blank(c) for c in el.children):
@@ -414,10 +532,18 @@ def _check_element(el: Element, media_ids: frozenset[str]) -> None:
         if tag == "details":
             first = next((c for c in el.children if not _is_blank(c)), None)
             if not isinstance(first, Element) or first.tag != "summary":
-                raise _fail("RICH_MESSAGE_BAD_BLOCK", "<details> must start with <summary>",
-                            el.offset)
-    elif tag in TEXT_BLOCKS or tag in ("summary", "caption", "th", "td", "figcaption", "aside",
-                                       "cite"):
+                raise _fail(
+                    "RICH_MESSAGE_BAD_BLOCK", "<details> must start with <summary>", el.offset
+                )
+    elif tag in TEXT_BLOCKS or tag in (
+        "summary",
+        "caption",
+        "th",
+        "td",
+        "figcaption",
+        "aside",
+        "cite",
+    ):
         _check_inline(el)
     elif tag in INLINE_TAGS:
         _check_inline(el)
@@ -426,20 +552,27 @@ def _check_element(el: Element, media_ids: frozenset[str]) -> None:
         if tag == "a" and _has_ancestor(el, "a"):
             raise _fail("RICH_MESSAGE_BAD_BLOCK", "links cannot nest", el.offset)
         if tag == "code" and "class" in el.attrs and parent != "pre":
-            raise _fail("RICH_MESSAGE_ATTRIBUTE_INVALID",
-                        "a language only on <pre><code>", el.offset)
+            raise _fail(
+                "RICH_MESSAGE_ATTRIBUTE_INVALID", "a language only on <pre><code>", el.offset
+            )
     elif tag == "pre":
         rest = [c for c in el.children if not (isinstance(c, str))]
-        if rest and (len(rest) > 1 or rest[0].tag != "code" or len(el.children) != 1
-                     or any(isinstance(c, Element) for c in rest[0].children)):
-            raise _fail("RICH_MESSAGE_BAD_BLOCK", "<pre> holds text or one <code> only",
-                        el.offset)
+        if rest and (
+            len(rest) > 1
+            or rest[0].tag != "code"
+            or len(el.children) != 1
+            or any(isinstance(c, Element) for c in rest[0].children)
+        ):
+            raise _fail("RICH_MESSAGE_BAD_BLOCK", "<pre> holds text or one <code> only", el.offset)
     elif tag in ("ul", "ol"):
         for child in el.children:
             if not _is_blank(child) and (isinstance(child, str) or child.tag != "li"):
                 what = "text" if isinstance(child, str) else f"<{child.tag}>"
-                raise _fail("RICH_MESSAGE_BAD_BLOCK", f"{what} directly inside <{tag}>",
-                            el.offset if isinstance(child, str) else child.offset)
+                raise _fail(
+                    "RICH_MESSAGE_BAD_BLOCK",
+                    f"{what} directly inside <{tag}>",
+                    el.offset if isinstance(child, str) else child.offset,
+                )
     elif tag == "li":
         if parent not in ("ul", "ol"):
             raise _fail("RICH_MESSAGE_BAD_BLOCK", "<li> outside a list", el.offset)
@@ -448,10 +581,12 @@ def _check_element(el: Element, media_ids: frozenset[str]) -> None:
         else:
             _check_inline(_without(el, "input"))
         inputs = [c for c in el.children if isinstance(c, Element) and c.tag == "input"]
-        if inputs and (len(inputs) > 1 or next(c for c in el.children if not _is_blank(c))
-                       is not inputs[0]):
-            raise _fail("RICH_MESSAGE_BAD_BLOCK", "a checkbox only at the start of <li>",
-                        inputs[0].offset)
+        if inputs and (
+            len(inputs) > 1 or next(c for c in el.children if not _is_blank(c)) is not inputs[0]
+        ):
+            raise _fail(
+                "RICH_MESSAGE_BAD_BLOCK", "a checkbox only at the start of <li>", inputs[0].offset
+            )
     elif tag == "input":
         if parent != "li":
             raise _fail("RICH_MESSAGE_BAD_BLOCK", "<input> outside <li>", el.offset)
@@ -462,49 +597,74 @@ def _check_element(el: Element, media_ids: frozenset[str]) -> None:
             _check_blocks(el, allow_cite=True)
     elif tag == "figure":
         media = [c for c in el.children if isinstance(c, Element) and c.tag in MEDIA_TAGS]
-        others = [c for c in el.children if not _is_blank(c) and c not in media and not (
-            isinstance(c, Element) and c.tag == "figcaption")]
+        others = [
+            c
+            for c in el.children
+            if not _is_blank(c)
+            and c not in media
+            and not (isinstance(c, Element) and c.tag == "figcaption")
+        ]
         if len(media) != 1 or others:
-            raise _fail("RICH_MESSAGE_BAD_BLOCK", "<figure> holds one media block and an "
-                        "optional <figcaption>", el.offset)
+            raise _fail(
+                "RICH_MESSAGE_BAD_BLOCK",
+                "<figure> holds one media block and an optional <figcaption>",
+                el.offset,
+            )
     elif tag in ("tg-collage", "tg-slideshow"):
         for child in el.children:
-            if not _is_blank(child) and (isinstance(child, str) or child.tag not in (
-                    "img", "video", "figcaption")):
+            if not _is_blank(child) and (
+                isinstance(child, str) or child.tag not in ("img", "video", "figcaption")
+            ):
                 what = "text" if isinstance(child, str) else f"<{child.tag}>"
-                raise _fail("RICH_MESSAGE_BAD_BLOCK", f"<{tag}> holds img/video and figcaption, "
-                            f"not {what}", el.offset)
+                raise _fail(
+                    "RICH_MESSAGE_BAD_BLOCK",
+                    f"<{tag}> holds img/video and figcaption, not {what}",
+                    el.offset,
+                )
     elif tag == "table":
         for child in el.children:
-            if not _is_blank(child) and (isinstance(child, str) or child.tag not in (
-                    "tr", "caption")):
+            if not _is_blank(child) and (
+                isinstance(child, str) or child.tag not in ("tr", "caption")
+            ):
                 what = "text" if isinstance(child, str) else f"<{child.tag}>"
-                raise _fail("RICH_MESSAGE_BAD_BLOCK", f"{what} directly inside <table> (only "
-                            "<caption> and <tr>)", el.offset)
+                raise _fail(
+                    "RICH_MESSAGE_BAD_BLOCK",
+                    f"{what} directly inside <table> (only <caption> and <tr>)",
+                    el.offset,
+                )
     elif tag == "tr":
         if parent != "table":
-            raise _fail("RICH_MESSAGE_BAD_BLOCK", "<tr> must be directly inside <table>",
-                        el.offset)
+            raise _fail("RICH_MESSAGE_BAD_BLOCK", "<tr> must be directly inside <table>", el.offset)
         cells = [c for c in el.children if not _is_blank(c)]
         if any(isinstance(c, str) or c.tag not in ("td", "th") for c in cells):
             raise _fail("RICH_MESSAGE_BAD_BLOCK", "<tr> holds <td>/<th> only", el.offset)
         width = sum(int(c.attrs.get("colspan") or 1) for c in cells if isinstance(c, Element))
         if width > MAX_COLUMNS:
-            raise _fail("RICH_MESSAGE_TABLE_TOO_WIDE", f"{width} columns (limit {MAX_COLUMNS})",
-                        el.offset)
+            raise _fail(
+                "RICH_MESSAGE_TABLE_TOO_WIDE", f"{width} columns (limit {MAX_COLUMNS})", el.offset
+            )
     elif tag == "tg-button-row":
         for child in el.children:
             if not _is_blank(child) and (isinstance(child, str) or child.tag != "tg-button"):
-                raise _fail("RICH_MESSAGE_BAD_BLOCK", "<tg-button-row> holds <tg-button> only",
-                            el.offset)
-    if tag in ("th", "td", "caption", "summary", "figcaption") and parent not in {
-            "th": ("tr",), "td": ("tr",), "caption": ("table",), "summary": ("details",),
-            "figcaption": ("figure", "tg-collage", "tg-slideshow")}[tag]:
-        raise _fail("RICH_MESSAGE_BAD_BLOCK", f"<{tag}> is not allowed inside <{parent}>",
-                    el.offset)
+                raise _fail(
+                    "RICH_MESSAGE_BAD_BLOCK", "<tg-button-row> holds <tg-button> only", el.offset
+                )
+    if (
+        tag in ("th", "td", "caption", "summary", "figcaption")
+        and parent
+        not in {
+            "th": ("tr",),
+            "td": ("tr",),
+            "caption": ("table",),
+            "summary": ("details",),
+            "figcaption": ("figure", "tg-collage", "tg-slideshow"),
+        }[tag]
+    ):
+        raise _fail(
+            "RICH_MESSAGE_BAD_BLOCK", f"<{tag}> is not allowed inside <{parent}>", el.offset
+        )
     if tag == "cite" and parent not in ("blockquote", "aside", "figcaption"):
-        raise _fail("RICH_MESSAGE_BAD_BLOCK", f"<cite> is not allowed inside <{parent}>",
-                    el.offset)
+        raise _fail("RICH_MESSAGE_BAD_BLOCK", f"<cite> is not allowed inside <{parent}>", el.offset)
     if tag in BLOCK_TAGS and tag not in ("hr",) and tag not in MEDIA_TAGS and not _has_content(el):
         raise _fail("RICH_MESSAGE_BLOCK_EMPTY", f"empty <{tag}>", el.offset)
     if tag in ("th", "td") and not el.text().strip(_HTML_SPACE):
@@ -512,9 +672,13 @@ def _check_element(el: Element, media_ids: frozenset[str]) -> None:
 
 
 def _without(el: Element, tag: str) -> Element:
-    return Element(el.tag, el.attrs, el.offset,
-                   [c for c in el.children if not (isinstance(c, Element) and c.tag == tag)],
-                   el.parent)
+    return Element(
+        el.tag,
+        el.attrs,
+        el.offset,
+        [c for c in el.children if not (isinstance(c, Element) and c.tag == tag)],
+        el.parent,
+    )
 
 
 def _has_ancestor(el: Element, tag: str) -> bool:
@@ -529,8 +693,10 @@ def _has_ancestor(el: Element, tag: str) -> bool:
 def _has_content(el: Element) -> bool:
     if el.text().strip(_HTML_SPACE):
         return True
-    return any(isinstance(c, Element) and (c.tag in MEDIA_TAGS or c.tag == "hr"
-                                           or _has_content(c)) for c in el.children)
+    return any(
+        isinstance(c, Element) and (c.tag in MEDIA_TAGS or c.tag == "hr" or _has_content(c))
+        for c in el.children
+    )
 
 
 def _walk(el: Element, depth: int = 0) -> list[tuple[Element, int]]:
@@ -575,6 +741,7 @@ def validate_rich_html(source: str, media_ids: frozenset[str] = frozenset()) -> 
 
 # ---------------------------------------------------------------- stored shape
 
+
 def rich_text(el: Element) -> Any:
     """Inline content as Bot API RichText: a string, a list, or {"type": …, "text": …}."""
     parts: list[Any] = []
@@ -596,13 +763,22 @@ def rich_text(el: Element) -> Any:
         elif tag == "a":
             parts.append({"type": "anchor", "name": child.attrs.get("name")})
         elif tag == "tg-emoji" or _is_emoji_img(child):
-            parts.append({"type": "custom_emoji", "alternative_text": child.text() or
-                          child.attrs.get("alt") or ""})
+            parts.append(
+                {
+                    "type": "custom_emoji",
+                    "alternative_text": child.text() or child.attrs.get("alt") or "",
+                }
+            )
         elif tag == "tg-math":
             parts.append({"type": "mathematical_expression", "expression": child.text()})
         elif tag == "tg-time":
-            parts.append({"type": "date_time", "text": rich_text(child),
-                          "unix_time": int(child.attrs.get("unix") or 0)})
+            parts.append(
+                {
+                    "type": "date_time",
+                    "text": rich_text(child),
+                    "unix_time": int(child.attrs.get("unix") or 0),
+                }
+            )
         else:
             parts.append(rich_text(child))
     if len(parts) == 1:
@@ -616,8 +792,13 @@ def _cite(el: Element) -> Any:
 
 
 def _child_blocks(el: Element) -> list[dict[str, Any]]:
-    return [b for c in el.children if isinstance(c, Element) and c.tag not in ("cite", "summary")
-            for b in [to_block(c)] if b]
+    return [
+        b
+        for c in el.children
+        if isinstance(c, Element) and c.tag not in ("cite", "summary")
+        for b in [to_block(c)]
+        if b
+    ]
 
 
 def to_block(el: Element) -> dict[str, Any] | None:
@@ -645,26 +826,33 @@ def to_block(el: Element) -> dict[str, Any] | None:
         for li in (c for c in el.children if isinstance(c, Element)):
             number = int(li.attrs.get("value") or number)
             inline = _mixed(li)
-            blocks = [{"type": "paragraph", "text": rich_text(li)}] if inline else \
-                _child_blocks(li)
-            item: dict[str, Any] = {"label": f"{number}." if tag == "ol" else "•",
-                                    "blocks": blocks}
-            box = next((c for c in li.children if isinstance(c, Element) and c.tag == "input"),
-                       None)
+            blocks = [{"type": "paragraph", "text": rich_text(li)}] if inline else _child_blocks(li)
+            item: dict[str, Any] = {"label": f"{number}." if tag == "ol" else "•", "blocks": blocks}
+            box = next(
+                (c for c in li.children if isinstance(c, Element) and c.tag == "input"), None
+            )
             if box is not None:
                 item.update(has_checkbox=True, is_checked="checked" in box.attrs)
             items.append(item)
             number += 1
         return {"type": "list", "items": items}
     if tag in ("blockquote", "aside"):
-        kind = "pullquote" if tag == "aside" else (
-            "expandable_blockquote" if {"expandable", "collapsed"} & set(el.attrs)
-            else "blockquote")
+        kind = (
+            "pullquote"
+            if tag == "aside"
+            else (
+                "expandable_blockquote"
+                if {"expandable", "collapsed"} & set(el.attrs)
+                else "blockquote"
+            )
+        )
         if tag == "aside":
             out = {"type": kind, "text": rich_text(_without(el, "cite"))}
         elif _mixed(el):
-            out = {"type": kind, "blocks": [{"type": "paragraph",
-                                             "text": rich_text(_without(el, "cite"))}]}
+            out = {
+                "type": kind,
+                "blocks": [{"type": "paragraph", "text": rich_text(_without(el, "cite"))}],
+            }
         else:
             out = {"type": kind, "blocks": _child_blocks(el)}
         credit = _cite(el)
@@ -678,18 +866,28 @@ def to_block(el: Element) -> dict[str, Any] | None:
         for flag in ("bordered", "striped", "compact"):
             if flag in el.attrs:
                 out[f"is_{flag}"] = True
-        caption = next((c for c in el.children if isinstance(c, Element) and c.tag == "caption"),
-                       None)
+        caption = next(
+            (c for c in el.children if isinstance(c, Element) and c.tag == "caption"), None
+        )
         if caption is not None:
             out["caption"] = {"text": rich_text(caption)}
         return out
     if tag == "details":
         summary = next(c for c in el.children if isinstance(c, Element))
-        return {"type": "details", "summary": rich_text(summary), "blocks": _child_blocks(el),
-                "is_open": "open" in el.attrs}
+        return {
+            "type": "details",
+            "summary": rich_text(summary),
+            "blocks": _child_blocks(el),
+            "is_open": "open" in el.attrs,
+        }
     if tag in MEDIA_TAGS:
-        kind = {"img": "photo", "video": "video", "audio": "audio", "tg-document": "document",
-                "tg-map": "map"}[tag]
+        kind = {
+            "img": "photo",
+            "video": "video",
+            "audio": "audio",
+            "tg-document": "document",
+            "tg-map": "map",
+        }[tag]
         out = {"type": kind, "url": el.attrs.get("src")}
         if "tg-spoiler" in el.attrs:
             out["has_spoiler"] = True
@@ -697,8 +895,9 @@ def to_block(el: Element) -> dict[str, Any] | None:
     if tag == "figure":
         media = next(c for c in el.children if isinstance(c, Element) and c.tag in MEDIA_TAGS)
         out = to_block(media) or {}
-        caption = next((c for c in el.children if isinstance(c, Element) and
-                        c.tag == "figcaption"), None)
+        caption = next(
+            (c for c in el.children if isinstance(c, Element) and c.tag == "figcaption"), None
+        )
         if caption is not None:
             out["caption"] = {"text": rich_text(_without(caption, "cite"))}
             credit = _cite(caption)
@@ -708,8 +907,10 @@ def to_block(el: Element) -> dict[str, Any] | None:
     if tag in ("tg-collage", "tg-slideshow"):
         return {"type": tag.removeprefix("tg-"), "blocks": _child_blocks(el)}
     if tag == "tg-button-row":
-        return {"type": "buttons", "buttons": [{"text": c.text()} for c in el.children
-                                               if isinstance(c, Element)]}
+        return {
+            "type": "buttons",
+            "buttons": [{"text": c.text()} for c in el.children if isinstance(c, Element)],
+        }
     return None
 
 
@@ -761,8 +962,9 @@ def _plain_lines(blocks: list[dict[str, Any]], indent: str = "") -> list[str]:
             lines.append(indent + plain(block["summary"]))
             lines.extend(_plain_lines(block["blocks"], indent + "  "))
         elif kind == "table":
-            lines.extend(indent + " | ".join(plain(c["text"]).strip() for c in row)
-                         for row in block["cells"])
+            lines.extend(
+                indent + " | ".join(plain(c["text"]).strip() for c in row) for row in block["cells"]
+            )
         elif kind == "buttons":
             lines.append(indent + " | ".join(f"[{b['text']}]" for b in block["buttons"]))
         else:  # media: shown as a placeholder line, then the caption
@@ -774,5 +976,16 @@ def _plain_lines(blocks: list[dict[str, Any]], indent: str = "") -> list[str]:
     return lines
 
 
-__all__ = ["MAX_BLOCKS", "MAX_COLUMNS", "MAX_DEPTH", "MAX_MEDIA", "MAX_TEXT", "RichCounts",
-           "RichHTMLError", "RichParse", "parse_tree", "plain", "validate_rich_html"]
+__all__ = [
+    "MAX_BLOCKS",
+    "MAX_COLUMNS",
+    "MAX_DEPTH",
+    "MAX_MEDIA",
+    "MAX_TEXT",
+    "RichCounts",
+    "RichHTMLError",
+    "RichParse",
+    "parse_tree",
+    "plain",
+    "validate_rich_html",
+]

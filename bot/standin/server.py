@@ -36,20 +36,37 @@ from bot.standin.webhook import WebhookMethods
 
 ANONYMOUS_ADMIN = User(1087968824, "Group", "GroupAnonymousBot", is_bot=True)
 # Methods that a chat-targeted fault (fail_next(chat_id, ...)) applies to.
-MESSAGE_METHODS = frozenset({"sendmessage", "sendphoto", "sendrichmessage", "editmessagetext",
-                             "editmessagereplymarkup", "editmessagecaption", "editmessagemedia",
-                             "deletemessage"})
+MESSAGE_METHODS = frozenset(
+    {
+        "sendmessage",
+        "sendphoto",
+        "sendrichmessage",
+        "editmessagetext",
+        "editmessagereplymarkup",
+        "editmessagecaption",
+        "editmessagemedia",
+        "deletemessage",
+    }
+)
 RICH_ONLY_METHODS = frozenset({"sendrichmessage"})
 _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
-_BAD_GATEWAY = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" \
-               b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n" \
-               b"</body>\r\n</html>\r\n"
+_BAD_GATEWAY = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
 
 
 def command_entities(text: str) -> list[dict[str, Any]]:
     """bot_command entities, as Telegram marks them in incoming messages (UTF-16 offsets)."""
-    return [{"type": "bot_command", "offset": utf16_len(text[: m.start()]),
-             "length": utf16_len(m.group())} for m in _COMMAND.finditer(text)]
+    return [
+        {
+            "type": "bot_command",
+            "offset": utf16_len(text[: m.start()]),
+            "length": utf16_len(m.group()),
+        }
+        for m in _COMMAND.finditer(text)
+    ]
 
 
 class FakeTelegram(WebhookMethods, BotApiMethods):
@@ -58,18 +75,28 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
     See the package docstring (``bot/standin/__init__.py``) for the full guide.
     """
 
-    def __init__(self, *, port: int = 0, host: str = "127.0.0.1", token: str | None = None,
-                 speed: float = 1.0, flood_limits: bool = True,
-                 integer_retry_after: bool = True, bot_id: int = 7000000001,
-                 bot_username: str = "digest_test_bot", rich_messages: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        token: str | None = None,
+        speed: float = 1.0,
+        flood_limits: bool = True,
+        integer_retry_after: bool = True,
+        bot_id: int = 7000000001,
+        bot_username: str = "digest_test_bot",
+        rich_messages: bool = True,
+    ) -> None:
         self.host, self.port = host, port
         # False: an older Bot API server (< 10.1): sendRichMessage is 404, rich_message ignored
         self.rich_messages = rich_messages
         self.bot = User(bot_id, "Digest Test Bot", bot_username, is_bot=True)
         self.token = token or f"{bot_id}:AA{secrets.token_urlsafe(24)[:33]}"
         self.speed = speed
-        self.limits = FloodLimits(speed=speed, enabled=flood_limits,
-                                  integer_retry_after=integer_retry_after)
+        self.limits = FloodLimits(
+            speed=speed, enabled=flood_limits, integer_retry_after=integer_retry_after
+        )
         self.users: dict[int, User] = {}
         self.chats: dict[int, Chat] = {}
         self.sent: list[SentMessage] = []  # new messages, in order
@@ -175,8 +202,14 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
 
     # ================================================================== chats and users
 
-    def add_user(self, user_id: int, first_name: str | None = None, *,
-                 username: str | None = None, language_code: str | None = None) -> User:
+    def add_user(
+        self,
+        user_id: int,
+        first_name: str | None = None,
+        *,
+        username: str | None = None,
+        language_code: str | None = None,
+    ) -> User:
         user = self.users.get(user_id)
         if user is None:
             user = self.users[user_id] = User(user_id, first_name or f"User{user_id}")
@@ -188,8 +221,14 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
             user.language_code = language_code
         return user
 
-    def add_private_chat(self, user_id: int, first_name: str = "Reader", *,
-                         username: str | None = None, language_code: str | None = None) -> Chat:
+    def add_private_chat(
+        self,
+        user_id: int,
+        first_name: str = "Reader",
+        *,
+        username: str | None = None,
+        language_code: str | None = None,
+    ) -> Chat:
         user = self.add_user(user_id, first_name, username=username, language_code=language_code)
         chat = Chat(user_id, "private", username=user.username, first_name=user.first_name)
         self.chats[user_id] = chat
@@ -202,32 +241,63 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
             out[int(uid)] = status
         return out
 
-    def add_group(self, chat_id: int, title: str = "Group", members: dict[int, MemberStatus]
-                  | None = None, *, bot_status: MemberStatus = "member") -> Chat:
-        chat = Chat(chat_id, "group", title=title, members=self._members(members),
-                    bot_status=bot_status)
+    def add_group(
+        self,
+        chat_id: int,
+        title: str = "Group",
+        members: dict[int, MemberStatus] | None = None,
+        *,
+        bot_status: MemberStatus = "member",
+    ) -> Chat:
+        chat = Chat(
+            chat_id, "group", title=title, members=self._members(members), bot_status=bot_status
+        )
         self.chats[chat_id] = chat
         return chat
 
-    def add_supergroup(self, chat_id: int, title: str = "Supergroup",
-                       members: dict[int, MemberStatus] | None = None, *,
-                       is_forum: bool = False, topics: dict[int, str] | None = None,
-                       closed_topics: set[int] | None = None, username: str | None = None,
-                       bot_status: MemberStatus = "member") -> Chat:
-        chat = Chat(chat_id, "supergroup", title=title, members=self._members(members),
-                    is_forum=is_forum or bool(topics),
-                    topics={int(k): v for k, v in (topics or {}).items()},
-                    closed_topics={int(t) for t in closed_topics or ()},
-                    username=username.lstrip("@") if username else None, bot_status=bot_status)
+    def add_supergroup(
+        self,
+        chat_id: int,
+        title: str = "Supergroup",
+        members: dict[int, MemberStatus] | None = None,
+        *,
+        is_forum: bool = False,
+        topics: dict[int, str] | None = None,
+        closed_topics: set[int] | None = None,
+        username: str | None = None,
+        bot_status: MemberStatus = "member",
+    ) -> Chat:
+        chat = Chat(
+            chat_id,
+            "supergroup",
+            title=title,
+            members=self._members(members),
+            is_forum=is_forum or bool(topics),
+            topics={int(k): v for k, v in (topics or {}).items()},
+            closed_topics={int(t) for t in closed_topics or ()},
+            username=username.lstrip("@") if username else None,
+            bot_status=bot_status,
+        )
         # topic ids are message ids of their creation messages: keep new ids above them
         chat.next_message_id = max([chat.next_message_id, *[t + 1 for t in chat.topics]])
         self.chats[chat_id] = chat
         return chat
 
-    def add_channel(self, chat_id: int, title: str = "Channel", username: str | None = None, *,
-                    bot_status: MemberStatus = "administrator") -> Chat:
-        chat = Chat(chat_id, "channel", title=title,
-                    username=username.lstrip("@") if username else None, bot_status=bot_status)
+    def add_channel(
+        self,
+        chat_id: int,
+        title: str = "Channel",
+        username: str | None = None,
+        *,
+        bot_status: MemberStatus = "administrator",
+    ) -> Chat:
+        chat = Chat(
+            chat_id,
+            "channel",
+            title=title,
+            username=username.lstrip("@") if username else None,
+            bot_status=bot_status,
+        )
         self.chats[chat_id] = chat
         return chat
 
@@ -251,9 +321,16 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         self._notify()
         return update_id
 
-    async def send_text(self, chat_id: int | str, user_id: int | None = None, text: str = "", *,
-                        thread_id: int | None = None, anonymous_admin: bool = False,
-                        reply_to: int | None = None) -> dict[str, Any]:
+    async def send_text(
+        self,
+        chat_id: int | str,
+        user_id: int | None = None,
+        text: str = "",
+        *,
+        thread_id: int | None = None,
+        anonymous_admin: bool = False,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
         """A user writes ``text`` in a chat; returns the Message the bot will receive."""
         chat = self.chat(chat_id)
         if chat.type == "channel":
@@ -262,8 +339,12 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
             if chat.type != "private" and not anonymous_admin:
                 raise ValueError("user_id is required outside private chats")
             user_id = chat.id
-        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(self.now()),
-                                   "chat": chat.to_api(), "text": text}
+        message: dict[str, Any] = {
+            "message_id": chat.new_message_id(),
+            "date": int(self.now()),
+            "chat": chat.to_api(),
+            "text": text,
+        }
         if anonymous_admin:
             message["from"] = ANONYMOUS_ADMIN.to_api()
             message["sender_chat"] = chat.to_api()
@@ -286,17 +367,22 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         chat = self.chat(chat_id)
         if chat.type != "channel":
             raise ValueError(f"chat {chat.id} is not a channel")
-        message: dict[str, Any] = {"message_id": chat.new_message_id(), "date": int(self.now()),
-                                   "chat": chat.to_api(), "sender_chat": chat.to_api(),
-                                   "text": text}
+        message: dict[str, Any] = {
+            "message_id": chat.new_message_id(),
+            "date": int(self.now()),
+            "chat": chat.to_api(),
+            "sender_chat": chat.to_api(),
+            "text": text,
+        }
         if entities := command_entities(text):
             message["entities"] = entities
         chat.messages[message["message_id"]] = message
         self.push_update({"channel_post": message})
         return message
 
-    async def press_button(self, chat_id: int | str, user_id: int, message_id: int,
-                           callback_data: str) -> str:
+    async def press_button(
+        self, chat_id: int | str, user_id: int, message_id: int, callback_data: str
+    ) -> str:
         """A user presses an inline button the bot sent; returns the callback query id."""
         chat = self.chat(chat_id)
         message = chat.messages.get(message_id)
@@ -307,8 +393,9 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
             raise ValueError(f"message {message_id} has no button with data {callback_data!r}")
         return self.forge_button_press(chat_id, user_id, message_id, callback_data)
 
-    def forge_button_press(self, chat_id: int | str, user_id: int, message_id: int,
-                           callback_data: str) -> str:
+    def forge_button_press(
+        self, chat_id: int | str, user_id: int, message_id: int, callback_data: str
+    ) -> str:
         """What a modified client can do: a callback query with any data on any message of the
         chat, buttons or not (Telegram only checks the data's size). Returns the query id."""
         chat = self.chat(chat_id)
@@ -319,16 +406,32 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
             raise ValueError("callback data must be 1-64 bytes")
         query_id = str(next_id() * 1000003)
         self._open_queries.add(query_id)
-        self.push_update({"callback_query": {
-            "id": query_id, "from": self.add_user(user_id).to_api(), "message": message,
-            "chat_instance": str(abs(chat.id) * 7 + 1), "data": callback_data}})
+        self.push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self.add_user(user_id).to_api(),
+                    "message": message,
+                    "chat_instance": str(abs(chat.id) * 7 + 1),
+                    "data": callback_data,
+                }
+            }
+        )
         return query_id
 
     # ================================================================== faults and chat events
 
-    def fail_next(self, chat_id: int | str | None, kind: FaultKind, times: int = 1, *,
-                  retry_after: float = 1, hold: float = 10.0, delivered: bool = False,
-                  method: str | None = None) -> None:
+    def fail_next(
+        self,
+        chat_id: int | str | None,
+        kind: FaultKind,
+        times: int = 1,
+        *,
+        retry_after: float = 1,
+        hold: float = 10.0,
+        delivered: bool = False,
+        method: str | None = None,
+    ) -> None:
         """Make the next ``times`` message requests (sendMessage/sendPhoto/edit*) to ``chat_id``
         fail with ``kind``. ``chat_id=None`` targets any chat; ``method="getUpdates"`` (with
         chat_id None) targets that method instead.
@@ -340,13 +443,23 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         "not_modified" / "edit_not_found" (400 ``message is not modified`` / ``message to edit
         not found``, for edit methods).
         """
-        if kind not in ("429", "500", "502", "timeout", "parse", "rich", "not_modified",
-                        "edit_not_found"):
+        if kind not in (
+            "429",
+            "500",
+            "502",
+            "timeout",
+            "parse",
+            "rich",
+            "not_modified",
+            "edit_not_found",
+        ):
             raise ValueError(f"unknown fault kind {kind!r}")
-        key: int | str | None = method.lower() if method else (
-            self.chat(chat_id).id if chat_id is not None else None)
+        key: int | str | None = (
+            method.lower() if method else (self.chat(chat_id).id if chat_id is not None else None)
+        )
         self._faults.setdefault(key, deque()).append(
-            Fault(kind, times, retry_after=retry_after, hold=hold, delivered=delivered))
+            Fault(kind, times, retry_after=retry_after, hold=hold, delivered=delivered)
+        )
 
     def _take_fault(self, method: str, params: Params) -> Fault | None:
         keys: list[int | str | None] = [method]
@@ -371,33 +484,58 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         old = self.chats[old_id]
         if old.type != "group":
             raise ValueError(f"chat {old_id} is not a basic group")
-        new = self.add_supergroup(new_id, old.title or "Supergroup", dict(old.members),
-                                  bot_status=old.bot_status)
+        new = self.add_supergroup(
+            new_id, old.title or "Supergroup", dict(old.members), bot_status=old.bot_status
+        )
         old.migrated_to = new_id
         if notify:
             anyone = next(iter(old.members), None)
             sender = self.users[anyone].to_api() if anyone is not None else ANONYMOUS_ADMIN.to_api()
-            self.push_update({"message": {"message_id": old.new_message_id(),
-                                          "date": int(self.now()), "chat": old.to_api(),
-                                          "from": sender, "migrate_to_chat_id": new_id}})
-            self.push_update({"message": {"message_id": new.new_message_id(),
-                                          "date": int(self.now()), "chat": new.to_api(),
-                                          "sender_chat": new.to_api(), "from": sender,
-                                          "migrate_from_chat_id": old_id}})
+            self.push_update(
+                {
+                    "message": {
+                        "message_id": old.new_message_id(),
+                        "date": int(self.now()),
+                        "chat": old.to_api(),
+                        "from": sender,
+                        "migrate_to_chat_id": new_id,
+                    }
+                }
+            )
+            self.push_update(
+                {
+                    "message": {
+                        "message_id": new.new_message_id(),
+                        "date": int(self.now()),
+                        "chat": new.to_api(),
+                        "sender_chat": new.to_api(),
+                        "from": sender,
+                        "migrate_from_chat_id": old_id,
+                    }
+                }
+            )
         return new
 
-    def set_bot_status(self, chat_id: int | str, status: MemberStatus, *,
-                       notify: bool = True) -> None:
+    def set_bot_status(
+        self, chat_id: int | str, status: MemberStatus, *, notify: bool = True
+    ) -> None:
         """Change the bot's membership (a my_chat_member update is queued when notify)."""
         chat = self.chat(chat_id)
         old = chat.bot_status
         chat.bot_status = status
         if notify and old != status:
             actor = next((uid for uid, s in chat.members.items() if s == "creator"), chat.id)
-            self.push_update({"my_chat_member": {
-                "chat": chat.to_api(), "from": self.add_user(actor).to_api(),
-                "date": int(self.now()), "old_chat_member": member_json(self.bot, old),
-                "new_chat_member": member_json(self.bot, status)}})
+            self.push_update(
+                {
+                    "my_chat_member": {
+                        "chat": chat.to_api(),
+                        "from": self.add_user(actor).to_api(),
+                        "date": int(self.now()),
+                        "old_chat_member": member_json(self.bot, old),
+                        "new_chat_member": member_json(self.bot, status),
+                    }
+                }
+            )
 
     def kick_bot(self, chat_id: int | str, *, notify: bool = True) -> None:
         """-> 403 ``Forbidden: bot was kicked from the group chat`` (supergroup/channel alike)."""
@@ -428,8 +566,9 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         """False: behave like a Bot API server older than 10.1 (sendRichMessage -> 404)."""
         self.rich_messages = bool(enabled)
 
-    def fail_photo_url(self, url: str,
-                       description: str = "wrong type of the web page content") -> None:
+    def fail_photo_url(
+        self, url: str, description: str = "wrong type of the web page content"
+    ) -> None:
         """sendPhoto with this URL answers ``400 Bad Request: <description>``."""
         self._bad_photo_urls[url] = description
 
@@ -444,11 +583,15 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
     def sent_to(self, chat_id: int | str, thread: int | None = None) -> list[SentMessage]:
         """Messages sent to a chat (and, when given, to that forum topic / thread)."""
         cid = self.chat(chat_id).id
-        return [m for m in self.sent
-                if m.chat_id == cid and (thread is None or m.message_thread_id == thread)]
+        return [
+            m
+            for m in self.sent
+            if m.chat_id == cid and (thread is None or m.message_thread_id == thread)
+        ]
 
-    def commands(self, scope: dict[str, Any] | None = None,
-                 language_code: str = "") -> list[dict[str, str]]:
+    def commands(
+        self, scope: dict[str, Any] | None = None, language_code: str = ""
+    ) -> list[dict[str, str]]:
         """What setMyCommands stored for that scope (default: {"type": "default"}) + language."""
         key = json.dumps(scope or {"type": "default"}, sort_keys=True)
         return self._commands.get((key, language_code), [])
@@ -464,8 +607,12 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         return [r for r in self.requests if r.status >= 400]
 
     # The `timeout` parameters below are the test-facing API the brief asks for (noqa ASYNC109).
-    async def wait_until(self, condition: Callable[[], Any], timeout: float = 5.0,  # noqa: ASYNC109
-                         what: str = "condition") -> Any:
+    async def wait_until(
+        self,
+        condition: Callable[[], Any],
+        timeout: float = 5.0,  # noqa: ASYNC109
+        what: str = "condition",
+    ) -> Any:
         """Wait until ``condition()`` is truthy (re-checked after every server event)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -475,17 +622,26 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
                 return result
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                sent = "\n".join(f"  {m.method} chat={m.chat_id} thread={m.message_thread_id}: "
-                                 f"{m.parsed_text[:80]!r}" for m in self.sent[-10:])
-                errors = "\n".join(f"  {r.method}: {r.status} {r.description}"
-                                   for r in self.errors[-5:])
-                raise TimeoutError(f"timed out after {timeout}s waiting for {what}; "
-                                   f"{len(self.sent)} sent:\n{sent}\nlast errors:\n{errors}")
+                sent = "\n".join(
+                    f"  {m.method} chat={m.chat_id} thread={m.message_thread_id}: "
+                    f"{m.parsed_text[:80]!r}"
+                    for m in self.sent[-10:]
+                )
+                errors = "\n".join(
+                    f"  {r.method}: {r.status} {r.description}" for r in self.errors[-5:]
+                )
+                raise TimeoutError(
+                    f"timed out after {timeout}s waiting for {what}; "
+                    f"{len(self.sent)} sent:\n{sent}\nlast errors:\n{errors}"
+                )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
 
-    async def wait_for(self, what: int | Callable[[SentMessage], bool],
-                       timeout: float = 5.0) -> Any:  # noqa: ASYNC109
+    async def wait_for(
+        self,
+        what: int | Callable[[SentMessage], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> Any:
         """``wait_for(n)``: until ``len(tg.sent) >= n``; returns ``tg.sent[:n]``.
         ``wait_for(pred)``: until some sent message matches; returns the first match."""
         if isinstance(what, int):
@@ -493,8 +649,11 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
             await self.wait_until(lambda: len(self.sent) >= n, timeout, f"{n} sent messages")
             return self.sent[:n]
         pred = what
-        return await self.wait_until(lambda: next((m for m in self.sent if pred(m)), None),
-                                     timeout, "a matching sent message")
+        return await self.wait_until(
+            lambda: next((m for m in self.sent if pred(m)), None),
+            timeout,
+            "a matching sent message",
+        )
 
     async def wait_updates_consumed(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until the bot has fetched and confirmed every queued update."""
@@ -525,14 +684,18 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
             else:
                 form = await request.post()
                 for key, value in form.items():
-                    params[key] = value if isinstance(value, str) else (
-                        f"<file {getattr(value, 'filename', '')}>")
+                    params[key] = (
+                        value
+                        if isinstance(value, str)
+                        else (f"<file {getattr(value, 'filename', '')}>")
+                    )
         return params
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401,
-                                      "description": "Unauthorized"}, status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         method = request.match_info["method"].lower()
         record = RequestRecord(request.match_info["method"], {})
         self.requests.append(record)
@@ -571,19 +734,26 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
             listener(record)
         self._notify()
 
-    async def _apply_fault(self, fault: Fault, request: web.Request, handler: Any,
-                           record: RequestRecord) -> web.StreamResponse | None:
+    async def _apply_fault(
+        self, fault: Fault, request: web.Request, handler: Any, record: RequestRecord
+    ) -> web.StreamResponse | None:
         if fault.kind == "429":
-            shown = int(fault.retry_after) if float(fault.retry_after).is_integer() \
+            shown = (
+                int(fault.retry_after)
+                if float(fault.retry_after).is_integer()
                 else fault.retry_after
+            )
             raise ApiError(429, f"Too Many Requests: retry after {shown}", {"retry_after": shown})
         if fault.kind == "parse":
-            raise bad_request("can't parse entities: Unsupported start tag \"fault\" at byte "
-                              "offset 0")
+            raise bad_request(
+                'can\'t parse entities: Unsupported start tag "fault" at byte offset 0'
+            )
         if fault.kind == "not_modified":
-            raise bad_request("message is not modified: specified new message content and reply "
-                              "markup are exactly the same as a current content and reply "
-                              "markup of the message")
+            raise bad_request(
+                "message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply "
+                "markup of the message"
+            )
         if fault.kind == "edit_not_found":
             raise bad_request("message to edit not found")
         if fault.kind == "rich":
@@ -607,23 +777,47 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         return web.Response(status=504)  # never reaches the client: the connection is gone
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"},
-                                 status=404)
+        return web.json_response(
+            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+        )
 
     # ================================================================== /_control API
 
-    _CONTROL_POST = frozenset({
-        "add_user", "add_private_chat", "add_group", "add_supergroup", "add_channel",
-        "send_text", "send_channel_post", "press_button", "push_update", "fail_next",
-        "migrate_group", "set_bot_status", "kick_bot", "block_bot", "close_topic",
-        "reopen_topic", "fail_photo_url", "reset_records", "set_rich_messages",
-        "advance_clock", "delete_as_admin", "make_uneditable", "route_webhook", "post_webhook"})
+    _CONTROL_POST = frozenset(
+        {
+            "add_user",
+            "add_private_chat",
+            "add_group",
+            "add_supergroup",
+            "add_channel",
+            "send_text",
+            "send_channel_post",
+            "press_button",
+            "push_update",
+            "fail_next",
+            "migrate_group",
+            "set_bot_status",
+            "kick_bot",
+            "block_bot",
+            "close_topic",
+            "reopen_topic",
+            "fail_photo_url",
+            "reset_records",
+            "set_rich_messages",
+            "advance_clock",
+            "delete_as_admin",
+            "make_uneditable",
+            "route_webhook",
+            "post_webhook",
+        }
+    )
 
     async def _handle_control_post(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         if name not in self._CONTROL_POST:
-            return web.json_response({"ok": False, "description": f"unknown action {name}"},
-                                     status=404)
+            return web.json_response(
+                {"ok": False, "description": f"unknown action {name}"}, status=404
+            )
         kwargs = await request.json() if request.can_read_body else {}
         if name in ("add_group", "add_supergroup") and "members" in kwargs:
             kwargs["members"] = {int(k): v for k, v in kwargs["members"].items()}
@@ -642,9 +836,13 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
     async def _handle_control_get(self, request: web.Request) -> web.StreamResponse:
         name, query = request.match_info["name"], request.query
         if name == "info":
-            result: Any = {"token": self.token, "base_url": self.base_url,
-                           "base_file_url": self.base_file_url, "bot": self.bot.to_api(),
-                           "chats": [c.to_api() for c in self.chats.values()]}
+            result: Any = {
+                "token": self.token,
+                "base_url": self.base_url,
+                "base_file_url": self.base_file_url,
+                "bot": self.bot.to_api(),
+                "chats": [c.to_api() for c in self.chats.values()],
+            }
         elif name in ("sent", "edits"):
             records = self.sent if name == "sent" else self.edits
             since = int(query.get("since", 0))
@@ -655,21 +853,25 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
                     await self.wait_until(lambda: len(records) >= count, timeout)
             chat = int(query["chat_id"]) if "chat_id" in query else None
             thread = int(query["thread"]) if "thread" in query else None
-            result = [m.to_json() for m in records[since:]
-                      if (chat is None or m.chat_id == chat)
-                      and (thread is None or m.message_thread_id == thread)]
+            result = [
+                m.to_json()
+                for m in records[since:]
+                if (chat is None or m.chat_id == chat)
+                and (thread is None or m.message_thread_id == thread)
+            ]
         elif name == "stats":
             result = self.stats.to_json()
         elif name == "requests":
-            result = [r.__dict__ for r in self.requests[int(query.get("since", 0)):]]
+            result = [r.__dict__ for r in self.requests[int(query.get("since", 0)) :]]
         elif name == "commands":
             scope = json.loads(query["scope"]) if "scope" in query else None
             result = self.commands(scope, query.get("language_code", ""))
         elif name == "updates":
             result = self.pending_updates
         else:
-            return web.json_response({"ok": False, "description": f"unknown view {name}"},
-                                     status=404)
+            return web.json_response(
+                {"ok": False, "description": f"unknown view {name}"}, status=404
+            )
         return web.json_response({"ok": True, "result": result}, dumps=_dumps)
 
 

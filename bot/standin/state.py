@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
 MemberStatus = Literal["creator", "administrator", "member", "restricted", "left", "kicked"]
-FaultKind = Literal["429", "500", "502", "timeout", "parse", "rich", "not_modified",
-                    "edit_not_found"]
+FaultKind = Literal[
+    "429", "500", "502", "timeout", "parse", "rich", "not_modified", "edit_not_found"
+]
 
 
 class ApiError(Exception):
@@ -23,8 +24,11 @@ class ApiError(Exception):
         self.parameters = parameters
 
     def payload(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"ok": False, "error_code": self.code,
-                               "description": self.description}
+        out: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.code,
+            "description": self.description,
+        }
         if self.parameters:
             out["parameters"] = self.parameters
         return out

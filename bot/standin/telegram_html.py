@@ -41,11 +41,17 @@ _PARSE_PREFIX = "Bad Request: can't parse entities: "
 
 # tag -> Bot API entity type
 _TAG_TYPES: dict[str, str] = {
-    "b": "bold", "strong": "bold",
-    "i": "italic", "em": "italic",
-    "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "span": "spoiler",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
     "a": "text_link",
     "code": "code",
     "pre": "pre",
@@ -110,8 +116,8 @@ def _decode_entity(html: str, pos: int) -> tuple[str, int]:
             code = int(digits, base)
             if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
                 return chr(code), end + 1
-        raise _fail(html, pos, f"Invalid character reference \"&{body};\"")
-    raise _fail(html, pos, f"Unsupported HTML entity \"&{body};\"")
+        raise _fail(html, pos, f'Invalid character reference "&{body};"')
+    raise _fail(html, pos, f'Unsupported HTML entity "&{body};"')
 
 
 class _Open:
@@ -150,8 +156,9 @@ def _parse_attributes(html: str, i: int, tag: str, tag_pos: int) -> tuple[dict[s
             if tag == "blockquote" and name == "expandable":  # the only valueless attribute
                 attrs[name] = ""
                 continue
-            raise _fail(html, i, "Expected equal sign in declaration of an attribute "
-                                 f'of the tag "{tag}"')
+            raise _fail(
+                html, i, f'Expected equal sign in declaration of an attribute of the tag "{tag}"'
+            )
         i += 1
         while i < n and html[i] in _SPACES:
             i += 1
@@ -223,8 +230,9 @@ def _tag_argument(html: str, pos: int, tag: str, attrs: dict[str, str]) -> str |
     return None
 
 
-def _check_nesting(html: str, pos: int, tag: str, etype: str, stack: list[_Open],
-                   pos16: int) -> None:
+def _check_nesting(
+    html: str, pos: int, tag: str, etype: str, stack: list[_Open], pos16: int
+) -> None:
     """Enforce the Bot API nesting rules for a new start tag inside ``stack``."""
     for anc in stack:
         if anc.type == "pre":
@@ -281,8 +289,11 @@ def validate_html(html: str) -> ParsedMessage:
                 raise _fail(html, tag_pos, "Unclosed end tag")
             top = stack[-1]
             if end_name != top.name:
-                raise _fail(html, tag_pos, f'Unmatched end tag, expected "</{top.name}>", '
-                                           f'found "</{end_name}>"')
+                raise _fail(
+                    html,
+                    tag_pos,
+                    f'Unmatched end tag, expected "</{top.name}>", found "</{end_name}>"',
+                )
             stack.pop()
             i = j + 1
             length = pos16 - top.start
@@ -320,22 +331,28 @@ def validate_html(html: str) -> ParsedMessage:
             urls.append(argument)
         if tag == "code" and argument is not None:
             languages.append(argument)
-        stack.append(_Open(tag, etype, order, pos16,
-                           None if etype == "expandable_blockquote" else argument))
+        stack.append(
+            _Open(tag, etype, order, pos16, None if etype == "expandable_blockquote" else argument)
+        )
         order += 1
         i = after
     if stack:
         raise TelegramHTMLError(
-            f'{_PARSE_PREFIX}Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
+            f'{_PARSE_PREFIX}Can\'t find end tag corresponding to start tag "{stack[-1].name}"'
+        )
     raw.sort(key=lambda item: (item[1].offset, -item[1].length, item[0]))
-    return ParsedMessage(text="".join(text_parts), entities=[e for _, e, _ in raw],
-                         utf16_length=pos16, urls=urls, languages=languages,
-                         api_entities=[_api_entity(e, arg) for _, e, arg in raw])
+    return ParsedMessage(
+        text="".join(text_parts),
+        entities=[e for _, e, _ in raw],
+        utf16_length=pos16,
+        urls=urls,
+        languages=languages,
+        api_entities=[_api_entity(e, arg) for _, e, arg in raw],
+    )
 
 
 def _api_entity(entity: Entity, argument: str | None) -> dict[str, object]:
-    out: dict[str, object] = {"type": entity.type, "offset": entity.offset,
-                              "length": entity.length}
+    out: dict[str, object] = {"type": entity.type, "offset": entity.offset, "length": entity.length}
     if argument is not None:
         key = {"text_link": "url", "pre": "language", "custom_emoji": "custom_emoji_id"}
         if entity.type in key:
@@ -357,5 +374,6 @@ def validate_message(html: str, *, caption: bool = False) -> ParsedMessage:
         raise TelegramHTMLError(f"Bad Request: {what}")
     if len(parsed.entities) > MAX_ENTITIES:
         raise TelegramHTMLError(
-            f"Bad Request: too many entities: {len(parsed.entities)} > {MAX_ENTITIES}")
+            f"Bad Request: too many entities: {len(parsed.entities)} > {MAX_ENTITIES}"
+        )
     return parsed

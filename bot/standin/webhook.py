@@ -32,8 +32,10 @@ from bot.standin.state import ApiError, bad_request
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PORTS = (443, 80, 88, 8443)
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-WEBHOOK_CONFLICT = ("Conflict: can't use getUpdates method while webhook is active; use "
-                    "deleteWebhook to delete the webhook first")
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; use "
+    "deleteWebhook to delete the webhook first"
+)
 _RETRY_FIRST, _RETRY_MAX = 0.05, 2.0  # seconds (Telegram's own are longer; tests are short)
 
 
@@ -67,6 +69,7 @@ class WebhookMethods:
         self._webhook_session = None
 
     if TYPE_CHECKING:  # provided by FakeTelegram / BotApiMethods (stubs here would win the MRO)
+
         def _notify(self) -> None: ...
         def _changed(self) -> asyncio.Event: ...
         def _allowed(self, update: dict[str, Any]) -> bool: ...
@@ -87,12 +90,16 @@ class WebhookMethods:
         except ValueError:
             raise bad_request("bad webhook: Wrong port number specified in the URL") from None
         if port not in WEBHOOK_PORTS:
-            raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 "
-                              "or 8443")
+            raise bad_request(
+                "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+            )
         secret = get_str(params, "secret_token")
         if secret is not None and not _SECRET_RE.match(secret):
-            raise bad_request("secret token contains unallowed characters" if secret
-                              else "secret token must not be empty")
+            raise bad_request(
+                "secret token contains unallowed characters"
+                if secret
+                else "secret token must not be empty"
+            )
         connections = get_int(params, "max_connections", 40) or 40
         if not 1 <= connections <= 100:
             raise bad_request("bad webhook: max_connections must be between 1 and 100")
@@ -115,8 +122,11 @@ class WebhookMethods:
 
     async def api_getwebhookinfo(self, params: Params) -> Any:
         hook = self.webhook
-        info: dict[str, Any] = {"url": hook.url if hook else "", "has_custom_certificate": False,
-                                "pending_update_count": len(self._updates)}
+        info: dict[str, Any] = {
+            "url": hook.url if hook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
         if hook is not None:
             info["max_connections"] = hook.max_connections
             if hook.allowed_updates is not None:
@@ -137,8 +147,7 @@ class WebhookMethods:
         self._webhook_routes[public_base.rstrip("/")] = local_base.rstrip("/")
         self._notify()
 
-    async def post_webhook(self, update: dict[str, Any], *,
-                           secret_token: str | None) -> int:
+    async def post_webhook(self, update: dict[str, Any], *, secret_token: str | None) -> int:
         """POST one update of the test's choice to the webhook; returns the HTTP status
         (0: no connection). It is not queued and not retried."""
         if self.webhook is None:
@@ -150,13 +159,14 @@ class WebhookMethods:
     def _local_url(self, url: str) -> str | None:
         for public, local in self._webhook_routes.items():
             if url == public or url.startswith(public + "/"):
-                return local + url[len(public):]
+                return local + url[len(public) :]
         return None
 
     def _start_delivery(self) -> None:
         if self._webhook_task is None or self._webhook_task.done():
-            self._webhook_task = asyncio.create_task(self._deliver_loop(),
-                                                     name="standin-webhook-delivery")
+            self._webhook_task = asyncio.create_task(
+                self._deliver_loop(), name="standin-webhook-delivery"
+            )
 
     async def stop_webhook_delivery(self) -> None:
         task, self._webhook_task = self._webhook_task, None
@@ -168,24 +178,29 @@ class WebhookMethods:
         if session is not None:
             await session.close()
 
-    async def _post(self, url: str, update: dict[str, Any],
-                    secret: str | None) -> tuple[int | str, str]:
+    async def _post(
+        self, url: str, update: dict[str, Any], secret: str | None
+    ) -> tuple[int | str, str]:
         """(HTTP status, or an error text; the error description Telegram would show)."""
         local = self._local_url(url)
         if local is None:
             return "error", "Failed to resolve host: Name or service not known"
         if self._webhook_session is None:
-            self._webhook_session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=10))
+            self._webhook_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         headers = {SECRET_HEADER: secret} if secret is not None else {}
         try:
             async with self._webhook_session.post(local, json=update, headers=headers) as answer:
                 await answer.read()
-                return answer.status, f"Wrong response from the webhook: {answer.status} " \
-                                      f"{answer.reason}"
+                return (
+                    answer.status,
+                    f"Wrong response from the webhook: {answer.status} {answer.reason}",
+                )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            text = "Connection refused" if isinstance(exc, aiohttp.ClientConnectorError) \
+            text = (
+                "Connection refused"
+                if isinstance(exc, aiohttp.ClientConnectorError)
                 else f"Connection failed: {type(exc).__name__}"
+            )
             return "error", text
 
     async def _deliver_loop(self) -> None:
@@ -203,8 +218,9 @@ class WebhookMethods:
             if isinstance(status, int) and 200 <= status <= 299:
                 failures = 0
                 hook.delivered.append(update)
-                self._updates[:] = [u for u in self._updates
-                                    if u["update_id"] != update["update_id"]]
+                self._updates[:] = [
+                    u for u in self._updates if u["update_id"] != update["update_id"]
+                ]
                 self._notify()
                 continue
             failures += 1

@@ -111,8 +111,13 @@ class StoreBase:
                     await self._db.execute("ROLLBACK")
                 raise
         if version < len(MIGRATIONS):  # one line, however many steps ran
-            log.info("database %s: schema v%d -> v%d%s", self.path, version, len(MIGRATIONS),
-                     " (new database)" if version == 0 else "")
+            log.info(
+                "database %s: schema v%d -> v%d%s",
+                self.path,
+                version,
+                len(MIGRATIONS),
+                " (new database)" if version == 0 else "",
+            )
         row = await self._one("SELECT bulk FROM fts_state WHERE id = 1")
         if row and row[0] and not self._bulk_owner_alive(int(row[0])):
             log.warning("search index was left in bulk mode (interrupted sync); rebuilding it")

@@ -16,10 +16,13 @@ class ButtonsMixin(StoreBase):
             await db.execute(
                 "INSERT INTO button_texts (key, text, used_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET text = excluded.text, used_at = excluded.used_at",
-                (key, text, now))
+                (key, text, now),
+            )
             await db.execute(
                 "DELETE FROM button_texts WHERE used_at < (SELECT used_at FROM button_texts"
-                " ORDER BY used_at DESC LIMIT 1 OFFSET ?)", (KEPT_TEXTS - 1,))
+                " ORDER BY used_at DESC LIMIT 1 OFFSET ?)",
+                (KEPT_TEXTS - 1,),
+            )
 
     async def recall_text(self, key: str) -> str | None:
         row = await self._one("SELECT text FROM button_texts WHERE key = ?", (key,))

@@ -15,8 +15,17 @@ from bot.store.search import SearchMixin
 from bot.store.targets import TargetsMixin
 
 
-class Store(IndexMixin, SearchMixin, TargetsMixin, JournalMixin, ButtonsMixin, JobsMixin,
-            ChatSettingsMixin, LayoutsMixin, CorrectionsMixin):
+class Store(
+    IndexMixin,
+    SearchMixin,
+    TargetsMixin,
+    JournalMixin,
+    ButtonsMixin,
+    JobsMixin,
+    ChatSettingsMixin,
+    LayoutsMixin,
+    CorrectionsMixin,
+):
     """All methods are async. Open with `await Store.open(path)`; close with `await close()`.
 
     One aiosqlite connection serves everything; write transactions are serialised by an

@@ -95,13 +95,22 @@ _INSERT_DIGEST = (
 class IndexMixin(StoreBase):
     # ------------------------------------------------------------------ writes (bot.ingest drives)
 
-    async def file_stamps(self) -> tuple[dict[str, tuple[int, int, str]],
-                                         dict[str, tuple[int, int, str]]]:
+    async def file_stamps(
+        self,
+    ) -> tuple[dict[str, tuple[int, int, str]], dict[str, tuple[int, int, str]]]:
         """(indexed, bad): rel path -> (mtime_ns, size, content_hash) of every known file."""
-        known = {rel: (mtime, size, h) for rel, mtime, size, h in await self._all(
-            "SELECT path, mtime_ns, size, content_hash FROM digests")}
-        known_bad = {rel: (mtime, size, h) for rel, mtime, size, h in await self._all(
-            "SELECT path, mtime_ns, size, content_hash FROM bad_files")}
+        known = {
+            rel: (mtime, size, h)
+            for rel, mtime, size, h in await self._all(
+                "SELECT path, mtime_ns, size, content_hash FROM digests"
+            )
+        }
+        known_bad = {
+            rel: (mtime, size, h)
+            for rel, mtime, size, h in await self._all(
+                "SELECT path, mtime_ns, size, content_hash FROM bad_files"
+            )
+        }
         return known, known_bad
 
     async def clear_search_index(self) -> None:
@@ -118,9 +127,11 @@ class IndexMixin(StoreBase):
             await db.executemany("DELETE FROM bad_files WHERE path = ?", [(r,) for r in gone_bad])
 
     async def write_batch(
-        self, results: Sequence[ParsedFile | SameFile | BrokenFile],
+        self,
+        results: Sequence[ParsedFile | SameFile | BrokenFile],
         known: dict[str, tuple[int, int, str]],
-        *, fts: bool = False,
+        *,
+        fts: bool = False,
     ) -> tuple[int, int, int, list[BadFile]]:
         """fts: also add the batch's new items to the search index (bulk mode, inserts only)."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -140,26 +151,33 @@ class IndexMixin(StoreBase):
             # or the same id twice in one batch) makes the later file a bad file
             if parsed:
                 ids = [p.digest_id for p in parsed]
-                owners = {digest_id: rel for digest_id, rel in await self._all(
-                    f"SELECT id, path FROM digests WHERE id IN ({','.join('?' * len(ids))})", ids
-                )}
+                owners = {
+                    digest_id: rel
+                    for digest_id, rel in await self._all(
+                        f"SELECT id, path FROM digests WHERE id IN ({','.join('?' * len(ids))})",
+                        ids,
+                    )
+                }
                 accepted: list[ParsedFile] = []
                 for p in parsed:
                     owner = owners.get(p.digest_id)
                     if owner is not None and owner != p.rel:
-                        bad.append(BrokenFile(p.rel, p.stamp, f"digest id {p.digest_id} is already "
-                                                        f"used by {owner}"))
+                        bad.append(
+                            BrokenFile(
+                                p.rel,
+                                p.stamp,
+                                f"digest id {p.digest_id} is already used by {owner}",
+                            )
+                        )
                         continue
                     owners[p.digest_id] = p.rel
                     accepted.append(p)
                 parsed = accepted
             await db.executemany(
                 "DELETE FROM digests WHERE path = ?",
-                [(r.rel,) for r in parsed] + [(r.rel,) for r in bad]
+                [(r.rel,) for r in parsed] + [(r.rel,) for r in bad],
             )
-            await db.executemany(
-                "DELETE FROM bad_files WHERE path = ?", [(r.rel,) for r in parsed]
-            )
+            await db.executemany("DELETE FROM bad_files WHERE path = ?", [(r.rel,) for r in parsed])
             await db.executemany(
                 _INSERT_DIGEST, [(p.digest_id, p.rel, *p.digest_row, now) for p in parsed]
             )
@@ -178,15 +196,19 @@ class IndexMixin(StoreBase):
                 [(p.digest_id, *row) for p in parsed for row in p.item_rows],
             )
             if first_item is not None:
-                await db.execute("INSERT INTO items_fts(rowid, title, body, section)"
-                                 " SELECT id, title, body, section FROM items_doc WHERE id > ?",
-                                 (first_item,))
+                await db.execute(
+                    "INSERT INTO items_fts(rowid, title, body, section)"
+                    " SELECT id, title, body, section FROM items_doc WHERE id > ?",
+                    (first_item,),
+                )
                 self.fts_rows_added += sum(len(p.item_rows) for p in parsed)
             await db.executemany(
                 "INSERT OR REPLACE INTO bad_files (path, reason, mtime_ns, size, content_hash,"
                 " seen_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [(b.rel, b.reason, b.stamp.mtime_ns, b.stamp.size, b.stamp.content_hash, now)
-                 for b in bad],
+                [
+                    (b.rel, b.reason, b.stamp.mtime_ns, b.stamp.size, b.stamp.content_hash, now)
+                    for b in bad
+                ],
             )
         for p in parsed:
             if p.rel in known:
@@ -200,20 +222,23 @@ class IndexMixin(StoreBase):
     # ------------------------------------------------------------------ queries
 
     async def get_digest(self, digest_id: str) -> DigestRecord | None:
-        row = await self._one(f"SELECT {RECORD_COLUMNS} FROM digests d WHERE d.id = ?",
-                              (digest_id,))
+        row = await self._one(
+            f"SELECT {RECORD_COLUMNS} FROM digests d WHERE d.id = ?", (digest_id,)
+        )
         return record_from_row(row) if row else None
 
     async def latest(self) -> DigestRecord | None:
-        row = await self._one(f"SELECT {RECORD_COLUMNS} FROM digests d ORDER BY {NEWEST_FIRST}"
-                              " LIMIT 1")
+        row = await self._one(
+            f"SELECT {RECORD_COLUMNS} FROM digests d ORDER BY {NEWEST_FIRST} LIMIT 1"
+        )
         return record_from_row(row) if row else None
 
     async def on_date(self, date: dt.date) -> list[DigestRecord]:
         """Every edition of that day, in publishing order (earliest first)."""
         rows = await self._all(
             f"SELECT {RECORD_COLUMNS} FROM digests d WHERE d.date = ?"
-            " ORDER BY d.published_at, d.id", (date.isoformat(),)
+            " ORDER BY d.published_at, d.id",
+            (date.isoformat(),),
         )
         return [record_from_row(r) for r in rows]
 
@@ -246,16 +271,17 @@ class IndexMixin(StoreBase):
     async def _tag_table(self) -> list[tuple[str, str, int]]:
         """(normalised, display, count) per tag, display = its most used spelling."""
         rows = await self._all(
-            "SELECT tag_norm, tag_display, count(*) FROM digest_tags"
-            " GROUP BY tag_norm, tag_display"
+            "SELECT tag_norm, tag_display, count(*) FROM digest_tags GROUP BY tag_norm, tag_display"
         )
         best: dict[str, tuple[int, str]] = {}
         total: dict[str, int] = {}
         for norm, display, count in rows:
             total[norm] = total.get(norm, 0) + count
             # most used spelling; a tie goes to the one sorting first ("Rust" over "rust")
-            if norm not in best or count > best[norm][0] or (
-                count == best[norm][0] and display < best[norm][1]
+            if (
+                norm not in best
+                or count > best[norm][0]
+                or (count == best[norm][0] and display < best[norm][1])
             ):
                 best[norm] = (count, display)
         return [(norm, best[norm][1], total[norm]) for norm in total]
@@ -295,5 +321,3 @@ class IndexMixin(StoreBase):
                 scored.append((ratio, count, display))
         scored.sort(key=lambda s: (-s[0], -s[1], s[2].casefold()))
         return [display for _, _, display in scored[:limit]]
-
-

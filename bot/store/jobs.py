@@ -91,9 +91,16 @@ class PushJob:
 class JobsMixin(StoreBase):
     # -- jobs ------------------------------------------------------------------------------
     async def create_job(
-        self, digest_id: str, kind: JobKind, targets: Iterable[tuple[int | str, int | None]],
-        *, owner: str, layout: str = "classic", requested_by: int | None = None,
-        report_chat: int | None = None, report_thread: int | None = None,
+        self,
+        digest_id: str,
+        kind: JobKind,
+        targets: Iterable[tuple[int | str, int | None]],
+        *,
+        owner: str,
+        layout: str = "classic",
+        requested_by: int | None = None,
+        report_chat: int | None = None,
+        report_thread: int | None = None,
         target_layouts: Mapping[tuple[int | str, int | None], str] | None = None,
     ) -> int:
         """The job and its targets, committed before the first message goes out;
@@ -102,39 +109,67 @@ class JobsMixin(StoreBase):
             cur = await db.execute(
                 "INSERT INTO push_jobs (digest_id, kind, layout, requested_by, report_chat,"
                 " report_thread, owner, heartbeat, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (digest_id, kind, layout, requested_by, report_chat, thread_key(report_thread),
-                 owner, time.time(), _now_iso()),
+                (
+                    digest_id,
+                    kind,
+                    layout,
+                    requested_by,
+                    report_chat,
+                    thread_key(report_thread),
+                    owner,
+                    time.time(),
+                    _now_iso(),
+                ),
             )
             job_id = int(cur.lastrowid or 0)
             await db.executemany(
                 "INSERT OR IGNORE INTO push_job_targets (job_id, chat_id, thread_id, layout)"
                 " VALUES (?, ?, ?, ?)",
-                [(job_id, chat_key(c), thread_key(t), (target_layouts or {}).get((c, t), layout))
-                 for c, t in targets],
+                [
+                    (job_id, chat_key(c), thread_key(t), (target_layouts or {}).get((c, t), layout))
+                    for c, t in targets
+                ],
             )
         return job_id
 
-    async def finish_job_target(self, job_id: int, chat_id: int | str, thread_id: int | None,
-                                *, ok: bool, sent: int, error: str | None = None,
-                                new_chat_id: int | str | None = None) -> None:
+    async def finish_job_target(
+        self,
+        job_id: int,
+        chat_id: int | str,
+        thread_id: int | None,
+        *,
+        ok: bool,
+        sent: int,
+        error: str | None = None,
+        new_chat_id: int | str | None = None,
+    ) -> None:
         async with self.transaction() as db:
             if new_chat_id is not None:  # the group became a supergroup during the push
                 await db.execute(
                     "UPDATE OR IGNORE push_job_targets SET chat_id = ? WHERE job_id = ?"
                     " AND chat_id = ? AND thread_id = ?",
-                    (chat_key(new_chat_id), job_id, chat_key(chat_id), thread_key(thread_id)))
+                    (chat_key(new_chat_id), job_id, chat_key(chat_id), thread_key(thread_id)),
+                )
                 chat_id = new_chat_id
             await db.execute(
                 "UPDATE push_job_targets SET state = ?, sent = sent + ?, error = ?"
                 " WHERE job_id = ? AND chat_id = ? AND thread_id = ?",
-                ("done" if ok else "failed", sent, error, job_id, chat_key(chat_id),
-                 thread_key(thread_id)))
+                (
+                    "done" if ok else "failed",
+                    sent,
+                    error,
+                    job_id,
+                    chat_key(chat_id),
+                    thread_key(thread_id),
+                ),
+            )
 
     async def finish_job(self, job_id: int, *, ok: bool, summary: str) -> None:
         async with self.transaction() as db:
             await db.execute(
                 "UPDATE push_jobs SET state = ?, finished_at = ?, summary = ? WHERE id = ?",
-                ("done" if ok else "failed", _now_iso(), summary, job_id))
+                ("done" if ok else "failed", _now_iso(), summary, job_id),
+            )
 
     async def adopt_stale_jobs(self, owner: str, ttl: float) -> list[PushJob]:
         """Every unfinished job whose owner is gone becomes `owner`'s (atomically: two
@@ -145,25 +180,38 @@ class JobsMixin(StoreBase):
                 "SELECT id, owner, heartbeat FROM push_jobs WHERE state = 'running' ORDER BY id"
             ) as cur:
                 rows = list(await cur.fetchall())
-            mine = [int(r[0]) for r in rows
-                    if r[1] != owner and _stale(r[1], float(r[2]) + ttl, now)]
-            await db.executemany("UPDATE push_jobs SET owner = ?, heartbeat = ? WHERE id = ?",
-                                 [(owner, now, job_id) for job_id in mine])
+            mine = [
+                int(r[0]) for r in rows if r[1] != owner and _stale(r[1], float(r[2]) + ttl, now)
+            ]
+            await db.executemany(
+                "UPDATE push_jobs SET owner = ?, heartbeat = ? WHERE id = ?",
+                [(owner, now, job_id) for job_id in mine],
+            )
         return [job for job_id in mine if (job := await self.get_job(job_id)) is not None]
 
     async def get_job(self, job_id: int) -> PushJob | None:
         row = await self._one(
             "SELECT id, digest_id, kind, layout, requested_by, report_chat, report_thread"
-            " FROM push_jobs WHERE id = ?", (job_id,))
+            " FROM push_jobs WHERE id = ?",
+            (job_id,),
+        )
         if row is None:
             return None
         targets = await self._all(
             "SELECT chat_id, thread_id, layout, state FROM push_job_targets WHERE job_id = ?"
-            " ORDER BY rowid", (job_id,))
+            " ORDER BY rowid",
+            (job_id,),
+        )
         return PushJob(
-            id=int(row[0]), digest_id=row[1], kind=row[2], layout=row[3],
-            requested_by=row[4], report_chat=row[5], report_thread=thread_out(row[6]),
-            targets=tuple(JobTarget(t[0], thread_out(t[1]), t[2], t[3]) for t in targets))
+            id=int(row[0]),
+            digest_id=row[1],
+            kind=row[2],
+            layout=row[3],
+            requested_by=row[4],
+            report_chat=row[5],
+            report_thread=thread_out(row[6]),
+            targets=tuple(JobTarget(t[0], thread_out(t[1]), t[2], t[3]) for t in targets),
+        )
 
     async def job_states(self) -> list[tuple[int, str, str, str]]:
         """(id, digest, kind, state) of every job, oldest first (tests, /status)."""
@@ -178,52 +226,86 @@ class JobsMixin(StoreBase):
         """The owner is alive: push its claims' expiry and its jobs' heartbeat forward."""
         now = time.time()
         async with self.transaction() as db:
-            await db.execute("UPDATE part_claims SET expires_at = ? WHERE owner = ?",
-                             (now + ttl, owner))
-            await db.execute("UPDATE push_jobs SET heartbeat = ? WHERE owner = ?"
-                             " AND state = 'running'", (now, owner))
+            await db.execute(
+                "UPDATE part_claims SET expires_at = ? WHERE owner = ?", (now + ttl, owner)
+            )
+            await db.execute(
+                "UPDATE push_jobs SET heartbeat = ? WHERE owner = ? AND state = 'running'",
+                (now, owner),
+            )
 
     # -- claims ----------------------------------------------------------------------------
-    async def part_state(self, digest_id: str, chat_id: int | str, thread_id: int | None,
-                         part: int) -> ClaimState | None:
+    async def part_state(
+        self, digest_id: str, chat_id: int | str, thread_id: int | None, part: int
+    ) -> ClaimState | None:
         """A read without the write lock: 'delivered', 'busy' (a live claim), or None (free).
         Waiting pushers poll this, so they do not queue for the write lock."""
         key = (digest_id, chat_key(chat_id), thread_key(thread_id), part)
-        if await self._one("SELECT 1 FROM deliveries WHERE digest_id = ? AND chat_id = ?"
-                           " AND thread_id = ? AND part = ?", key):
+        if await self._one(
+            "SELECT 1 FROM deliveries WHERE digest_id = ? AND chat_id = ?"
+            " AND thread_id = ? AND part = ?",
+            key,
+        ):
             return "delivered"
-        row = await self._one("SELECT owner, expires_at FROM part_claims WHERE digest_id = ?"
-                              " AND chat_id = ? AND thread_id = ? AND part = ?", key)
+        row = await self._one(
+            "SELECT owner, expires_at FROM part_claims WHERE digest_id = ?"
+            " AND chat_id = ? AND thread_id = ? AND part = ?",
+            key,
+        )
         if row is not None and not _stale(row[0], float(row[1]), time.time()):
             return "busy"
         return None
 
-    async def claim_part(self, digest_id: str, chat_id: int | str, thread_id: int | None,
-                         part: int, *, owner: str, ttl: float) -> ClaimState:
+    async def claim_part(
+        self,
+        digest_id: str,
+        chat_id: int | str,
+        thread_id: int | None,
+        part: int,
+        *,
+        owner: str,
+        ttl: float,
+    ) -> ClaimState:
         """Check the journal and claim the part in one write transaction."""
         key = (digest_id, chat_key(chat_id), thread_key(thread_id), part)
         now = time.time()
         async with self.transaction() as db:
             async with db.execute(
                 "SELECT 1 FROM deliveries WHERE digest_id = ? AND chat_id = ? AND thread_id = ?"
-                " AND part = ?", key) as cur:
+                " AND part = ?",
+                key,
+            ) as cur:
                 if await cur.fetchone():
                     return "delivered"
             async with db.execute(
                 "SELECT owner, expires_at FROM part_claims WHERE digest_id = ? AND chat_id = ?"
-                " AND thread_id = ? AND part = ?", key) as cur:
+                " AND thread_id = ? AND part = ?",
+                key,
+            ) as cur:
                 row = await cur.fetchone()
             if row is not None and row[0] != owner and not _stale(row[0], float(row[1]), now):
                 return "busy"
             await db.execute(
                 "INSERT OR REPLACE INTO part_claims (digest_id, chat_id, thread_id, part, owner,"
-                " expires_at) VALUES (?, ?, ?, ?, ?, ?)", (*key, owner, now + ttl))
+                " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (*key, owner, now + ttl),
+            )
         return "claimed"
 
-    async def deliver_claimed(self, digest_id: str, chat_id: int | str, thread_id: int | None,
-                              part: int, *, owner: str, message_id: int,
-                              content_hash: str | None, layout: str = "classic",
-                              kind: str | None = None, media: str | None = None) -> bool:
+    async def deliver_claimed(
+        self,
+        digest_id: str,
+        chat_id: int | str,
+        thread_id: int | None,
+        part: int,
+        *,
+        owner: str,
+        message_id: int,
+        content_hash: str | None,
+        layout: str = "classic",
+        kind: str | None = None,
+        media: str | None = None,
+    ) -> bool:
         """Journal the part Telegram confirmed and drop its claim, in one transaction.
         False (first row kept) if the journal already held it. `kind`/`media`: what message
         Telegram made (text, photo + URL, rich), for a later correction to edit it right."""
@@ -233,33 +315,40 @@ class JobsMixin(StoreBase):
                 "INSERT OR IGNORE INTO deliveries (digest_id, chat_id, thread_id, part,"
                 " message_id, sent_at, content_hash, layout, kind, media)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*key, message_id, _now_iso(), content_hash, layout, kind, media))
+                (*key, message_id, _now_iso(), content_hash, layout, kind, media),
+            )
             inserted = cur.rowcount > 0
             await db.execute(
                 "DELETE FROM part_claims WHERE digest_id = ? AND chat_id = ? AND thread_id = ?"
-                " AND part = ? AND owner = ?", (*key, owner))
+                " AND part = ? AND owner = ?",
+                (*key, owner),
+            )
         return inserted
 
-    async def release_part(self, digest_id: str, chat_id: int | str, thread_id: int | None,
-                           part: int, *, owner: str) -> None:
+    async def release_part(
+        self, digest_id: str, chat_id: int | str, thread_id: int | None, part: int, *, owner: str
+    ) -> None:
         """Not sent after all (an error): another pusher may take it at once."""
         async with self.transaction() as db:
             await db.execute(
                 "DELETE FROM part_claims WHERE digest_id = ? AND chat_id = ? AND thread_id = ?"
                 " AND part = ? AND owner = ?",
-                (digest_id, chat_key(chat_id), thread_key(thread_id), part, owner))
+                (digest_id, chat_key(chat_id), thread_key(thread_id), part, owner),
+            )
 
     async def release_all(self, owner: str) -> None:
         async with self.transaction() as db:
             await db.execute("DELETE FROM part_claims WHERE owner = ?", (owner,))
 
-    async def delivered_hashes(self, digest_id: str, chat_id: int | str,
-                               thread_id: int | None) -> dict[int, str | None]:
+    async def delivered_hashes(
+        self, digest_id: str, chat_id: int | str, thread_id: int | None
+    ) -> dict[int, str | None]:
         """part -> content hash of what was delivered (issue 10 compares before editing)."""
         rows = await self._all(
             "SELECT part, content_hash FROM deliveries WHERE digest_id = ? AND chat_id = ?"
             " AND thread_id = ? ORDER BY part",
-            (digest_id, chat_key(chat_id), thread_key(thread_id)))
+            (digest_id, chat_key(chat_id), thread_key(thread_id)),
+        )
         return {int(part): digest for part, digest in rows}
 
     # -- interactive messages (forged-callback protection) ------------------------------------
@@ -267,10 +356,15 @@ class JobsMixin(StoreBase):
         async with self.transaction() as db:
             await db.execute(
                 "INSERT OR IGNORE INTO interactive_messages (chat_id, message_id, created_at)"
-                " VALUES (?, ?, ?)", (chat_key(chat_id), message_id, _now_iso()))
+                " VALUES (?, ?, ?)",
+                (chat_key(chat_id), message_id, _now_iso()),
+            )
 
     async def is_interactive(self, chat_id: int | str, message_id: int) -> bool:
-        return await self._one(
-            "SELECT 1 FROM interactive_messages WHERE chat_id = ? AND message_id = ?",
-            (chat_key(chat_id), message_id)) is not None
-
+        return (
+            await self._one(
+                "SELECT 1 FROM interactive_messages WHERE chat_id = ? AND message_id = ?",
+                (chat_key(chat_id), message_id),
+            )
+            is not None
+        )

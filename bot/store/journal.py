@@ -28,7 +28,11 @@ class JournalMixin(StoreBase):
         return {part: message_id for part, message_id in rows}
 
     async def record_delivery(
-        self, digest_id: str, chat_id: int | str, thread_id: int | None, part: int,
+        self,
+        digest_id: str,
+        chat_id: int | str,
+        thread_id: int | None,
+        part: int,
         message_id: int,
     ) -> bool:
         """Journal one delivered message; durable (committed) when this returns.
@@ -47,15 +51,25 @@ class JournalMixin(StoreBase):
         return inserted
 
     async def record_failure(
-        self, digest_id: str, chat_id: int | str, thread_id: int | None, part: int | None,
+        self,
+        digest_id: str,
+        chat_id: int | str,
+        thread_id: int | None,
+        part: int | None,
         error: str,
     ) -> None:
         async with self.transaction() as db:
             await db.execute(
                 "INSERT INTO failures (digest_id, chat_id, thread_id, part, error, failed_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (digest_id, chat_key(chat_id), thread_key(thread_id), part,
-                 str(error)[:ERROR_MAX_CHARS], _now()),
+                (
+                    digest_id,
+                    chat_key(chat_id),
+                    thread_key(thread_id),
+                    part,
+                    str(error)[:ERROR_MAX_CHARS],
+                    _now(),
+                ),
             )
 
     async def deliveries_in_chat(
@@ -73,19 +87,19 @@ class JournalMixin(StoreBase):
     async def last_push_per_target(self) -> list[PushSummary]:
         """Per target (active first): its latest digest push, parts delivered, failures."""
         summaries: list[PushSummary] = []
-        targets = await self._all(
-            f"SELECT {TARGET_COLUMNS} FROM targets ORDER BY active DESC, id"
-        )
+        targets = await self._all(f"SELECT {TARGET_COLUMNS} FROM targets ORDER BY active DESC, id")
         for row in targets:
             target = target_from_row(row)
             key = (chat_key(target.chat_id), thread_key(target.thread_id))
             last_ok = await self._one(
                 "SELECT digest_id, sent_at FROM deliveries WHERE chat_id = ? AND thread_id = ?"
-                " ORDER BY sent_at DESC LIMIT 1", key,
+                " ORDER BY sent_at DESC LIMIT 1",
+                key,
             )
             last_bad = await self._one(
                 "SELECT digest_id, failed_at, error FROM failures"
-                " WHERE chat_id = ? AND thread_id = ? ORDER BY id DESC LIMIT 1", key,
+                " WHERE chat_id = ? AND thread_id = ? ORDER BY id DESC LIMIT 1",
+                key,
             )
             # the digest of the latest event, delivery or failure
             if last_ok and (not last_bad or last_ok[1] >= last_bad[1]):
@@ -96,20 +110,24 @@ class JournalMixin(StoreBase):
             if digest_id is not None:
                 parts_row = await self._one(
                     "SELECT count(*) FROM deliveries WHERE digest_id = ? AND chat_id = ?"
-                    " AND thread_id = ?", (digest_id, *key),
+                    " AND thread_id = ?",
+                    (digest_id, *key),
                 )
                 fail_row = await self._one(
                     "SELECT count(*) FROM failures WHERE digest_id = ? AND chat_id = ?"
-                    " AND thread_id = ?", (digest_id, *key),
+                    " AND thread_id = ?",
+                    (digest_id, *key),
                 )
                 parts = int(parts_row[0]) if parts_row else 0
                 failures = int(fail_row[0]) if fail_row else 0
-            summaries.append(PushSummary(
-                target=target,
-                digest_id=digest_id,
-                parts_delivered=parts,
-                last_sent_at=dt.datetime.fromisoformat(last_ok[1]) if last_ok else None,
-                failures=failures,
-                last_error=last_bad[2] if last_bad else None,
-            ))
+            summaries.append(
+                PushSummary(
+                    target=target,
+                    digest_id=digest_id,
+                    parts_delivered=parts,
+                    last_sent_at=dt.datetime.fromisoformat(last_ok[1]) if last_ok else None,
+                    failures=failures,
+                    last_error=last_bad[2] if last_bad else None,
+                )
+            )
         return summaries

@@ -81,7 +81,8 @@ class SearchMixin(StoreBase):
         like_sql = [
             "(i.title || char(10) || i.text || char(10) || ifnull(i.section, ''))"
             " LIKE ? ESCAPE '\\'"
-            for t in terms if len(t) < TRIGRAM
+            for t in terms
+            if len(t) < TRIGRAM
         ]
         like_params: list[object] = [like_pattern(t) for t in terms if len(t) < TRIGRAM]
         groups = [fts_phrase(t) for t in long_terms]
@@ -138,7 +139,13 @@ class SearchMixin(StoreBase):
             [*params, limit, offset],
         )
         total, capped = await self._search_total(
-            source, where, params, len(rows), offset, limit, count_limit,
+            source,
+            where,
+            params,
+            len(rows),
+            offset,
+            limit,
+            count_limit,
             fts_only_dense=fts_matches is not None and fts_matches > count_limit and not like_sql,
         )
         hits = [
@@ -174,8 +181,16 @@ class SearchMixin(StoreBase):
         return [r[0] for r in rows]
 
     async def _search_total(
-        self, source: str, where: str, params: list[object], found: int, offset: int,
-        limit: int, count_limit: int, *, fts_only_dense: bool,
+        self,
+        source: str,
+        where: str,
+        params: list[object],
+        found: int,
+        offset: int,
+        limit: int,
+        count_limit: int,
+        *,
+        fts_only_dense: bool,
     ) -> tuple[int, bool]:
         """(total, capped) for a search page, counting as little as possible."""
         if limit and (0 < found < limit or (found == 0 and offset == 0)):

@@ -24,14 +24,21 @@ def _now() -> str:
 
 def target_from_row(row: Sequence) -> Target:
     return Target(
-        chat_id=row[0], thread_id=thread_out(row[1]), source=row[2], active=bool(row[3]),
-        title=row[4], deactivated_reason=row[5],
+        chat_id=row[0],
+        thread_id=thread_out(row[1]),
+        source=row[2],
+        active=bool(row[3]),
+        title=row[4],
+        deactivated_reason=row[5],
     )
 
 
 class TargetsMixin(StoreBase):
     async def upsert_target(
-        self, chat_id: int | str, thread_id: int | None, source: TargetSource,
+        self,
+        chat_id: int | str,
+        thread_id: int | None,
+        source: TargetSource,
         title: str | None = None,
     ) -> Target:
         """Add a target or reactivate it. 'config' is sticky: a config target that someone
@@ -122,15 +129,14 @@ class TargetsMixin(StoreBase):
             await db.execute("UPDATE failures SET chat_id = ? WHERE chat_id = ?", (new, old))
             # unfinished jobs and claims follow the chat too (a resumed job pushes to the new id)
             for table in ("push_job_targets", "part_claims"):
-                await db.execute(f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",
-                                 (new, old))
+                await db.execute(
+                    f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?", (new, old)
+                )
                 await db.execute(f"DELETE FROM {table} WHERE chat_id = ?", (old,))
         log.info("chat %s migrated to %s", old, new)
 
     async def active_targets(self) -> list[Target]:
-        rows = await self._all(
-            f"SELECT {TARGET_COLUMNS} FROM targets WHERE active = 1 ORDER BY id"
-        )
+        rows = await self._all(f"SELECT {TARGET_COLUMNS} FROM targets WHERE active = 1 ORDER BY id")
         return [target_from_row(r) for r in rows]
 
     async def all_targets(self) -> list[Target]:
@@ -168,6 +174,7 @@ class TargetsMixin(StoreBase):
         for active in await self.active_targets():
             key = (chat_key(active.chat_id), thread_key(active.thread_id))
             if active.source == "config" and key not in keep:
-                await self.deactivate_target(active.chat_id, active.thread_id,
-                                             "removed from configuration")
+                await self.deactivate_target(
+                    active.chat_id, active.thread_id, "removed from configuration"
+                )
         return await self.active_targets()
