@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.digest.links import decide
+from bot.digest.links import _PLAIN_WEB_URL, _web_link_checked, decide
 from bot.digest.markdown import parser
 from bot.digest.model import Digest
 from bot.digest.render import render_blocks, render_digest, render_markdown
@@ -22,8 +22,11 @@ from tests.split_checks import check_digest
 from tests.tdlib import entities_as_sent, parse_html
 from tests.test_split_properties import digests, inline_piece, word
 
-SETTINGS = settings(max_examples=120, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # ---------------------------------------------------------------- inline HTML
 
@@ -32,21 +35,36 @@ TAGS = ["b", "strong", "i", "em", "u", "ins", "s", "del", "code", "small", "span
 html_piece = st.one_of(
     st.sampled_from(TAGS).map(lambda t: (f"<{t}>", "")),
     st.sampled_from(TAGS).map(lambda t: (f"</{t}>", "")),
-    st.sampled_from([('<a href="https://x.org/a">', ""), ('<a href="javascript:x()">', ""),
-                     ("</a>", ""), ('<a href="mailto:m@x.org">', ""), ("<br>", ""),
-                     ("<br/>", ""), ("<!-- note -->", ""), ('<span class="c">', ""),
-                     ('<img src="https://x.org/i.png" alt="pic">', "pic"),
-                     ('<video src="https://x.org/v.mp4">', "video")]),
+    st.sampled_from(
+        [
+            ('<a href="https://x.org/a">', ""),
+            ('<a href="javascript:x()">', ""),
+            ("</a>", ""),
+            ('<a href="mailto:m@x.org">', ""),
+            ("<br>", ""),
+            ("<br/>", ""),
+            ("<!-- note -->", ""),
+            ('<span class="c">', ""),
+            ('<img src="https://x.org/i.png" alt="pic">', "pic"),
+            ('<video src="https://x.org/v.mp4">', "video"),
+        ]
+    ),
     st.from_regex(r"[a-zA-Z中文]{1,8}", fullmatch=True).map(lambda w: (w, w)),
-    st.sampled_from([("**bold**", "bold"), ("*it*", "it"), ("`code`", "code"),
-                     ("[link](https://y.org)", "link")]),
+    st.sampled_from(
+        [
+            ("**bold**", "bold"),
+            ("*it*", "it"),
+            ("`code`", "code"),
+            ("[link](https://y.org)", "link"),
+        ]
+    ),
 )
 
 
 @SETTINGS
 @given(st.lists(html_piece, min_size=1, max_size=25))
 def test_inline_html_always_gives_valid_telegram_html_and_keeps_text(
-    pieces: list[tuple[str, str]]
+    pieces: list[tuple[str, str]],
 ) -> None:
     html = "".join(render_markdown("x " + " ".join(md for md, _ in pieces)).all_blocks())
     validate_html(html)  # the stand-in: Telegram's rules
@@ -65,17 +83,52 @@ def test_inline_html_always_gives_valid_telegram_html_and_keeps_text(
 # ---------------------------------------------------------------- the link policy
 
 host = st.one_of(
-    st.sampled_from(["x.org", "sub.example.com", "пример.рф", "xn--p1ai.xn--p1ai", "1.2.3.4",
-                     "[::1]", "localhost", "https", "a..b", "-a.com", "a_b.com", "x.123",
-                     "exa mple.com", "a.com:99999", "a.com:8080", "user@a.com", ""]),
+    st.sampled_from(
+        [
+            "x.org",
+            "sub.example.com",
+            "пример.рф",
+            "xn--p1ai.xn--p1ai",
+            "1.2.3.4",
+            "[::1]",
+            "localhost",
+            "https",
+            "a..b",
+            "-a.com",
+            "a_b.com",
+            "x.123",
+            "exa mple.com",
+            "a.com:99999",
+            "a.com:8080",
+            "user@a.com",
+            "",
+        ]
+    ),
     st.from_regex(r"[a-z0-9-]{1,10}(\.[a-z0-9-]{1,10}){0,3}", fullmatch=True),
 )
 url = st.one_of(
-    st.tuples(st.sampled_from(["https://", "http://", "HTTP://", "https://https://"]), host,
-              st.sampled_from(["", "/", "/p?q=1&r=2", "/a b", "#f", "/中文"])).map("".join),
-    st.sampled_from(["mailto:a@b.org", "mailto:a@b.org?subject=hi", "mailto:", "javascript:x()",
-                     "data:text/html,x", "ftp://x.org/f", "tg://resolve?domain=abc", "tg:",
-                     "/relative", "#anchor", "page.html", "//x.org/p", "file:///etc"]),
+    st.tuples(
+        st.sampled_from(["https://", "http://", "HTTP://", "https://https://"]),
+        host,
+        st.sampled_from(["", "/", "/p?q=1&r=2", "/a b", "#f", "/中文"]),
+    ).map("".join),
+    st.sampled_from(
+        [
+            "mailto:a@b.org",
+            "mailto:a@b.org?subject=hi",
+            "mailto:",
+            "javascript:x()",
+            "data:text/html,x",
+            "ftp://x.org/f",
+            "tg://resolve?domain=abc",
+            "tg:",
+            "/relative",
+            "#anchor",
+            "page.html",
+            "//x.org/p",
+            "file:///etc",
+        ]
+    ),
 )
 
 
@@ -100,6 +153,52 @@ def test_a_link_is_sent_only_when_telegram_keeps_it(href: str, text: str) -> Non
         assert href in html_to_plain(html)
 
 
+_label = st.from_regex(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?", fullmatch=True)
+# ordinary URLs, and near misses the shortcut must leave to the full check (user, port, a
+# trailing dot, any character in the path)
+shortcut_url = st.tuples(
+    st.sampled_from(["http://", "https://", "HTTPS://"]),
+    st.sampled_from(["", "", "user@", "a:b@"]),
+    st.lists(_label, min_size=1, max_size=5).map(".".join),
+    st.from_regex(r"[a-zA-Z]{2,63}", fullmatch=True),
+    st.sampled_from(["", "", "", ":80", ":99999", ":0", "."]),
+    st.one_of(
+        st.just(""),
+        st.from_regex(r"[/?#][!-~]{0,20}", fullmatch=True),
+        st.tuples(st.sampled_from("/?#"), st.text(max_size=8)).map("".join),
+    ),
+).map(lambda t: f"{t[0]}{t[1]}{t[2]}.{t[3]}{t[4]}{t[5]}")
+
+
+@given(shortcut_url)
+def test_the_plain_web_url_shortcut_accepts_only_what_the_full_check_accepts(href: str) -> None:
+    # _web_link_ok answers from one regex for ordinary URLs; it must never let through a URL the
+    # full check (urlsplit, port, host rules: the rule TDLib is tested against above) refuses.
+    if _PLAIN_WEB_URL.match(href):
+        assert _web_link_checked(href), href
+
+
+@SETTINGS
+@given(shortcut_url)
+def test_a_shortcut_url_is_kept_as_a_link_by_telegram(href: str) -> None:
+    if not _PLAIN_WEB_URL.match(href):
+        return  # over 253 host characters, or a character outside the shortcut: the long way
+    html = "".join(render_markdown(f"[t](<{href}>)").all_blocks()).strip()
+    entities = parse_html(html)["entities"]
+    assert [e["type"]["@type"] for e in entities] == ["textEntityTypeTextUrl"], (href, html)
+
+
+def test_the_shortcut_covers_ordinary_links_and_leaves_the_rest_to_the_full_check() -> None:
+    assert _PLAIN_WEB_URL.match("https://example.com/a?b=1#c")
+    for other in (
+        "https://a.com:8080/",
+        "https://user@a.com/",
+        "https://1.2.3.4/",
+        "https://中文.cn/",
+    ):
+        assert not _PLAIN_WEB_URL.match(other), other
+
+
 # ---------------------------------------------------------------- headings never end a message
 
 label = st.tuples(word, st.sampled_from(["：", ":", ""])).map(lambda t: f"**{t[0]}{t[1]}**")
@@ -109,9 +208,15 @@ big_paragraph = st.integers(100, 900).map(lambda n: "长文本。" * n)
 
 @st.composite
 def heading_digests(draw: st.DrawFn) -> Digest:
-    blocks = draw(st.lists(st.one_of(label, heading, big_paragraph,
-                                     st.lists(word, min_size=1, max_size=30).map(" ".join)),
-                           min_size=1, max_size=14))
+    blocks = draw(
+        st.lists(
+            st.one_of(
+                label, heading, big_paragraph, st.lists(word, min_size=1, max_size=30).map(" ".join)
+            ),
+            min_size=1,
+            max_size=14,
+        )
+    )
     body = "## S\n\n" + "\n\n".join(blocks) + "\n\n## T\n\n" + "\n\n".join(reversed(blocks))
     return Digest(id="x", path=Path("x.md"), title="T", date=dt.date(2026, 1, 1), body=body)
 
@@ -120,8 +225,9 @@ def heading_digests(draw: st.DrawFn) -> Digest:
 @given(heading_digests())
 def test_no_message_ends_on_a_heading_unless_its_section_does(digest: Digest) -> None:
     rendered, messages = check_digest(digest)
-    ends_on_heading = {s.title_text for s in rendered.sections
-                       if not s.blocks or is_heading_block(s.blocks[-1])}
+    ends_on_heading = {
+        s.title_text for s in rendered.sections if not s.blocks or is_heading_block(s.blocks[-1])
+    }
     for n, msg in enumerate(messages):
         last = msg is messages[-1] or messages[n + 1].section != msg.section
         if not (last and msg.section in ends_on_heading):
@@ -143,16 +249,19 @@ auto_piece = st.one_of(
 
 
 @SETTINGS
-@given(st.lists(st.lists(auto_piece, min_size=1, max_size=80).map(" ".join), min_size=1,
-                max_size=8),
-       st.lists(st.sampled_from(["AI", "Rust", "机器学习", "AI 日报", "2026"]), max_size=5,
-                unique=True))
+@given(
+    st.lists(st.lists(auto_piece, min_size=1, max_size=80).map(" ".join), min_size=1, max_size=8),
+    st.lists(
+        st.sampled_from(["AI", "Rust", "机器学习", "AI 日报", "2026"]), max_size=5, unique=True
+    ),
+)
 def test_every_message_holds_at_most_100_entities_as_telegram_counts(
     paragraphs: list[str], tags: list[str]
 ) -> None:
     body = "## S\n\n" + "\n\n".join(paragraphs)
-    digest = Digest(id="x", path=Path("x.md"), title="T", date=dt.date(2026, 1, 1), body=body,
-                    tags=tuple(tags))
+    digest = Digest(
+        id="x", path=Path("x.md"), title="T", date=dt.date(2026, 1, 1), body=body, tags=tuple(tags)
+    )
     _, messages = check_digest(digest)
     for msg in messages:
         sent = entities_as_sent(msg.html)
@@ -162,10 +271,14 @@ def test_every_message_holds_at_most_100_entities_as_telegram_counts(
 
 # ---------------------------------------------------------------- the summary is markdown
 
-summary_md = st.lists(st.one_of(
-    st.lists(inline_piece, min_size=1, max_size=6).map(lambda w: "- " + " ".join(w)),
-    st.lists(inline_piece, min_size=1, max_size=10).map(" ".join),
-), min_size=1, max_size=6).map("\n".join)
+summary_md = st.lists(
+    st.one_of(
+        st.lists(inline_piece, min_size=1, max_size=6).map(lambda w: "- " + " ".join(w)),
+        st.lists(inline_piece, min_size=1, max_size=10).map(" ".join),
+    ),
+    min_size=1,
+    max_size=6,
+).map("\n".join)
 
 
 @SETTINGS

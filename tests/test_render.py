@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.digest.links import safe_href
 from bot.digest.render import RULE_LINE, render_markdown
-from bot.digest.tghtml import html_to_plain, measure, utf16_len
+from bot.digest.tghtml import html_to_plain, measure, tokenize, utf16_len
 from bot.standin.telegram_html import validate_html
 
 
@@ -62,19 +64,28 @@ def test_mailto_shows_the_address_as_text() -> None:
 
 def test_link_with_invalid_host_shows_text_then_url() -> None:
     assert body("[repo](https://https://github.com/a/b)") == (
-        "repo (https://https://github.com/a/b)\n\n")
+        "repo (https://https://github.com/a/b)\n\n"
+    )
     assert body("[local](http://localhost:8080/x)") == "local (http://localhost:8080/x)\n\n"
 
 
 def test_href_is_escaped() -> None:
     html = body('[q](https://x.org/?a=1&b="2")')
     assert 'href="https://x.org/?a=1&amp;b=%222%22"' in html
-    assert validate_html(html).urls == ['https://x.org/?a=1&b=%222%22']
+    assert validate_html(html).urls == ["https://x.org/?a=1&b=%222%22"]
 
 
-@pytest.mark.parametrize("url,ok", [("https://x.org", True), ("http:", False), ("https://", False),
-                                    ("tg://user?id=1", True), ("mailto:", False),
-                                    ("data:text/html,x", False)])
+@pytest.mark.parametrize(
+    "url,ok",
+    [
+        ("https://x.org", True),
+        ("http:", False),
+        ("https://", False),
+        ("tg://user?id=1", True),
+        ("mailto:", False),
+        ("data:text/html,x", False),
+    ],
+)
 def test_safe_href(url: str, ok: bool) -> None:
     assert (safe_href(url) is not None) is ok
 
@@ -93,8 +104,9 @@ def test_code_inside_link_is_plain_text() -> None:
 
 def test_fenced_code_keeps_language_and_escapes() -> None:
     html = body("```python\nif a < b & c:\n    pass\n```")
-    assert html == ('<pre><code class="language-python">if a &lt; b &amp; c:\n    pass'
-                    "</code></pre>\n\n")
+    assert html == (
+        '<pre><code class="language-python">if a &lt; b &amp; c:\n    pass</code></pre>\n\n'
+    )
     assert body("```\nplain\n```") == "<pre>plain</pre>\n\n"
     assert validate_html(html).languages == ["python"]
 
@@ -122,7 +134,8 @@ def test_images_become_links_to_the_image() -> None:
     assert body("![](https://x.org/i.png)") == '<a href="https://x.org/i.png">image</a>\n\n'
     # Inside a link an image cannot be a second link: its alt text stays.
     assert body("[![a](https://x.org/i.png)](https://y.org)") == (
-        '<a href="https://y.org">a</a>\n\n')
+        '<a href="https://y.org">a</a>\n\n'
+    )
 
 
 def test_raw_html_blocks_dropped_unknown_inline_tags_keep_their_text() -> None:
@@ -132,9 +145,20 @@ def test_raw_html_blocks_dropped_unknown_inline_tags_keep_their_text() -> None:
     assert body("a<br/>b<BR>c") == "a\nb\nc\n\n"
 
 
-@pytest.mark.parametrize("tag,telegram", [("b", "b"), ("strong", "b"), ("i", "i"), ("em", "i"),
-                                          ("u", "u"), ("ins", "u"), ("s", "s"), ("del", "s"),
-                                          ("code", "code")])
+@pytest.mark.parametrize(
+    "tag,telegram",
+    [
+        ("b", "b"),
+        ("strong", "b"),
+        ("i", "i"),
+        ("em", "i"),
+        ("u", "u"),
+        ("ins", "u"),
+        ("s", "s"),
+        ("del", "s"),
+        ("code", "code"),
+    ],
+)
 def test_supported_inline_html_becomes_formatting(tag: str, telegram: str) -> None:
     assert body(f"a <{tag}>x</{tag}> b") == f"a <{telegram}>x</{telegram}> b\n\n"
 
@@ -143,9 +167,11 @@ def test_inline_html_links_and_media() -> None:
     assert body('<a href="https://x.org">x *y*</a>') == '<a href="https://x.org">x <i>y</i></a>\n\n'
     assert body('<a href="javascript:x()">t</a>') == "t\n\n"
     assert body('<img src="https://x.org/i.png" alt="pic">') == (
-        '<a href="https://x.org/i.png">pic</a>\n\n')
+        '<a href="https://x.org/i.png">pic</a>\n\n'
+    )
     assert body('<video src="https://x.org/v.mp4"></video>') == (
-        '<a href="https://x.org/v.mp4">video</a>\n\n')
+        '<a href="https://x.org/v.mp4">video</a>\n\n'
+    )
 
 
 def test_inline_html_always_nests() -> None:
@@ -153,9 +179,10 @@ def test_inline_html_always_nests() -> None:
     assert body("close only</b> x") == "close only x\n\n"
     assert body("<b>a <i>b</b> c</i>") == "<b>a <i>b</i></b> c\n\n"
     assert body("<b></b>x<code><b>y</b></code>") == "x<code>y</code>\n\n"
-    assert body('[a <code>c</code>](https://x.org)') == '<a href="https://x.org">a c</a>\n\n'
+    assert body("[a <code>c</code>](https://x.org)") == '<a href="https://x.org">a c</a>\n\n'
     assert body('<a href="https://x.org">[in](https://y.org)</a>') == (
-        '<a href="https://x.org">in</a>\n\n')
+        '<a href="https://x.org">in</a>\n\n'
+    )
 
 
 def test_entities_in_source_are_decoded_then_escaped_once() -> None:
@@ -171,3 +198,17 @@ def test_measure_counts_utf16_and_entities() -> None:
     m = measure(html.rstrip())
     assert m.utf16 == utf16_len("😀 中 &") and m.entities == 2
     assert m.utf16 == validate_html(html.rstrip()).utf16_length
+
+
+@given(
+    st.lists(
+        st.sampled_from(["<b>", "</b>", '<a href="x">', "</a>", "&amp;", "&lt;", "&#x27;", "&"])
+        | st.sampled_from(["<", ">", ";", "#", "&nbsp;", "&bogus", "&#12;"])
+        | st.text(max_size=5),
+        max_size=12,
+    ).map("".join)
+)
+def test_html_to_plain_is_the_tokenizers_visible_text(fragment: str) -> None:
+    # html_to_plain skips the Token objects for speed; the tokenizer is the definition.
+    expected = "".join(t.visible for t in tokenize(fragment) if t.kind in ("text", "entity"))
+    assert html_to_plain(fragment) == expected

@@ -157,4 +157,11 @@ def reopen_tags(stack: list[Token]) -> str:
 
 def html_to_plain(fragment: str) -> str:
     """Visible text of a fragment: tags dropped, escapes decoded (for a plain-text resend)."""
-    return "".join(tok.visible for tok in tokenize(fragment) if tok.kind in ("text", "entity"))
+    if "<" not in fragment and "&" not in fragment:  # most link texts and titles
+        return fragment
+    # The tokenizer's regex without its Token objects: this runs for every link rendered.
+    return "".join(
+        m.group() if m.lastgroup == "text" else html.unescape(m.group())
+        for m in _TOKEN_RE.finditer(fragment)
+        if m.lastgroup != "tag"
+    )
