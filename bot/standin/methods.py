@@ -602,6 +602,15 @@ class BotApiMethods:
             out["is_rtl"] = True
         return out
 
+    @staticmethod
+    def _rich_recorded(rich: dict[str, Any], parsed: RichParse) -> dict[str, Any]:
+        """The SentMessage fields of a rich message: as sent, its blocks, its visible text."""
+        return {
+            "parsed_text": parsed.plain_text,
+            "rich_message": rich,
+            "rich_blocks": parsed.blocks,
+        }
+
     async def api_sendrichmessage(self, params: Params) -> Any:
         chat, thread = self._send_target(params)
         rich, parsed = self._rich(params)
@@ -617,10 +626,8 @@ class BotApiMethods:
             thread,
             params,
             reply,
-            parsed_text=parsed.plain_text,
             reply_markup=markup,
-            rich_message=rich,
-            rich_blocks=parsed.blocks,
+            **self._rich_recorded(rich, parsed),
         )
         return message
 
@@ -639,10 +646,8 @@ class BotApiMethods:
         self._record_edit(
             "editMessageText",
             message,
-            parsed_text=parsed.plain_text,
             reply_markup=markup,
-            rich_message=rich,
-            rich_blocks=parsed.blocks,
+            **self._rich_recorded(rich, parsed),
         )
         return message
 
