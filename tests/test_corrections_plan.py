@@ -292,6 +292,24 @@ def test_a_photo_part_never_becomes_a_text_edit() -> None:
     assert all(s.reply_to == 100 for s in plan.sends)  # the push's first message
 
 
+def test_a_shrunk_section_moves_into_the_packed_message_before_it() -> None:
+    # found by hypothesis: in compact, a long last section has messages of its own; cut short,
+    # it fits the message before it, which is edited to hold it, and its old messages go
+    long = (("alpha", 1), ("alpha", 1), ("alpha alpha", 400))
+    doc = Doc("A summary.", None, (("Section 0", (("alpha", 1),)), ("Section 2", long)))
+    after = replace(doc, sections=(doc.sections[0], ("Section 2", long[:2])))
+    old, new = build_calls(doc.digest(), "compact"), build_calls(after.digest(), "compact")
+    # header | Section 0 | Section 2 in three; after: header | Section 0 + Section 2
+    assert [len(old), len(new)] == [5, 2] and "Section 2" in new[1].html
+    chat = Chat(old, NOW)  # type: ignore[arg-type]
+    plan = plan_correction(chat.old_parts(), new_parts(new), now=NOW)
+    assert plan.touched_slots == {1, 2, 3, 4} and not plan.sends  # the header stays as it is
+    assert [r.slot for r in plan.removals] == [2, 3, 4]
+    for action, calls in chat.actions(plan, new):  # type: ignore[arg-type]
+        chat.apply(action, calls)
+    _check_final(chat, plan, new)  # type: ignore[arg-type]
+
+
 @settings(
     max_examples=25,
     deadline=None,
@@ -306,15 +324,21 @@ def test_packed_layouts_touch_at_most_the_messages_from_the_changed_one_onward(
     old, new = build_calls(doc.digest(), layout), build_calls(after.digest(), layout)
     chat = Chat(old, NOW)  # type: ignore[arg-type]  # calls carry html and photo alike
     plan = plan_correction(chat.old_parts(), new_parts(new), now=NOW)
-    # where the changes sit in the old messages: a changed section's message, or for a new
-    # section the message of the old section before it (packing may fill that one); a packed
-    # message names only its first section, so look at the text; None: the header
+    # where the changes sit in the old messages: the message of the old section before a changed
+    # or new section (packing may fill that one: a section that shrinks or a new one can move
+    # into it); a packed message names only its first section, so look at the text; None: the
+    # header
     before = {t for t, _ in doc.sections}
+    old_order = [t for t, _ in doc.sections]
     order = [t for t, _ in after.sections]
     anchors: set[str | None] = set()
     for title in changed:
-        if title is None or title in before:
-            anchors.add(title)
+        if title is None:
+            anchors.add(None)
+            continue
+        if title in before:
+            k = old_order.index(title) - 1
+            anchors.add(old_order[k] if k >= 0 else None)
             continue
         k = order.index(title) - 1
         while k >= 0 and order[k] not in before:
