@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
+import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -29,6 +31,8 @@ from bot.delivery.ratelimit import FloodLimiter
 from bot.ops import Operations, get_ops
 from bot.services import Services
 from bot.standin import FakeTelegram, SentMessage
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def digest_text(
@@ -126,6 +130,44 @@ class RunningBot:
         return self.tg.sent[sent:], self.tg.edits[edits:]
 
 
+def bot_env(
+    tg: FakeTelegram, root: Path, database: str = "data/digestbot.sqlite3"
+) -> dict[str, str]:
+    """The variables that point a bot at `tg`, its content in root/content, its database at
+    root/`database`."""
+    return {
+        "TELEGRAM_BOT_TOKEN": tg.token,
+        "TELEGRAM_API_BASE_URL": tg.base_url,
+        "CONTENT_DIR": str(root / "content"),
+        "DATABASE_PATH": str(root / database),
+    }
+
+
+def process_env(**variables: str) -> dict[str, str]:
+    """The environment of a `digestbot` child process: this shell's without its TELEGRAM_* and
+    DIGEST_* variables (a developer's own bot must not leak in), the repository on PYTHONPATH,
+    then `variables`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DIGEST_"))}
+    return {**env, "PYTHONPATH": str(REPO), **variables}
+
+
+async def spawn_digestbot(
+    env: Mapping[str, str], cwd: Path, *args: str, stdout: int = asyncio.subprocess.PIPE
+) -> asyncio.subprocess.Process:
+    """`python -m bot ARGS…` as a child process (a real crash needs a real process); stderr
+    piped, stdout as asked."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=dict(env),
+        cwd=cwd,
+        stdout=stdout,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
 def settings_for(
     tg: FakeTelegram,
     root: Path,
@@ -134,10 +176,7 @@ def settings_for(
     env_overrides: Mapping[str, str] | None = None,
 ) -> Settings:
     env = {
-        "TELEGRAM_BOT_TOKEN": tg.token,
-        "TELEGRAM_API_BASE_URL": tg.base_url,
-        "CONTENT_DIR": str(root / "content"),
-        "DATABASE_PATH": str(root / "data" / "digestbot.sqlite3"),
+        **bot_env(tg, root),
         "ADMIN_IDS": ",".join(str(a) for a in admins),
         "TIMEZONE": "UTC",
         "PUSH_SCHEDULE": "0 8 * * *",

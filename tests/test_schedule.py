@@ -6,11 +6,8 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.config import Settings
 from bot.schedule import PushScheduler
-from bot.store import Store
 from tests.delivery_helpers import FakeClock, write_digest
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -58,13 +55,6 @@ def make_settings(tmp_path: Path, **kw) -> Settings:
     base.update(kw)
     (tmp_path / "content").mkdir(exist_ok=True)
     return Settings(**base)
-
-
-@pytest.fixture
-async def store(tmp_path: Path):
-    store = await Store.open(tmp_path / "db.sqlite")
-    yield store
-    await store.close()
 
 
 async def started(settings, store, start: dt.datetime):
