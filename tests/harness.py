@@ -18,7 +18,7 @@ import os
 import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
 from bot.delivery.ratelimit import FloodLimiter
 from bot.ops import Operations, get_ops
+from bot.sandbox.run import Preview
 from bot.services import Services
 from bot.standin import FakeTelegram, SentMessage
 
@@ -220,3 +221,24 @@ async def running_bot(
         yield RunningBot(app, settings, tg, settings.content_dir)
     finally:
         await stop_application(app)
+
+
+def previewing(
+    file: Path, content_dir: Path, *, interval: float
+) -> AbstractAsyncContextManager[Preview]:
+    """`digestbot preview FILE` wired as the CLI wires it (sections, a free port), looking at
+    the file every `interval` seconds."""
+    from bot.cli import _select, preview_files
+    from bot.digest.calls import build_calls
+    from bot.sandbox.run import preview
+
+    spec = str(file)
+    return preview(
+        lambda: _select(spec, content_dir),
+        build_calls,
+        preview_files(spec, content_dir),
+        spec=spec,
+        layout="sections",
+        port=0,
+        interval=interval,
+    )

@@ -30,6 +30,19 @@ def _env(tg: FakeTelegram, tmp_path: Path, layout: str = "sections") -> dict[str
     )
 
 
+def assert_every_part_in_every_chat(tg: FakeTelegram, parts: list[str]) -> int:
+    """Every chat of CHATS holds every part, in order, with at most one message repeated (the
+    one in flight at the kill); returns how many repeats there are in all."""
+    duplicates = 0
+    for chat in CHATS:
+        got = [m.html for m in tg.sent_to(chat)]
+        assert list(dict.fromkeys(got)) == parts  # everything, in order
+        repeats = sum(c - 1 for c in Counter(got).values())
+        assert repeats <= 1  # at most the one in flight
+        duplicates += repeats
+    return duplicates
+
+
 async def _post(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     return await spawn_digestbot(env, cwd, "post")
 
@@ -74,13 +87,7 @@ async def test_sigkill_mid_push_then_restart_delivers_everything_once(tmp_path: 
         assert second.returncode == 0, err.decode()
         assert "30/30 targets complete" in out.decode()
 
-        duplicates = 0
-        for chat in CHATS:
-            got = [m.html for m in tg.sent_to(chat)]
-            assert list(dict.fromkeys(got)) == parts  # everything, in order
-            repeats = sum(c - 1 for c in Counter(got).values())
-            assert repeats <= 1  # at most the one in flight
-            duplicates += repeats
+        duplicates = assert_every_part_in_every_chat(tg, parts)
         assert len(tg.sent) == total + duplicates
 
         # and a third run sends nothing at all
