@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from telegram.ext import Application
@@ -29,9 +30,11 @@ from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
 from bot.delivery.ratelimit import FloodLimiter
 from bot.ops import Operations, get_ops
-from bot.sandbox.run import Preview
 from bot.services import Services
 from bot.standin import FakeTelegram, SentMessage
+
+if TYPE_CHECKING:
+    from bot.sandbox.run import Preview
 
 REPO = Path(__file__).resolve().parents[1]
 
