@@ -31,15 +31,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
+from benchmarks.fleet import add_scale_option, fleet_bot, group_ids, groups_server
 from bot.config import ChatTarget, Settings
 from bot.delivery.push import DeliveryService
 from bot.delivery.ratelimit import FloodLimiter
 from bot.digest.calls import LAYOUTS
 from bot.digest.loader import load_digest
-from bot.standin import FakeTelegram
 from bot.store import Store
 from tests.delivery_helpers import write_digest
 
@@ -87,24 +85,17 @@ async def run_layout(
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         digest = load_digest(_digest_file(root, digest_path, parts), root / "content")
-        ids = [-1000000000000 - n for n in range(chats)]
+        ids = group_ids(chats)
         settings = Settings(
             token=None,
             content_dir=root / "content",
             digest_layout=layout,
             digest_chats=tuple(ChatTarget(i) for i in ids),
         )
-        async with FakeTelegram(speed=scale, integer_retry_after=scale == 1) as tg:
-            for n, chat in enumerate(ids):
-                tg.add_supergroup(chat, f"Group {n}")
+        async with groups_server(ids, scale) as tg:
             store = await Store.open(root / "db.sqlite")
             limiter = FloodLimiter(scale=scale)
-            bot = ExtBot(
-                tg.token,
-                base_url=tg.base_url,
-                rate_limiter=limiter,
-                request=HTTPXRequest(connection_pool_size=256, read_timeout=30),
-            )
+            bot = fleet_bot(tg, limiter)
             await bot.initialize()
             try:
                 service = DeliveryService(settings=settings, store=store, bot=bot)
@@ -197,12 +188,7 @@ def main() -> int:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--digest", type=Path, help="a digest file (default: the seed sample)")
     source.add_argument("--parts", type=int, help="a synthetic digest of N classic parts")
-    parser.add_argument(
-        "--scale",
-        type=float,
-        default=1.0,
-        help="speed up every limit (server and bot alike) by this factor",
-    )
+    add_scale_option(parser, default=1.0)
     args = parser.parse_args()
     layouts = [name.strip().lower() for name in args.layout.split(",") if name.strip()]
     unknown = [name for name in layouts if name not in LAYOUTS]

@@ -22,9 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
+from benchmarks.fleet import add_scale_option, fleet_bot, group_ids, groups_server
 from bot.config import ChatTarget, Settings
 from bot.delivery.corrections import Corrector
 from bot.delivery.push import DeliveryService
@@ -32,7 +31,6 @@ from bot.delivery.ratelimit import FloodLimiter
 from bot.digest.loader import load_digest
 from bot.digest.split import build_messages
 from bot.ingest import sync_content
-from bot.standin import FakeTelegram
 from bot.standin.telegram_html import validate_message
 from bot.store import Store
 from tests.delivery_helpers import write_digest
@@ -59,20 +57,13 @@ def _fix(text: str, case: str, parts: int) -> str:
 async def _case(root: Path, case: str, chats: int, parts: int, scale: float) -> bool:
     content = root / "content"
     path = write_digest(content, DAY, sections=parts - 1)
-    ids = [-1000000000000 - n for n in range(chats)]
+    ids = group_ids(chats)
     settings = Settings(
         token=None, content_dir=content, digest_chats=tuple(ChatTarget(i) for i in ids)
     )
-    async with FakeTelegram(speed=scale, integer_retry_after=scale == 1) as tg:
-        for n, chat in enumerate(ids):
-            tg.add_supergroup(chat, f"Group {n}")
+    async with groups_server(ids, scale) as tg:
         store = await Store.open(root / "db.sqlite")
-        bot = ExtBot(
-            tg.token,
-            base_url=tg.base_url,
-            rate_limiter=FloodLimiter(scale=scale),
-            request=HTTPXRequest(connection_pool_size=256, read_timeout=30),
-        )
+        bot = fleet_bot(tg, FloodLimiter(scale=scale))
         await bot.initialize()
         delivery = DeliveryService(settings=settings, store=store, bot=bot)
         corrector = Corrector(settings=settings, store=store, delivery=delivery, bot=bot)
@@ -118,12 +109,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument("--parts", type=int, default=10)
-    parser.add_argument(
-        "--scale",
-        type=float,
-        default=10.0,
-        help="speed up every limit (server and bot alike) by this factor",
-    )
+    add_scale_option(parser, default=10.0)
     args = parser.parse_args()
     return asyncio.run(run(args.chats, args.parts, args.scale))
 

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.ingest import sync_content
-from bot.store import Store
+from bot.store import Store, SyncReport
 
 _ZH = (
     "模型 发布 开源 智能体 语音 多模态 芯片 算力 数据 中心 推理 训练 机器人 自动驾驶 融资 监管 "
@@ -98,6 +98,13 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+async def timed_sync(store: Store, content: Path) -> tuple[SyncReport, float, float]:
+    """sync_content's report, its wall time and the CPU seconds it took (workers included)."""
+    started, cpu = time.perf_counter(), cpu_seconds()
+    report = await sync_content(store, content)
+    return report, time.perf_counter() - started, cpu_seconds() - cpu
+
+
 async def run(count: int, work: Path) -> None:
     content, db = work / "content", work / "index.sqlite3"
     content.mkdir(exist_ok=True)
@@ -108,9 +115,7 @@ async def run(count: int, work: Path) -> None:
 
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     store = await Store.open(db)
-    started, cpu = time.perf_counter(), cpu_seconds()
-    report = await sync_content(store, content)
-    cold, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    report, cold, cpu = await timed_sync(store, content)
     print(
         f"cold sync: {cold:.2f}s wall, {cpu:.2f}s CPU ({report.added} added,"
         f" {len(report.errors)} bad) = {count / cold:.0f} digests/s"
@@ -118,9 +123,7 @@ async def run(count: int, work: Path) -> None:
     await store.close()
 
     store = await Store.open(db)
-    started, cpu = time.perf_counter(), cpu_seconds()
-    report = await sync_content(store, content)
-    warm, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    report, warm, cpu = await timed_sync(store, content)
     print(
         f"warm sync after reopen: {warm:.3f}s wall, {cpu:.3f}s CPU ({report.unchanged} unchanged)"
     )

@@ -1,10 +1,71 @@
-"""Digest files and clocks for the delivery, schedule, admin and crash tests (our own writing)."""
+"""Digest files, clocks and the delivery world (chats, bot, settings) for the delivery,
+schedule, corrections, admin and crash tests (our own writing).
+
+The `tg`, `store` and `delivery_env` fixtures in tests/conftest.py are built from these.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
+
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.config import ChatTarget, Settings
+from bot.delivery.ratelimit import FloodLimiter
+from bot.standin import FakeTelegram
+
+# the delivery world: an admin, a group, a public channel and a forum with one topic
+SPEED = 20.0
+ADMIN = 900
+DAY = dt.date(2026, 11, 25)
+GROUP, CHANNEL, FORUM, TOPIC = -1001, -1002, -1003, 42
+TARGETS = [(GROUP, None), (CHANNEL, None), (FORUM, TOPIC)]  # (chat, thread) pushed to
+
+
+@asynccontextmanager
+async def delivery_telegram() -> AsyncIterator[FakeTelegram]:
+    """The fake server SPEED times faster, with fractional retry_after (short waits), holding
+    the delivery world's chats."""
+    async with FakeTelegram(speed=SPEED, integer_retry_after=False) as server:
+        server.add_private_chat(ADMIN, "Admin")
+        server.add_supergroup(GROUP, "Group")
+        server.add_channel(CHANNEL, "Channel", username="digest_chan")
+        server.add_supergroup(FORUM, "Forum", topics={TOPIC: "News"})
+        yield server
+
+
+def fail_transiently(tg: FakeTelegram) -> None:
+    """The transient faults a push must ride out: two 429s (retry_after 0.2 s) in GROUP, two
+    500s and a 502 in CHANNEL, one timeout in FORUM that drops the request before delivery."""
+    tg.fail_next(GROUP, "429", times=2, retry_after=0.2)
+    tg.fail_next(CHANNEL, "500", times=2)
+    tg.fail_next(CHANNEL, "502")
+    tg.fail_next(FORUM, "timeout", hold=1.0)
+
+
+def make_bot(tg: FakeTelegram, read_timeout: float = 5.0) -> ExtBot:
+    """A real PTB bot talking to `tg`, its flood limiter scaled like the server."""
+    request = HTTPXRequest(connection_pool_size=64, read_timeout=read_timeout)
+    return ExtBot(
+        tg.token, base_url=tg.base_url, request=request, rate_limiter=FloodLimiter(scale=tg.speed)
+    )
+
+
+def make_settings(root: Path, chats: Iterable[str], **kw) -> Settings:
+    """Settings pushing to `chats` (DIGEST_CHATS entries) from root/content, ADMIN the admin."""
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    return Settings(
+        token=None,
+        content_dir=root / "content",
+        digest_chats=tuple(ChatTarget.parse(c) for c in chats),
+        admin_ids=frozenset({ADMIN}),
+        **kw,
+    )
 
 
 def write_digest(

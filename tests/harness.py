@@ -14,11 +14,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
+import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from telegram.ext import Application
@@ -29,6 +32,11 @@ from bot.delivery.ratelimit import FloodLimiter
 from bot.ops import Operations, get_ops
 from bot.services import Services
 from bot.standin import FakeTelegram, SentMessage
+
+if TYPE_CHECKING:
+    from bot.sandbox.run import Preview
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def digest_text(
@@ -126,6 +134,44 @@ class RunningBot:
         return self.tg.sent[sent:], self.tg.edits[edits:]
 
 
+def bot_env(
+    tg: FakeTelegram, root: Path, database: str = "data/digestbot.sqlite3"
+) -> dict[str, str]:
+    """The variables that point a bot at `tg`, its content in root/content, its database at
+    root/`database`."""
+    return {
+        "TELEGRAM_BOT_TOKEN": tg.token,
+        "TELEGRAM_API_BASE_URL": tg.base_url,
+        "CONTENT_DIR": str(root / "content"),
+        "DATABASE_PATH": str(root / database),
+    }
+
+
+def process_env(**variables: str) -> dict[str, str]:
+    """The environment of a `digestbot` child process: this shell's without its TELEGRAM_* and
+    DIGEST_* variables (a developer's own bot must not leak in), the repository on PYTHONPATH,
+    then `variables`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DIGEST_"))}
+    return {**env, "PYTHONPATH": str(REPO), **variables}
+
+
+async def spawn_digestbot(
+    env: Mapping[str, str], cwd: Path, *args: str, stdout: int = asyncio.subprocess.PIPE
+) -> asyncio.subprocess.Process:
+    """`python -m bot ARGS…` as a child process (a real crash needs a real process); stderr
+    piped, stdout as asked."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=dict(env),
+        cwd=cwd,
+        stdout=stdout,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
 def settings_for(
     tg: FakeTelegram,
     root: Path,
@@ -134,10 +180,7 @@ def settings_for(
     env_overrides: Mapping[str, str] | None = None,
 ) -> Settings:
     env = {
-        "TELEGRAM_BOT_TOKEN": tg.token,
-        "TELEGRAM_API_BASE_URL": tg.base_url,
-        "CONTENT_DIR": str(root / "content"),
-        "DATABASE_PATH": str(root / "data" / "digestbot.sqlite3"),
+        **bot_env(tg, root),
         "ADMIN_IDS": ",".join(str(a) for a in admins),
         "TIMEZONE": "UTC",
         "PUSH_SCHEDULE": "0 8 * * *",
@@ -181,3 +224,24 @@ async def running_bot(
         yield RunningBot(app, settings, tg, settings.content_dir)
     finally:
         await stop_application(app)
+
+
+def previewing(
+    file: Path, content_dir: Path, *, interval: float
+) -> AbstractAsyncContextManager[Preview]:
+    """`digestbot preview FILE` wired as the CLI wires it (sections, a free port), looking at
+    the file every `interval` seconds."""
+    from bot.cli import _select, preview_files
+    from bot.digest.calls import build_calls
+    from bot.sandbox.run import preview
+
+    spec = str(file)
+    return preview(
+        lambda: _select(spec, content_dir),
+        build_calls,
+        preview_files(spec, content_dir),
+        spec=spec,
+        layout="sections",
+        port=0,
+        interval=interval,
+    )

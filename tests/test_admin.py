@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 
 from handlers.admin import REFUSAL
 from tests.delivery_helpers import write_digest
-from tests.harness import running_bot
+from tests.harness import RunningBot, running_bot
 
 ADMIN, READER, CHAT_ADMIN = 42, 77, 55
 GROUP, CHANNEL, OTHER = -1001, -1002, -1003
@@ -27,6 +29,19 @@ def bot_env(**extra: str) -> dict[str, str]:
     return {"DIGEST_CHATS": f"{GROUP},{CHANNEL}", **extra}
 
 
+def admin_bot(tg, tmp_path: Path) -> AbstractAsyncContextManager[RunningBot]:
+    """The real bot with ADMIN as its admin, pushing to GROUP and CHANNEL, DAY's digest on disk."""
+    setup_chats(tg)
+    write_digest(tmp_path / "content", DAY)
+    return running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env())
+
+
+async def newest_parts(bot: RunningBot) -> int:
+    """How many messages the newest digest makes."""
+    digest = (await bot.services.catalog.find_digests(None))[0]
+    return len(bot.services.catalog.messages(digest))
+
+
 async def wait_summary(tg, chat: int):
     return await tg.wait_for(
         lambda m: (
@@ -39,9 +54,7 @@ async def wait_summary(tg, chat: int):
 
 async def test_non_admins_get_a_polite_refusal_and_nothing_happens(fast_telegram, tmp_path):
     tg = fast_telegram
-    setup_chats(tg)
-    write_digest(tmp_path / "content", DAY)
-    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
+    async with admin_bot(tg, tmp_path) as bot:
         for command in ("/post", "/preview", "/status", "/reload", "/post here"):
             replies = await bot.ask(READER, READER, command)
             assert [r.parsed_text for r in replies] == [REFUSAL]
@@ -53,12 +66,8 @@ async def test_non_admins_get_a_polite_refusal_and_nothing_happens(fast_telegram
 
 async def test_post_pushes_once_through_the_journal(fast_telegram, tmp_path):
     tg = fast_telegram
-    setup_chats(tg)
-    write_digest(tmp_path / "content", DAY)
-    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
-        parts = len(
-            bot.services.catalog.messages((await bot.services.catalog.find_digests(None))[0])
-        )
+    async with admin_bot(tg, tmp_path) as bot:
+        parts = await newest_parts(bot)
         await bot.ask(ADMIN, ADMIN, "/post")
         summary = await wait_summary(tg, ADMIN)
         assert summary.parsed_text == (
@@ -88,9 +97,7 @@ async def test_post_pushes_once_through_the_journal(fast_telegram, tmp_path):
 
 async def test_post_here_only_this_chat_and_bad_dates(fast_telegram, tmp_path):
     tg = fast_telegram
-    setup_chats(tg)
-    write_digest(tmp_path / "content", DAY)
-    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
+    async with admin_bot(tg, tmp_path) as bot:
         await bot.ask(OTHER, ADMIN, "/post here")
         # the admin is told in private; the group gets the digest and nothing else
         summary = await wait_summary(tg, ADMIN)
@@ -109,9 +116,7 @@ async def test_post_here_only_this_chat_and_bad_dates(fast_telegram, tmp_path):
 
 async def test_preview_status_and_reload(fast_telegram, tmp_path):
     tg = fast_telegram
-    setup_chats(tg)
-    write_digest(tmp_path / "content", DAY)
-    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
+    async with admin_bot(tg, tmp_path) as bot:
         expected = [
             m.html
             for m in bot.services.catalog.messages(
@@ -167,9 +172,7 @@ async def test_status_with_many_long_targets_fits_one_valid_message(fast_telegra
     # 25 targets with long titles and long errors: /status used to cut the HTML at 4096
     # characters, inside a tag or an escape, and Telegram refused it ("can't parse entities").
     tg = fast_telegram
-    setup_chats(tg)
-    write_digest(tmp_path / "content", DAY)
-    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
+    async with admin_bot(tg, tmp_path) as bot:
         store = bot.services.store
         for n in range(30):
             chat = -2000 - n

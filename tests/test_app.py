@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 from bot.app import file_base_url
 from bot.standin import FakeTelegram
-from tests.harness import digest_text
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.harness import bot_env, digest_text, process_env, spawn_digestbot
 
 
 def test_file_base_url() -> None:
@@ -21,30 +17,12 @@ def test_file_base_url() -> None:
 
 
 def _env(tg: FakeTelegram, tmp_path: Path, token: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        TELEGRAM_BOT_TOKEN=token,
-        TELEGRAM_API_BASE_URL=tg.base_url,
-        CONTENT_DIR=str(tmp_path / "content"),
-        DATABASE_PATH=str(tmp_path / "db.sqlite3"),
-        LOG_LEVEL="DEBUG",
-        TIMEZONE="UTC",
-    )
-    return env
+    env = process_env(**bot_env(tg, tmp_path, "db.sqlite3"), LOG_LEVEL="DEBUG", TIMEZONE="UTC")
+    return {**env, "TELEGRAM_BOT_TOKEN": token}
 
 
 async def _spawn(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await spawn_digestbot(env, cwd, "run")
 
 
 async def test_digestbot_run_answers_users_and_stops_cleanly(
@@ -96,9 +74,7 @@ async def test_unreachable_telegram_is_one_line_with_the_url_and_exit_1(tmp_path
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     token = "123456789:" + "A" * 35
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
+    env = process_env(
         TELEGRAM_BOT_TOKEN=token,
         TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
         CONTENT_DIR=str(tmp_path / "content"),
@@ -116,8 +92,7 @@ async def test_unreachable_telegram_is_one_line_with_the_url_and_exit_1(tmp_path
 
 
 async def test_digestbot_run_without_a_token_says_where_to_put_it(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env.update(PYTHONPATH=str(ROOT))
+    env = process_env()
     proc = await _spawn(env, tmp_path)  # no .env in tmp_path
     _, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 2

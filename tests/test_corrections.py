@@ -13,26 +13,28 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
-from bot.config import ChatTarget, Settings
 from bot.delivery.corrections import NOTE_HTML, NOTE_TEXT, Corrector
 from bot.delivery.push import DeliveryService
-from bot.delivery.ratelimit import FloodLimiter
 from bot.digest.loader import load_digest
 from bot.digest.split import build_messages
 from bot.ingest import sync_content
 from bot.standin import FakeTelegram
 from bot.standin.telegram_html import validate_message
 from bot.store import Store
+from tests.delivery_helpers import (
+    ADMIN,
+    CHANNEL,
+    DAY,
+    FORUM,
+    GROUP,
+    SPEED,
+    TARGETS,
+    make_bot,
+    make_settings,
+)
 from tests.harness import digest_text, running_bot
 
-SPEED = 20.0
-ADMIN = 900
-GROUP, CHANNEL, FORUM, TOPIC = -1001, -1002, -1003, 42
-TARGETS = [(GROUP, None), (CHANNEL, None), (FORUM, TOPIC)]
-DAY = dt.date(2026, 11, 25)
 BEFORE = {
     "Models": ["Model A ships", "Model B"],
     "Tools": ["Tool one"],
@@ -46,41 +48,19 @@ AFTER = {
 EDIT_METHODS = ("editMessageText", "editMessageCaption", "editMessageMedia")
 
 
-@pytest.fixture
-async def tg():
-    async with FakeTelegram(speed=SPEED, integer_retry_after=False) as server:
-        server.add_private_chat(ADMIN, "Admin")
-        server.add_supergroup(GROUP, "Group")
-        server.add_channel(CHANNEL, "Channel", username="digest_chan")
-        server.add_supergroup(FORUM, "Forum", topics={TOPIC: "News"})
-        yield server
-
-
 class World:
     """Store, bot, delivery and corrector on one database, as the bot wires them."""
 
     def __init__(self, tg: FakeTelegram, tmp_path: Path, **settings: object) -> None:
         self.tg, self.root = tg, tmp_path / "content"
-        self.root.mkdir(parents=True, exist_ok=True)
+        chats = [f"{chat}:{thread}" if thread else str(chat) for chat, thread in TARGETS]
+        self.settings = make_settings(tmp_path, chats, **settings)
         self.path = self.root / f"{DAY}.md"
-        self.settings = Settings(
-            token=None,
-            content_dir=self.root,
-            admin_ids=frozenset({ADMIN}),
-            digest_chats=tuple(ChatTarget(c, t) for c, t in TARGETS),
-            **settings,
-        )
         self.db = tmp_path / "db.sqlite"
 
     async def __aenter__(self) -> World:
         self.store = await Store.open(self.db)
-        request = HTTPXRequest(connection_pool_size=32, read_timeout=5.0)
-        self.bot = ExtBot(
-            self.tg.token,
-            base_url=self.tg.base_url,
-            request=request,
-            rate_limiter=FloodLimiter(scale=self.tg.speed),
-        )
+        self.bot = make_bot(self.tg)
         await self.bot.initialize()
         self.delivery = DeliveryService(settings=self.settings, store=self.store, bot=self.bot)
         self.corrector = Corrector(
@@ -100,6 +80,17 @@ class World:
 
     def messages(self):
         return build_messages(load_digest(self.path, self.root))
+
+    async def publish(self, sections: dict[str, list[str]] = BEFORE) -> None:
+        """The digest file as `sections`, pushed to every target."""
+        self.write(sections)
+        await self.push()
+
+    async def assert_nothing_to_do(self) -> None:
+        """The next look at the content changes nothing and asks nothing of Telegram."""
+        self.tg.reset_records()
+        assert await self.corrector.reconcile() == []
+        assert self.tg.requests == []
 
     async def push(self) -> None:
         await sync_content(self.store, self.root)
@@ -172,17 +163,14 @@ async def test_a_fixed_digest_is_corrected_in_every_chat_with_exactly_the_needed
         methods = Counter(r.method for r in tg.requests)
         assert methods == Counter({"editMessageText": 9, "sendMessage": 1})
         # and a second look changes nothing
-        tg.reset_records()
-        assert await world.corrector.reconcile() == []
-        assert tg.requests == []
+        await world.assert_nothing_to_do()
 
 
 async def test_added_parts_are_silent_replies_and_removed_ones_are_deleted(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
     async with World(tg, tmp_path) as world:
-        world.write(BEFORE)
-        await world.push()
+        await world.publish(BEFORE)
         first = {chat: tg.sent_to(chat, thread)[0].message_id for chat, thread in TARGETS}
         old_ids = {
             chat: [m.message_id for m in tg.sent_to(chat, thread)] for chat, thread in TARGETS
@@ -217,8 +205,7 @@ async def test_parts_older_than_48_hours_become_a_removed_note(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
     async with World(tg, tmp_path) as world:
-        world.write(BEFORE)
-        await world.push()
+        await world.publish(BEFORE)
         ids = [m.message_id for m in tg.sent_to(GROUP)]
         tg.advance_clock(49 * 3600)
         later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=49)
@@ -238,8 +225,7 @@ async def test_injected_not_modified_not_found_and_429_during_edits(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
     async with World(tg, tmp_path) as world:
-        world.write(BEFORE)
-        await world.push()
+        await world.publish(BEFORE)
         ids = {chat: [m.message_id for m in tg.sent_to(chat, thread)] for chat, thread in TARGETS}
         tg.fail_next(GROUP, "not_modified")  # e.g. edited just before a crash
         tg.fail_next(FORUM, "429", retry_after=0.2)
@@ -260,17 +246,14 @@ async def test_injected_not_modified_not_found_and_429_during_edits(
                     assert shown(tg, chat, row.message_id) == visible(part.html)
         assert report.total("gone") == 1
         # nothing left to do: the next look makes no call
-        tg.reset_records()
-        assert await world.corrector.reconcile() == []
-        assert tg.requests == []
+        await world.assert_nothing_to_do()
 
 
 async def test_a_change_after_the_window_or_with_corrections_off_sends_nothing(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
     async with World(tg, tmp_path, correction_window_hours=72) as world:
-        world.write(BEFORE)
-        await world.push()
+        await world.publish(BEFORE)
         later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=73)
         world.corrector.now = lambda: later
         [report] = await world.change(AFTER)
@@ -281,8 +264,7 @@ async def test_a_change_after_the_window_or_with_corrections_off_sends_nothing(
         # logged once: the same version is not looked at again
         assert await world.corrector.reconcile() == []
     async with World(tg, tmp_path / "off", corrections="off") as world:
-        world.write(BEFORE)
-        await world.push()
+        await world.publish(BEFORE)
         [report] = await world.change(AFTER)
         assert report.state == "off"
         assert tg.requests == []
@@ -321,8 +303,7 @@ async def test_edits_are_paced_like_sends_so_a_big_correction_meets_no_429(
     # 24 sections, every one fixed: 24 edits in one group, above its 20 per minute
     many = {f"Part {n}": [f"Item {n}"] for n in range(24)}
     async with World(tg, tmp_path) as world:
-        world.write(many)
-        await world.push()
+        await world.publish(many)
         tg.reset_records()
         [report] = await world.change({k: [v[0] + " (fixed)"] for k, v in many.items()})
         assert report.total("edited") == 24 * len(TARGETS)
@@ -436,8 +417,7 @@ async def test_a_chat_that_removed_the_bot_is_deactivated_and_the_others_correct
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
     async with World(tg, tmp_path) as world:
-        world.write(BEFORE)
-        await world.push()
+        await world.publish(BEFORE)
         tg.kick_bot(CHANNEL)
         [report] = await world.change(AFTER)
         assert [r.label for r in report.failed] == [str(CHANNEL)]
@@ -455,8 +435,7 @@ async def test_two_correctors_on_one_database_send_each_added_part_once(
     # the bot and `digestbot post` correcting the same change at the same moment: separate
     # connections, separate claim owners, no shared lock
     async with World(tg, tmp_path) as world, World(tg, tmp_path) as other:
-        world.write(BEFORE)
-        await world.push()
+        await world.publish(BEFORE)
         after = {**AFTER, "Jobs": ["Hiring"], "More": ["Even more"]}
         world.write(after)
         await sync_content(world.store, world.root)
@@ -477,13 +456,10 @@ async def test_parts_journaled_before_hashes_are_adopted_then_corrected(
 ) -> None:
     # a database from before corrections: rows without hash or kind
     async with World(tg, tmp_path) as world:
-        world.write(BEFORE)
-        await world.push()
+        await world.publish(BEFORE)
         async with world.store.transaction() as db:
             await db.execute("UPDATE deliveries SET content_hash = NULL, kind = NULL")
-        tg.reset_records()
-        assert await world.corrector.reconcile() == []  # adopted as showing this version
-        assert tg.requests == []
+        await world.assert_nothing_to_do()  # the old rows adopted as showing this version
         [report] = await world.change(AFTER)
         assert report.total("edited") == 9  # the same three edits per chat as with hashes
         await assert_shows(world, world.messages())

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import signal
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -17,40 +15,36 @@ import pytest
 
 from bot.standin import FakeTelegram
 from tests.delivery_helpers import write_digest
+from tests.harness import bot_env, process_env, spawn_digestbot
 
-REPO = Path(__file__).resolve().parents[1]
 CHATS = [-1001000 - n for n in range(30)]
 DAY = dt.date(2026, 11, 25)
 
 
 def _env(tg: FakeTelegram, tmp_path: Path, layout: str = "sections") -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DIGEST_"))}
-    env.update(
-        {
-            "PYTHONPATH": str(REPO),
-            "TELEGRAM_BOT_TOKEN": tg.token,
-            "TELEGRAM_API_BASE_URL": tg.base_url,
-            "CONTENT_DIR": str(tmp_path / "content"),
-            "DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3"),
-            "DIGEST_CHATS": ",".join(str(c) for c in CHATS),
-            "LOG_LEVEL": "WARNING",
-            "DIGEST_LAYOUT": layout,
-        }
+    return process_env(
+        **bot_env(tg, tmp_path, "data/bot.sqlite3"),
+        DIGEST_CHATS=",".join(str(c) for c in CHATS),
+        LOG_LEVEL="WARNING",
+        DIGEST_LAYOUT=layout,
     )
-    return env
+
+
+def assert_every_part_in_every_chat(tg: FakeTelegram, parts: list[str]) -> int:
+    """Every chat of CHATS holds every part, in order, with at most one message repeated (the
+    one in flight at the kill); returns how many repeats there are in all."""
+    duplicates = 0
+    for chat in CHATS:
+        got = [m.html for m in tg.sent_to(chat)]
+        assert list(dict.fromkeys(got)) == parts  # everything, in order
+        repeats = sum(c - 1 for c in Counter(got).values())
+        assert repeats <= 1  # at most the one in flight
+        duplicates += repeats
+    return duplicates
 
 
 async def _post(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "post",
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await spawn_digestbot(env, cwd, "post")
 
 
 NEXT_LAYOUT = {"sections": "rich", "compact": "sections", "rich": "compact"}
@@ -93,13 +87,7 @@ async def test_sigkill_mid_push_then_restart_delivers_everything_once(tmp_path: 
         assert second.returncode == 0, err.decode()
         assert "30/30 targets complete" in out.decode()
 
-        duplicates = 0
-        for chat in CHATS:
-            got = [m.html for m in tg.sent_to(chat)]
-            assert list(dict.fromkeys(got)) == parts  # everything, in order
-            repeats = sum(c - 1 for c in Counter(got).values())
-            assert repeats <= 1  # at most the one in flight
-            duplicates += repeats
+        duplicates = assert_every_part_in_every_chat(tg, parts)
         assert len(tg.sent) == total + duplicates
 
         # and a third run sends nothing at all

@@ -8,31 +8,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import signal
-import sys
-from collections import Counter
 from pathlib import Path
 
 from bot.digest.loader import load_digest
 from bot.digest.split import build_messages
 from bot.standin import FakeTelegram
 from tests.delivery_helpers import write_digest
-from tests.test_crash_resume import CHATS, _env
+from tests.harness import spawn_digestbot
+from tests.test_crash_resume import CHATS, _env, assert_every_part_in_every_chat
 
 ADMIN = 4343
 OLD_DAY = dt.date(2026, 10, 20)
-
-
-async def _run_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
 
 
 async def test_sigkill_mid_post_then_restart_resumes_the_manual_push(tmp_path: Path):
@@ -45,7 +31,7 @@ async def test_sigkill_mid_post_then_restart_resumes_the_manual_push(tmp_path: P
         for chat in CHATS:
             tg.add_supergroup(chat, f"Group {chat}")
         env = {**_env(tg, tmp_path), "ADMIN_IDS": str(ADMIN)}
-        first = await _run_bot(env, tmp_path)
+        first = await spawn_digestbot(env, tmp_path, "run", stdout=asyncio.subprocess.DEVNULL)
         try:
             await tg.wait_until(
                 lambda: any(r.method == "getUpdates" for r in tg.requests), timeout=60
@@ -60,7 +46,7 @@ async def test_sigkill_mid_post_then_restart_resumes_the_manual_push(tmp_path: P
         at_kill = len([m for m in tg.sent if m.chat_id != ADMIN])
         assert at_kill < total, "the push ended before the kill: nothing was tested"
 
-        second = await _run_bot(env, tmp_path)
+        second = await spawn_digestbot(env, tmp_path, "run", stdout=asyncio.subprocess.DEVNULL)
         try:
             report = await tg.wait_for(
                 lambda m: m.chat_id == ADMIN and "Resumed after a restart" in m.parsed_text,
@@ -71,11 +57,5 @@ async def test_sigkill_mid_post_then_restart_resumes_the_manual_push(tmp_path: P
             second.send_signal(signal.SIGTERM)
             _, err = await asyncio.wait_for(second.communicate(), timeout=60)
         assert tg.token not in err.decode()
-        duplicates = 0
-        for chat in CHATS:
-            got = [m.html for m in tg.sent_to(chat)]
-            assert list(dict.fromkeys(got)) == parts  # everything, in order
-            repeats = sum(c - 1 for c in Counter(got).values())
-            assert repeats <= 1  # at most the one in flight
-            duplicates += repeats
+        duplicates = assert_every_part_in_every_chat(tg, parts)
         assert len([m for m in tg.sent if m.chat_id != ADMIN]) == total + duplicates

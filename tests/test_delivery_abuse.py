@@ -14,7 +14,15 @@ from bot.standin import FakeTelegram
 from handlers.guard import SLOW_DOWN
 from tests.delivery_helpers import write_digest
 from tests.harness import running_bot
-from tests.test_admin import ADMIN, CHANNEL, DAY, GROUP, bot_env, setup_chats, wait_summary
+from tests.test_admin import (
+    ADMIN,
+    CHANNEL,
+    DAY,
+    GROUP,
+    admin_bot,
+    newest_parts,
+    wait_summary,
+)
 
 FLOODER, OTHER_USER = 9001, 9002
 
@@ -32,12 +40,8 @@ async def test_post_completes_whatever_happens_to_the_acknowledgement(
     fast_telegram, tmp_path, kind, times, hold
 ):
     tg = fast_telegram
-    setup_chats(tg)
-    write_digest(tmp_path / "content", DAY)
-    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
-        parts = len(
-            bot.services.catalog.messages((await bot.services.catalog.find_digests(None))[0])
-        )
+    async with admin_bot(tg, tmp_path) as bot:
+        parts = await newest_parts(bot)
         tg.fail_next(ADMIN, kind, times, hold=hold)  # the next message to the admin fails
         await tg.send_text(ADMIN, ADMIN, "/post")
         summary = await tg.wait_for(
@@ -51,9 +55,7 @@ async def test_post_completes_whatever_happens_to_the_acknowledgement(
 
 async def test_forged_button_presses_edit_no_pushed_part(fast_telegram, tmp_path):
     tg = fast_telegram
-    setup_chats(tg)
-    write_digest(tmp_path / "content", DAY)
-    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
+    async with admin_bot(tg, tmp_path) as bot:
         await bot.ask(ADMIN, ADMIN, "/post")
         await wait_summary(tg, ADMIN)
         await bot.services.jobs.wait()

@@ -5,26 +5,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-import sys
 from pathlib import Path
 
 from bot.standin import FakeTelegram
 from tests.delivery_helpers import write_digest
+from tests.harness import spawn_digestbot
 from tests.test_crash_resume import _env
 
 
 async def _run(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "post",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await spawn_digestbot(env, cwd, "post", *args)
     out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     return proc.returncode or 0, out.decode(), err.decode()
 

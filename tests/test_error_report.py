@@ -5,7 +5,9 @@ the token redacted, with the update's context."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import pytest
 from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
 
@@ -20,12 +22,16 @@ OPS_CHAT, GROUP, GONE = -1009, -1001, -1005
 DAY = dt.date(2026, 11, 25)
 
 
-def setup_chats(tg: FakeTelegram) -> None:
+@pytest.fixture
+def tg(fast_telegram: FakeTelegram, tmp_path: Path) -> FakeTelegram:
+    """The fast fake server with the people and chats below, and DAY's digest on disk."""
     for user, name in ((ADMIN, "Admin"), (ALICE, "Alice"), (BOB, "Bob")):
-        tg.add_private_chat(user, name)
-    tg.add_supergroup(OPS_CHAT, "Ops", {ADMIN: "administrator"})
-    tg.add_supergroup(GROUP, "Readers", {ALICE: "member"})
-    tg.add_supergroup(GONE, "Gone", {BOB: "member"})
+        fast_telegram.add_private_chat(user, name)
+    fast_telegram.add_supergroup(OPS_CHAT, "Ops", {ADMIN: "administrator"})
+    fast_telegram.add_supergroup(GROUP, "Readers", {ALICE: "member"})
+    fast_telegram.add_supergroup(GONE, "Gone", {BOB: "member"})
+    write_digest(tmp_path / "content", DAY)
+    return fast_telegram
 
 
 def add_failing_commands(bot: RunningBot) -> None:
@@ -50,11 +56,8 @@ def reports(tg: FakeTelegram) -> list[str]:
 
 
 async def test_handler_errors_are_reported_once_per_ten_minutes(
-    fast_telegram: FakeTelegram, tmp_path
+    tg: FakeTelegram, tmp_path: Path
 ) -> None:
-    tg = fast_telegram
-    setup_chats(tg)
-    write_digest(tmp_path / "content", DAY)
     env = {"ERROR_CHAT_ID": str(OPS_CHAT)}
     async with running_bot(tg, tmp_path, env_overrides=env) as bot:
         add_failing_commands(bot)
@@ -95,12 +98,7 @@ async def test_handler_errors_are_reported_once_per_ten_minutes(
         )
 
 
-async def test_a_failed_push_is_reported_with_its_targets(
-    fast_telegram: FakeTelegram, tmp_path
-) -> None:
-    tg = fast_telegram
-    setup_chats(tg)
-    write_digest(tmp_path / "content", DAY)
+async def test_a_failed_push_is_reported_with_its_targets(tg: FakeTelegram, tmp_path: Path) -> None:
     tg.kick_bot(GONE, notify=False)
     env = {"ERROR_CHAT_ID": str(OPS_CHAT), "DIGEST_CHATS": f"{GROUP},{GONE}"}
     async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=env) as bot:
@@ -113,11 +111,8 @@ async def test_a_failed_push_is_reported_with_its_targets(
 
 
 async def test_an_unreachable_error_chat_never_breaks_the_bot(
-    fast_telegram: FakeTelegram, tmp_path
+    tg: FakeTelegram, tmp_path: Path
 ) -> None:
-    tg = fast_telegram
-    setup_chats(tg)
-    write_digest(tmp_path / "content", DAY)
     env = {"ERROR_CHAT_ID": "-1000000000404"}  # no such chat: 400 chat not found
     async with running_bot(tg, tmp_path, env_overrides=env) as bot:
         add_failing_commands(bot)

@@ -7,13 +7,15 @@ BOT_LANGUAGE or what a chat admin set with /language; one INFO line per command,
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
 
 from bot.i18n import SIMPLIFIED, _, use_language
 from bot.standin import FakeTelegram
-from tests.harness import digest_text, running_bot
+from tests.harness import RunningBot, digest_text, running_bot
 
 ZH_USER, EN_USER, ADMIN = 2001, 2002, 2003
 GROUP = -1002000000001
@@ -43,14 +45,21 @@ def _chats(tg: FakeTelegram) -> None:
     tg.add_supergroup(FORUM, "Forum", {EN_USER: "member"}, is_forum=True, topics={42: "News"})
 
 
+def _bot(
+    tg: FakeTelegram, tmp_path: Path, *, admins: Iterable[int] = (), **env: str
+) -> AbstractAsyncContextManager[RunningBot]:
+    """The real bot on FILES, the chats above on `tg`; `env` overrides its variables."""
+    _chats(tg)
+    return running_bot(tg, tmp_path, content_files=FILES, admins=admins, env_overrides=env)
+
+
 def zh(text: str) -> str:
     with use_language(SIMPLIFIED):
         return _(text)
 
 
 async def test_id_in_the_readers_language(fast_telegram: FakeTelegram, tmp_path: Path) -> None:
-    _chats(fast_telegram)
-    async with running_bot(fast_telegram, tmp_path, content_files=FILES) as bot:
+    async with _bot(fast_telegram, tmp_path) as bot:
         (en,) = await bot.ask(EN_USER, EN_USER, "/id")
         assert en.parsed_text.splitlines() == [
             f"Your user id: {EN_USER} (for ADMIN_IDS)",
@@ -74,8 +83,7 @@ async def test_id_in_the_readers_language(fast_telegram: FakeTelegram, tmp_path:
 async def test_menus_are_registered_per_language(
     fast_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
-    _chats(fast_telegram)
-    async with running_bot(fast_telegram, tmp_path, content_files=FILES, admins=[ADMIN]):
+    async with _bot(fast_telegram, tmp_path, admins=[ADMIN]):
         for scope in (
             {"type": "all_private_chats"},
             {"type": "all_group_chats"},
@@ -94,10 +102,7 @@ async def test_menus_are_registered_per_language(
 async def test_groups_follow_bot_language_and_language_command(
     fast_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
-    _chats(fast_telegram)
-    async with running_bot(
-        fast_telegram, tmp_path, content_files=FILES, env_overrides={"BOT_LANGUAGE": "zh"}
-    ) as bot:
+    async with _bot(fast_telegram, tmp_path, BOT_LANGUAGE="zh") as bot:
         (reply,) = await bot.ask(GROUP, EN_USER, "/id")  # a group: BOT_LANGUAGE, not the user's
         assert reply.parsed_text.splitlines()[1] == f"本聊天：{GROUP}（超级群组）"
         (refused,) = await bot.ask(GROUP, EN_USER, "/language en")
@@ -124,8 +129,7 @@ async def test_groups_follow_bot_language_and_language_command(
 async def test_one_info_line_per_command_without_its_text(
     fast_telegram: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _chats(fast_telegram)
-    async with running_bot(fast_telegram, tmp_path, content_files=FILES) as bot:
+    async with _bot(fast_telegram, tmp_path) as bot:
         with caplog.at_level(logging.INFO, logger="digestbot.handlers"):
             await bot.ask(EN_USER, EN_USER, "/search secretword42")
             await bot.ask(GROUP, ZH_USER, "/id@" + bot.username)
@@ -138,8 +142,7 @@ async def test_one_info_line_per_command_without_its_text(
 
 
 async def test_tag_finds_what_the_bot_shows(fast_telegram: FakeTelegram, tmp_path: Path) -> None:
-    _chats(fast_telegram)
-    async with running_bot(fast_telegram, tmp_path, content_files=FILES) as bot:
+    async with _bot(fast_telegram, tmp_path) as bot:
         for spelling in ("#AI日报", "AI日报", "ai 日报", "AI 日报"):
             (page,) = await bot.ask(EN_USER, EN_USER, f"/tag {spelling}")
             assert "AI 日报 第 25 期" in page.parsed_text, spelling
@@ -152,8 +155,7 @@ async def test_tag_finds_what_the_bot_shows(fast_telegram: FakeTelegram, tmp_pat
 async def test_start_and_help_in_both_languages_with_live_examples(
     fast_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
-    _chats(fast_telegram)
-    async with running_bot(fast_telegram, tmp_path, content_files=FILES) as bot:
+    async with _bot(fast_telegram, tmp_path) as bot:
         (cn,) = await bot.ask(ZH_USER, ZH_USER, "/start")
         assert cn.parsed_text.startswith("你好！我每天发布新闻日报。")
         assert "/today — 今天的日报" in cn.parsed_text
@@ -170,8 +172,7 @@ async def test_start_and_help_in_both_languages_with_live_examples(
 async def test_search_in_both_languages_bold_matches_and_links(
     fast_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
-    _chats(fast_telegram)
-    async with running_bot(fast_telegram, tmp_path, content_files=FILES) as bot:
+    async with _bot(fast_telegram, tmp_path) as bot:
         (cn,) = await bot.ask(ZH_USER, ZH_USER, "/search 千问")
         lines = cn.parsed_text.splitlines()
         # the item (word in its title) ranks above the digest's summary (word in its text)
@@ -190,10 +191,7 @@ async def test_search_in_both_languages_bold_matches_and_links(
 async def test_group_card_in_chinese_keeps_bullets(
     fast_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
-    _chats(fast_telegram)
-    async with running_bot(
-        fast_telegram, tmp_path, content_files=FILES, env_overrides={"BOT_LANGUAGE": "zh"}
-    ) as bot:
+    async with _bot(fast_telegram, tmp_path, BOT_LANGUAGE="zh") as bot:
         (card,) = await bot.ask(GROUP, EN_USER, "/latest")
         assert card.parsed_text.splitlines()[:6] == [
             "AI 日报 第 25 期",
@@ -208,14 +206,9 @@ async def test_group_card_in_chinese_keeps_bullets(
 
 
 async def test_admin_replies_in_chinese(fast_telegram: FakeTelegram, tmp_path: Path) -> None:
-    _chats(fast_telegram)
     fast_telegram.add_private_chat(2004, "管理员", language_code="zh-CN")
-    async with running_bot(
-        fast_telegram,
-        tmp_path,
-        content_files=FILES,
-        admins=[2004],
-        env_overrides={"TIMEZONE": "Asia/Shanghai", "DIGEST_CHATS": str(GROUP)},
+    async with _bot(
+        fast_telegram, tmp_path, admins=[2004], TIMEZONE="Asia/Shanghai", DIGEST_CHATS=str(GROUP)
     ) as bot:
         (status,) = await bot.ask(2004, 2004, "/status")
         lines = status.parsed_text.splitlines()

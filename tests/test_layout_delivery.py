@@ -9,78 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
 
 import pytest
-from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
-from bot.config import ChatTarget, Settings
 from bot.delivery.push import DeliveryService
-from bot.delivery.ratelimit import FloodLimiter
-from bot.delivery.sender import RetryPolicy
 from bot.digest.calls import LAYOUTS
 from bot.digest.loader import load_digest
 from bot.standin import FakeTelegram
 from bot.store import Store
-from tests.delivery_helpers import write_digest
-
-SPEED = 20.0
-ADMIN = 900
-DAY = dt.date(2026, 11, 25)
-GROUP, CHANNEL, FORUM, TOPIC = -1001, -1002, -1003, 42
-
-
-@pytest.fixture
-async def tg():
-    async with FakeTelegram(speed=SPEED, integer_retry_after=False) as server:
-        server.add_private_chat(ADMIN, "Admin")
-        server.add_supergroup(GROUP, "Group")
-        server.add_channel(CHANNEL, "Channel", username="digest_chan")
-        server.add_supergroup(FORUM, "Forum", is_forum=True, topics={TOPIC: "News"})
-        yield server
-
-
-@pytest.fixture
-async def store(tmp_path: Path):
-    store = await Store.open(tmp_path / "db.sqlite")
-    yield store
-    await store.close()
-
-
-@pytest.fixture
-async def env(tg, store, tmp_path):
-    """(service factory, digest): a digest of four sections on disk."""
-    bots: list[ExtBot] = []
-
-    async def service(chats: list[str], *, read_timeout: float = 5.0, **kw) -> DeliveryService:
-        request = HTTPXRequest(connection_pool_size=64, read_timeout=read_timeout)
-        bot = ExtBot(
-            tg.token,
-            base_url=tg.base_url,
-            request=request,
-            rate_limiter=FloodLimiter(scale=tg.speed),
-        )
-        await bot.initialize()
-        bots.append(bot)
-        settings = Settings(
-            token=None,
-            content_dir=tmp_path / "content",
-            digest_chats=tuple(ChatTarget.parse(c) for c in chats),
-            admin_ids=frozenset({ADMIN}),
-            **kw,
-        )
-        return DeliveryService(
-            settings=settings,
-            store=store,
-            bot=bot,
-            retry=RetryPolicy(attempts=6, base_delay=0.05, max_delay=0.5),
-        )
-
-    path = write_digest(tmp_path / "content", DAY, sections=4)
-    yield service, load_digest(path, tmp_path / "content")
-    for bot in bots:
-        await bot.shutdown()
+from tests.delivery_helpers import (
+    ADMIN,
+    CHANNEL,
+    DAY,
+    FORUM,
+    GROUP,
+    TARGETS,
+    TOPIC,
+    fail_transiently,
+    write_digest,
+)
 
 
 def calls_of(svc: DeliveryService, digest, layout: str) -> list[tuple[str, str]]:
@@ -100,8 +47,8 @@ async def journal_layouts(store: Store, digest_id: str, chat, thread=None) -> se
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-async def test_group_channel_and_topic_in_each_layout(tg, env, store, layout):
-    service, digest = env
+async def test_group_channel_and_topic_in_each_layout(tg, delivery_env, store, layout):
+    service, digest = delivery_env
     svc = await service(
         [f"{GROUP}:{layout}", f"@digest_chan:{layout}", f"{FORUM}:{TOPIC}:{layout}"]
     )
@@ -111,7 +58,7 @@ async def test_group_channel_and_topic_in_each_layout(tg, env, store, layout):
     assert {m for m, _ in expected} <= (
         {"sendRichMessage"} if layout == "rich" else {"sendMessage", "sendPhoto"}
     )
-    for chat, thread in ((GROUP, None), (CHANNEL, None), (FORUM, TOPIC)):
+    for chat, thread in TARGETS:
         assert held(tg, chat, thread) == expected
         # only the first message of a push notifies
         assert [m.disable_notification for m in tg.sent_to(chat, thread)] == [False] + [True] * (
@@ -124,8 +71,10 @@ async def test_group_channel_and_topic_in_each_layout(tg, env, store, layout):
     assert (await svc.push(digest)).sent == 0 and len(tg.sent) == before
 
 
-async def test_each_target_its_own_layout_and_a_new_choice_from_the_next_digest(tg, env, store):
-    service, digest = env
+async def test_each_target_its_own_layout_and_a_new_choice_from_the_next_digest(
+    tg, delivery_env, store
+):
+    service, digest = delivery_env
     svc = await service(
         [f"{GROUP}:rich", "@digest_chan:compact", f"{FORUM}:{TOPIC}"], digest_layout="compact"
     )
@@ -146,8 +95,8 @@ async def test_each_target_its_own_layout_and_a_new_choice_from_the_next_digest(
     assert held(tg, GROUP)[-len(calls_of(svc, nxt, "sections")) :] == calls_of(svc, nxt, "sections")
 
 
-async def test_a_refused_rich_message_goes_as_compact_and_admins_hear_once(tg, env, store):
-    service, digest = env
+async def test_a_refused_rich_message_goes_as_compact_and_admins_hear_once(tg, delivery_env, store):
+    service, digest = delivery_env
     svc = await service([f"{GROUP}:rich", f"{CHANNEL}:rich", f"{FORUM}:{TOPIC}:rich"])
     tg.fail_next(GROUP, "rich")
     tg.fail_next(CHANNEL, "rich")
@@ -174,9 +123,9 @@ async def test_a_refused_rich_message_goes_as_compact_and_admins_hear_once(tg, e
 
 
 async def test_a_server_without_rich_messages_gets_compact_for_the_rest_of_the_run(
-    tg, env, store, caplog
+    tg, delivery_env, store, caplog
 ):
-    service, digest = env
+    service, digest = delivery_env
     svc = await service([f"{GROUP}:rich", f"{CHANNEL}:rich", f"{FORUM}:{TOPIC}"])
     tg.set_rich_messages(False)
     with caplog.at_level(logging.WARNING, logger="bot.delivery.layouts"):
@@ -197,22 +146,19 @@ async def test_a_server_without_rich_messages_gets_compact_for_the_rest_of_the_r
     assert held(tg, GROUP)[len(compact) :] == calls_of(svc, nxt, "compact")
 
 
-async def test_rich_pushes_keep_every_delivery_promise(tg, env, store):
+async def test_rich_pushes_keep_every_delivery_promise(tg, delivery_env, store):
     """429s, 5xx, a timeout and a migration on rich sends: waited out, each message once."""
-    service, digest = env
+    service, digest = delivery_env
     tg.add_group(-55, "Old group")
     svc = await service(
         [f"{GROUP}:rich", f"{CHANNEL}:rich", f"{FORUM}:{TOPIC}:rich", "-55:rich"], read_timeout=0.3
     )
     tg.migrate_group(-55, -1009)
-    tg.fail_next(GROUP, "429", times=2, retry_after=0.2)
-    tg.fail_next(CHANNEL, "500", times=2)
-    tg.fail_next(CHANNEL, "502")
-    tg.fail_next(FORUM, "timeout", hold=1.0)  # dropped before delivery: resent once
+    fail_transiently(tg)  # the forum's timeout drops the request before delivery: resent once
     report = await svc.push(digest)
     assert report.ok, report.summary()
     rich = calls_of(svc, digest, "rich")
-    for chat, thread in ((GROUP, None), (CHANNEL, None), (FORUM, TOPIC), (-1009, None)):
+    for chat, thread in [*TARGETS, (-1009, None)]:
         assert held(tg, chat, thread) == rich
     assert tg.stats.sent_429 == 2
     assert await journal_layouts(store, digest.id, -1009) == {"rich"}
@@ -220,8 +166,8 @@ async def test_rich_pushes_keep_every_delivery_promise(tg, env, store):
     assert await store.chosen_layout(-1009, None) == "rich"
 
 
-async def test_a_kicked_bot_and_a_closed_topic_in_rich(tg, env, store):
-    service, digest = env
+async def test_a_kicked_bot_and_a_closed_topic_in_rich(tg, delivery_env, store):
+    service, digest = delivery_env
     tg.add_supergroup(-1004, "Doomed")
     tg.add_supergroup(-1005, "Closed forum", is_forum=True, topics={7: "Shut"})
     svc = await service(["-1004:rich", "-1005:7:rich", f"{GROUP}:rich"])

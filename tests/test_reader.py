@@ -465,19 +465,7 @@ async def test_search_pages_of_a_forgotten_query_explain_themselves(
         (page,) = await bot.ask(USER, USER, "/search common words")
         # a key the store does not know (its query was let go long ago, or the data is forged)
         forgotten = page.buttons[-1]["callback_data"].rsplit(":", 1)[0] + ":0000000000"
-        query_id = "800000"
-        bot.tg._open_queries.add(query_id)
-        bot.tg.push_update(
-            {
-                "callback_query": {
-                    "id": query_id,
-                    "from": bot.tg.add_user(USER).to_api(),
-                    "message": bot.tg.chat(USER).messages[page.message_id],
-                    "chat_instance": "1",
-                    "data": forgotten,
-                }
-            }
-        )
+        query_id = bot.tg.forge_button_press(USER, USER, page.message_id, forgotten)
         await bot.settle()
         answer = bot.tg.callback_answers[query_id]
         assert answer.get("text") == "This search has expired: send /search again."
@@ -550,20 +538,7 @@ async def test_page_counter_and_forged_buttons_are_answered_without_errors(
         # forged data (a modified client can send any): a huge offset is no SQLite overflow
         forged = {}
         for data in ("a:" + "9" * 40, "zz:1", "s:-1:abc"):
-            query_id = str(900_000 + len(forged))
-            bot.tg._open_queries.add(query_id)
-            bot.tg.push_update(
-                {
-                    "callback_query": {
-                        "id": query_id,
-                        "from": bot.tg.add_user(USER).to_api(),
-                        "message": bot.tg.chat(USER).messages[page.message_id],
-                        "chat_instance": "1",
-                        "data": data,
-                    }
-                }
-            )
-            forged[data] = query_id
+            forged[data] = bot.tg.forge_button_press(USER, USER, page.message_id, data)
         await bot.settle()
         assert all(q in bot.tg.callback_answers for q in forged.values())
         assert bot.tg.edits[-1].parsed_text.splitlines()[0] == "Archive — 11–12 of 12"

@@ -55,6 +55,20 @@ def records(draw: st.DrawFn) -> DigestRecord:
     )
 
 
+def _record(title: str) -> DigestRecord:
+    """The record of a digest of 2026-01-25 called `title`, for search hits to point into."""
+    return DigestRecord(
+        id="20260125-00000000",
+        path="a.md",
+        date=dt.date(2026, 1, 25),
+        title=title,
+        tags=(),
+        summary=None,
+        content_hash="h",
+        sections=(),
+    )
+
+
 def _ok(html: str) -> None:
     validate_message(html)  # raises like Telegram's 400 on bad HTML, length or entity count
 
@@ -185,16 +199,7 @@ def test_pager_buttons() -> None:
 
 
 def test_a_search_hit_does_not_repeat_its_title_in_the_snippet() -> None:
-    record = DigestRecord(
-        id="20260125-00000000",
-        path="a.md",
-        date=dt.date(2026, 1, 25),
-        title="Issue",
-        tags=(),
-        summary=None,
-        content_hash="h",
-        sections=(),
-    )
+    record = _record("Issue")
     hit = SearchHit(
         record,
         "Robots",
@@ -208,16 +213,7 @@ def test_a_search_hit_does_not_repeat_its_title_in_the_snippet() -> None:
 
 
 def test_a_search_hit_is_its_item_title_linked_plus_where_it_appeared() -> None:
-    record = DigestRecord(
-        id="20260125-00000000",
-        path="a.md",
-        date=dt.date(2026, 1, 25),
-        title="AI 日报",
-        tags=(),
-        summary=None,
-        content_hash="h",
-        sections=(),
-    )
+    record = _record("AI 日报")
     hit = SearchHit(record, "模型", "通义千问发布", "通义千问发布 新的语音模型", "https://e.com/q")
     with use_language(ENGLISH):
         lines = search_page_html("语音", Page([hit], 1), 0).splitlines()
@@ -235,16 +231,7 @@ def test_a_search_hit_is_its_item_title_linked_plus_where_it_appeared() -> None:
 
 
 def test_a_capped_search_total_reads_as_a_lower_bound() -> None:
-    record = DigestRecord(
-        id="20260125-00000000",
-        path="a.md",
-        date=dt.date(2026, 1, 25),
-        title="Issue",
-        tags=(),
-        summary=None,
-        content_hash="h",
-        sections=(),
-    )
+    record = _record("Issue")
     hit = SearchHit(record, None, "Item", "Item text")
     with use_language(ENGLISH):
         assert "1–1 of 1000+" in search_page_html("item", Page([hit], 1000, capped=True), 0)

@@ -16,14 +16,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.cli import _select, main, preview_files
+from bot.cli import main
 from bot.config import Settings
-from bot.digest.calls import build_calls
 from bot.sandbox import world
-from bot.sandbox.run import preview, sandbox
+from bot.sandbox.run import sandbox
 from bot.sandbox.web import STATIC
 from bot.store import Store
-from tests.harness import digest_text
+from tests.harness import digest_text, previewing
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -185,17 +184,8 @@ async def test_preview_sends_the_digest_and_follows_the_file(tmp_path: Path) -> 
     content = tmp_path / "content"
     write_digests(content, [dt.date(2026, 2, 1)])
     file = content / "2026-02-01.md"
-    spec = str(file)
     async with (
-        preview(
-            lambda: _select(spec, content),
-            build_calls,
-            preview_files(spec, content),
-            spec=spec,
-            layout="sections",
-            port=0,
-            interval=0.05,
-        ) as box,
+        previewing(file, content, interval=0.05) as box,
         aiohttp.ClientSession() as session,
     ):
         state = await get_state(session, box.url)

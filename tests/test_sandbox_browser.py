@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from bot.config import Settings
 from bot.sandbox import world
 from bot.sandbox.run import Sandbox, sandbox
-from tests.harness import digest_text
+from tests.harness import digest_text, previewing
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -246,6 +246,12 @@ def open_chat(driver: Any, chat_id: int, thread: int | None = None) -> None:
     wait(driver, lambda d: css(d, selector + ".active"), f"chat {chat_id} to open")
 
 
+def open_bot_chat(driver: Any, box: Sandbox) -> None:
+    """The sandbox page, once it shows the member's chat with the bot (its first view)."""
+    driver.get(box.url)
+    wait(driver, lambda d: css(d, f'li[data-chat="{world.MEMBER}"].active'), "the bot chat")
+
+
 def bot_rows_with(driver: Any, text: str) -> list[Any]:
     return [row for row in css(driver, "#messages .row:not(.out)") if text in row.text]
 
@@ -256,8 +262,7 @@ def test_today_archive_push_and_refusals_in_a_browser(
     runner, box = running
     shots = tmp_path / "screenshots"
     shots.mkdir()
-    browser.get(box.url)
-    wait(browser, lambda d: css(d, f'li[data-chat="{world.MEMBER}"].active'), "the bot chat")
+    open_bot_chat(browser, box)
 
     # /today: the digest's formatted messages, a bold title and a link with the right URL
     type_text(browser, "/today")
@@ -367,8 +372,7 @@ def test_rich_messages_drawn_from_their_blocks(
     running: tuple[SandboxThread, Sandbox], browser: Any, tmp_path: Path
 ) -> None:
     runner, box = running
-    browser.get(box.url)
-    wait(browser, lambda d: css(d, f'li[data-chat="{world.MEMBER}"].active'), "the bot chat")
+    open_bot_chat(browser, box)
     from bot.delivery.rich_api import send_rich_message
 
     # through the stand-in's sendRichMessage: it validates the HTML and stores Telegram's blocks
@@ -403,8 +407,7 @@ def test_entities_edits_and_deletions_as_telegram_draws_them(
     running: tuple[SandboxThread, Sandbox], browser: Any, tmp_path: Path
 ) -> None:
     runner, box = running
-    browser.get(box.url)
-    wait(browser, lambda d: css(d, f'li[data-chat="{world.MEMBER}"].active'), "the bot chat")
+    open_bot_chat(browser, box)
     bot = box.app.bot  # the real bot's own Bot (PTB, HTML by default) through the stand-in
     sent = runner.run(bot.send_message(world.MEMBER, ALL_ENTITIES))
     row = f'.row[data-message-id="{sent.message_id}"]'
@@ -451,28 +454,15 @@ def test_entities_edits_and_deletions_as_telegram_draws_them(
 
 
 def test_preview_page_follows_the_file(tmp_path: Path, browser: Any) -> None:
-    from bot.cli import _select, preview_files
-    from bot.digest.calls import build_calls
-    from bot.sandbox.run import preview
-
     content = _content(tmp_path)
     file = content / f"{NEWEST}.md"
-    spec = str(file)
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     stop = asyncio.Event()
     boxes: list[Any] = []
 
     async def main() -> None:
-        async with preview(
-            lambda: _select(spec, content),
-            build_calls,
-            preview_files(spec, content),
-            spec=spec,
-            layout="sections",
-            port=0,
-            interval=0.1,
-        ) as box:
+        async with previewing(file, content, interval=0.1) as box:
             boxes.append(box)
             ready.set()
             await stop.wait()

@@ -6,11 +6,8 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.config import Settings
 from bot.schedule import PushScheduler
-from bot.store import Store
 from tests.delivery_helpers import FakeClock, write_digest
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -58,13 +55,6 @@ def make_settings(tmp_path: Path, **kw) -> Settings:
     base.update(kw)
     (tmp_path / "content").mkdir(exist_ok=True)
     return Settings(**base)
-
-
-@pytest.fixture
-async def store(tmp_path: Path):
-    store = await Store.open(tmp_path / "db.sqlite")
-    yield store
-    await store.close()
 
 
 async def started(settings, store, start: dt.datetime):
@@ -157,11 +147,17 @@ async def test_gives_up_waiting_after_the_configured_while(tmp_path, store):
     await scheduler.stop()
 
 
-async def test_a_bot_back_within_the_grace_period_catches_up(tmp_path, store):
+async def back_after_downtime(tmp_path, store, now: dt.datetime):
+    """A bot with a 120-minute grace period, started at `now` with 2026-11-25's digest on disk
+    and its 08:00 push not made."""
     settings = make_settings(tmp_path, push_grace_minutes=120)
     write_digest(settings.content_dir, dt.date(2026, 11, 25))
-    _clock, delivery, scheduler = await started(
-        settings, store, dt.datetime(2026, 11, 25, 9, 45, tzinfo=BERLIN)
+    return await started(settings, store, now)
+
+
+async def test_a_bot_back_within_the_grace_period_catches_up(tmp_path, store):
+    _clock, delivery, scheduler = await back_after_downtime(
+        tmp_path, store, dt.datetime(2026, 11, 25, 9, 45, tzinfo=BERLIN)
     )
     assert [c.astimezone(BERLIN) for c in delivery.calls] == [
         dt.datetime(2026, 11, 25, 8, 0, tzinfo=BERLIN)
@@ -171,10 +167,8 @@ async def test_a_bot_back_within_the_grace_period_catches_up(tmp_path, store):
 
 
 async def test_a_bot_back_after_the_grace_period_waits_for_the_next_day(tmp_path, store):
-    settings = make_settings(tmp_path, push_grace_minutes=120)
-    write_digest(settings.content_dir, dt.date(2026, 11, 25))
-    _clock, delivery, scheduler = await started(
-        settings, store, dt.datetime(2026, 11, 25, 10, 1, tzinfo=BERLIN)
+    _clock, delivery, scheduler = await back_after_downtime(
+        tmp_path, store, dt.datetime(2026, 11, 25, 10, 1, tzinfo=BERLIN)
     )
     assert delivery.calls == []
     await scheduler.stop()

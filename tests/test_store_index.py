@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -37,6 +37,13 @@ def write(
     lines.append("---")
     path.write_text("\n".join(lines) + "\n" + body, encoding="utf-8")
     return path
+
+
+def write_days(root: Path, month: str, count: int, body: Callable[[int], str]) -> None:
+    """`count` digests from 2026-`month`-01 on, one a day, "Day n" with `body(n)`."""
+    for n in range(count):
+        day = f"2026-{month}-0{n + 1}"
+        write(root, f"{day}.md", title=f"Day {n}", date=day, body=body(n))
 
 
 @pytest.fixture
@@ -272,14 +279,7 @@ async def test_bulk_sync_in_worker_processes_builds_search_index(
     monkeypatch.setattr(index_module, "BULK_MIN_FILES", 1)
     monkeypatch.setattr(index_module, "BATCH_SIZE", 3)
     assert index_module._pool_workers(10) > 0 or (os.cpu_count() or 1) < 2
-    for n in range(8):
-        write(
-            content,
-            f"2026-04-0{n + 1}.md",
-            title=f"Day {n}",
-            date=f"2026-04-0{n + 1}",
-            body=f"## S\n\n### Item {n}\n\nunique{n}word and 共同文本\n",
-        )
+    write_days(content, "04", 8, lambda n: f"## S\n\n### Item {n}\n\nunique{n}word and 共同文本\n")
     (content / "2026-04-09-bad.md").write_text("no front matter, no title", encoding="utf-8")
     report = await sync_content(store, content)
     assert report.added == 8 and [e.path for e in report.errors] == ["2026-04-09-bad.md"]
@@ -316,28 +316,20 @@ async def test_cold_bulk_sync_indexes_per_batch_and_later_bulk_syncs_rebuild(
         await end_bulk(self, rebuild)
 
     monkeypatch.setattr(Store, "end_bulk", spy)
-    for n in range(5):
-        write(
-            content,
-            f"2026-05-0{n + 1}.md",
-            title=f"Day {n}",
-            date=f"2026-05-0{n + 1}",
-            body=f"## S\n\n### Item {n}\n\nfirst{n}word 共同\n\n- **粗体{n}**：正文\n",
-        )
+    write_days(
+        content,
+        "05",
+        5,
+        lambda n: f"## S\n\n### Item {n}\n\nfirst{n}word 共同\n\n- **粗体{n}**：正文\n",
+    )
     assert (await sync_content(store, content)).added == 5
     assert rebuilds == [False]
     await _fts_matches_items(store)
     assert (await store.search("first3word", 0, 5)).total == 1
     assert (await store.search("粗体4", 0, 5)).total == 1
 
-    for n in range(5):  # every file changes: bulk again, now replacing items
-        write(
-            content,
-            f"2026-05-0{n + 1}.md",
-            title=f"Day {n}",
-            date=f"2026-05-0{n + 1}",
-            body=f"## S\n\n### Item {n}\n\nsecond{n}word\n",
-        )
+    # every file changes: bulk again, now replacing items
+    write_days(content, "05", 5, lambda n: f"## S\n\n### Item {n}\n\nsecond{n}word\n")
     assert (await sync_content(store, content)).changed == 5
     assert rebuilds == [False, True]
     await _fts_matches_items(store)
@@ -366,14 +358,7 @@ async def test_cold_bulk_sync_rebuilds_if_items_appeared_from_elsewhere(
         return out
 
     monkeypatch.setattr(Store, "write_batch", meddle)
-    for n in range(4):
-        write(
-            content,
-            f"2026-06-0{n + 1}.md",
-            title=f"Day {n}",
-            date=f"2026-06-0{n + 1}",
-            body=f"## S\n\n### Item {n}\n\nword{n}x\n",
-        )
+    write_days(content, "06", 4, lambda n: f"## S\n\n### Item {n}\n\nword{n}x\n")
     await sync_content(store, content)
     await _fts_matches_items(store)
     assert (await store.search("slipped", 0, 5)).total == 1

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +34,14 @@ def webhook_env(**extra: str) -> dict[str, str]:
         "WEBHOOK_SECRET": SECRET,
         **extra,
     }
+
+
+def webhook_bot(
+    tg: FakeTelegram, tmp_path: Path, **env: str
+) -> AbstractAsyncContextManager[RunningBot]:
+    """The real bot on CONTENT in webhook mode (webhook_env, then `env`), READER on `tg`."""
+    tg.add_private_chat(READER, "Reader")
+    return running_bot(tg, tmp_path, content_files=CONTENT, env_overrides=webhook_env(**env))
 
 
 def sample(bot: RunningBot, name: str, **labels: str) -> float | None:
@@ -100,8 +110,7 @@ async def test_updates_arrive_by_webhook_with_the_secret_and_are_answered(
     fast_telegram: FakeTelegram, tmp_path
 ) -> None:
     tg = fast_telegram
-    tg.add_private_chat(READER, "Reader")
-    async with running_bot(tg, tmp_path, content_files=CONTENT, env_overrides=webhook_env()) as bot:
+    async with webhook_bot(tg, tmp_path) as bot:
         assert tg.webhook is not None
         assert (tg.webhook.url, tg.webhook.secret_token) == (HOOK, SECRET)
         replies = await bot.ask(READER, READER, "/latest")
@@ -116,9 +125,7 @@ async def test_wrong_or_missing_secret_is_refused_with_403_and_counted(
     fast_telegram: FakeTelegram, tmp_path
 ) -> None:
     tg = fast_telegram
-    tg.add_private_chat(READER, "Reader")
-    env = webhook_env(HEALTH_LISTEN=LOOPBACK_ANY_PORT)
-    async with running_bot(tg, tmp_path, content_files=CONTENT, env_overrides=env) as bot:
+    async with webhook_bot(tg, tmp_path, HEALTH_LISTEN=LOOPBACK_ANY_PORT) as bot:
         assert (
             await tg.post_webhook(text_update(tg, 9001, "/latest"), secret_token="not-the-secret")
             == 403
@@ -144,8 +151,7 @@ async def test_a_body_that_is_not_an_update_is_a_400_not_a_crash(
     fast_telegram: FakeTelegram, tmp_path
 ) -> None:
     tg = fast_telegram
-    tg.add_private_chat(READER, "Reader")
-    async with running_bot(tg, tmp_path, content_files=CONTENT, env_overrides=webhook_env()) as bot:
+    async with webhook_bot(tg, tmp_path) as bot:
         assert await tg.post_webhook([1, 2, 3], secret_token=SECRET) == 400  # type: ignore[arg-type]
         assert sample(bot, "digestbot_webhook_updates_total", outcome="invalid") == 1
         replies = await bot.ask(READER, READER, "/latest")  # still serving
@@ -156,10 +162,8 @@ async def test_health_and_webhook_can_share_one_listener(
     fast_telegram: FakeTelegram, tmp_path, unused_tcp_port: int
 ) -> None:
     tg = fast_telegram
-    tg.add_private_chat(READER, "Reader")
     address = f"127.0.0.1:{unused_tcp_port}"
-    env = webhook_env(WEBHOOK_LISTEN=address, HEALTH_LISTEN=address)
-    async with running_bot(tg, tmp_path, content_files=CONTENT, env_overrides=env) as bot:
+    async with webhook_bot(tg, tmp_path, WEBHOOK_LISTEN=address, HEALTH_LISTEN=address) as bot:
         base = bot.listener_url(bot.settings.health_listen)
         assert base == f"http://{address}"
         replies = await bot.ask(READER, READER, "/latest")
