@@ -39,6 +39,16 @@ def and_more(n: int) -> str:
     return ngettext("… and {n} more", "… and {n} more", n).format(n=n)
 
 
+def drafts_line(paths: Sequence[str], *, names: int = 5) -> str:
+    """`2 drafts (not published): a.md, b.md`: files marked `draft: true` are not errors."""
+    shown = ", ".join(escape(p, quote=False) for p in sorted(paths)[:names])
+    if len(paths) > names:
+        shown += " " + and_more(len(paths) - names)
+    return ngettext(
+        "{n} draft (not published): {files}", "{n} drafts (not published): {files}", len(paths)
+    ).format(n=len(paths), files=shown)
+
+
 def bad_files_lines(
     bad: Sequence[tuple[str, str]], *, groups: int = 5, names: int = 3
 ) -> list[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.digest.items import extract_items_and_sections, head_text
 from bot.digest.limits import current_limits
-from bot.digest.loader import load_digest, scan_digest_files
+from bot.digest.loader import DraftError, load_digest, scan_digest_files
 from bot.digest.model import Digest, DigestError
 from bot.digest.tags import normalize_tag
 from bot.store import Store
@@ -79,6 +79,8 @@ def _parse_one(todo: FileTodo, root: Path) -> ParsedFile | SameFile | BrokenFile
         return SameFile(todo.rel, stamp)
     try:
         return _rows(load_digest(todo.path, root), stamp, todo.rel)
+    except DraftError as exc:  # not published, and not an error either
+        return BrokenFile(todo.rel, stamp, exc.reason, draft=True)
     except DigestError as exc:
         return BrokenFile(todo.rel, stamp, exc.reason)
     except Exception as exc:  # a loader bug must not stop the other files
@@ -151,6 +153,7 @@ async def _sync(store: Store, content_dir: Path) -> SyncReport:
 
     added = changed = 0
     errors: list[BadFile] = []
+    drafts: list[str] = []
     batches = [todo[i : i + BATCH_SIZE] for i in range(0, len(todo), BATCH_SIZE)]
     # many files relative to the whole: a rebuild of the search index at the end is cheaper
     bulk = len(todo) >= BULK_MIN_FILES and len(todo) * 3 >= len(files)
@@ -166,13 +169,14 @@ async def _sync(store: Store, content_dir: Path) -> SyncReport:
             await store.clear_search_index()
     complete = False  # the search index holds every item (no rebuild needed)
     if scan_problems:
-        _, _, _, bad = await store.write_batch(scan_problems, known, fts=False)
+        _, _, _, bad, _ = await store.write_batch(scan_problems, known, fts=False)
         errors.extend(bad)
     try:
         async for results in _parsed_batches(batches, root):
-            a, c, u, bad = await store.write_batch(results, known, fts=incremental)
+            a, c, u, bad, new_drafts = await store.write_batch(results, known, fts=incremental)
             added, changed, unchanged = added + a, changed + c, unchanged + u
             errors.extend(bad)
+            drafts.extend(new_drafts)
         if incremental:
             # every item is one this sync indexed (no other writer slipped any in)
             complete = await store.item_count() == store.fts_rows_added
@@ -183,16 +187,20 @@ async def _sync(store: Store, content_dir: Path) -> SyncReport:
         await store.remove_files(gone, gone_bad)
         for rel in gone:
             log.info("digest removed from index: %s", rel)
-    report = SyncReport(added, changed, len(gone), unchanged, errors, time.perf_counter() - started)
+    report = SyncReport(
+        added, changed, len(gone), unchanged, errors, time.perf_counter() - started, drafts
+    )
     if report.touched:
         store.index_generation += 1
         log.info(
-            "content sync: %d added, %d changed, %d removed, %d unchanged, %d bad (%.2fs)",
+            "content sync: %d added, %d changed, %d removed, %d unchanged, %d bad, %d drafts"
+            " (%.2fs)",
             added,
             changed,
             len(gone),
             unchanged,
             len(errors),
+            len(drafts),
             report.seconds,
         )
     return report

@@ -9,7 +9,6 @@ which post_init builds once the store is open.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from bot.listeners import Listeners
 from bot.logging_setup import RedactingFilter
 from bot.metrics import BotMetrics, Pulse
 from bot.services import BotData
+from bot.tasks import cancel_and_wait
 from bot.webhook import WebhookReceiver
 
 _LOG = logging.getLogger(__name__)
@@ -75,10 +75,7 @@ class Operations:
 
     async def stop_probe(self) -> None:
         probe, self._probe = self._probe, None
-        if probe is not None:
-            probe.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await probe
+        await cancel_and_wait(probe)
 
 
 def get_ops(bot_data: BotData) -> Operations:

@@ -10,7 +10,10 @@ import re
 from collections.abc import Sequence
 from html import escape
 
+from bot.digest.render import render_blocks
+from bot.digest.tghtml import html_to_plain
 from bot.i18n import _
+from bot.textcut import truncate
 
 _BULLET = re.compile(r"^\s*(?:[-*+•·]|\d+[.)])\s+")
 _WORD = re.compile(r"[^\W_]{2,}")
@@ -19,19 +22,24 @@ _WORD = re.compile(r"[^\W_]{2,}")
 def summary_lines(summary: str, max_lines: int = 12, max_chars: int = 700) -> list[str]:
     """A summary's lines as HTML, list items as `• ` bullets, each line kept a line.
 
-    Markdown-ish summaries ("- a\\n- b") are common in front matter; flattening them into one
-    line with ` - ` in between made them unreadable in a group card."""
+    The front-matter summary is markdown: it is rendered as the digest header renders it
+    (bot.digest.render.render_blocks) and its visible text shown, so a card has no stray `**`,
+    `[`, `](…)` or `- `. Text only, no tags: a card's lines must each stand alone (fit_lines
+    drops whole lines). Markdown-ish summaries ("- a\\n- b") are common in front matter;
+    flattening them into one line with ` - ` in between made them unreadable in a group card."""
+    visible = html_to_plain("".join(render_blocks(summary)))
     out: list[str] = []
     used = 0
-    for raw in summary.splitlines():
+    for raw in visible.splitlines():
         line = " ".join(raw.split())
         if not line:
             continue
-        bullet = _BULLET.match(raw)
-        text = line[len(" ".join(raw[: bullet.end()].split())) :].strip() if bullet else line
-        if used + len(text) > max_chars or len(out) == max_lines:
+        if len(out) == max_lines or used >= max_chars:
             out.append("…")
             break
+        bullet = _BULLET.match(raw)
+        text = line[len(" ".join(raw[: bullet.end()].split())) :].strip() if bullet else line
+        text = truncate(text, max_chars - used)
         used += len(text)
         out.append(("• " if bullet else "") + escape(text, quote=False))
     return out

@@ -11,7 +11,6 @@ before or during one finishes it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from typing import Protocol
@@ -21,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.config import Settings
 from bot.delivery.push import DeliveryService, PushReport
 from bot.ingest import sync_content
+from bot.tasks import cancel_and_wait
 
 _LOG = logging.getLogger("digestbot.schedule")
 # Step past a fire time. Arithmetic is done in UTC: adding to an aware local time is wall-clock
@@ -73,10 +73,7 @@ class PushScheduler:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     def next_run_time(self) -> dt.datetime | None:
         """The next scheduled push, in TIMEZONE."""

@@ -20,7 +20,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CommandHandler, filters
 
 from bot import __version__
-from bot.admin_views import and_more, bad_files_lines, code_html, digest_name
+from bot.admin_views import and_more, bad_files_lines, code_html, digest_name, drafts_line
 from bot.config import ChatTarget
 from bot.delivery.layouts import LayoutPolicy
 from bot.delivery.notify import esc
@@ -248,6 +248,9 @@ async def status_text(services: Services) -> str:
     ]
     bad = await services.store.bad_files()
     lines += bad_files_lines([(b.path, b.reason) for b in bad])
+    drafts = await services.store.drafts()
+    if drafts:
+        lines.append(drafts_line(drafts))
     await services.delivery.sync_config_targets()  # DIGEST_CHATS show even before a first push
     policy = services.delivery.layouts
     lines.append(_("Default layout: {layout}").format(layout=esc(settings.digest_layout)))
@@ -356,6 +359,8 @@ async def reload(update: Update, context: BotContext) -> None:
     ]
     if report.errors:
         lines += bad_files_lines([(b.path, b.reason) for b in report.errors])
+    if report.drafts:
+        lines.append(drafts_line(report.drafts))
     await _reply(update, "\n".join(lines))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application
 
 from bot.i18n import _
 from bot.reader.keys import tag_key
@@ -13,13 +13,15 @@ from bot.store import DigestRecord, Page
 from bot.textcut import shorten
 from handlers.buttons import ArchivePage, TagPage, TagsPage
 from handlers.common import (
-    NEW_MESSAGES,
+    add_reader_handlers,
     button,
     command_argument,
     echo,
     keyboard,
+    on_page_press,
     open_button,
     pager_row,
+    resolve_keyed_press,
     show,
 )
 
@@ -46,12 +48,7 @@ async def archive(update: Update, context: BotContext) -> None:
     await _archive(update, context, 0)
 
 
-async def archive_pressed(update: Update, context: BotContext) -> None:
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    pressed = ArchivePage.unpack(update.callback_query.data)
-    if pressed is not None:
-        await _archive(update, context, pressed.offset)
+archive_pressed = on_page_press(ArchivePage, _archive)
 
 
 async def _tags(update: Update, context: BotContext, offset: int) -> None:
@@ -69,12 +66,7 @@ async def tags(update: Update, context: BotContext) -> None:
     await _tags(update, context, 0)
 
 
-async def tags_pressed(update: Update, context: BotContext) -> None:
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    pressed = TagsPage.unpack(update.callback_query.data)
-    if pressed is not None:
-        await _tags(update, context, pressed.offset)
+tags_pressed = on_page_press(TagsPage, _tags)
 
 
 async def _tag_page(update: Update, context: BotContext, tag: str, offset: int) -> bool:
@@ -116,27 +108,21 @@ async def tag(update: Update, context: BotContext) -> None:
 
 
 async def tag_pressed(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    pressed = TagPage.unpack(query.data)
-    if pressed is None:  # forged or broken data
-        await query.answer()
+    found = await resolve_keyed_press(
+        update, TagPage, context.services.reader.resolve_tag, _("That tag is gone.")
+    )
+    if found is None:
         return
-    name = await context.services.reader.resolve_tag(pressed.key)
-    if name is None:
-        await query.answer(_("That tag is gone."), show_alert=True)
-        return
-    await query.answer()
-    if not await _tag_page(update, context, name, pressed.offset):
+    name, offset = found
+    if not await _tag_page(update, context, name, offset):
         await show(
             update, context, _("No issue has the tag “{tag}” any more.").format(tag=echo(name))
         )
 
 
 def register(app: Application) -> None:
-    app.add_handler(CommandHandler("archive", archive, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("tags", tags, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("tag", tag, filters=NEW_MESSAGES))
-    app.add_handler(CallbackQueryHandler(archive_pressed, pattern=ArchivePage.pattern()))
-    app.add_handler(CallbackQueryHandler(tags_pressed, pattern=TagsPage.pattern()))
-    app.add_handler(CallbackQueryHandler(tag_pressed, pattern=TagPage.pattern()))
+    add_reader_handlers(
+        app,
+        {"archive": archive, "tags": tags, "tag": tag},
+        {ArchivePage: archive_pressed, TagsPage: tags_pressed, TagPage: tag_pressed},
+    )

@@ -1,9 +1,10 @@
 """Callback data of inline buttons: one typed codec, `prefix:field:field`, at most 64 bytes.
 
-Each kind of button is a small frozen dataclass; `pack()` writes it, `unpack()` reads it back
-and validates every field (data comes from the client, and a modified client can send anything),
-so handlers get typed values or None. Data holds only what can be rebuilt after a restart:
-digest ids, dates, offsets, and short keys that are hashes of text the store keeps
+Each kind of button is declared like aiogram's CallbackData (`class ArchivePage(Button,
+prefix="a"): offset: int`) and becomes a frozen dataclass; `pack()` writes it, `unpack()` reads
+it back and validates every field (data comes from the client, and a modified client can send
+anything), so handlers get typed values or None. Data holds only what can be rebuilt after a
+restart: digest ids, dates, offsets, and short keys that are hashes of text the store keeps
 (bot.reader.keys). The wire format is the one earlier versions wrote, so old buttons still work.
 
 PTB's `arbitrary_callback_data` is not used: it keeps the objects in memory (or in a pickle
@@ -16,7 +17,7 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 from telegram.constants import InlineKeyboardButtonLimit
 
@@ -31,10 +32,24 @@ _DAY = re.compile(r"\d{8}")
 B = TypeVar("B", bound="Button")
 
 
+@dataclass_transform(frozen_default=True)
 class Button:
-    """Base of every callback data class: `PREFIX` then the dataclass fields, in order."""
+    """Base of every callback data class: `PREFIX` then the dataclass fields, in order.
+
+    A subclass names its prefix (`class OpenDay(Button, prefix="d")`) and lists its fields; it
+    becomes a frozen dataclass here, so the codec below serves every kind."""
 
     PREFIX: ClassVar[str]
+    _PREFIXES: ClassVar[dict[str, type[Button]]] = {}
+
+    def __init_subclass__(cls, *, prefix: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        taken = Button._PREFIXES.get(prefix)
+        if ":" in prefix or (taken is not None and taken.__qualname__ != cls.__qualname__):
+            raise TypeError(f"button prefix {prefix!r} is taken or contains ':'")  # ambiguous data
+        Button._PREFIXES[prefix] = cls
+        cls.PREFIX = prefix
+        dataclass(frozen=True)(cls)
 
     def pack(self) -> str:
         parts = [
@@ -86,60 +101,43 @@ def _unpack_field(kind: str, raw: str) -> object | None:
     return raw if _WORD.fullmatch(raw) else None
 
 
-@dataclass(frozen=True)
-class OpenDigest(Button):
+class OpenDigest(Button, prefix="o"):
     """Open a digest (private chat: whole; group: its card)."""
 
-    PREFIX = "o"
     digest_id: str
 
 
-@dataclass(frozen=True)
-class OpenDay(Button):
+class OpenDay(Button, prefix="d"):
     """Open a day: its one edition, or a choice among several."""
 
-    PREFIX = "d"
     day: dt.date
 
 
-@dataclass(frozen=True)
-class ArchivePage(Button):
-    PREFIX = "a"
+class ArchivePage(Button, prefix="a"):
     offset: int
 
 
-@dataclass(frozen=True)
-class TagsPage(Button):
-    PREFIX = "g"
+class TagsPage(Button, prefix="g"):
     offset: int
 
 
-@dataclass(frozen=True)
-class TagPage(Button):
-    PREFIX = "t"
+class TagPage(Button, prefix="t"):
     offset: int
     key: str  # bot.reader.keys.tag_key of the tag
 
 
-@dataclass(frozen=True)
-class SearchPage(Button):
-    PREFIX = "s"
+class SearchPage(Button, prefix="s"):
     offset: int
     key: str  # bot.reader.keys.short_key of the query (its text is kept in the store)
 
 
-@dataclass(frozen=True)
-class PageCounter(Button):
+class PageCounter(Button, prefix="n"):
     """The "2/5" button between the pager arrows: leads nowhere."""
 
-    PREFIX = "n"
 
-
-@dataclass(frozen=True)
-class ChooseLayout(Button):
+class ChooseLayout(Button, prefix="l"):
     """A /layout button: this chat/topic (or this private reader) gets `layout`."""
 
-    PREFIX = "l"
     layout: str  # checked against bot.digest.calls.LAYOUTS by the handler
 
 

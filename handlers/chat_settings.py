@@ -16,7 +16,7 @@ from bot.i18n import (
 )
 from bot.services import BotContext
 from handlers.common import command_argument, show
-from handlers.subscriptions import may_manage
+from handlers.permissions import may_change_chat_settings
 
 LANGUAGE_NAMES = {ENGLISH: "English", SIMPLIFIED: "简体中文"}  # each in its own language
 
@@ -89,7 +89,7 @@ async def language_command(update: Update, context: BotContext) -> None:
             _("I do not know that language. Choose: {choices}").format(choices=choices),
         )
         return
-    if chat.type != ChatType.PRIVATE and not await may_manage(update, context, svc):
+    if not await may_change_chat_settings(update, context):
         await show(update, context, _("Sorry, only an administrator of this chat can do that."))
         return
     await svc.store.set_chat_language(chat.id, language)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import Any
 
 from telegram import (
     Chat,
@@ -14,7 +15,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 from telegram.helpers import create_deep_linked_url
 
 from bot.delivery.layouts import FALLBACK, reader_sends
@@ -27,10 +28,73 @@ from bot.reader_text import part_label
 from bot.services import BotContext
 from bot.store import DigestRecord
 from bot.textcut import shorten
-from handlers.buttons import Button, OpenDigest, PageCounter
+from handlers.buttons import (
+    ArchivePage,
+    Button,
+    OpenDigest,
+    PageCounter,
+    SearchPage,
+    TagPage,
+    TagsPage,
+)
 
 # New messages only: an edited "/today" must not send the digest again.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
+
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]  # what PTB handlers take
+
+
+def add_reader_handlers(
+    app: Application,
+    commands: Mapping[str, Callback],
+    presses: Mapping[type[Button], Callback] | None = None,
+) -> None:
+    """Reader commands answer new messages only (NEW_MESSAGES); a button kind's presses go to
+    its handler (matched by the kind's prefix: unpack() validates the rest)."""
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES))
+    for kind, pressed in (presses or {}).items():
+        app.add_handler(CallbackQueryHandler(pressed, pattern=kind.pattern()))
+
+
+def on_page_press(
+    kind: type[ArchivePage] | type[TagsPage],
+    show_page: Callable[[Update, BotContext, int], Awaitable[None]],
+) -> Callback:
+    """The handler of a pager button of `kind`: answered at once, then the page at its offset
+    (forged or broken data: answered, nothing shown)."""
+
+    async def pressed(update: Update, context: BotContext) -> None:
+        assert update.callback_query is not None
+        await update.callback_query.answer()
+        button = kind.unpack(update.callback_query.data)
+        if button is not None:
+            await show_page(update, context, button.offset)
+
+    return pressed
+
+
+async def resolve_keyed_press(
+    update: Update,
+    kind: type[TagPage] | type[SearchPage],
+    resolve: Callable[[str], Awaitable[str | None]],
+    gone: str,
+) -> tuple[str, int] | None:
+    """A pressed button carrying a key (a tag's, a query's): (the text the key stands for, the
+    offset), with the press answered; None after answering why not (`gone`: the store no
+    longer knows the key; forged or broken data: a silent answer)."""
+    query = update.callback_query
+    assert query is not None
+    pressed = kind.unpack(query.data)
+    if pressed is None:  # forged or broken data
+        await query.answer()
+        return None
+    text = await resolve(pressed.key)
+    if text is None:
+        await query.answer(gone, show_alert=True)
+        return None
+    await query.answer()
+    return text, pressed.offset
 
 
 def is_group(chat: Chat | None) -> bool:

@@ -2,18 +2,16 @@
 reader (their /today, /digest, deep links and subscription).
 
 In a group, channel or topic only its administrators (or ADMIN_IDS) may choose: the same check
-as /subscribe, asked again when a button is pressed (anyone in the chat can press one). The
-choice is stored per chat/topic and applies from the next digest: a push under way finishes in
-the layout it started with.
+as /subscribe (handlers.permissions), asked again when a button is pressed (anyone in the chat
+can press one). The choice is stored per chat/topic and applies from the next digest: a push
+under way finishes in the layout it started with.
 """
 
 from __future__ import annotations
 
-import logging
-
-from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.delivery.notify import esc
@@ -22,9 +20,7 @@ from bot.i18n import N_, _
 from bot.services import BotContext
 from handlers.buttons import ChooseLayout
 from handlers.common import command_argument, echo
-from handlers.subscriptions import may_manage
-
-_LOG = logging.getLogger(__name__)
+from handlers.permissions import may_change_chat_settings
 
 EXPLAINED = {
     "sections": N_("one message per section (the classic layout)"),
@@ -83,7 +79,7 @@ async def layout_command(update: Update, context: BotContext) -> None:
     if message is None or chat is None:
         return
     private = chat.type == ChatType.PRIVATE
-    if not private and not await may_manage(update, context, context.services):
+    if not await may_change_chat_settings(update, context):
         await message.reply_text(_(REFUSED))
         return
     chat_id, thread = _where(update)
@@ -112,22 +108,6 @@ async def layout_command(update: Update, context: BotContext) -> None:
     await context.services.store.remember_interactive(sent.chat_id, sent.message_id)
 
 
-async def _presser_may_choose(update: Update, context: BotContext) -> bool:
-    """A button press: only the presser counts (in a channel the message's sender is the
-    channel itself, so may_manage would let anyone through)."""
-    user, chat = update.effective_user, update.effective_chat
-    if chat is None or user is None:
-        return False
-    if chat.type == ChatType.PRIVATE or context.services.is_admin(user.id):
-        return True
-    try:
-        member = await context.bot.get_chat_member(chat.id, user.id)
-    except TelegramError as exc:
-        _LOG.warning("getChatMember(%s, %s) failed: %s", chat.id, user.id, exc)
-        return False
-    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
-
-
 async def layout_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
@@ -135,7 +115,7 @@ async def layout_pressed(update: Update, context: BotContext) -> None:
     if pressed is None or pressed.layout not in LAYOUTS:
         await query.answer(_("This button is not valid any more."))
         return
-    if not await _presser_may_choose(update, context):
+    if not await may_change_chat_settings(update, context):  # the presser, not the message
         await query.answer(_(REFUSED), show_alert=True)
         return
     chat_id, thread = _where(update)

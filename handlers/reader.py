@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application
 
 from bot.i18n import N_, _, format_date, ngettext
 from bot.reader.service import DayResult, parse_date_arg
@@ -13,7 +13,7 @@ from bot.services import BotContext
 from bot.textcut import shorten
 from handlers.buttons import OpenDay, OpenDigest
 from handlers.common import (
-    NEW_MESSAGES,
+    add_reader_handlers,
     button,
     command_argument,
     deliver,
@@ -148,8 +148,8 @@ async def _example_day(context: BotContext) -> dt.date:
 
 
 def register(app: Application) -> None:
-    app.add_handler(CommandHandler("today", today, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("latest", latest, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("digest", digest, filters=NEW_MESSAGES))
-    app.add_handler(CallbackQueryHandler(open_pressed, pattern=OpenDigest.pattern()))
-    app.add_handler(CallbackQueryHandler(day_pressed, pattern=OpenDay.pattern()))
+    add_reader_handlers(
+        app,
+        {"today": today, "latest": latest, "digest": digest},
+        {OpenDigest: open_pressed, OpenDay: day_pressed},
+    )

@@ -4,18 +4,19 @@ message."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application
 
 from bot.i18n import _
 from bot.reader.views import SEARCH_PAGE, search_page_html
 from bot.services import BotContext
 from handlers.buttons import SearchPage
 from handlers.common import (
-    NEW_MESSAGES,
+    add_reader_handlers,
     command_argument,
     keyboard,
     open_button,
     pager_row,
+    resolve_keyed_press,
     show,
 )
 
@@ -45,20 +46,15 @@ async def search(update: Update, context: BotContext) -> None:
 
 
 async def search_pressed(update: Update, context: BotContext) -> None:
-    callback = update.callback_query
-    assert callback is not None
-    pressed = SearchPage.unpack(callback.data)
-    if pressed is None:  # forged or broken data
-        await callback.answer()
-        return
-    query = await context.services.reader.resolve_query(pressed.key)
-    if query is None:  # long unused: the store has let the query text go
-        await callback.answer(_("This search has expired: send /search again."), show_alert=True)
-        return
-    await callback.answer()
-    await _results(update, context, query, pressed.offset)
+    found = await resolve_keyed_press(  # None: the store has let a long unused query go
+        update,
+        SearchPage,
+        context.services.reader.resolve_query,
+        _("This search has expired: send /search again."),
+    )
+    if found is not None:
+        await _results(update, context, *found)
 
 
 def register(app: Application) -> None:
-    app.add_handler(CommandHandler("search", search, filters=NEW_MESSAGES))
-    app.add_handler(CallbackQueryHandler(search_pressed, pattern=SearchPage.pattern()))
+    add_reader_handlers(app, {"search": search}, {SearchPage: search_pressed})

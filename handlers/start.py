@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application
 
 from bot.i18n import N_, _
 from bot.reader_text import help_examples
 from bot.services import BotContext
-from handlers.common import NEW_MESSAGES, command_argument, deliver, is_group, show
+from handlers.common import add_reader_handlers, command_argument, deliver, is_group, show
 from handlers.menus import help_for
 
 # deep-link payloads are [A-Za-z0-9_-]{1,64} (Telegram's rule for the start parameter)
@@ -51,5 +51,4 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:
-    app.add_handler(CommandHandler("start", start, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("help", help_command, filters=NEW_MESSAGES))
+    add_reader_handlers(app, {"start": start, "help": help_command})

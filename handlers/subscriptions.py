@@ -1,47 +1,22 @@
 """/subscribe and /unsubscribe: a group, channel or forum topic asks for the daily digest.
 
 Allowed for an administrator of that chat (asked with getChatMember), an anonymous admin posting
-as the group itself, a channel post (only admins can post in a channel), or an ADMIN_IDS user.
+as the group itself, a channel post (only admins can post in a channel), or an ADMIN_IDS user:
+handlers.permissions, the rule /layout uses too.
 The subscription is stored as a target in the database, so it survives restarts.
 """
 
 from __future__ import annotations
 
-import logging
-
-from telegram import ChatMember, Update
+from telegram import Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.delivery.notify import esc
 from bot.i18n import _
 from bot.schedule_text import describe_schedule
 from bot.services import BotContext, Services
-
-_LOG = logging.getLogger("digestbot.subscriptions")
-
-
-async def may_manage(update: Update, context: BotContext, services: Services) -> bool:
-    chat = update.effective_chat
-    message = update.effective_message
-    if chat is None or message is None:
-        return False
-    if update.channel_post is not None:
-        return True
-    if message.sender_chat is not None and message.sender_chat.id == chat.id:
-        return True  # anonymous group admin: posts as the group itself
-    user = update.effective_user
-    if user is None:
-        return False
-    if services.is_admin(user.id):
-        return True
-    try:
-        member = await context.bot.get_chat_member(chat.id, user.id)
-    except TelegramError as exc:
-        _LOG.warning("getChatMember(%s, %s) failed: %s", chat.id, user.id, exc)
-        return False
-    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+from handlers.permissions import may_change_chat_settings
 
 
 async def _where(update: Update, services: Services) -> tuple[int, int | None]:
@@ -67,7 +42,7 @@ async def _checked(update: Update, context: BotContext) -> Services | None:
     if chat.type == ChatType.PRIVATE:
         await message.reply_text(_("Use this command in a group or channel where I am a member."))
         return None
-    if not await may_manage(update, context, services):
+    if not await may_change_chat_settings(update, context):
         await message.reply_text(_("Sorry, only an administrator of this chat can do that."))
         return None
     return services

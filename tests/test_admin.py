@@ -216,3 +216,32 @@ async def test_subscribe_merges_a_configured_name_getchat_could_not_resolve(
         await tg.send_channel_post(CHANNEL, "/unsubscribe")
         await bot.settle()
         assert "configuration" in tg.sent_to(CHANNEL)[-1].parsed_text
+
+
+async def test_status_lists_drafts_apart_from_bad_files(fast_telegram, tmp_path):
+    """A `draft: true` digest is not published, and not an error either: /status and /reload
+    name it as a draft, never among the bad files (nor in the bad-files gauge)."""
+    tg = fast_telegram
+    setup_chats(tg)
+    content = tmp_path / "content"
+    write_digest(content, DAY)
+    draft = "---\ntitle: Not yet\ndate: 2026-11-26\ndraft: true\n---\n## A\n- text\n"
+    (content / "b-draft.md").write_text(draft, encoding="utf-8")
+    (content / "a-draft.md").write_text(draft.replace("11-26", "11-27"), encoding="utf-8")
+    async with running_bot(tg, tmp_path, admins=[ADMIN], env_overrides=bot_env()) as bot:
+        status = (await bot.ask(ADMIN, ADMIN, "/status"))[0].parsed_text
+        assert "Digests indexed: 1" in status and "Bad files: none" in status
+        assert "2 drafts (not published): a-draft.md, b-draft.md" in status
+        assert await bot.services.store.bad_files() == []
+        # a published digest that becomes a draft leaves the index and shows as a draft
+        write_digest(content, dt.date(2026, 11, 28), name="c.md")
+        (content / "broken.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+        reload = (await bot.ask(ADMIN, ADMIN, "/reload"))[0].parsed_text
+        assert "1 added" in reload and "Bad files: 1" in reload and "draft" not in reload
+        (content / "c.md").write_text(draft, encoding="utf-8")
+        reload = (await bot.ask(ADMIN, ADMIN, "/reload"))[0].parsed_text
+        assert "1 draft (not published): c.md" in reload and "Bad files" not in reload
+        status = (await bot.ask(ADMIN, ADMIN, "/status"))[0].parsed_text
+        assert "Digests indexed: 1" in status and "Bad files: 1" in status
+        assert "3 drafts (not published): a-draft.md, b-draft.md, c.md" in status
+        assert "draft (draft: true" not in status  # the loader's reason is not a bad file's

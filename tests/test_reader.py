@@ -207,6 +207,41 @@ async def test_group_card_links_to_where_the_group_received_it(bot: RunningBot) 
     _no_errors(bot.tg)
 
 
+async def test_cards_from_lists_show_the_markdown_summary_as_the_header_does(
+    fast_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    """The front-matter summary is markdown: a card opened from /archive, /search or /tag in a
+    group shows its visible text (as the digest header renders it), not the markdown source."""
+    _setup_chats(fast_telegram)
+    summary = "- plain point\n- [a link](https://e.com/x)\n- **bold** and *soft* words"
+    files = {
+        "md.md": digest_text(
+            "2026-04-02",
+            "Markdown summary",
+            {"A": ["findable item"]},
+            tags=["mdtag"],
+            summary=summary,
+        )
+    }
+    async with running_bot(fast_telegram, tmp_path, content_files=files) as bot:
+        (header, *_rest) = _engine_messages(bot, "md.md")
+        assert '<a href="https://e.com/x">a link</a>' in header  # the header renders it
+        lists = [
+            await bot.ask(GROUP, USER, "/archive"),
+            await bot.ask(GROUP, USER, "/search findable"),
+            await bot.ask(GROUP, USER, "/tag mdtag"),
+        ]
+        for (listing,) in lists:
+            open_data = listing.buttons[0]["callback_data"]
+            (card,), _ = await bot.press(GROUP, USER, listing.message_id, open_data)
+            lines = card.parsed_text.splitlines()
+            assert lines[:2] == ["Markdown summary", "April 2, 2026 · mdtag"]
+            assert lines[3:6] == ["• plain point", "• a link", "• bold and soft words"]
+            for stray in ("**", "[", "](", "- ", "https://e.com"):
+                assert stray not in card.parsed_text
+    _no_errors(fast_telegram)
+
+
 async def test_today_in_a_group_is_one_card_with_the_note(bot: RunningBot) -> None:
     replies = await bot.ask(GROUP, USER, "/today")
     assert len(replies) == 1

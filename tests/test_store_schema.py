@@ -149,3 +149,42 @@ async def test_v4_tag_keys_are_rewritten_and_search_ranks_after_upgrade(
         assert await store.chat_language("-100") == "zh_Hans"
     finally:
         await store.close()
+
+
+async def test_v10_upgrade_turns_drafts_listed_as_bad_files_into_drafts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before v10 a `draft: true` file was a bad file; after the upgrade the next sync lists it
+    as a draft (rows written before could not tell, so they are read again), the rest stays."""
+    content = tmp_path / "content"
+    content.mkdir()
+    draft = content / "2026-01-06-draft.md"
+    draft.write_text("---\ntitle: Later\ndate: 2026-01-06\ndraft: true\n---\n## A\n", "utf-8")
+    broken = content / "2026-01-07-broken.md"
+    broken.write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    db = tmp_path / "db.sqlite3"
+    monkeypatch.setattr(base_module, "MIGRATIONS", MIGRATIONS[:9])
+    store = await Store.open(db)
+    assert await store.schema_version() == 9
+    await store.close()
+    monkeypatch.undo()
+    with sqlite3.connect(db) as conn:  # what a v9 sync wrote for the two files
+        for path, reason in ((draft, "draft (draft: true in the front matter)"), (broken, "YAML")):
+            st = path.stat()
+            conn.execute(
+                "INSERT INTO bad_files VALUES (?, ?, ?, ?, 'h', '2026-01-06T00:00:00')",
+                (path.name, reason, st.st_mtime_ns, st.st_size),
+            )
+    conn.close()
+
+    store = await Store.open(db)
+    assert await store.schema_version() == SCHEMA_VERSION
+    report = await sync_content(store, content)
+    assert report.drafts == [draft.name] and [b.path for b in report.errors] == [broken.name]
+    assert await store.drafts() == [draft.name]
+    assert [b.path for b in await store.bad_files()] == [broken.name]
+    # published at last: no longer a draft, and in the index
+    draft.write_text("---\ntitle: Later\ndate: 2026-01-06\n---\n## A\n\ntext\n", "utf-8")
+    report = await sync_content(store, content)
+    assert report.added == 1 and report.drafts == [] and await store.drafts() == []
+    await store.close()

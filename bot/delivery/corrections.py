@@ -28,14 +28,7 @@ from typing import Literal
 
 from telegram import Bot, InputMediaPhoto, LinkPreviewOptions
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
+from telegram.error import BadRequest, ChatMigrated
 from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
@@ -50,7 +43,7 @@ from bot.delivery.corrections_plan import (
 )
 from bot.delivery.notify import esc, notify_admins
 from bot.delivery.parts import part_hash, part_kind
-from bot.delivery.ratelimit import PACED, retry_after_seconds
+from bot.delivery.ratelimit import PACED
 from bot.delivery.sender import (
     ChatGone,
     DeliveryError,
@@ -60,12 +53,14 @@ from bot.delivery.sender import (
     classify,
     plain_fallback,
     send_part,
+    with_retries,
 )
 from bot.digest.calls import DEFAULT_LAYOUT, OutgoingCall
 from bot.digest.model import Digest, DigestError, OutgoingMessage
 from bot.i18n import N_, _, ngettext
 from bot.store.corrections import JournalRow, PushedDigest
 from bot.store.layouts import normal_layout
+from bot.tasks import cancel_and_wait
 
 _LOG = logging.getLogger(__name__)
 
@@ -194,11 +189,8 @@ class Corrector:
 
     async def stop(self) -> None:
         """Stop a running reconcile (the journal holds what was done; a restart goes on)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     # -- what to correct -----------------------------------------------------------------
     async def reconcile(
@@ -431,10 +423,7 @@ class Corrector:
         except ChatMigrated as exc:
             new_chat = int(exc.new_chat_id)
             _LOG.warning("chat %s became supergroup %s during a correction", chat, new_chat)
-            before = await self.store.get_target(chat, thread)
-            await self.store.migrate_target(chat, new_chat)
-            if before is not None and before.active:
-                await self.store.upsert_target(new_chat, thread, before.source)
+            await self.store.follow_migration(chat, new_chat, thread)
             result.retry, result.error = True, f"moved to {new_chat}"
             return
         except ChatGone as exc:
@@ -483,7 +472,7 @@ class Corrector:
             await self.store.set_part(digest_id, chat, thread, row.part, **meta)
             return
         outcome = await self._telegram(
-            lambda plain: self._edit_call(chat, row.message_id, edit.method, part.call, plain)
+            chat, lambda plain: self._edit_call(chat, row.message_id, edit.method, part.call, plain)
         )
         if outcome == "gone":
             result.gone += 1
@@ -624,16 +613,17 @@ class Corrector:
             how = removal.how
             if how == "delete":
                 outcome = await self._telegram(
+                    chat,
                     lambda _plain: self.bot.delete_message(
                         chat,
                         row.message_id,
                         rate_limit_args=PACED,  # type: ignore[call-arg]
-                    )
+                    ),
                 )
                 if outcome == "cant_delete":  # older than Telegram allows after all
                     how = "note"
             if how == "note":
-                await self._telegram(lambda plain: self._note(chat, row, plain))
+                await self._telegram(chat, lambda plain: self._note(chat, row, plain))
             result.removed += 1
         await self.store.drop_part(digest_id, chat, thread, row.part)
 
@@ -653,45 +643,34 @@ class Corrector:
             text, chat, row.message_id, parse_mode=mode, rate_limit_args=PACED
         )  # type: ignore[call-arg]
 
-    async def _telegram(self, call: Callable[[bool], Awaitable[object]]) -> str:
+    async def _telegram(self, chat: int | str, call: Callable[[bool], Awaitable[object]]) -> str:
         """Run an edit or delete with the push's retry rules: 'ok' (also for "not modified"),
         'gone' (message gone or not editable), 'cant_delete'; raises ChatMigrated, ChatGone,
         SendFailed like send_part."""
         plain = False
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                await call(plain)
-                return "ok"
-            except ChatMigrated:
-                raise
-            except Forbidden as exc:
-                raise ChatGone(f"forbidden: {exc.message}") from exc
-            except BadRequest as exc:
-                text = exc.message.lower()
-                if _NOT_MODIFIED in text:
-                    return "ok"  # already shows it (e.g. edited just before a crash)
-                if _DELETE_GONE in text or any(n in text for n in _GONE):
-                    return "gone"
-                if _CANT_DELETE in text:
-                    return "cant_delete"
-                kind = classify(exc)
-                if kind == "parse" and not plain:
-                    plain = True
-                    continue
-                if kind == "gone":
-                    raise ChatGone(exc.message) from exc
-                raise SendFailed(f"bad request: {exc.message}") from exc
-            except RetryAfter as exc:  # the limiter resends on its own; only if it gave up
-                delay = retry_after_seconds(exc)
-            except NetworkError as exc:
-                if attempt >= self.retry.attempts:
-                    raise SendFailed(f"network: {exc.message} (after {attempt} tries)") from exc
-                delay = self.retry.delay(attempt)
-            except TelegramError as exc:
-                raise SendFailed(f"{type(exc).__name__}: {exc.message}") from exc
-            await asyncio.sleep(delay)
+
+        async def request() -> str:
+            await call(plain)
+            return "ok"
+
+        def refused(exc: BadRequest) -> str | None:
+            nonlocal plain
+            text = exc.message.lower()
+            if _NOT_MODIFIED in text:
+                return "ok"  # already shows it (e.g. edited just before a crash)
+            if _DELETE_GONE in text or any(n in text for n in _GONE):
+                return "gone"
+            if _CANT_DELETE in text:
+                return "cant_delete"
+            kind = classify(exc)
+            if kind == "parse" and not plain:
+                plain = True
+                return None
+            if kind == "gone":
+                raise ChatGone(exc.message) from exc
+            raise SendFailed(f"bad request: {exc.message}") from exc
+
+        return await with_retries(self.bot, chat, request, refused, retry=self.retry)
 
     async def _tell_admins(self, report: CorrectionReport, final) -> None:
         edited = final.edited if final else report.total("edited")

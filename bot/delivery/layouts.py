@@ -14,28 +14,18 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Bot
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
+from telegram.error import BadRequest
 
 from bot.config import ChatTarget, Settings
-from bot.delivery.ratelimit import retry_after_seconds
 from bot.delivery.rich_api import RichMessagesUnsupported, send_rich_message
 from bot.delivery.sender import (
-    ChatGone,
     DeliveryError,
     RetryPolicy,
-    SendFailed,
     SendOptions,
     Sleep,
-    TopicClosed,
-    classify,
+    chat_error,
     send_part,
+    with_retries,
 )
 from bot.digest.calls import LAYOUTS, OutgoingCall
 from bot.digest.model import OutgoingMessage
@@ -161,40 +151,23 @@ async def _send_rich(
     sleep: Sleep,
 ) -> int:
     """sendRichMessage with the same error mapping as send_part (429s are the FloodLimiter's)."""
-    assert call.rich_message is not None
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            sent = await send_rich_message(
-                bot,
-                chat_id,
-                call.rich_message,
-                message_thread_id=thread_id,
-                disable_notification=not options.notify,
-            )
-            return sent.message_id
-        except (ChatMigrated, RichMessagesUnsupported):
-            raise
-        except Forbidden as exc:
-            raise ChatGone(f"forbidden: {exc.message}") from exc
-        except BadRequest as exc:
-            kind = classify(exc)
-            if kind == "gone":
-                raise ChatGone(exc.message) from exc
-            if kind == "topic":
-                raise TopicClosed(exc.message) from exc
-            raise RichRefused(exc.message) from exc
-        except RetryAfter as exc:  # only when the limiter was told to give up: wait anyway
-            delay = retry_after_seconds(exc)
-        except NetworkError as exc:  # TimedOut, connection errors, 5xx
-            if attempt >= retry.attempts:
-                raise SendFailed(f"network: {exc.message} (after {attempt} tries)") from exc
-            delay = retry.delay(attempt)
-            _LOG.info("chat %s: %s; retry %d in %.1fs", chat_id, exc.message, attempt, delay)
-        except TelegramError as exc:
-            raise SendFailed(f"{type(exc).__name__}: {exc.message}") from exc
-        await sleep(delay)
+    rich = call.rich_message
+    assert rich is not None
+
+    async def request() -> int:
+        sent = await send_rich_message(
+            bot,
+            chat_id,
+            rich,
+            message_thread_id=thread_id,
+            disable_notification=not options.notify,
+        )
+        return sent.message_id
+
+    def refused(exc: BadRequest) -> int | None:
+        raise chat_error(exc) or RichRefused(exc.message) from exc
+
+    return await with_retries(bot, chat_id, request, refused, retry=retry, sleep=sleep)
 
 
 async def send_calls(
@@ -214,8 +187,10 @@ async def send_calls(
     layout used). A rich message refused before anything went out, or a server without rich
     messages, sends the `fallback` (compact) calls instead: never both forms in one chat."""
     sent = 0
-    try:
-        for call in calls:
+
+    async def send_each(todo: Sequence[OutgoingCall]) -> None:
+        nonlocal sent
+        for call in todo:
             notify = options.notify and not (first_only_notifies and sent)
             await send_call(
                 bot,
@@ -226,25 +201,35 @@ async def send_calls(
                 retry=retry,
             )
             sent += 1
+
+    try:
+        await send_each(calls)
         return sent, layout
-    except RichMessagesUnsupported as exc:
-        if sent:
+    except (RichMessagesUnsupported, RichRefused) as exc:
+        if not _may_fall_back(policy, chat_id, exc, sent):
             raise
+    sent = 0
+    await send_each(await fallback())
+    return sent, FALLBACK
+
+
+def _may_fall_back(
+    policy: LayoutPolicy,
+    chat_id: int | str,
+    exc: RichMessagesUnsupported | RichRefused,
+    sent: int,
+) -> bool:
+    """A rich send failed outside the journal: may the compact calls go instead? Not once part
+    of the digest is out in rich (a compact copy would repeat it: never both forms in a chat)."""
+    if sent:
+        return False
+    if isinstance(exc, RichMessagesUnsupported):
         policy.mark_rich_unsupported(str(exc))
-    except RichRefused as exc:
-        if sent:  # part of the digest is out in rich: a compact copy would repeat it
-            raise
+    else:
         _LOG.warning(
             "chat %s: rich message refused (%s); sending it as %s", chat_id, exc.reason, FALLBACK
         )
-    sent = 0
-    for call in await fallback():
-        notify = options.notify and not (first_only_notifies and sent)
-        await send_call(
-            bot, chat_id, thread_id, call, SendOptions(notify, options.link_previews), retry=retry
-        )
-        sent += 1
-    return sent, FALLBACK
+    return True
 
 
 def reader_sends(
@@ -273,17 +258,8 @@ def reader_sends(
                 state["sent"] += 1
                 return
             except (RichMessagesUnsupported, RichRefused) as exc:
-                if state["sent"]:  # part of the digest is out in rich: never both forms
+                if not _may_fall_back(policy, chat_id, exc, state["sent"]):
                     raise
-                if isinstance(exc, RichMessagesUnsupported):
-                    policy.mark_rich_unsupported(str(exc))
-                else:
-                    _LOG.warning(
-                        "chat %s: rich message refused (%s); sending it as %s",
-                        chat_id,
-                        exc.reason,
-                        FALLBACK,
-                    )
             state["fell_back"] = True
             for compact in await fallback():
                 await send_call(bot, chat_id, thread_id, compact, options, retry=retry)

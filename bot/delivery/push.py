@@ -44,6 +44,7 @@ from bot.digest.calls import OutgoingCall
 from bot.digest.model import Digest, OutgoingMessage
 from bot.i18n import N_, _, use_language
 from bot.store.jobs import JobKind, new_owner, retire_owner
+from bot.tasks import cancel_and_wait
 
 _LOG = logging.getLogger("digestbot.push")
 
@@ -173,11 +174,8 @@ class DeliveryService:
     async def close(self) -> None:
         """Stop renewing; free this pusher's claims (a part claimed but not confirmed may have
         been delivered: the next pusher repeats at most that one)."""
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
-            self._heartbeat = None
+        await cancel_and_wait(self._heartbeat)
+        self._heartbeat = None
         retire_owner(self.owner)
         with contextlib.suppress(Exception):  # the store may already be closed
             await self.store.release_all(self.owner)
@@ -461,15 +459,8 @@ class DeliveryService:
                 await self.store.release_part(digest.id, chat, thread, part, owner=self.owner)
                 new_chat = int(exc.new_chat_id)
                 _LOG.warning("chat %s became supergroup %s: moving its target", chat, new_chat)
-                before = await self.store.get_target(chat, thread)
                 # journal rows, job targets and claims move to the new id with the target
-                await self.store.migrate_target(chat, new_chat)
-                if before is not None and before.active:
-                    # The new id may already hold a deactivated row (DIGEST_CHATS still names
-                    # the old id, so the config sync at start retired the new one):
-                    # migrate_target keeps that inactive row, and the chat would silently stop
-                    # getting digests. The old target was live, so the new one is too.
-                    await self.store.upsert_target(new_chat, thread, before.source)
+                await self.store.follow_migration(chat, new_chat, thread)
                 await self.layouts.follow_migration(chat, new_chat)
                 result.migrated_to = chat = new_chat
                 continue

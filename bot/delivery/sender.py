@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import NotRequired, TypedDict
+from typing import NotRequired, TypedDict, TypeVar
 
 from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import MessageLimit, ParseMode
@@ -38,6 +38,7 @@ from bot.metrics import count_retry
 _LOG = logging.getLogger("digestbot.sender")
 
 Sleep = Callable[[float], Awaitable[None]]
+T = TypeVar("T")
 
 
 class DeliveryError(Exception):
@@ -151,41 +152,77 @@ async def send_part(
     sleep: Sleep = asyncio.sleep,
 ) -> Message:
     """Send one part; return the Message Telegram created. Raises ChatMigrated/DeliveryError."""
-    retry = retry or RetryPolicy()
     plain = False
     as_text = message.method == "sendMessage"
+
+    def refused(exc: BadRequest) -> Message | None:
+        nonlocal plain, as_text
+        kind = classify(exc)
+        if kind == "parse" and not plain:
+            _LOG.warning(
+                "chat %s: Telegram could not parse a part (%s); resending as plain text",
+                chat_id,
+                exc.message,
+            )
+            plain = True
+            return None
+        if kind == "photo" and not as_text:
+            _LOG.warning(
+                "chat %s: photo refused (%s); sending the caption as text", chat_id, exc.message
+            )
+            as_text = True
+            return None
+        raise chat_error(exc) or SendFailed(f"bad request: {exc.message}") from exc
+
+    return await with_retries(
+        bot,
+        chat_id,
+        lambda: _call(bot, chat_id, thread_id, message, options, plain=plain, as_text=as_text),
+        refused,
+        retry=retry or RetryPolicy(),
+        sleep=sleep,
+    )
+
+
+def chat_error(exc: BadRequest) -> DeliveryError | None:
+    """The 400 answers that are about the chat, not the message: ChatGone / TopicClosed."""
+    kind = classify(exc)
+    if kind == "gone":
+        return ChatGone(exc.message)
+    if kind == "topic":
+        return TopicClosed(exc.message)
+    return None
+
+
+async def with_retries(
+    bot: Bot,
+    chat_id: int | str,
+    request: Callable[[], Awaitable[T]],
+    refused: Callable[[BadRequest], T | None],
+    *,
+    retry: RetryPolicy,
+    sleep: Sleep = asyncio.sleep,
+) -> T:
+    """The retry rules of every Bot API write of a digest part (send, rich send, edit, delete):
+    `request` goes until it succeeds. A 400 goes to `refused`, which raises, returns the answer,
+    or returns None after changing what `request` sends (plain text, caption as text): then it
+    goes again at once. 403 -> ChatGone; a 429 the limiter gave up on is waited out; network
+    errors, timeouts and 5xx are retried with backoff until `retry.attempts`, then SendFailed;
+    any other TelegramError -> SendFailed. ChatMigrated is the caller's."""
     attempt = 0
     while True:
         attempt += 1
         try:
-            return await _call(
-                bot, chat_id, thread_id, message, options, plain=plain, as_text=as_text
-            )
+            return await request()
         except ChatMigrated:
             raise
         except Forbidden as exc:
             raise ChatGone(f"forbidden: {exc.message}") from exc
         except BadRequest as exc:
-            kind = classify(exc)
-            if kind == "parse" and not plain:
-                _LOG.warning(
-                    "chat %s: Telegram could not parse a part (%s); resending as plain text",
-                    chat_id,
-                    exc.message,
-                )
-                plain = True
-                continue
-            if kind == "photo" and not as_text:
-                _LOG.warning(
-                    "chat %s: photo refused (%s); sending the caption as text", chat_id, exc.message
-                )
-                as_text = True
-                continue
-            if kind == "gone":
-                raise ChatGone(exc.message) from exc
-            if kind == "topic":
-                raise TopicClosed(exc.message) from exc
-            raise SendFailed(f"bad request: {exc.message}") from exc
+            answer = refused(exc)
+            if answer is not None:
+                return answer
+            continue
         except RetryAfter as exc:  # only when the limiter was told to give up: wait anyway
             delay = retry_after_seconds(exc)
         except NetworkError as exc:  # TimedOut, connection errors, 5xx

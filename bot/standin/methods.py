@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.standin.params import (
@@ -55,6 +56,41 @@ _CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot "
     "instance is running"
 )
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """A validated text or caption: as sent, as the reader sees it, and its entities."""
+
+    field: str  # "text" | "caption"
+    raw: str
+    visible: str
+    entities: list[dict[str, Any]]
+    parse_mode: str | None
+
+    @property
+    def _entities_key(self) -> str:
+        return "entities" if self.field == "text" else "caption_entities"
+
+    def content(self) -> dict[str, Any]:
+        """Its fields in the Message object."""
+        return {self.field: self.visible, self._entities_key: self.entities}
+
+    def against(self, message: dict[str, Any]) -> tuple[tuple[object, object], ...]:
+        """(new, current) pairs of what an edit would change, for the not-modified check."""
+        return (
+            (self.visible, message.get(self.field) or ""),
+            (self.entities, message.get(self._entities_key) or []),
+        )
+
+    def recorded(self) -> dict[str, Any]:
+        """Its SentMessage fields."""
+        return {
+            self.field: self.raw,
+            "parsed_text": self.visible,
+            "entities": self.entities,
+            "parse_mode": self.parse_mode,
+        }
 
 
 def member_json(user: User, status: str) -> dict[str, Any]:
@@ -151,16 +187,16 @@ class BotApiMethods:
 
     # ------------------------------------------------------------------ helpers
 
+    def chat_named(self, username: str) -> Chat | None:
+        """The chat whose @username this is (case-insensitive), if any."""
+        name = username.lstrip("@").lower()
+        return next(
+            (c for c in self.chats.values() if c.username and c.username.lower() == name), None
+        )
+
     def resolve_chat(self, chat_id: int | str) -> Chat:
         """The chat for a chat_id / @username, with Telegram's errors for unknown/migrated ones."""
-        chat: Chat | None
-        if isinstance(chat_id, str):
-            name = chat_id.lstrip("@").lower()
-            chat = next(
-                (c for c in self.chats.values() if c.username and c.username.lower() == name), None
-            )
-        else:
-            chat = self.chats.get(chat_id)
+        chat = self.chat_named(chat_id) if isinstance(chat_id, str) else self.chats.get(chat_id)
         if chat is None:
             raise bad_request("chat not found")
         if chat.migrated_to is not None:
@@ -217,21 +253,22 @@ class BotApiMethods:
             raise bad_request(missing)
         return message
 
-    def _formatted(self, params: Params, field: str, *, caption: bool) -> tuple[str, str, list]:
-        """Validate text/caption -> (raw, visible text, entities)."""
+    def _formatted(self, params: Params, field: str) -> Formatted:
+        """Validate `field` (text, or caption) with its parse_mode and entities."""
+        caption = field == "caption"
         raw = get_str(params, field)
-        parse_mode = (get_str(params, "parse_mode") or "").lower()
-        if parse_mode == "html":
+        parse_mode = get_str(params, "parse_mode")
+        if (parse_mode or "").lower() == "html":
             try:
                 parsed = validate_message(raw or "", caption=caption)
             except TelegramHTMLError as err:
                 raise bad_request(str(err).removeprefix("Bad Request: ")) from None
-            return raw or "", parsed.text, parsed.api_entities
-        if parse_mode not in ("", "markdown", "markdownv2"):
+            return Formatted(field, raw or "", parsed.text, parsed.api_entities, parse_mode)
+        if (parse_mode or "").lower() not in ("", "markdown", "markdownv2"):
             raise bad_request("unsupported parse_mode")
         text = check_plain_text(raw, caption=caption)
         entities = get_json(params, "caption_entities" if caption else "entities") or []
-        return text, text, entities
+        return Formatted(field, text, text, entities, parse_mode)
 
     def _reply_to(self, chat: Chat, params: Params) -> dict[str, Any] | None:
         reply = get_json(params, "reply_parameters")
@@ -356,12 +393,97 @@ class BotApiMethods:
                 changed.cancel()
                 closing.cancel()
 
+    # ------------------------------------------------------------------ shared by sends and edits
+
+    def _send_target(self, params: Params) -> tuple[Chat, int | None]:
+        """Where a send goes: a chat the bot may post in, and the topic/thread in it."""
+        chat = self._chat_for(params, posting=True)
+        return chat, self._thread(chat, params)
+
+    def _record_send(
+        self,
+        method: str,
+        message: dict[str, Any],
+        thread: int | None,
+        params: Params,
+        reply: dict[str, Any] | None,
+        **fields: Any,
+    ) -> None:
+        """``tg.sent`` gets what every send carries, plus the method's own fields."""
+        self._record(
+            SentMessage(
+                method=method,
+                chat_id=message["chat"]["id"],
+                message_id=message["message_id"],
+                message_thread_id=thread,
+                disable_notification=get_bool(params, "disable_notification"),
+                protect_content=get_bool(params, "protect_content"),
+                reply_parameters=reply,
+                **fields,
+            )
+        )
+
+    def _record_edit(self, method: str, message: dict[str, Any], **fields: Any) -> None:
+        """``tg.edits`` gets the edited message's place, plus the method's own fields."""
+        self._record(
+            SentMessage(
+                method=method,
+                chat_id=message["chat"]["id"],
+                message_id=message["message_id"],
+                message_thread_id=message.get("message_thread_id"),
+                **fields,
+            ),
+            edit=True,
+        )
+
+    def _check_photo_source(self, photo: object) -> None:
+        """A photo by URL (the ones set to fail fail like Telegram), attach:// or a known
+        file_id; an uploaded file (not a string) is taken as it is."""
+        if not isinstance(photo, str):
+            return
+        if photo.lower().startswith(("http://", "https://")):
+            if photo in self._bad_photo_urls:
+                raise bad_request(self._bad_photo_urls[photo])
+        elif not photo.startswith("attach://") and photo not in self._file_ids:
+            raise bad_request("wrong remote file identifier specified: Wrong string length")
+
+    def _new_photo_sizes(self) -> list[dict[str, Any]]:
+        """The PhotoSize list of a photo Telegram stored (a new file_id, usable again)."""
+        file_id = f"AgAC-fake-{next_id()}"
+        self._file_ids.add(file_id)
+        return [
+            {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "width": 800,
+                "height": 600,
+                "file_size": 40000,
+            }
+        ]
+
+    @staticmethod
+    def _refuse_unchanged(
+        message: dict[str, Any], markup: dict[str, Any] | None, *pairs: tuple[object, object]
+    ) -> None:
+        """Telegram's 400 for an edit that changes nothing: the same markup and every (new,
+        current) pair of content equal."""
+        if markup == message.get("reply_markup") and all(new == old for new, old in pairs):
+            raise bad_request(_NOT_MODIFIED)
+
+    def _apply_edit(
+        self, message: dict[str, Any], markup: dict[str, Any] | None, **content: Any
+    ) -> None:
+        message.update(content, edit_date=int(self.now()))
+        if markup is None:
+            message.pop("reply_markup", None)
+        else:
+            message["reply_markup"] = markup
+
     # ------------------------------------------------------------------ sending
 
     async def api_sendmessage(self, params: Params) -> Any:
-        chat = self._chat_for(params, posting=True)
-        thread = self._thread(chat, params)
-        raw, visible, entities = self._formatted(params, "text", caption=False)
+        chat, thread = self._send_target(params)
+        text = self._formatted(params, "text")
         markup = check_reply_markup(get_json(params, "reply_markup"))
         reply = self._reply_to(chat, params)
         preview = get_json(params, "link_preview_options")
@@ -373,80 +495,50 @@ class BotApiMethods:
             thread,
             reply,
             markup,
-            text=visible,
-            entities=entities,
+            **text.content(),
             link_preview_options=preview,
         )
-        self._record(
-            SentMessage(
-                method="sendMessage",
-                chat_id=chat.id,
-                message_id=message["message_id"],
-                message_thread_id=thread,
-                text=raw,
-                parsed_text=visible,
-                entities=entities,
-                parse_mode=get_str(params, "parse_mode"),
-                reply_markup=markup,
-                disable_notification=get_bool(params, "disable_notification"),
-                protect_content=get_bool(params, "protect_content"),
-                link_preview_options=preview,
-                reply_parameters=reply,
-            )
+        self._record_send(
+            "sendMessage",
+            message,
+            thread,
+            params,
+            reply,
+            **text.recorded(),
+            reply_markup=markup,
+            link_preview_options=preview,
         )
         return message
 
     async def api_sendphoto(self, params: Params) -> Any:
-        chat = self._chat_for(params, posting=True)
-        thread = self._thread(chat, params)
+        chat, thread = self._send_target(params)
         photo = params.get("photo")
         if photo is None or photo == "":
             raise bad_request("there is no photo in the request")
-        if isinstance(photo, str) and photo.lower().startswith(("http://", "https://")):
-            if photo in self._bad_photo_urls:
-                raise bad_request(self._bad_photo_urls[photo])
-        elif (
-            isinstance(photo, str)
-            and not photo.startswith("attach://")
-            and (photo not in self._file_ids)
-        ):
-            raise bad_request("wrong remote file identifier specified: Wrong string length")
-        raw, visible, entities = self._formatted(params, "caption", caption=True)
+        self._check_photo_source(photo)
+        caption = self._formatted(params, "caption")
         markup = check_reply_markup(get_json(params, "reply_markup"))
         reply = self._reply_to(chat, params)
         self._flood(chat)
-        file_id = f"AgAC-fake-{next_id()}"
-        self._file_ids.add(file_id)
-        sizes = [
-            {
-                "file_id": file_id,
-                "file_unique_id": f"u{file_id}",
-                "width": 800,
-                "height": 600,
-                "file_size": 40000,
-            }
-        ]
         message = self._new_bot_message(
-            chat, thread, reply, markup, photo=sizes, caption=visible, caption_entities=entities
+            chat,
+            thread,
+            reply,
+            markup,
+            photo=self._new_photo_sizes(),
+            **caption.content(),
         )
         if isinstance(photo, str):
             self._photo_urls[(chat.id, message["message_id"])] = photo
-        self._record(
-            SentMessage(
-                method="sendPhoto",
-                chat_id=chat.id,
-                message_id=message["message_id"],
-                message_thread_id=thread,
-                caption=raw,
-                parsed_text=visible,
-                entities=entities,
-                parse_mode=get_str(params, "parse_mode"),
-                photo=photo if isinstance(photo, str) else "<uploaded file>",
-                reply_markup=markup,
-                disable_notification=get_bool(params, "disable_notification"),
-                protect_content=get_bool(params, "protect_content"),
-                reply_parameters=reply,
-            )
+        self._record_send(
+            "sendPhoto",
+            message,
+            thread,
+            params,
+            reply,
+            **caption.recorded(),
+            photo=photo if isinstance(photo, str) else "<uploaded file>",
+            reply_markup=markup,
         )
         return message
 
@@ -510,9 +602,17 @@ class BotApiMethods:
             out["is_rtl"] = True
         return out
 
+    @staticmethod
+    def _rich_recorded(rich: dict[str, Any], parsed: RichParse) -> dict[str, Any]:
+        """The SentMessage fields of a rich message: as sent, its blocks, its visible text."""
+        return {
+            "parsed_text": parsed.plain_text,
+            "rich_message": rich,
+            "rich_blocks": parsed.blocks,
+        }
+
     async def api_sendrichmessage(self, params: Params) -> Any:
-        chat = self._chat_for(params, posting=True)
-        thread = self._thread(chat, params)
+        chat, thread = self._send_target(params)
         rich, parsed = self._rich(params)
         markup = check_reply_markup(get_json(params, "reply_markup"))
         reply = self._reply_to(chat, params)
@@ -520,20 +620,14 @@ class BotApiMethods:
         message = self._new_bot_message(
             chat, thread, reply, markup, rich_message=self._stored_rich(rich, parsed)
         )
-        self._record(
-            SentMessage(
-                method="sendRichMessage",
-                chat_id=chat.id,
-                message_id=message["message_id"],
-                message_thread_id=thread,
-                parsed_text=parsed.plain_text,
-                reply_markup=markup,
-                disable_notification=get_bool(params, "disable_notification"),
-                protect_content=get_bool(params, "protect_content"),
-                reply_parameters=reply,
-                rich_message=rich,
-                rich_blocks=parsed.blocks,
-            )
+        self._record_send(
+            "sendRichMessage",
+            message,
+            thread,
+            params,
+            reply,
+            reply_markup=markup,
+            **self._rich_recorded(rich, parsed),
         )
         return message
 
@@ -546,26 +640,14 @@ class BotApiMethods:
         rich, parsed = self._rich(params)
         markup = check_reply_markup(get_json(params, "reply_markup"))
         stored = self._stored_rich(rich, parsed)
-        if stored == message["rich_message"] and markup == message.get("reply_markup"):
-            raise bad_request(_NOT_MODIFIED)
+        self._refuse_unchanged(message, markup, (stored, message["rich_message"]))
         self._flood(chat)
-        message.update(rich_message=stored, edit_date=int(self.now()))
-        if markup is None:
-            message.pop("reply_markup", None)
-        else:
-            message["reply_markup"] = markup
-        self._record(
-            SentMessage(
-                method="editMessageText",
-                chat_id=chat.id,
-                message_id=message["message_id"],
-                message_thread_id=message.get("message_thread_id"),
-                parsed_text=parsed.plain_text,
-                reply_markup=markup,
-                rich_message=rich,
-                rich_blocks=parsed.blocks,
-            ),
-            edit=True,
+        self._apply_edit(message, markup, rich_message=stored)
+        self._record_edit(
+            "editMessageText",
+            message,
+            reply_markup=markup,
+            **self._rich_recorded(rich, parsed),
         )
         return message
 
@@ -588,61 +670,30 @@ class BotApiMethods:
             return await self._edit_rich(chat, message, params)
         if "text" not in message:
             raise bad_request("there is no text in the message to edit")
-        raw, visible, entities = self._formatted(params, "text", caption=False)
+        text = self._formatted(params, "text")
         markup = check_reply_markup(get_json(params, "reply_markup"))
-        if (
-            visible == message.get("text")
-            and entities == message.get("entities", [])
-            and markup == message.get("reply_markup")
-        ):
-            raise bad_request(_NOT_MODIFIED)
+        self._refuse_unchanged(message, markup, *text.against(message))
         self._flood(chat)  # edits count against the flood limits like sends
-        message.update(text=visible, entities=entities, edit_date=int(self.now()))
-        if markup is None:
-            message.pop("reply_markup", None)
-        else:
-            message["reply_markup"] = markup
-        self._record(
-            SentMessage(
-                method="editMessageText",
-                chat_id=chat.id,
-                message_id=message["message_id"],
-                message_thread_id=message.get("message_thread_id"),
-                text=raw,
-                parsed_text=visible,
-                entities=entities,
-                parse_mode=get_str(params, "parse_mode"),
-                reply_markup=markup,
-                link_preview_options=get_json(params, "link_preview_options"),
-            ),
-            edit=True,
+        self._apply_edit(message, markup, **text.content())
+        self._record_edit(
+            "editMessageText",
+            message,
+            **text.recorded(),
+            reply_markup=markup,
+            link_preview_options=get_json(params, "link_preview_options"),
         )
         return message
 
     async def api_editmessagereplymarkup(self, params: Params) -> Any:
-        chat, message = self._editable(params)
+        _chat, message = self._editable(params)
         markup = check_reply_markup(get_json(params, "reply_markup"))
-        if markup == message.get("reply_markup"):
-            raise bad_request(
-                "message is not modified: specified new message content and reply "
-                "markup are exactly the same as a current content and reply markup "
-                "of the message"
-            )
-        if markup is None:
-            message.pop("reply_markup", None)
-        else:
-            message["reply_markup"] = markup
-        message["edit_date"] = int(self.now())
-        self._record(
-            SentMessage(
-                method="editMessageReplyMarkup",
-                chat_id=chat.id,
-                message_id=message["message_id"],
-                message_thread_id=message.get("message_thread_id"),
-                reply_markup=markup,
-                parsed_text=message.get("text") or message.get("caption") or "",
-            ),
-            edit=True,
+        self._refuse_unchanged(message, markup)
+        self._apply_edit(message, markup)  # not counted by the flood limits (as before)
+        self._record_edit(
+            "editMessageReplyMarkup",
+            message,
+            reply_markup=markup,
+            parsed_text=message.get("text") or message.get("caption") or "",
         )
         return message
 
@@ -650,31 +701,17 @@ class BotApiMethods:
         chat, message = self._editable(params)
         if "photo" not in message:
             raise bad_request("there is no caption in the message to edit")
-        raw, visible, entities = self._formatted(params, "caption", caption=True)
+        caption = self._formatted(params, "caption")
         markup = check_reply_markup(get_json(params, "reply_markup"))
-        if (
-            visible == (message.get("caption") or "")
-            and entities == message.get("caption_entities", [])
-            and markup == message.get("reply_markup")
-        ):
-            raise bad_request(_NOT_MODIFIED)
+        self._refuse_unchanged(message, markup, *caption.against(message))
         self._flood(chat)
-        message.update(caption=visible, caption_entities=entities, edit_date=int(self.now()))
-        self._set_markup(message, markup)
-        self._record(
-            SentMessage(
-                method="editMessageCaption",
-                chat_id=chat.id,
-                message_id=message["message_id"],
-                message_thread_id=message.get("message_thread_id"),
-                caption=raw,
-                parsed_text=visible,
-                entities=entities,
-                parse_mode=get_str(params, "parse_mode"),
-                photo=self._photo_urls.get((chat.id, message["message_id"])),
-                reply_markup=markup,
-            ),
-            edit=True,
+        self._apply_edit(message, markup, **caption.content())
+        self._record_edit(
+            "editMessageCaption",
+            message,
+            **caption.recorded(),
+            photo=self._photo_urls.get((chat.id, message["message_id"])),
+            reply_markup=markup,
         )
         return message
 
@@ -691,62 +728,32 @@ class BotApiMethods:
         url = media.get("media")
         if not isinstance(url, str) or not url:
             raise bad_request("there is no photo in the request")
-        if url.lower().startswith(("http://", "https://")):
-            if url in self._bad_photo_urls:
-                raise bad_request(self._bad_photo_urls[url])
-        elif not url.startswith("attach://") and url not in self._file_ids:
-            raise bad_request("wrong remote file identifier specified: Wrong string length")
-        raw, visible, entities = self._formatted(media, "caption", caption=True)
+        self._check_photo_source(url)
+        caption = self._formatted(media, "caption")
         markup = check_reply_markup(get_json(params, "reply_markup"))
-        if (
-            url == self._photo_urls.get((chat.id, message["message_id"]))
-            and visible == (message.get("caption") or "")
-            and entities == message.get("caption_entities", [])
-            and markup == message.get("reply_markup")
-        ):
-            raise bad_request(_NOT_MODIFIED)
-        self._flood(chat)
-        file_id = f"AgAC-fake-{next_id()}"
-        self._file_ids.add(file_id)
-        message.update(
-            photo=[
-                {
-                    "file_id": file_id,
-                    "file_unique_id": f"u{file_id}",
-                    "width": 800,
-                    "height": 600,
-                    "file_size": 40000,
-                }
-            ],
-            caption=visible,
-            caption_entities=entities,
-            edit_date=int(self.now()),
+        where = (chat.id, message["message_id"])
+        self._refuse_unchanged(
+            message,
+            markup,
+            (url, self._photo_urls.get(where)),
+            *caption.against(message),
         )
-        self._set_markup(message, markup)
-        self._photo_urls[(chat.id, message["message_id"])] = url
-        self._record(
-            SentMessage(
-                method="editMessageMedia",
-                chat_id=chat.id,
-                message_id=message["message_id"],
-                message_thread_id=message.get("message_thread_id"),
-                caption=raw,
-                parsed_text=visible,
-                entities=entities,
-                parse_mode=get_str(media, "parse_mode"),
-                photo=url,
-                reply_markup=markup,
-            ),
-            edit=True,
+        self._flood(chat)
+        self._apply_edit(
+            message,
+            markup,
+            photo=self._new_photo_sizes(),
+            **caption.content(),
+        )
+        self._photo_urls[where] = url
+        self._record_edit(
+            "editMessageMedia",
+            message,
+            **caption.recorded(),
+            photo=url,
+            reply_markup=markup,
         )
         return message
-
-    @staticmethod
-    def _set_markup(message: dict[str, Any], markup: dict[str, Any] | None) -> None:
-        if markup is None:
-            message.pop("reply_markup", None)
-        else:
-            message["reply_markup"] = markup
 
     async def api_deletemessage(self, params: Params) -> Any:
         chat = self._chat_for(params)
@@ -767,8 +774,7 @@ class BotApiMethods:
         return True
 
     async def api_sendchataction(self, params: Params) -> Any:
-        chat = self._chat_for(params, posting=True)
-        thread = self._thread(chat, params)
+        chat, thread = self._send_target(params)
         action = get_str(params, "action")
         if action not in CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
@@ -834,15 +840,19 @@ class BotApiMethods:
             admins.append(member_json(self.bot, chat.bot_status))
         return admins
 
-    async def api_pinchatmessage(self, params: Params) -> Any:
-        chat = self._chat_for(params)
-        message_id = require_int(params, "message_id")
-        self._message(chat, message_id, "message to pin not found")
+    @staticmethod
+    def _need_pin_rights(chat: Chat) -> None:
         if chat.type in ("group", "supergroup") and chat.bot_status not in (
             "administrator",
             "creator",
         ):
             raise bad_request("not enough rights to manage pinned messages in the chat")
+
+    async def api_pinchatmessage(self, params: Params) -> Any:
+        chat = self._chat_for(params)
+        message_id = require_int(params, "message_id")
+        self._message(chat, message_id, "message to pin not found")
+        self._need_pin_rights(chat)
         if message_id in chat.pinned:
             chat.pinned.remove(message_id)
         chat.pinned.append(message_id)
@@ -850,11 +860,7 @@ class BotApiMethods:
 
     async def api_unpinchatmessage(self, params: Params) -> Any:
         chat = self._chat_for(params)
-        if chat.type in ("group", "supergroup") and chat.bot_status not in (
-            "administrator",
-            "creator",
-        ):
-            raise bad_request("not enough rights to manage pinned messages in the chat")
+        self._need_pin_rights(chat)
         message_id = get_int(params, "message_id")
         if message_id is None:
             if chat.pinned:

@@ -57,6 +57,11 @@ _BAD_GATEWAY = (
 )
 
 
+def _name(username: str | None) -> str | None:
+    """A chat's username as stored: without the @."""
+    return username.lstrip("@") if username else None
+
+
 def command_entities(text: str) -> list[dict[str, Any]]:
     """bot_command entities, as Telegram marks them in incoming messages (UTF-16 offsets)."""
     return [
@@ -221,6 +226,10 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
             user.language_code = language_code
         return user
 
+    def _add_chat(self, chat: Chat) -> Chat:
+        self.chats[chat.id] = chat  # a chat added again replaces the old one
+        return chat
+
     def add_private_chat(
         self,
         user_id: int,
@@ -230,9 +239,9 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         language_code: str | None = None,
     ) -> Chat:
         user = self.add_user(user_id, first_name, username=username, language_code=language_code)
-        chat = Chat(user_id, "private", username=user.username, first_name=user.first_name)
-        self.chats[user_id] = chat
-        return chat
+        return self._add_chat(
+            Chat(user_id, "private", username=user.username, first_name=user.first_name)
+        )
 
     def _members(self, members: dict[int, MemberStatus] | None) -> dict[int, MemberStatus]:
         out: dict[int, MemberStatus] = {}
@@ -249,11 +258,11 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         *,
         bot_status: MemberStatus = "member",
     ) -> Chat:
-        chat = Chat(
-            chat_id, "group", title=title, members=self._members(members), bot_status=bot_status
+        return self._add_chat(
+            Chat(
+                chat_id, "group", title=title, members=self._members(members), bot_status=bot_status
+            )
         )
-        self.chats[chat_id] = chat
-        return chat
 
     def add_supergroup(
         self,
@@ -275,13 +284,12 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
             is_forum=is_forum or bool(topics),
             topics={int(k): v for k, v in (topics or {}).items()},
             closed_topics={int(t) for t in closed_topics or ()},
-            username=username.lstrip("@") if username else None,
+            username=_name(username),
             bot_status=bot_status,
         )
         # topic ids are message ids of their creation messages: keep new ids above them
         chat.next_message_id = max([chat.next_message_id, *[t + 1 for t in chat.topics]])
-        self.chats[chat_id] = chat
-        return chat
+        return self._add_chat(chat)
 
     def add_channel(
         self,
@@ -291,25 +299,16 @@ class FakeTelegram(WebhookMethods, BotApiMethods):
         *,
         bot_status: MemberStatus = "administrator",
     ) -> Chat:
-        chat = Chat(
-            chat_id,
-            "channel",
-            title=title,
-            username=username.lstrip("@") if username else None,
-            bot_status=bot_status,
+        return self._add_chat(
+            Chat(chat_id, "channel", title=title, username=_name(username), bot_status=bot_status)
         )
-        self.chats[chat_id] = chat
-        return chat
 
     def chat(self, chat_id: int | str) -> Chat:
         """The chat (by id or @username) for assertions; KeyError if unknown."""
-        if isinstance(chat_id, str):
-            name = chat_id.lstrip("@").lower()
-            for chat in self.chats.values():
-                if chat.username and chat.username.lower() == name:
-                    return chat
+        chat = self.chat_named(chat_id) if isinstance(chat_id, str) else self.chats.get(chat_id)
+        if chat is None:
             raise KeyError(chat_id)
-        return self.chats[chat_id]
+        return chat
 
     # ================================================================== simulated users
 

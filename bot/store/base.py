@@ -39,6 +39,18 @@ def thread_out(thread_key_value: int) -> int | None:
     return thread_key_value or None
 
 
+def process_running(pid: int) -> bool:
+    """Is a process with this id running on this host? (signal 0 only asks; a process of
+    another user answers PermissionError: it exists.)"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class StoreBase:
     """One aiosqlite connection (it owns one thread); writes serialised by an asyncio.Lock."""
 
@@ -127,13 +139,7 @@ class StoreBase:
         """Is the sync that set bulk mode still running (another Store, maybe another process)?"""
         if pid == os.getpid():
             return self._bulk_key() in _BULK_IN_PROGRESS
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+        return process_running(pid)
 
     def _bulk_key(self) -> str:
         return str(self.path.resolve())

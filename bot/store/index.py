@@ -80,9 +80,13 @@ class SameFile:
 
 @dataclass(frozen=True)
 class BrokenFile:
+    """A file that is not in the index: it cannot be a digest, or it is a draft (not
+    published, not an error: listed apart, `Store.drafts()`)."""
+
     rel: str
     stamp: FileStamp
     reason: str
+    draft: bool = False
 
 
 _INSERT_DIGEST = (
@@ -132,8 +136,9 @@ class IndexMixin(StoreBase):
         known: dict[str, tuple[int, int, str]],
         *,
         fts: bool = False,
-    ) -> tuple[int, int, int, list[BadFile]]:
-        """fts: also add the batch's new items to the search index (bulk mode, inserts only)."""
+    ) -> tuple[int, int, int, list[BadFile], list[str]]:
+        """-> (added, changed, unchanged, bad files, drafts) of the batch. fts: also add the
+        batch's new items to the search index (bulk mode, inserts only)."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         added = changed = unchanged = 0
         bad: list[BrokenFile] = []
@@ -204,9 +209,17 @@ class IndexMixin(StoreBase):
                 self.fts_rows_added += sum(len(p.item_rows) for p in parsed)
             await db.executemany(
                 "INSERT OR REPLACE INTO bad_files (path, reason, mtime_ns, size, content_hash,"
-                " seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                " seen_at, draft) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (b.rel, b.reason, b.stamp.mtime_ns, b.stamp.size, b.stamp.content_hash, now)
+                    (
+                        b.rel,
+                        b.reason,
+                        b.stamp.mtime_ns,
+                        b.stamp.size,
+                        b.stamp.content_hash,
+                        now,
+                        int(b.draft),
+                    )
                     for b in bad
                 ],
             )
@@ -215,9 +228,13 @@ class IndexMixin(StoreBase):
                 changed += 1
             else:
                 added += 1
+        drafts = [b.rel for b in bad if b.draft]
+        for rel in drafts:
+            log.info("draft skipped (not published): %s", rel)
+        bad = [b for b in bad if not b.draft]
         for b in bad:
             log.warning("bad digest file skipped: %s: %s", b.rel, b.reason)
-        return added, changed, unchanged, [BadFile(b.rel, b.reason) for b in bad]
+        return added, changed, unchanged, [BadFile(b.rel, b.reason) for b in bad], drafts
 
     # ------------------------------------------------------------------ queries
 
@@ -263,8 +280,16 @@ class IndexMixin(StoreBase):
         return int(row[0]) if row else 0
 
     async def bad_files(self) -> list[BadFile]:
-        rows = await self._all("SELECT path, reason FROM bad_files ORDER BY path")
+        """Every file that cannot be a digest now (drafts are not errors: drafts())."""
+        rows = await self._all("SELECT path, reason FROM bad_files WHERE draft = 0 ORDER BY path")
         return [BadFile(path, reason) for path, reason in rows]
+
+    async def drafts(self) -> list[str]:
+        """The files marked `draft: true` (not published), by path."""
+        return [
+            r[0]
+            for r in await self._all("SELECT path FROM bad_files WHERE draft = 1 ORDER BY path")
+        ]
 
     # ------------------------------------------------------------------ tags
 

@@ -22,10 +22,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.store.base import StoreBase, chat_key, thread_key, thread_out
+from bot.store.base import StoreBase, chat_key, process_running, thread_key, thread_out
 
 JobKind = Literal["scheduled", "manual", "cli"]
 ClaimState = Literal["delivered", "claimed", "busy"]
+
+# a part's journal row and its claim, keyed (digest_id, chat_id, thread_id, part): read by the
+# lock-free poll (part_state) and inside the claiming transaction (claim_part)
+_DELIVERED_PART = (
+    "SELECT 1 FROM deliveries WHERE digest_id = ? AND chat_id = ? AND thread_id = ? AND part = ?"
+)
+_PART_CLAIM = (
+    "SELECT owner, expires_at FROM part_claims WHERE digest_id = ? AND chat_id = ?"
+    " AND thread_id = ? AND part = ?"
+)
 
 # owners alive in this process (a closed DeliveryService's claims are free at once)
 _LIVE_OWNERS: set[str] = set()
@@ -50,13 +60,7 @@ def owner_alive(owner: str) -> bool | None:
     pid = int(pid_text)
     if pid == os.getpid():
         return owner in _LIVE_OWNERS
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_running(pid)
 
 
 def _stale(owner: str, expires_at: float, now: float) -> bool:
@@ -241,17 +245,9 @@ class JobsMixin(StoreBase):
         """A read without the write lock: 'delivered', 'busy' (a live claim), or None (free).
         Waiting pushers poll this, so they do not queue for the write lock."""
         key = (digest_id, chat_key(chat_id), thread_key(thread_id), part)
-        if await self._one(
-            "SELECT 1 FROM deliveries WHERE digest_id = ? AND chat_id = ?"
-            " AND thread_id = ? AND part = ?",
-            key,
-        ):
+        if await self._one(_DELIVERED_PART, key):
             return "delivered"
-        row = await self._one(
-            "SELECT owner, expires_at FROM part_claims WHERE digest_id = ?"
-            " AND chat_id = ? AND thread_id = ? AND part = ?",
-            key,
-        )
+        row = await self._one(_PART_CLAIM, key)
         if row is not None and not _stale(row[0], float(row[1]), time.time()):
             return "busy"
         return None
@@ -270,18 +266,10 @@ class JobsMixin(StoreBase):
         key = (digest_id, chat_key(chat_id), thread_key(thread_id), part)
         now = time.time()
         async with self.transaction() as db:
-            async with db.execute(
-                "SELECT 1 FROM deliveries WHERE digest_id = ? AND chat_id = ? AND thread_id = ?"
-                " AND part = ?",
-                key,
-            ) as cur:
+            async with db.execute(_DELIVERED_PART, key) as cur:
                 if await cur.fetchone():
                     return "delivered"
-            async with db.execute(
-                "SELECT owner, expires_at FROM part_claims WHERE digest_id = ? AND chat_id = ?"
-                " AND thread_id = ? AND part = ?",
-                key,
-            ) as cur:
+            async with db.execute(_PART_CLAIM, key) as cur:
                 row = await cur.fetchone()
             if row is not None and row[0] != owner and not _stale(row[0], float(row[1]), now):
                 return "busy"

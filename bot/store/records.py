@@ -65,10 +65,12 @@ class SyncReport:
     # not repeated here; `Store.bad_files()` lists every currently broken file)
     errors: list[BadFile] = field(default_factory=list)
     seconds: float = 0.0
+    # files marked `draft: true` found in THIS sync (not published, not errors: Store.drafts())
+    drafts: list[str] = field(default_factory=list)
 
     @property
     def touched(self) -> bool:
-        return bool(self.added or self.changed or self.removed or self.errors)
+        return bool(self.added or self.changed or self.removed or self.errors or self.drafts)
 
 
 @dataclass(frozen=True)

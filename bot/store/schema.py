@@ -337,5 +337,13 @@ CREATE TABLE corrections (
 CREATE INDEX corrections_by_digest ON corrections(digest_id, file_hash);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
+# v10: a `draft: true` file is not published and not an error either: its bad_files row says
+# so (draft = 1), and /status lists drafts apart. Rows written before cannot tell, so they go:
+# the next sync parses those few files again and writes them back, drafts marked.
+V10 = """
+ALTER TABLE bad_files ADD COLUMN draft INTEGER NOT NULL DEFAULT 0;
+DELETE FROM bad_files;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10]
 SCHEMA_VERSION = len(MIGRATIONS)

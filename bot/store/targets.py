@@ -135,6 +135,19 @@ class TargetsMixin(StoreBase):
                 await db.execute(f"DELETE FROM {table} WHERE chat_id = ?", (old,))
         log.info("chat %s migrated to %s", old, new)
 
+    async def follow_migration(
+        self, old_chat_id: int | str, new_chat_id: int, thread_id: int | None
+    ) -> None:
+        """Telegram said the chat moved (ChatMigrated, mid-push or mid-correction):
+        migrate_target, and a target that was live stays live under the new id."""
+        before = await self.get_target(old_chat_id, thread_id)
+        await self.migrate_target(old_chat_id, new_chat_id)
+        if before is not None and before.active:
+            # The new id may already hold a deactivated row (DIGEST_CHATS still names the old
+            # id, so the config sync at start retired the new one): migrate_target keeps that
+            # inactive row, and the chat would silently stop getting digests.
+            await self.upsert_target(new_chat_id, thread_id, before.source)
+
     async def active_targets(self) -> list[Target]:
         rows = await self._all(f"SELECT {TARGET_COLUMNS} FROM targets WHERE active = 1 ORDER BY id")
         return [target_from_row(r) for r in rows]
