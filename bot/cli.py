@@ -15,14 +15,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from telegram.constants import MessageLimit
-
 from bot import __version__, catalog
 from bot.config import ConfigError, Settings
 from bot.digest.calls import DEFAULT_LAYOUT, LAYOUTS, OutgoingCall
 from bot.digest.limits import set_limits
 from bot.digest.loader import load_all, load_digest, parse_day
-from bot.digest.model import Digest, DigestError, OutgoingMessage
+from bot.digest.model import Digest, DigestError
 
 if TYPE_CHECKING:
     from bot.digest.lint import Finding
@@ -40,13 +38,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     render = sub.add_parser("render", help="print the messages the bot would send for a digest")
-    render.add_argument(
-        "spec",
-        nargs="?",
-        default="latest",
-        metavar="FILE|DATE|latest",
-        help="a digest file, a date (2026-01-25 or 20260125: every edition) or 'latest' (default)",
-    )
+    _spec_argument(render)
     render.add_argument(
         "--json",
         action="store_true",
@@ -89,13 +81,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
 
     preview = sub.add_parser("preview", help="show one digest in a browser as a chat receives it")
-    preview.add_argument(
-        "spec",
-        nargs="?",
-        default="latest",
-        metavar="FILE|DATE|latest",
-        help="a digest file, a date (every edition) or 'latest' (default)",
-    )
+    _spec_argument(preview)
     preview.add_argument(
         "--layout",
         choices=LAYOUTS,
@@ -116,6 +102,17 @@ def _build_parser() -> argparse.ArgumentParser:
         help="one chat (-100123, @channel or -100123:42) instead of DIGEST_CHATS",
     )
     return parser
+
+
+def _spec_argument(parser: argparse.ArgumentParser) -> None:
+    """The digest a command shows, as `_select` reads it (render and preview alike)."""
+    parser.add_argument(
+        "spec",
+        nargs="?",
+        default="latest",
+        metavar="FILE|DATE|latest",
+        help="a digest file, a date (2026-01-25 or 20260125: every edition) or 'latest' (default)",
+    )
 
 
 def _page_options(parser: argparse.ArgumentParser) -> None:
@@ -341,6 +338,7 @@ def _render(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _print_digest(digest: Digest, calls: Sequence[OutgoingCall], layout: str, out: TextIO) -> None:
+    from bot.digest.lint import length_limit
     from bot.digest.tghtml import measure
 
     out.write(f"=== {digest.id}  {digest.path}\n")
@@ -355,11 +353,7 @@ def _print_digest(digest: Digest, calls: Sequence[OutgoingCall], layout: str, ou
             _print_rich_outline(call.html, out)
             continue
         size = measure(call.html)
-        kind, limit = (
-            ("caption", int(MessageLimit.CAPTION_LENGTH))
-            if call.photo
-            else ("text", int(MessageLimit.MAX_TEXT_LENGTH))
-        )
+        kind, limit = length_limit(call.method)
         out.write(
             head + f"{kind} {size.utf16}/{limit} UTF-16, {size.entities} entities  "
             f"section: {sections}\n"
@@ -397,7 +391,7 @@ def _print_rich_outline(html: str, out: TextIO) -> None:
 
 def rich_outline(blocks: Sequence[dict], indent: str = "") -> list[str]:
     """One line per block: its type and a short text; nested blocks indented."""
-    from bot.standin.rich_html import plain
+    from bot.standin.rich_html import list_item_lines, plain
 
     lines = []
     for block in blocks:
@@ -420,9 +414,7 @@ def rich_outline(blocks: Sequence[dict], indent: str = "") -> list[str]:
         if kind == "list":
             for item in block["items"]:
                 inner = rich_outline(item["blocks"], indent + "    ")
-                first = inner[0].strip() if inner else ""
-                lines.append(f"{indent}  {item['label']} {first}")
-                lines.extend(inner[1:])
+                lines.extend(list_item_lines(item, inner, indent + "  "))
         elif kind == "table":
             lines.extend(
                 f"{indent}  | " + " | ".join(_short(plain(c["text"]), 20) for c in row)
@@ -438,22 +430,9 @@ def _short(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _limit(msg: OutgoingMessage) -> tuple[str, int]:
-    if msg.method == "sendPhoto":
-        return "caption", int(MessageLimit.CAPTION_LENGTH)
-    return "text", int(MessageLimit.MAX_TEXT_LENGTH)
-
-
 # ---------------------------------------------------------------------------- check
 
 GROUP_MIN_FILES = 3  # a reason shared by this many files is printed once, with the file names
-
-
-def message_problems(msg: OutgoingMessage) -> list[str]:
-    """Limits Telegram would reject a message for (length after parsing, entity count)."""
-    from bot.digest.lint import message_problems as problems
-
-    return problems(msg)
 
 
 def _check_targets(

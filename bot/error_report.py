@@ -8,6 +8,7 @@ Everything is redacted like the logs (token, webhook secret, token-shaped string
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import time
@@ -22,7 +23,6 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import TelegramError
 
 from bot.config import ChatTarget
-from bot.digest.tghtml import escape
 from bot.logging_setup import RedactingFilter
 from bot.metrics import BotMetrics
 
@@ -72,10 +72,11 @@ class ErrorReporter:
     async def report_exception(self, exc: BaseException, context: str) -> bool:
         """An unhandled error; `context` says which update (or job) it was handling."""
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        error = self.redact(f"{type(exc).__name__}: {exc}")[:500]
         head = (
             f"⚠️ <b>digestbot: unhandled error</b>\n"
-            f"<code>{escape(self.redact(f'{type(exc).__name__}: {exc}')[:500])}</code>\n"
-            f"{escape(self.redact(context)[:500])}"
+            f"<code>{html.escape(error, quote=False)}</code>\n"
+            f"{html.escape(self.redact(context)[:500], quote=False)}"
         )
         return await self._report(fingerprint(exc), head, self.redact(tb))
 
@@ -84,9 +85,12 @@ class ErrorReporter:
         failed = report.failed
         if not failed:
             return False
-        lines = [f"⚠️ <b>digestbot: push incomplete</b>\n{escape(report.summary())}"]
+        lines = [
+            f"⚠️ <b>digestbot: push incomplete</b>\n{html.escape(report.summary(), quote=False)}"
+        ]
         lines += [
-            f"• <code>{escape(r.label)}</code>: {escape(self.redact(r.error or '?'))}"
+            f"• <code>{html.escape(r.label, quote=False)}</code>: "
+            f"{html.escape(self.redact(r.error or '?'), quote=False)}"
             for r in failed[:15]
         ]
         if len(failed) > 15:
@@ -137,6 +141,6 @@ def _compose(head_html: str, pre_text: str | None) -> str:
         return head_html
     room = int(MessageLimit.MAX_TEXT_LENGTH) - len(head_html) - 20
     tail = pre_text.rstrip()[-min(room, _TRACEBACK_CHARS) :]
-    while tail and len(escape(tail)) > room:  # escaping grows & < >
+    while tail and len(html.escape(tail, quote=False)) > room:  # escaping grows & < >
         tail = tail[len(tail) // 10 + 1 :]
-    return f"{head_html}\n<pre>{escape(tail)}</pre>"
+    return f"{head_html}\n<pre>{html.escape(tail, quote=False)}</pre>"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
-
-from bot.digest.tghtml import escape
 
 
 def highlight_html(text: str, terms: Sequence[str]) -> str:
@@ -14,13 +13,13 @@ def highlight_html(text: str, terms: Sequence[str]) -> str:
     Longer terms win where matches overlap ("rust" inside "rustc" when both are searched)."""
     words = sorted({t for t in terms if t}, key=len, reverse=True)
     if not words:
-        return escape(text)
+        return html.escape(text, quote=False)
     pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
     out: list[str] = []
     last = 0
     for match in pattern.finditer(text):
-        out.append(escape(text[last : match.start()]))
-        out.append(f"<b>{escape(match.group())}</b>")
+        out.append(html.escape(text[last : match.start()], quote=False))
+        out.append(f"<b>{html.escape(match.group(), quote=False)}</b>")
         last = match.end()
-    out.append(escape(text[last:]))
+    out.append(html.escape(text[last:], quote=False))
     return "".join(out)

@@ -81,6 +81,26 @@ def test_warnings_name_file_and_line_and_strict_fails(
     assert main(["check", "--strict", str(path)]) == 1
 
 
+@pytest.mark.parametrize(
+    ("html", "warnings"),
+    [
+        ("<b>bold</b> <span>kept</span> <br> <sup>1</sup> <code>c</code>", []),
+        ('<img src="pic.png" alt="p">', [f"{REASON_RELATIVE}: pic.png"]),
+        ('<a href="javascript:x()">js</a>', [f"{REASON_SCHEME}: javascript:x()"]),
+        ('<a href="https://e.com">ok</a> <video src="https://e.com/v.mp4">', []),
+    ],
+)
+def test_inline_html_is_checked_like_markdown(
+    folder: Path, capsys: pytest.CaptureFixture[str], html: str, warnings: list[str]
+) -> None:
+    # formatting tags pass silently; an inline <a href>/<img src> gets the link warnings of a
+    # markdown link (check once crashed on any inline tag other than an opening <a>)
+    path = folder / "h.md"
+    path.write_text(GOOD.format(n=1) + f"\n{html}\n", encoding="utf-8")  # html on line 11
+    code, lines = run(capsys, str(path))
+    assert (code, lines[:-1]) == (0, [f"{path}:11: warning: {w}" for w in warnings])
+
+
 def test_errors_exit_1_and_identical_reasons_are_grouped(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

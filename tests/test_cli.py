@@ -324,7 +324,7 @@ def test_python_dash_m_entry_point(env: Path) -> None:
 
 
 def test_message_problems_limits() -> None:
-    from bot.cli import message_problems
+    from bot.digest.lint import message_problems
     from bot.digest.model import OutgoingMessage
 
     assert message_problems(OutgoingMessage("sendMessage", "x" * 4096)) == []

@@ -338,11 +338,12 @@ def test_highlight_keeps_the_text_and_bolds_every_match(text: str, terms: list[s
     out = highlight_html(text, terms)
     # the visible text is the original text, character for character
     assert html.unescape(re.sub(r"</?b>", "", out)) == text
-    bolded = [html.unescape(b) for b in re.findall(r"<b>(.*?)</b>", out)]
+    # re.S: a term may hold a newline, and so may its <b>
+    bolded = [html.unescape(b) for b in re.findall(r"<b>(.*?)</b>", out, re.S)]
     for piece in bolded:
         assert any(piece.lower() == t.lower() for t in terms)
     # nothing left unbolded that a term matches
-    for segment in re.split(r"<b>.*?</b>", out):
+    for segment in re.split(r"<b>.*?</b>", out, flags=re.S):
         plain = html.unescape(segment)
         assert not any(re.search(re.escape(t), plain, re.IGNORECASE) for t in terms)
 

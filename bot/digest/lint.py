@@ -20,7 +20,7 @@ from markdown_it.tree import SyntaxTreeNode
 from telegram.constants import MessageLimit
 
 from bot.digest.inline_html import MEDIA_TAGS, media_block, media_src, parse_tag
-from bot.digest.limits import check_messages
+from bot.digest.limits import DigestTooLarge, limited_messages
 from bot.digest.links import decide, safe_href
 from bot.digest.loader import KNOWN_KEYS, load_digest, read_text
 from bot.digest.markdown import parser
@@ -59,15 +59,18 @@ class FileReport:
     findings: list[Finding] = field(default_factory=list)
 
 
+def length_limit(method: str) -> tuple[str, int]:
+    """What Telegram limits in a part sent with `method`, and to how many UTF-16 units: a
+    photo's caption, else the message text."""
+    if method == "sendPhoto":
+        return "caption", int(MessageLimit.CAPTION_LENGTH)
+    return "text", int(MessageLimit.MAX_TEXT_LENGTH)
+
+
 def message_problems(msg: OutgoingMessage) -> list[str]:
     """Limits Telegram would reject or silently cut a message for (length, entities, empty)."""
     size = measure(msg.html)
-    caption = msg.method == "sendPhoto"
-    kind, limit = (
-        ("caption", int(MessageLimit.CAPTION_LENGTH))
-        if caption
-        else ("text", int(MessageLimit.MAX_TEXT_LENGTH))
-    )
+    kind, limit = length_limit(msg.method)
     problems = []
     if size.utf16 > limit:
         problems.append(f"{kind} is {size.utf16} UTF-16 units (limit {limit})")
@@ -79,9 +82,12 @@ def message_problems(msg: OutgoingMessage) -> list[str]:
 
 
 def check_file(path: Path, root: Path | None = None) -> FileReport:
-    """Load, lint and render one digest file."""
-    from bot.digest import split  # late: tests patch split.build_messages
+    """Load, lint and render one digest file.
 
+    Loaded and rendered as the bot does: load_digest, then limited_messages (what the
+    catalogue builds and caches, refused above MAX_DIGEST_MESSAGES). The catalogue itself
+    (bot/catalog.py) sits above the engine and adds only its cache and store records.
+    """
     report = FileReport(path)
     try:
         digest = load_digest(path, root, drafts=True)
@@ -94,17 +100,16 @@ def check_file(path: Path, root: Path | None = None) -> FileReport:
     report.findings.extend(_front_matter_findings(path, digest, text, front_lines))
     report.findings.extend(_body_findings(path, digest.body, _body_line(text, digest.body)))
     try:
-        messages = split.build_messages(digest)
+        messages = limited_messages(digest)
+    except DigestTooLarge as exc:  # over MAX_DIGEST_MESSAGES: the bot refuses it whole
+        report.findings.append(Finding("error", path, None, exc.reason))
+        return report
     except Exception as exc:  # a renderer bug must name the file, not abort the whole check
         report.findings.append(
             Finding("error", path, None, f"cannot render ({type(exc).__name__}: {exc})")
         )
         return report
     report.messages = len(messages)
-    try:
-        check_messages(path, len(messages))  # MAX_DIGEST_MESSAGES
-    except DigestError as exc:
-        report.findings.append(Finding("error", path, None, exc.reason))
     if not messages:
         report.findings.append(Finding("error", path, None, "renders to no message"))
     for number, msg in enumerate(messages, 1):
@@ -223,8 +228,8 @@ def _walk(path: Path, node: SyntaxTreeNode, first: int, line: int) -> Iterator[F
         inline = parse_tag(node.content)
         if inline is not None and not inline.closing and inline.name == "a":
             yield from _link_finding(path, line, inline.attr("href"))
-        elif tag is not None and not tag.closing and tag.name in MEDIA_TAGS:
-            yield from _link_finding(path, line, media_src(tag))
+        elif inline is not None and not inline.closing and inline.name in MEDIA_TAGS:
+            yield from _link_finding(path, line, media_src(inline))
     for child in node.children:
         yield from _walk(path, child, first, line)
 

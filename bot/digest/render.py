@@ -13,6 +13,7 @@ separator of each message.
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -23,17 +24,20 @@ from wcwidth import width as display_width
 
 from bot.digest.inline_html import (
     BREAK_TAGS,
-    FORMAT_TAGS,
     MEDIA_TAGS,
+    HtmlTag,
+    InlineEmitter,
+    OpenTag,
     media_block,
     media_label,
     media_src,
 )
 from bot.digest.inline_html import parse_tag as parse_html_tag
+from bot.digest.inline_html import walk as walk_html
 from bot.digest.links import LinkDecision, decide, safe_href
 from bot.digest.markdown import parser
 from bot.digest.model import Digest
-from bot.digest.tghtml import escape, escape_attr, html_to_plain
+from bot.digest.tghtml import html_to_plain
 
 RULE_LINE = "──────────"
 BULLET = "• "
@@ -93,11 +97,11 @@ def _wrap(tag: str, inner: str) -> str:
 
 
 def _inline_default(node: SyntaxTreeNode, ctx: _Ctx) -> str:
-    return _inline(node.children, ctx) if node.children else escape(node.content)
+    return _inline(node.children, ctx) if node.children else html.escape(node.content, quote=False)
 
 
 def _text(node: SyntaxTreeNode, ctx: _Ctx) -> str:
-    return escape(node.content)
+    return html.escape(node.content, quote=False)
 
 
 def _break(node: SyntaxTreeNode, ctx: _Ctx) -> str:
@@ -108,8 +112,8 @@ def _code_inline(node: SyntaxTreeNode, ctx: _Ctx) -> str:
     # A Telegram link may hold formatting but not code: inside a link, code is plain text.
     # Blank code would be an entity over whitespace only, which Telegram drops anyway.
     if ctx.in_link or ctx.in_code or not node.content.strip():
-        return escape(node.content)
-    return _wrap("code", escape(node.content))
+        return html.escape(node.content, quote=False)
+    return _wrap("code", html.escape(node.content, quote=False))
 
 
 def _emphasis(tag: str) -> InlineRule:
@@ -126,8 +130,8 @@ def shown_link(decision: LinkDecision, inner: str) -> str:
     if decision.kind == "link":
         assert decision.href is not None
         if not text:  # a link needs visible text: the URL itself
-            inner += escape(decision.href)
-        return f'<a href="{escape_attr(decision.href)}">{inner}</a>'
+            inner += html.escape(decision.href, quote=False)
+        return f'<a href="{html.escape(decision.href)}">{inner}</a>'
     shown = (
         decision.address
         if decision.kind == "address"
@@ -135,7 +139,9 @@ def shown_link(decision: LinkDecision, inner: str) -> str:
     )
     if shown is None or text == shown:
         return inner
-    return f"{inner} ({escape(shown)})" if text else escape(shown)
+    return (
+        f"{inner} ({html.escape(shown, quote=False)})" if text else html.escape(shown, quote=False)
+    )
 
 
 def _link(node: SyntaxTreeNode, ctx: _Ctx) -> str:
@@ -154,8 +160,8 @@ def _image(node: SyntaxTreeNode, ctx: _Ctx) -> str:
 def _media_link(src: str, label: str, ctx: _Ctx) -> str:
     # A picture cannot sit inside a text message: it becomes a link to the media.
     if ctx.in_link or ctx.in_code:
-        return escape(label)
-    return shown_link(decide(src), escape(label))
+        return html.escape(label, quote=False)
+    return shown_link(decide(src), html.escape(label, quote=False))
 
 
 _INLINE_RULES: dict[str, InlineRule] = {
@@ -172,74 +178,43 @@ _INLINE_RULES: dict[str, InlineRule] = {
 }
 
 
-@dataclass
-class _OpenHtml:
-    name: str  # the HTML tag as written (`strong`)
-    tag: str  # the Telegram tag it becomes (`b`), "" when it only keeps its text
-    start: int  # index in the output where its content begins
-    link: LinkDecision | None = None  # for <a href>
+class _ClassicHtml(InlineEmitter[str, _Ctx]):
+    """Inline HTML tags as Telegram HTML (the walk itself is inline_html.walk)."""
+
+    def node(self, node: SyntaxTreeNode, ctx: _Ctx) -> list[str]:
+        return [_INLINE_RULES.get(node.type, _inline_default)(node, ctx)]
+
+    def inside(self, base: _Ctx, open_tags: Sequence[OpenTag]) -> _Ctx:
+        in_link = base.in_link or any(o.tag == "a" for o in open_tags)
+        in_code = base.in_code or any(o.tag == "code" for o in open_tags)
+        if in_link == base.in_link and in_code == base.in_code:
+            return base
+        return _Ctx(in_link=in_link, in_quote=base.in_quote, depth=base.depth, in_code=in_code)
+
+    def decide(self, href: str) -> LinkDecision:
+        return decide(href)
+
+    def line_break(self, ctx: _Ctx) -> list[str]:
+        return ["\n"]
+
+    def media(self, tag: HtmlTag, ctx: _Ctx) -> list[str]:
+        return [_media_link(media_src(tag), media_label(tag), ctx)]
+
+    def visible(self, inner: list[str]) -> bool:
+        return bool(html_to_plain("".join(inner)).strip())
+
+    def format(self, tag: str, inner: list[str]) -> list[str]:
+        return [f"<{tag}>{''.join(inner)}</{tag}>"]
+
+    def link(self, decision: LinkDecision, inner: list[str], base: _Ctx, ctx: _Ctx) -> list[str]:
+        return [shown_link(decision, "".join(inner))]
+
+
+_CLASSIC_HTML = _ClassicHtml()
 
 
 def _inline_with_html(nodes: Sequence[SyntaxTreeNode], ctx: _Ctx) -> str:
-    """Inline nodes holding inline HTML tags: supported tags become Telegram formatting.
-
-    An HTML tag opens in one node and closes in a later sibling, so this walks the run with a
-    stack. Tags opened in this run are closed at its end (an unclosed `<b>` ends with its
-    paragraph) and a close tag with no open match is ignored: the output always nests.
-    """
-    out: list[str] = []
-    stack: list[_OpenHtml] = []
-
-    def current() -> _Ctx:
-        in_link = ctx.in_link or any(o.tag == "a" for o in stack)
-        in_code = ctx.in_code or any(o.tag == "code" for o in stack)
-        if in_link == ctx.in_link and in_code == ctx.in_code:
-            return ctx
-        return _Ctx(in_link=in_link, in_quote=ctx.in_quote, depth=ctx.depth, in_code=in_code)
-
-    def close(entry: _OpenHtml) -> None:
-        inner = "".join(out[entry.start :])
-        del out[entry.start :]
-        if entry.link is not None:
-            out.append(shown_link(entry.link, inner))
-        elif entry.tag and html_to_plain(inner).strip():
-            out.append(f"<{entry.tag}>{inner}</{entry.tag}>")
-        else:
-            out.append(inner)
-
-    for node in nodes:
-        if node.type != "html_inline":
-            out.append(_INLINE_RULES.get(node.type, _inline_default)(node, current()))
-            continue
-        tag = parse_html_tag(node.content)
-        if tag is None:
-            continue  # a comment or declaration
-        if tag.closing:
-            for i in range(len(stack) - 1, -1, -1):
-                if stack[i].name == tag.name:
-                    for entry in reversed(stack[i:]):
-                        close(entry)
-                    del stack[i:]
-                    break
-        elif tag.name in BREAK_TAGS:
-            out.append("\n")
-        elif tag.name in MEDIA_TAGS:
-            out.append(_media_link(media_src(tag), media_label(tag), current()))
-        elif tag.name in FORMAT_TAGS:
-            now = current()
-            telegram = FORMAT_TAGS[tag.name]
-            entry = _OpenHtml(tag.name, "", len(out))
-            if telegram == "a":
-                if not now.in_link and not now.in_code:
-                    entry.link = decide(tag.attr("href"))
-                    entry.tag = "a" if entry.link.kind == "link" else ""
-            elif not now.in_code and not (telegram == "code" and now.in_link):
-                entry.tag = telegram
-            stack.append(entry)
-        # any other tag (<span>, <small>, <sup>, <font>…) is removed; its text stays
-    for entry in reversed(stack):
-        close(entry)
-    return "".join(out)
+    return "".join(walk_html(nodes, ctx, _CLASSIC_HTML))
 
 
 def _plain(nodes: Sequence[SyntaxTreeNode], links: list[tuple[str, str]]) -> str:
@@ -311,7 +286,7 @@ def _finish(blocks: list[_Block]) -> list[str]:
 def _block_default(node: SyntaxTreeNode, ctx: _Ctx) -> list[_Block]:
     if node.children:
         return _blocks(node.children, ctx)
-    return [_Block(escape(node.content))] if node.content.strip() else []
+    return [_Block(html.escape(node.content, quote=False))] if node.content.strip() else []
 
 
 def _paragraph(node: SyntaxTreeNode, ctx: _Ctx) -> list[_Block]:
@@ -330,8 +305,12 @@ def _code(node: SyntaxTreeNode, ctx: _Ctx) -> list[_Block]:
         return []
     lang = _LANG_RE.sub("", (node.info or "").split(maxsplit=1)[0]) if node.info.strip() else ""
     if lang:
-        return [_Block(f'<pre><code class="language-{lang}">{escape(code)}</code></pre>')]
-    return [_Block(f"<pre>{escape(code)}</pre>")]
+        return [
+            _Block(
+                f'<pre><code class="language-{lang}">{html.escape(code, quote=False)}</code></pre>'
+            )
+        ]
+    return [_Block(f"<pre>{html.escape(code, quote=False)}</pre>")]
 
 
 def _hr(node: SyntaxTreeNode, ctx: _Ctx) -> list[_Block]:
@@ -398,11 +377,11 @@ def _table(node: SyntaxTreeNode, ctx: _Ctx) -> list[_Block]:
                     aligns.append(style.removeprefix("text-align:"))
             rows.append(row)
     lines = _table_lines(rows, aligns)
-    html = f"<pre>{escape(chr(10).join(lines))}</pre>"
+    table = f"<pre>{html.escape(chr(10).join(lines), quote=False)}</pre>"
     # <pre> cannot hold links; they follow the table so no URL is lost.
     for text, href in links:
-        html += f'\n{BULLET}<a href="{escape_attr(href)}">{escape(text)}</a>'
-    return [_Block(html)]
+        table += f'\n{BULLET}<a href="{html.escape(href)}">{html.escape(text, quote=False)}</a>'
+    return [_Block(table)]
 
 
 def _table_lines(rows: list[list[str]], aligns: list[str]) -> list[str]:

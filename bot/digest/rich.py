@@ -25,6 +25,7 @@ is unsettled (each also noted where it is made):
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,14 +33,14 @@ from dataclasses import dataclass, field
 from markdown_it.tree import SyntaxTreeNode
 
 from bot.digest.inline_html import (
-    BREAK_TAGS,
-    FORMAT_TAGS,
-    MEDIA_TAGS,
+    HtmlTag,
+    InlineEmitter,
+    OpenTag,
     media_block,
     media_label,
     media_src,
 )
-from bot.digest.inline_html import parse_tag as parse_html_tag
+from bot.digest.inline_html import walk as walk_html
 from bot.digest.links import LinkDecision, decide, safe_href
 from bot.digest.markdown import parser
 from bot.digest.model import Digest
@@ -58,14 +59,10 @@ _INLINE_TAGS = {"strong": "b", "em": "i", "s": "s"}
 _TG_USER_RE = re.compile(r"tg://user\?id=[0-9]{1,20}")
 
 
-def _escape(text: str) -> str:
-    # Only the three characters HTML needs; every named entity we could emit is in the allowed
-    # set (§2.2), and escaping nothing else keeps it that way.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _escape_attr(text: str) -> str:
-    return _escape(text).replace('"', "&quot;")
+    # Not plain html.escape: it also writes `'` as `&#x27;`, six characters of the rich text
+    # limit (counted on the source) where the quote itself costs one.
+    return html.escape(text, quote=False).replace('"', "&quot;")
 
 
 @dataclass
@@ -82,7 +79,9 @@ class El:
         )
         if self.tag in VOID:
             return f"<{self.tag}{attrs}/>"
-        inner = "".join(c.html() if isinstance(c, El) else _escape(c) for c in self.children)
+        inner = "".join(
+            c.html() if isinstance(c, El) else html.escape(c, quote=False) for c in self.children
+        )
         return f"<{self.tag}{attrs}>{inner}</{self.tag}>"
 
     def text(self) -> str:
@@ -198,76 +197,48 @@ def _inline_node(node: SyntaxTreeNode, ctx: _Inline) -> list[El | str]:
     return [node.content] if node.content else []
 
 
-@dataclass
-class _OpenHtml:
-    name: str  # the HTML tag as written (`strong`)
-    tag: str  # the rich tag it becomes (`b`), "" when it only keeps its text
-    start: int  # index in the output where its content begins
-    link: LinkDecision | None = None  # for <a href>
+class _RichHtml(InlineEmitter[El | str, _Inline]):
+    """Inline HTML tags as rich elements (the walk itself is inline_html.walk, as classic)."""
+
+    def node(self, node: SyntaxTreeNode, ctx: _Inline) -> list[El | str]:
+        return _inline_node(node, ctx)
+
+    def inside(self, base: _Inline, open_tags: Sequence[OpenTag]) -> _Inline:
+        depth = base.depth + sum(1 for o in open_tags if o.tag)
+        in_link = base.in_link or any(o.tag == "a" for o in open_tags)
+        in_code = base.in_code or any(o.tag == "code" for o in open_tags)
+        return _Inline(depth, in_link, in_code)
+
+    def decide(self, href: str) -> LinkDecision:
+        return _decide(href)
+
+    def may_format(self, ctx: _Inline) -> bool:
+        return ctx.depth <= MAX_DEPTH - 2  # room for a link and a line break below it
+
+    def line_break(self, ctx: _Inline) -> list[El | str]:
+        return [El("br") if ctx.depth <= MAX_DEPTH else " "]
+
+    def media(self, tag: HtmlTag, ctx: _Inline) -> list[El | str]:
+        return _media_link(media_src(tag), media_label(tag), ctx)
+
+    def visible(self, inner: list[El | str]) -> bool:
+        return _visible(inner)
+
+    def format(self, tag: str, inner: list[El | str]) -> list[El | str]:
+        return [El(tag, (), inner)]
+
+    def link(
+        self, decision: LinkDecision, inner: list[El | str], base: _Inline, ctx: _Inline
+    ) -> list[El | str]:
+        # the link's own depth: where the <a> element sits, outside the tag being closed
+        return _shown_link(decision, inner, _Inline(ctx.depth - 1, base.in_link, base.in_code))
+
+
+_RICH_HTML = _RichHtml()
 
 
 def _inline_with_html(nodes: Sequence[SyntaxTreeNode], ctx: _Inline) -> list[El | str]:
-    """Inline nodes holding inline HTML tags, mapped as classic maps them (render.py): a tag
-    opens in one node and closes in a later sibling, so a stack; tags still open at the end of
-    the run close there, a close tag without its open one is ignored."""
-    out: list[El | str] = []
-    stack: list[_OpenHtml] = []
-
-    def current() -> _Inline:
-        depth = ctx.depth + sum(1 for o in stack if o.tag)
-        in_link = ctx.in_link or any(o.tag == "a" for o in stack)
-        in_code = ctx.in_code or any(o.tag == "code" for o in stack)
-        return _Inline(depth, in_link, in_code)
-
-    def close(entry: _OpenHtml) -> None:
-        inner = out[entry.start :]
-        del out[entry.start :]
-        if entry.link is not None:
-            outer = _Inline(current().depth - 1, ctx.in_link, ctx.in_code)
-            out.extend(_shown_link(entry.link, inner, outer))
-        elif entry.tag and _visible(inner):
-            out.append(El(entry.tag, (), inner))
-        else:
-            out.extend(inner)
-
-    for node in nodes:
-        if node.type != "html_inline":
-            out.extend(_inline_node(node, current()))
-            continue
-        tag = parse_html_tag(node.content)
-        if tag is None:
-            continue  # a comment or declaration
-        if tag.closing:
-            for i in range(len(stack) - 1, -1, -1):
-                if stack[i].name == tag.name:
-                    for entry in reversed(stack[i:]):
-                        close(entry)
-                        stack.pop()
-                    break
-        elif tag.name in BREAK_TAGS:
-            out.append(El("br") if current().depth <= MAX_DEPTH else " ")
-        elif tag.name in MEDIA_TAGS:
-            out.extend(_media_link(media_src(tag), media_label(tag), current()))
-        elif tag.name in FORMAT_TAGS:
-            now = current()
-            wanted = FORMAT_TAGS[tag.name]
-            entry = _OpenHtml(tag.name, "", len(out))
-            if wanted == "a":
-                if not now.in_link and not now.in_code:
-                    entry.link = _decide(tag.attr("href"))
-                    entry.tag = "a" if entry.link.kind == "link" else ""
-            elif (
-                not now.in_code
-                and not (wanted == "code" and now.in_link)
-                and now.depth <= MAX_DEPTH - 2
-            ):
-                entry.tag = wanted
-            stack.append(entry)
-        # any other tag (<span>, <small>, <sup>, <font>…) is removed; its text stays
-    for entry in reversed(stack):
-        close(entry)
-        stack.pop()
-    return out
+    return walk_html(nodes, ctx, _RICH_HTML)
 
 
 def _inline_of(node: SyntaxTreeNode, depth: int) -> list[El | str]:

@@ -15,6 +15,7 @@ rows, quote blocks, lines of code, words of text), each piece keeping its wrappe
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from wcwidth import iter_graphemes
@@ -115,22 +116,18 @@ def _split_text(text: str, room: int) -> list[str]:
     """Cut a text run into pieces of at most `room` escaped characters: at line ends, else
     spaces, else between grapheme clusters (never inside an emoji sequence)."""
     pieces: list[str] = []
-    while len(_escaped(text)) > room:
+    while len(html.escape(text, quote=False)) > room:
         cut = _cut_point(text, room)
         pieces.append(text[:cut])
         text = text[cut:]
     return [*pieces, text] if text else pieces
 
 
-def _escaped(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _cut_point(text: str, room: int) -> int:
     ends: list[int] = []  # grapheme boundaries whose prefix fits
     used = at = 0
     for cluster in iter_graphemes(text):
-        used += len(_escaped(cluster))
+        used += len(html.escape(cluster, quote=False))
         if used > room:
             break
         at += len(cluster)
@@ -161,7 +158,11 @@ def _pieces(el: El, depth: int, outer: Cost = Cost()) -> list[El]:
     current: list[El | str] = []
     used = wrapper
     for part in parts:
-        part_cost = cost(part, depth + 1) if isinstance(part, El) else Cost(len(_escaped(part)))
+        part_cost = (
+            cost(part, depth + 1)
+            if isinstance(part, El)
+            else Cost(len(html.escape(part, quote=False)))
+        )
         if current and not (used + part_cost).fits():
             out.append(_piece(el, current, out))
             current, used = [], wrapper

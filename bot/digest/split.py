@@ -9,6 +9,7 @@ sequence. Tags open at a cut are closed and reopened in the next message.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -25,7 +26,6 @@ from bot.digest.tghtml import (
     Measure,
     Token,
     close_tags,
-    escape,
     measure,
     open_tags_after,
     reopen_tags,
@@ -59,7 +59,11 @@ def continuation_marker(title: str) -> str:
     """HTML line opening a continued message: the section title, bold, then '(continued)'."""
     short = _truncate(" ".join(title.split()), MARKER_TITLE_MAX)
     suffix = "（续）" if _CJK_RE.search(short) else " (continued)"
-    return f"<b>{escape(short)}</b>{suffix}\n\n" if short else f"{suffix.strip()}\n\n"
+    return (
+        f"<b>{html.escape(short, quote=False)}</b>{suffix}\n\n"
+        if short
+        else f"{suffix.strip()}\n\n"
+    )
 
 
 # ---------------------------------------------------------------- cutting one block
@@ -359,7 +363,7 @@ def header_blocks(digest: Digest) -> list[str]:
     """Title, date and hashtags, summary: the blocks of message 1."""
     tags = " ".join(t for t in (hashtag(tag) for tag in digest.tags) if t)
     meta = digest.date.isoformat() + (f"\n{tags}" if tags else "")
-    blocks = [f"<b>{escape(digest.title)}</b>\n", meta + "\n\n"]
+    blocks = [f"<b>{html.escape(digest.title, quote=False)}</b>\n", meta + "\n\n"]
     if digest.summary and digest.summary.strip():
         blocks.extend(render_blocks(digest.summary))  # markdown, like the body
     return blocks
@@ -371,7 +375,7 @@ def _photo_messages(digest: Digest, photo: str, header: list[str]) -> list[Outgo
     m = measure(caption)
     if m.utf16 <= CAPTION_LIMIT and m.entities <= ENTITY_LIMIT:
         return [OutgoingMessage("sendPhoto", caption, photo=photo)]
-    short = f"<b>{escape(_truncate(digest.title.strip(), PHOTO_TITLE_MAX))}</b>"
+    short = f"<b>{html.escape(_truncate(digest.title.strip(), PHOTO_TITLE_MAX), quote=False)}</b>"
     return [OutgoingMessage("sendPhoto", short, photo=photo)]
 
 

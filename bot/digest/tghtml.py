@@ -35,17 +35,6 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def escape(text: str) -> str:
-    """Escape text for Telegram HTML: only `&`, `<`, `>` need it in text nodes (stdlib)."""
-    return html.escape(text, quote=False)
-
-
-def escape_attr(value: str) -> str:
-    """Escape an attribute value written inside double quotes (href, class): stdlib, which also
-    writes `'` as `&#x27;`, a numeric reference Telegram decodes."""
-    return html.escape(value)
-
-
 @dataclass(frozen=True, slots=True)
 class Token:
     kind: TokenKind

@@ -362,6 +362,23 @@ def _is_blank(child: Element | str) -> bool:
     return isinstance(child, str) and not child.strip(_HTML_SPACE)
 
 
+def _stray_child(el: Element, allowed: tuple[str, ...]) -> Element | str | None:
+    """The first child of `el` that is neither blank text nor one of the `allowed` elements."""
+    return next(
+        (
+            c
+            for c in el.children
+            if not _is_blank(c) and (isinstance(c, str) or c.tag not in allowed)
+        ),
+        None,
+    )
+
+
+def _named(child: Element | str) -> str:
+    """A child as an error message names it."""
+    return "text" if isinstance(child, str) else f"<{child.tag}>"
+
+
 def _check_attrs(el: Element, media_ids: frozenset[str]) -> None:
     allowed = ATTRIBUTES[el.tag]
     for name, value in el.attrs.items():
@@ -565,14 +582,12 @@ def _check_element(el: Element, media_ids: frozenset[str]) -> None:
         ):
             raise _fail("RICH_MESSAGE_BAD_BLOCK", "<pre> holds text or one <code> only", el.offset)
     elif tag in ("ul", "ol"):
-        for child in el.children:
-            if not _is_blank(child) and (isinstance(child, str) or child.tag != "li"):
-                what = "text" if isinstance(child, str) else f"<{child.tag}>"
-                raise _fail(
-                    "RICH_MESSAGE_BAD_BLOCK",
-                    f"{what} directly inside <{tag}>",
-                    el.offset if isinstance(child, str) else child.offset,
-                )
+        if (stray := _stray_child(el, ("li",))) is not None:
+            raise _fail(
+                "RICH_MESSAGE_BAD_BLOCK",
+                f"{_named(stray)} directly inside <{tag}>",
+                el.offset if isinstance(stray, str) else stray.offset,
+            )
     elif tag == "li":
         if parent not in ("ul", "ol"):
             raise _fail("RICH_MESSAGE_BAD_BLOCK", "<li> outside a list", el.offset)
@@ -611,44 +626,32 @@ def _check_element(el: Element, media_ids: frozenset[str]) -> None:
                 el.offset,
             )
     elif tag in ("tg-collage", "tg-slideshow"):
-        for child in el.children:
-            if not _is_blank(child) and (
-                isinstance(child, str) or child.tag not in ("img", "video", "figcaption")
-            ):
-                what = "text" if isinstance(child, str) else f"<{child.tag}>"
-                raise _fail(
-                    "RICH_MESSAGE_BAD_BLOCK",
-                    f"<{tag}> holds img/video and figcaption, not {what}",
-                    el.offset,
-                )
+        if (stray := _stray_child(el, ("img", "video", "figcaption"))) is not None:
+            raise _fail(
+                "RICH_MESSAGE_BAD_BLOCK",
+                f"<{tag}> holds img/video and figcaption, not {_named(stray)}",
+                el.offset,
+            )
     elif tag == "table":
-        for child in el.children:
-            if not _is_blank(child) and (
-                isinstance(child, str) or child.tag not in ("tr", "caption")
-            ):
-                what = "text" if isinstance(child, str) else f"<{child.tag}>"
-                raise _fail(
-                    "RICH_MESSAGE_BAD_BLOCK",
-                    f"{what} directly inside <table> (only <caption> and <tr>)",
-                    el.offset,
-                )
+        if (stray := _stray_child(el, ("tr", "caption"))) is not None:
+            raise _fail(
+                "RICH_MESSAGE_BAD_BLOCK",
+                f"{_named(stray)} directly inside <table> (only <caption> and <tr>)",
+                el.offset,
+            )
     elif tag == "tr":
         if parent != "table":
             raise _fail("RICH_MESSAGE_BAD_BLOCK", "<tr> must be directly inside <table>", el.offset)
-        cells = [c for c in el.children if not _is_blank(c)]
-        if any(isinstance(c, str) or c.tag not in ("td", "th") for c in cells):
+        if _stray_child(el, ("td", "th")) is not None:
             raise _fail("RICH_MESSAGE_BAD_BLOCK", "<tr> holds <td>/<th> only", el.offset)
+        cells = [c for c in el.children if not _is_blank(c)]
         width = sum(int(c.attrs.get("colspan") or 1) for c in cells if isinstance(c, Element))
         if width > MAX_COLUMNS:
             raise _fail(
                 "RICH_MESSAGE_TABLE_TOO_WIDE", f"{width} columns (limit {MAX_COLUMNS})", el.offset
             )
-    elif tag == "tg-button-row":
-        for child in el.children:
-            if not _is_blank(child) and (isinstance(child, str) or child.tag != "tg-button"):
-                raise _fail(
-                    "RICH_MESSAGE_BAD_BLOCK", "<tg-button-row> holds <tg-button> only", el.offset
-                )
+    elif tag == "tg-button-row" and _stray_child(el, ("tg-button",)) is not None:
+        raise _fail("RICH_MESSAGE_BAD_BLOCK", "<tg-button-row> holds <tg-button> only", el.offset)
     if (
         tag in ("th", "td", "caption", "summary", "figcaption")
         and parent
@@ -940,6 +943,13 @@ def plain(text: Any) -> str:
     return ""
 
 
+def list_item_lines(item: dict[str, Any], inner: list[str], indent: str) -> list[str]:
+    """A stored list item as lines: its label and the first line of its blocks, then the rest
+    of them (`inner`, already indented by the caller)."""
+    first = inner[0].strip() if inner else ""
+    return [f"{indent}{item['label']} {first}", *inner[1:]]
+
+
 def _plain_lines(blocks: list[dict[str, Any]], indent: str = "") -> list[str]:
     lines: list[str] = []
     for block in blocks:
@@ -952,10 +962,9 @@ def _plain_lines(blocks: list[dict[str, Any]], indent: str = "") -> list[str]:
             lines.append(indent + "---")
         elif kind == "list":
             for item in block["items"]:
-                inner = _plain_lines(item["blocks"], indent + "  ")
-                first = inner[0].strip() if inner else ""
-                lines.append(f"{indent}{item['label']} {first}")
-                lines.extend(inner[1:])
+                lines.extend(
+                    list_item_lines(item, _plain_lines(item["blocks"], indent + "  "), indent)
+                )
         elif kind in ("blockquote", "expandable_blockquote", "collage", "slideshow"):
             lines.extend(_plain_lines(block["blocks"], indent + "> "))
         elif kind == "details":
@@ -985,6 +994,7 @@ __all__ = [
     "RichCounts",
     "RichHTMLError",
     "RichParse",
+    "list_item_lines",
     "parse_tree",
     "plain",
     "validate_rich_html",

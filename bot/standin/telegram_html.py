@@ -91,11 +91,6 @@ def utf16_len(s: str) -> int:
     return len(s.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def escape(s: str) -> str:
-    """The minimal escaping Telegram needs for text content and attribute values."""
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
 def _fail(html: str, pos: int, what: str) -> TelegramHTMLError:
     byte_offset = len(html[:pos].encode("utf-8", "surrogatepass"))
     return TelegramHTMLError(f"{_PARSE_PREFIX}{what} at byte offset {byte_offset}")
