@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.standin import FakeTelegram
-from tests.harness import digest_text
-from tests.test_crash_resume import REPO
+from tests.harness import digest_text, process_env
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 
@@ -47,9 +46,7 @@ async def test_sigkill_during_a_cold_index_leaves_no_worker(tmp_path: Path) -> N
             digest_text(day, f"Digest {n}", body), encoding="utf-8"
         )
     async with FakeTelegram() as tg:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-        env.update(
-            PYTHONPATH=str(REPO),
+        env = process_env(
             TELEGRAM_BOT_TOKEN=tg.token,
             TELEGRAM_API_BASE_URL=tg.base_url,
             CONTENT_DIR=str(content),
