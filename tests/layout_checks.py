@@ -22,6 +22,7 @@ from bot.digest.markdown import parser
 from bot.digest.model import Digest
 from bot.digest.render import _same_title
 from bot.digest.rich import _decide
+from bot.digest.rich_split import build_rich_messages, continued_heading
 from bot.digest.tags import hashtag
 from bot.standin.rich_html import (
     MAX_BLOCKS,
@@ -188,8 +189,21 @@ def check_rich(digest: Digest) -> list[RichParse]:
         parsed.append(p)
     text: list[str] = []
     urls: list[str] = []
-    for p in parsed:
-        rich_visible(p.blocks, text, urls)
+    messages = build_rich_messages(digest)
+    assert len(messages) == len(parsed)
+    for i, p in enumerate(parsed):
+        blocks = p.blocks
+        title = messages[i].sections[0]
+        # a section cut across messages goes on under "Title (continued)": not source text
+        if (
+            i > 0
+            and title
+            and blocks
+            and blocks[0]["type"] == "heading"
+            and plain(blocks[0]["text"]) == continued_heading(title).text()
+        ):
+            blocks = blocks[1:]
+        rich_visible(blocks, text, urls)
     expected_text, expected_urls = reference(digest)
     actual = squash("".join(text))
     assert actual == expected_text, _first_difference(actual, expected_text)

@@ -211,3 +211,22 @@ def test_one_huge_code_block_is_cut_between_lines() -> None:
                 assert block["language"] == "sh"
                 texts.append(block["text"])
     assert "".join(texts) == code
+
+
+def test_a_section_cut_across_messages_goes_on_under_its_continued_heading() -> None:
+    # as the classic layout's "(continued)" line: the second message says where it belongs
+    body = "## Big\n\n" + "".join(f"{n}. item{n}\n" for n in range(1, 801))
+    body += "\n## 长篇\n\n" + "".join(f"- 条目{n}\n" for n in range(1, 801))
+    messages = build_rich_messages(_digest(body))
+    heads = [validate_rich_html(m.html).blocks[0] for m in messages]
+    titles = [plain(h["text"]) if h["type"] == "heading" else None for h in heads]
+    assert titles == ["Daily", "Big", "Big (continued)", "长篇", "长篇（续）"]
+    assert all(h["type"] == "heading" and h["size"] == 2 for h in heads[1:])
+
+
+def test_a_new_section_with_the_same_title_is_not_a_continuation() -> None:
+    para = "word " * 8000  # 40 000 characters: each section is cut in two
+    body = f"## News\n\n{para}\n\n## News\n\n{para}\n"
+    messages = build_rich_messages(_digest(body))
+    heads = [plain(validate_rich_html(m.html).blocks[0]["text"]) for m in messages]
+    assert heads == ["Daily", "News", "News (continued)", "News", "News (continued)"]

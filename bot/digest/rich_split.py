@@ -10,7 +10,8 @@ Limits (../shared/telegram-rich-messages.md §4.1), counted on the safe side the
 Packing: whole sections in order while they fit; a section that does not fit the current
 message starts the next one; a section too big for a message of its own is cut between its
 top-level blocks, and a block too big alone is cut between its children (list items, table
-rows, quote blocks, lines of code, words of text), each piece keeping its wrapper.
+rows, quote blocks, lines of code, words of text), each piece keeping its wrapper; the next
+message then opens with the section's continued heading, `Title (continued)`, as in classic.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from wcwidth import iter_graphemes
 
 from bot.digest.model import Digest
 from bot.digest.rich import MAX_DEPTH, El, RichSection, render_rich
+from bot.digest.split import continuation_parts
 
 MAX_TEXT = 32768
 MAX_BLOCKS = 500
@@ -187,12 +189,22 @@ def _piece(el: El, children: list[El | str], before: list[El]) -> El:
 # ---------------------------------------------------------------- packing
 
 
+def continued_heading(title: str) -> El:
+    """The heading a section cut across two messages goes on under: `Title (continued)`, as in
+    the classic layout (a reader opening the second message sees where it belongs)."""
+    short, suffix = continuation_parts(title)
+    return El("h2", (), [short + suffix if short else suffix.strip()])
+
+
 class _Packer:
     def __init__(self) -> None:
         self.messages: list[RichMessage] = []
         self._blocks: list[str] = []
         self._sections: list[str | None] = []
         self._cost = Cost()
+        # which add_section call is running, and which one the last block came from: titles
+        # can repeat, so "the same section goes on" is told by call, not by title
+        self._serial = self._tail = 0
 
     def _flush(self) -> None:
         if self._blocks:
@@ -201,15 +213,31 @@ class _Packer:
             )
         self._blocks, self._sections, self._cost = [], [], Cost()
 
-    def _add(self, html: str, block_cost: Cost, section: str | None) -> None:
-        if self._blocks and not (self._cost + block_cost).fits():
-            self._flush()
+    def _make_room(self, needed: Cost, section: str | None) -> None:
+        """Start the next message unless `needed` fits this one; a section cut there goes on
+        under its continued heading (its pieces were cut with room for it)."""
+        if not self._blocks or (self._cost + needed).fits():
+            return
+        continuing = bool(section) and self._tail == self._serial
+        self._flush()
+        if continuing:
+            assert section is not None
+            marker = continued_heading(section)
+            self._append(marker.html(), cost(marker), section)
+
+    def _append(self, html: str, block_cost: Cost, section: str | None) -> None:
         self._blocks.append(html)
         self._cost = self._cost + block_cost
+        self._tail = self._serial
         if not self._sections or self._sections[-1] != section:
             self._sections.append(section)
 
+    def _add(self, html: str, block_cost: Cost, section: str | None) -> None:
+        self._make_room(block_cost, section)
+        self._append(html, block_cost, section)
+
     def add_section(self, section: RichSection) -> None:
+        self._serial += 1
         blocks = [(b.html(), cost(b)) for b in section.blocks]
         whole = sum((c for _, c in blocks), Cost())
         if not blocks:
@@ -222,16 +250,17 @@ class _Packer:
             return
         # Too big for one message: cut between blocks, a block too big alone between its
         # children; a heading always goes with the content after it, never ends a message.
+        # Every piece leaves room for the continued heading a next message may open with.
+        reserve = cost(continued_heading(section.title)) if section.title else Cost()
         carried: list[El] = []
         for block in section.blocks:
             if block.tag in _HEADINGS:
                 carried.append(block)
                 continue
             carry_cost = sum((cost(h) for h in carried), Cost())
-            for index, piece in enumerate(_pieces(block, 1, carry_cost)):
+            for index, piece in enumerate(_pieces(block, 1, carry_cost + reserve)):
                 if index == 0 and carried:
-                    if self._blocks and not (self._cost + carry_cost + cost(piece)).fits():
-                        self._flush()
+                    self._make_room(carry_cost + cost(piece), section.title)
                     for heading in carried:
                         self._add(heading.html(), cost(heading), section.title)
                     carried = []
@@ -254,4 +283,4 @@ def build_rich_messages(
     return packer.finish()
 
 
-__all__ = ["Cost", "RichMessage", "build_rich_messages", "cost"]
+__all__ = ["Cost", "RichMessage", "build_rich_messages", "continued_heading", "cost"]

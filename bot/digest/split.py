@@ -55,10 +55,16 @@ def _truncate(text: str, limit: int) -> str:
     return truncate(text, limit, size=utf16_len)
 
 
+def continuation_parts(title: str) -> tuple[str, str]:
+    """The (shortened title, suffix) a continued section opens with, in every layout: the
+    suffix follows the title's language, as the message's own text does."""
+    short = _truncate(" ".join(title.split()), MARKER_TITLE_MAX)
+    return short, "（续）" if _CJK_RE.search(short) else " (continued)"
+
+
 def continuation_marker(title: str) -> str:
     """HTML line opening a continued message: the section title, bold, then '(continued)'."""
-    short = _truncate(" ".join(title.split()), MARKER_TITLE_MAX)
-    suffix = "（续）" if _CJK_RE.search(short) else " (continued)"
+    short, suffix = continuation_parts(title)
     return (
         f"<b>{html.escape(short, quote=False)}</b>{suffix}\n\n"
         if short
@@ -414,4 +420,4 @@ def build_messages(digest: Digest, rendered: RenderedDigest | None = None) -> li
     return out
 
 
-__all__ = ["build_messages", "continuation_marker", "header_blocks"]
+__all__ = ["build_messages", "continuation_marker", "continuation_parts", "header_blocks"]
