@@ -218,10 +218,9 @@ class _Packer:
         under its continued heading (its pieces were cut with room for it)."""
         if not self._blocks or (self._cost + needed).fits():
             return
-        continuing = bool(section) and self._tail == self._serial
+        continuing = self._tail == self._serial  # this section already has blocks out
         self._flush()
-        if continuing:
-            assert section is not None
+        if continuing and section:
             marker = continued_heading(section)
             self._append(marker.html(), cost(marker), section)
 
@@ -243,8 +242,7 @@ class _Packer:
         if not blocks:
             return
         if whole.fits():  # a section is cut only when it cannot fit a message alone
-            if self._blocks and not (self._cost + whole).fits():
-                self._flush()
+            self._make_room(whole, section.title)
             for html, block_cost in blocks:
                 self._add(html, block_cost, section.title)
             return
